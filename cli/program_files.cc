@@ -1,0 +1,120 @@
+// Program files: see program_files.h.
+#include "program_files.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "gcverify/binary.h"
+#include "gcverify/text.h"
+
+namespace gcv {
+namespace fs = std::filesystem;
+
+ProgramFormat format_of(const std::string& path, ProgramFormat requested) {
+  if (requested != ProgramFormat::Auto) return requested;
+  return fs::path(path).extension() == ".heap" ? ProgramFormat::Text : ProgramFormat::Binary;
+}
+
+namespace {
+
+bool read_file(const std::string& path, std::string& bytes, std::string& error) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    error = path + ": is a directory";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open: " + std::strerror(errno);
+    return false;
+  }
+  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    error = path + ": read error";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<Program> load_program(const std::string& path, ProgramFormat format, std::string& error) {
+  std::string bytes;
+  if (!read_file(path, bytes, error)) return std::nullopt;
+  if (format_of(path, format) == ProgramFormat::Binary) {
+    Program program = decode_binary({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+    program.origin = path;
+    return program;
+  }
+  ParseError parse_error;
+  auto program = parse_text(bytes, path, parse_error);
+  if (!program) error = parse_error.to_string();
+  return program;
+}
+
+bool save_program(const Program& program, const std::string& path, ProgramFormat format, std::string& error) {
+  std::string bytes;
+  if (format_of(path, format) == ProgramFormat::Binary) {
+    const auto encoded = encode_binary(program, error);
+    if (!encoded) {
+      error = path + ": " + error;
+      return false;
+    }
+    bytes.assign(encoded->begin(), encoded->end());
+  } else {
+    bytes = print_text(program);
+  }
+  // Write beside the target and rename, so a failure never leaves half a file.
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) {
+      error = temporary + ": cannot write: " + std::strerror(errno);
+      std::error_code ignored;
+      fs::remove(temporary, ignored);
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::rename(temporary, path, ec);
+  if (ec) {
+    error = path + ": cannot write: " + ec.message();
+    fs::remove(temporary, ec);
+    return false;
+  }
+  return true;
+}
+
+bool collect_program_files(const std::vector<std::string>& paths, std::vector<std::string>& files, std::string& error) {
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) {
+      error = path + ": no such file or directory";
+      return false;
+    }
+    if (!fs::is_directory(status)) {
+      files.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+      const auto extension = it->path().extension();
+      if (it->is_regular_file() && (extension == ".heap" || extension == ".bin")) found.push_back(it->path().string());
+    }
+    if (ec) {
+      error = path + ": " + ec.message();
+      return false;
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return true;
+}
+
+}  // namespace gcv

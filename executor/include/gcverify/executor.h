@@ -1,0 +1,83 @@
+// The lockstep executor: runs one heap program on the reference model and on a
+// system under test, and compares them after every operation.
+//
+// Each operation is first resolved against the model's state: in strict mode
+// (hand-written programs) an unbound name, a name of the wrong kind or a slot
+// index out of range is a program error; in lenient mode (generated programs)
+// such operands are resolved modulo what exists (an unbound name becomes the
+// (i mod n)-th bound name, an index i the (i mod length)-th slot) and an
+// operation with nothing to act on is skipped. Shape macros are expanded into
+// primitive steps over three scratch names the program cannot see.
+//
+// After each operation the executor compares, in this order: the result of a
+// collection, the events (collections and, within and between them, the set of
+// objects freed), the collector's state (counts, thresholds, enabled, stats,
+// freeze count), the name bindings, and every live object (kind, refcount,
+// generation, slots, payload size, int value, integrity of its serial stamp).
+// The first difference stops the run with a Report. Expectations written in the
+// program are checked against the model.
+//
+// At the end the executor tears both machines down in lockstep (unfreeze, drop
+// every name, collect) and asks each machine whether anything is left.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gcverify/machine.h"
+#include "gcverify/program.h"
+
+namespace gcv {
+
+enum class CheckLevel : std::uint8_t {
+  Full,  // every live object after every operation
+  Fast,  // after every operation: results, events, collector state, bindings and
+         // the objects the operation named; every live object after operations
+         // that ran a collection and at the end
+};
+
+struct RunOptions {
+  bool strict = true;               // false: resolve operands modulo what exists
+  bool check_expectations = true;   // false: Expect* operations are skipped
+  CheckLevel check = CheckLevel::Full;
+  bool teardown = true;             // tear down and check that nothing is left
+};
+
+enum class Outcome : std::uint8_t {
+  Pass,
+  Divergence,         // the system under test disagreed with the model
+  ExpectationFailed,  // the program's own expectation does not hold on the model
+  ProgramError,       // strict mode: an operation cannot run (unbound name, ...)
+};
+const char* to_string(Outcome outcome);
+
+struct Report {
+  Outcome outcome = Outcome::Pass;
+  std::size_t op_index = 0;         // index into Program::ops; ops.size() for teardown
+  std::string op_text;              // the operation as text (resolved), or "teardown"
+  SourceLocation where;
+  std::string step;                 // the primitive step, for expanded macros
+  std::string check;                // which comparison failed: "refcount", "freed objects", ...
+  std::string expected;             // what the model predicts (or the expectation)
+  std::string actual;               // what the system under test did
+  std::vector<ObjectKey> objects;   // the objects involved
+
+  // Multi-line human-readable report, naming the program's origin and location.
+  std::string to_string(const Program& program, const std::string& sut_name) const;
+  // One line "check @ op kind", for bucketing failures with the same cause.
+  std::string signature(const Program& program) const;
+};
+
+struct RunResult {
+  Outcome outcome = Outcome::Pass;
+  Report report;                    // meaningful unless outcome == Pass
+  Program resolved;                 // the operations as actually run
+  std::size_t ops_run = 0;          // operations executed (skipped ones excluded)
+  std::size_t steps_run = 0;        // primitive steps executed
+  std::size_t collections = 0;      // collections observed (automatic and explicit)
+};
+
+RunResult run_lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options);
+
+}  // namespace gcv

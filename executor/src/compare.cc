@@ -1,0 +1,180 @@
+// Comparison of the model and the system under test. Each function returns the
+// first difference it finds, worded as model-expected versus system-actual.
+#include <algorithm>
+#include <sstream>
+
+#include "executor_internal.h"
+
+namespace gcv {
+namespace {
+
+std::string keys_text(const std::vector<ObjectKey>& keys) {
+  std::string text = "{";
+  for (std::size_t i = 0; i < keys.size(); ++i) text += (i ? ", " : "") + keys[i].to_string();
+  return text + "}";
+}
+
+std::string generation_text(int g) {
+  if (g == kUntracked) return "untracked";
+  if (g == kPermanentGeneration) return "permanent";
+  return std::to_string(g);
+}
+
+// Events cut into segments: the frees outside collections, and per collection
+// its start, its frees and its stop. Frees within a segment are a set.
+struct Segment {
+  bool collection = false;
+  int generation = 0;
+  std::int64_t collected = 0;
+  std::int64_t uncollectable = 0;
+  bool stopped = false;
+  std::vector<ObjectKey> freed;  // sorted
+};
+
+std::vector<Segment> segments_of(const std::vector<Event>& events) {
+  std::vector<Segment> segments(1);
+  for (const Event& e : events) {
+    switch (e.type) {
+      case Event::Type::Freed: segments.back().freed.push_back(e.key); break;
+      case Event::Type::CollectionStart:
+        segments.emplace_back();
+        segments.back().collection = true;
+        segments.back().generation = e.generation;
+        break;
+      case Event::Type::CollectionStop:
+        segments.back().collected = e.collected;
+        segments.back().uncollectable = e.uncollectable;
+        segments.back().stopped = true;
+        segments.emplace_back();
+        break;
+    }
+  }
+  for (Segment& s : segments) std::sort(s.freed.begin(), s.freed.end());
+  return segments;
+}
+
+std::string segment_name(const Segment& s, std::size_t collection_number) {
+  if (!s.collection) return "outside collections";
+  return "during collection " + std::to_string(collection_number) + " (generation " + std::to_string(s.generation) + ")";
+}
+
+std::vector<ObjectKey> symmetric_difference(const std::vector<ObjectKey>& a, const std::vector<ObjectKey>& b) {
+  std::vector<ObjectKey> out;
+  std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+std::string triple(const std::array<std::int64_t, 3>& v) {
+  return "(" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " + std::to_string(v[2]) + ")";
+}
+
+std::string stats_text(const GcStats& s) {
+  return "{collections " + std::to_string(s.collections) + ", collected " + std::to_string(s.collected) +
+         ", uncollectable " + std::to_string(s.uncollectable) + "}";
+}
+
+}  // namespace
+
+std::string describe(const ObjectState& s) {
+  std::ostringstream out;
+  out << s.key.to_string() << " " << to_string(s.kind) << " refcount " << s.refcount << " generation "
+      << generation_text(s.generation);
+  if (s.kind == ObjectKind::Int) out << " value " << s.int_value;
+  else out << " payload " << s.payload;
+  if (s.kind == ObjectKind::Container) out << " slots " << keys_text(s.slots);
+  if (!s.intact) out << " STAMP DAMAGED";
+  return out.str();
+}
+
+std::optional<Difference> compare_events(const std::vector<Event>& model, const std::vector<Event>& sut) {
+  const std::vector<Segment> m = segments_of(model), s = segments_of(sut);
+  std::size_t collection_number = 0;
+  for (std::size_t i = 0; i < std::max(m.size(), s.size()); ++i) {
+    if (i >= m.size() || i >= s.size() || m[i].collection != s[i].collection) {
+      const bool extra = i >= m.size() || (i < s.size() && s[i].collection);
+      return Difference{"collections", extra ? "no further collection" : "a collection of generation " + std::to_string(m[i].generation),
+                        extra ? "a collection of generation " + std::to_string(s[i].generation) : "no collection", {}};
+    }
+    collection_number += m[i].collection;
+    const std::string where = segment_name(m[i], collection_number);
+    if (m[i].collection && m[i].generation != s[i].generation)
+      return Difference{"collected generation", "collection " + std::to_string(collection_number) + " of generation " +
+                        std::to_string(m[i].generation), "generation " + std::to_string(s[i].generation), {}};
+    if (m[i].freed != s[i].freed) {
+      auto involved = symmetric_difference(m[i].freed, s[i].freed);
+      return Difference{"freed objects " + where, keys_text(m[i].freed), keys_text(s[i].freed), std::move(involved)};
+    }
+    if (m[i].collection && (m[i].collected != s[i].collected || m[i].uncollectable != s[i].uncollectable ||
+                            m[i].stopped != s[i].stopped))
+      return Difference{"collection result " + where,
+                        "collected " + std::to_string(m[i].collected) + ", uncollectable " + std::to_string(m[i].uncollectable),
+                        "collected " + std::to_string(s[i].collected) + ", uncollectable " + std::to_string(s[i].uncollectable) +
+                            (s[i].stopped ? "" : " (no stop event)"),
+                        {}};
+  }
+  return std::nullopt;
+}
+
+std::optional<Difference> compare_collector(const CollectorState& m, const CollectorState& s) {
+  if (m.count != s.count) return Difference{"get_count()", triple(m.count), triple(s.count), {}};
+  if (m.threshold != s.threshold) return Difference{"get_threshold()", triple(m.threshold), triple(s.threshold), {}};
+  if (m.enabled != s.enabled)
+    return Difference{"isenabled()", m.enabled ? "enabled" : "disabled", s.enabled ? "enabled" : "disabled", {}};
+  for (int g = 0; g < 3; ++g)
+    if (m.stats[g] != s.stats[g])
+      return Difference{"get_stats()[" + std::to_string(g) + "]", stats_text(m.stats[g]), stats_text(s.stats[g]), {}};
+  if (m.freeze_count != s.freeze_count)
+    return Difference{"get_freeze_count()", std::to_string(m.freeze_count), std::to_string(s.freeze_count), {}};
+  return std::nullopt;
+}
+
+std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut, std::size_t names) {
+  for (NameIndex n = 0; n < names; ++n) {
+    const auto m = model.binding(n), s = sut.binding(n);
+    if (m == s) continue;
+    const std::string spelled = n < program.names.size() ? program.names[n] : "scratch name " + std::to_string(n);
+    std::vector<ObjectKey> involved;
+    if (m) involved.push_back(*m);
+    if (s) involved.push_back(*s);
+    return Difference{"binding of '" + spelled + "'", m ? m->to_string() : "unbound", s ? s->to_string() : "unbound",
+                      std::move(involved)};
+  }
+  return std::nullopt;
+}
+
+std::optional<Difference> compare_objects(const std::vector<ObjectState>& m, const std::vector<ObjectState>& s) {
+  std::size_t i = 0, j = 0;
+  while (i < m.size() || j < s.size()) {
+    if (j >= s.size() || (i < m.size() && m[i].key < s[j].key))
+      return Difference{"live objects (premature free)", describe(m[i]), m[i].key.to_string() + " is not alive", {m[i].key}};
+    if (i >= m.size() || s[j].key < m[i].key)
+      return Difference{"live objects (leak)", s[j].key.to_string() + " is dead", describe(s[j]), {s[j].key}};
+    if (m[i] != s[j]) {
+      std::string check = "object " + m[i].key.to_string();
+      if (!s[j].intact) check += " (stamp damaged: freed and reused?)";
+      else if (m[i].refcount != s[j].refcount) check += " refcount";
+      else if (m[i].generation != s[j].generation) check += " generation";
+      else if (m[i].slots != s[j].slots) check += " slots";
+      std::vector<ObjectKey> involved{m[i].key};
+      for (std::size_t k = 0; k < std::max(m[i].slots.size(), s[j].slots.size()); ++k) {
+        const bool in_m = k < m[i].slots.size(), in_s = k < s[j].slots.size();
+        if (in_m && in_s && m[i].slots[k] == s[j].slots[k]) continue;
+        if (in_m) involved.push_back(m[i].slots[k]);
+        if (in_s) involved.push_back(s[j].slots[k]);
+      }
+      return Difference{check, describe(m[i]), describe(s[j]), std::move(involved)};
+    }
+    ++i, ++j;
+  }
+  return std::nullopt;
+}
+
+std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut) {
+  const auto m = model.object(key), s = sut.object(key);
+  if (m && s) return compare_objects({*m}, {*s});
+  if (!m && !s) return std::nullopt;
+  return compare_objects(m ? std::vector<ObjectState>{*m} : std::vector<ObjectState>{},
+                         s ? std::vector<ObjectState>{*s} : std::vector<ObjectState>{});
+}
+
+}  // namespace gcv

@@ -1,0 +1,233 @@
+// The lockstep run: resolve, expand, apply to both machines, compare.
+// See executor.h for the contract.
+#include <string>
+
+#include "executor_internal.h"
+#include "gcverify/text.h"
+
+namespace gcv {
+namespace {
+
+constexpr std::size_t kScratchNames = 3;
+
+bool is_expectation(OpCode code) {
+  switch (code) {
+    case OpCode::ExpectCount:
+    case OpCode::ExpectThreshold:
+    case OpCode::ExpectAlive:
+    case OpCode::ExpectDead:
+    case OpCode::ExpectRefcount:
+    case OpCode::ExpectGeneration:
+    case OpCode::ExpectFreezeCount:
+    case OpCode::ExpectLive: return true;
+    default: return false;
+  }
+}
+
+std::string triple(const std::array<std::int64_t, 3>& v) {
+  return std::to_string(v[0]) + " " + std::to_string(v[1]) + " " + std::to_string(v[2]);
+}
+
+class Lockstep {
+ public:
+  Lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options)
+      : program_(program), model_(model), sut_(sut), options_(options),
+        scratch_(static_cast<NameIndex>(program.names.size())), name_count_(program.names.size() + kScratchNames) {
+    result_.resolved.names = program.names;
+    result_.resolved.origin = program.origin;
+  }
+
+  RunResult run() {
+    model_.reset(name_count_);
+    sut_.reset(name_count_);
+    for (std::size_t i = 0; i < program_.ops.size() && result_.outcome == Outcome::Pass; ++i) run_op(i);
+    if (result_.outcome == Outcome::Pass && options_.teardown) teardown();
+    return std::move(result_);
+  }
+
+ private:
+  void run_op(std::size_t index) {
+    const Op& original = program_.ops[index];
+    const Resolution resolution = resolve_op(program_, original, model_, options_.strict);
+    if (resolution.kind == Resolution::Kind::Skip) return;
+    op_index_ = index;
+    op_ = resolution.op;
+    if (resolution.kind == Resolution::Kind::Error)
+      return fail(Outcome::ProgramError, {"program error", resolution.error, "", {}}, format_op(program_, original));
+    result_.resolved.ops.push_back(op_);
+    ++result_.ops_run;
+    if (is_expectation(op_.code)) {
+      if (options_.check_expectations) check_expectation();
+      return;
+    }
+    steps_.clear();
+    expand_op(op_, scratch_, next_serial_, steps_);
+    const bool check_each_step = options_.check == CheckLevel::Full;
+    for (std::size_t s = 0; s < steps_.size() && result_.outcome == Outcome::Pass; ++s) {
+      step_ = steps_.size() > 1 ? format_step(program_, steps_[s]) : "";
+      run_step(steps_[s]);
+      if (check_each_step || s + 1 == steps_.size()) compare_state(s + 1 == steps_.size() && index + 1 == program_.ops.size());
+    }
+  }
+
+  void run_step(const Step& step) {
+    ++result_.steps_run;
+    const std::int64_t expected = apply_step(model_, step);
+    const std::int64_t actual = apply_step(sut_, step);
+    if (step.kind != Step::Kind::Collect) return;
+    if (expected != actual)
+      return fail(Outcome::Divergence, {"gc.collect(" + std::to_string(step.generation) + ") result",
+                                        std::to_string(expected), std::to_string(actual), {}});
+    if (op_.code == OpCode::Collect && op_.has_expected && options_.check_expectations && expected != op_.value)
+      fail(Outcome::ExpectationFailed,
+           {"collect result", "the program expects " + std::to_string(op_.value), "the model returns " + std::to_string(expected), {}});
+  }
+
+  // Compares the two machines after a step; `last` forces a full comparison.
+  void compare_state(bool last) {
+    if (result_.outcome != Outcome::Pass) return;
+    model_events_.clear();
+    sut_events_.clear();
+    model_.take_events(model_events_);
+    sut_.take_events(sut_events_);
+    bool collected = false;
+    for (const Event& e : model_events_) {
+      collected |= e.type == Event::Type::CollectionStart;
+      result_.collections += e.type == Event::Type::CollectionStop;
+    }
+    std::optional<Difference> d = compare_events(model_events_, sut_events_);
+    if (!d) d = compare_collector(model_.collector_state(), sut_.collector_state());
+    if (!d) d = compare_bindings(program_, model_, sut_, name_count_);
+    if (!d && (options_.check == CheckLevel::Full || collected || last)) {
+      model_.objects(model_objects_);
+      sut_.objects(sut_objects_);
+      d = compare_objects(model_objects_, sut_objects_);
+    }
+    if (!d && options_.check == CheckLevel::Fast) d = compare_named_objects();
+    if (d) fail(Outcome::Divergence, std::move(*d));
+  }
+
+  // Fast mode: the objects bound to the names the operation used.
+  std::optional<Difference> compare_named_objects() {
+    for (NameIndex n : {op_.target, op_.source}) {
+      if (n >= name_count_) continue;
+      if (const auto key = model_.binding(n))
+        if (auto d = compare_object(*key, model_, sut_)) return d;
+    }
+    return std::nullopt;
+  }
+
+  void check_expectation() {
+    const CollectorState state = model_.collector_state();
+    std::optional<ObjectState> object;
+    std::string subject;
+    if (op_.code == OpCode::ExpectAlive || op_.code == OpCode::ExpectDead || op_.code == OpCode::ExpectRefcount ||
+        op_.code == OpCode::ExpectGeneration) {
+      const auto key = op_.object.by_serial ? std::optional(ObjectKey::serial(op_.object.value)) : model_.binding(op_.object.value);
+      if (key) object = model_.object(*key);
+      subject = op_.object.by_serial ? "#" + std::to_string(op_.object.value) : program_.names[op_.object.value];
+    }
+    std::string expected, actual;
+    switch (op_.code) {
+      case OpCode::ExpectCount:
+        expected = triple({op_.values[0], op_.values[1], op_.values[2]});
+        actual = triple(state.count);
+        break;
+      case OpCode::ExpectThreshold:
+        expected = triple({op_.values[0], op_.values[1], op_.values[2]});
+        actual = triple(state.threshold);
+        break;
+      case OpCode::ExpectAlive:
+      case OpCode::ExpectDead:
+        expected = subject + (op_.code == OpCode::ExpectAlive ? " alive" : " dead");
+        actual = subject + (object ? " alive" : " dead");
+        break;
+      case OpCode::ExpectRefcount:
+        expected = "refcount of " + subject + " " + std::to_string(op_.value);
+        actual = object ? "refcount of " + subject + " " + std::to_string(object->refcount) : subject + " dead";
+        break;
+      case OpCode::ExpectGeneration:
+        expected = subject + " in generation " + std::to_string(op_.generation);
+        actual = object ? subject + " in generation " + std::to_string(object->generation) : subject + " dead";
+        break;
+      case OpCode::ExpectFreezeCount:
+        expected = std::to_string(op_.value);
+        actual = std::to_string(state.freeze_count);
+        break;
+      case OpCode::ExpectLive: {
+        model_.objects(model_objects_);
+        std::int64_t live = 0;
+        for (const ObjectState& o : model_objects_) live += o.key.is_serial();
+        expected = std::to_string(op_.value) + " live objects";
+        actual = std::to_string(live) + " live objects";
+        break;
+      }
+      default: return;
+    }
+    if (expected != actual) fail(Outcome::ExpectationFailed, {"expectation", expected, "the model has " + actual, {}});
+  }
+
+  // Unfreeze, drop every name and collect, in lockstep; then ask both
+  // machines whether anything is left.
+  void teardown() {
+    op_index_ = program_.ops.size();
+    op_ = Op{};
+    step_.clear();
+    std::vector<Step> steps{{.kind = Step::Kind::Unfreeze}};
+    for (NameIndex n = 0; n < name_count_; ++n)
+      if (model_.binding(n) || sut_.binding(n)) steps.push_back({.kind = Step::Kind::Unbind, .target = n});
+    steps.push_back({.kind = Step::Kind::Collect, .generation = 2});
+    for (std::size_t s = 0; s < steps.size() && result_.outcome == Outcome::Pass; ++s) {
+      step_ = format_step(program_, steps[s]);
+      if (steps[s].kind == Step::Kind::Unbind && !sut_.binding(steps[s].target)) continue;
+      run_step(steps[s]);
+      compare_state(s + 1 == steps.size());
+    }
+    if (result_.outcome != Outcome::Pass) return;
+    step_.clear();
+    const std::string model_left = model_.teardown();
+    const std::string sut_left = sut_.teardown();
+    if (!model_left.empty() || !sut_left.empty())
+      fail(Outcome::Divergence, {"teardown", model_left.empty() ? "nothing left" : model_left,
+                                 sut_left.empty() ? "nothing left" : sut_left, {}});
+  }
+
+  void fail(Outcome outcome, Difference d, std::string op_text = {}) {
+    if (result_.outcome != Outcome::Pass) return;
+    result_.outcome = outcome;
+    Report& r = result_.report;
+    r.outcome = outcome;
+    r.op_index = op_index_;
+    const bool in_teardown = op_index_ >= program_.ops.size();
+    r.op_text = !op_text.empty() ? op_text : in_teardown ? "teardown" : format_op(program_, op_);
+    r.where = in_teardown ? SourceLocation{} : program_.ops[op_index_].where;
+    r.step = step_;
+    r.check = std::move(d.check);
+    r.expected = std::move(d.expected);
+    r.actual = std::move(d.actual);
+    r.objects = std::move(d.objects);
+  }
+
+  const Program& program_;
+  Machine& model_;
+  Machine& sut_;
+  const RunOptions& options_;
+  const NameIndex scratch_;
+  const std::size_t name_count_;
+  RunResult result_;
+  Serial next_serial_ = 1;
+  std::size_t op_index_ = 0;
+  Op op_;
+  std::string step_;
+  std::vector<Step> steps_;
+  std::vector<Event> model_events_, sut_events_;
+  std::vector<ObjectState> model_objects_, sut_objects_;
+};
+
+}  // namespace
+
+RunResult run_lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options) {
+  return Lockstep(program, model, sut, options).run();
+}
+
+}  // namespace gcv

@@ -1,0 +1,120 @@
+// Operand resolution: turns an operation into one that can run, using the
+// model's view of the names and containers.
+//
+// Strict mode rejects what Python would reject (NameError, a non-list where a
+// list is needed, IndexError). Lenient mode makes every operation total, which
+// is what lets every byte string be a program: a name operand that is unbound
+// (or not a list where a list is needed) becomes the (i mod n)-th of the n
+// candidates, a slot index i becomes i mod length, and an operation with no
+// candidate at all is skipped.
+#include <string>
+
+#include "executor_internal.h"
+
+namespace gcv {
+namespace {
+
+enum class Need : std::uint8_t { AnyObject, Container };
+
+class Resolver {
+ public:
+  Resolver(const Program& program, Machine& model, bool strict) : program_(program), model_(model), strict_(strict) {}
+
+  // Resolves the name operand `n`; false when the operation cannot run.
+  bool name(NameIndex& n, Need need) {
+    if (n < program_.names.size()) {
+      const auto key = model_.binding(n);
+      if (key && (need == Need::AnyObject || kind(*key) == ObjectKind::Container)) return true;
+      if (strict_) return fail(describe_problem(n, key));
+    } else if (strict_) {
+      return fail("name index " + std::to_string(n) + " is not a name of this program");
+    }
+    std::vector<NameIndex> candidates;
+    for (NameIndex i = 0; i < program_.names.size(); ++i) {
+      const auto key = model_.binding(i);
+      if (key && (need == Need::AnyObject || kind(*key) == ObjectKind::Container)) candidates.push_back(i);
+    }
+    if (candidates.empty()) return skip();
+    n = candidates[n % candidates.size()];
+    return true;
+  }
+
+  // Resolves a slot index of the list bound to `container`.
+  bool index(NameIndex container, std::uint32_t& i) {
+    const std::size_t length = model_.object(*model_.binding(container))->slots.size();
+    if (i < length) return true;
+    if (strict_)
+      return fail("index " + std::to_string(i) + " is out of range: '" + program_.names[container] + "' has " +
+                  std::to_string(length) + (length == 1 ? " item" : " items"));
+    if (length == 0) return skip();
+    i = static_cast<std::uint32_t>(i % length);
+    return true;
+  }
+
+  bool object(ObjectRef& ref) {
+    if (ref.by_serial) return true;
+    NameIndex n = ref.value;
+    if (!name(n, Need::AnyObject)) return false;
+    ref.value = n;
+    return true;
+  }
+
+  Resolution result(const Op& op) {
+    Resolution r;
+    r.kind = outcome_;
+    r.op = op;
+    r.error = error_;
+    return r;
+  }
+
+ private:
+  ObjectKind kind(ObjectKey key) { return model_.object(key)->kind; }
+
+  std::string describe_problem(NameIndex n, const std::optional<ObjectKey>& key) {
+    const std::string& spelled = program_.names[n];
+    if (!key) return "name '" + spelled + "' is not bound";
+    return "'" + spelled + "' is bound to " + std::string(to_string(kind(*key))) + " " + key->to_string() +
+           ", not to a list";
+  }
+
+  bool fail(std::string why) {
+    outcome_ = Resolution::Kind::Error;
+    error_ = std::move(why);
+    return false;
+  }
+  bool skip() {
+    outcome_ = Resolution::Kind::Skip;
+    return false;
+  }
+
+  const Program& program_;
+  Machine& model_;
+  bool strict_;
+  Resolution::Kind outcome_ = Resolution::Kind::Run;
+  std::string error_;
+};
+
+}  // namespace
+
+Resolution resolve_op(const Program& program, const Op& original, Machine& model, bool strict) {
+  Resolver r(program, model, strict);
+  Op op = original;
+  switch (op.code) {
+    case OpCode::Bind: r.name(op.source, Need::AnyObject); break;
+    case OpCode::LoadSlot: r.name(op.source, Need::Container) && r.index(op.source, op.index); break;
+    case OpCode::Unbind: r.name(op.target, Need::AnyObject); break;
+    case OpCode::Append: r.name(op.target, Need::Container) && r.name(op.source, Need::AnyObject); break;
+    case OpCode::SetSlot:
+      r.name(op.target, Need::Container) && r.index(op.target, op.index) && r.name(op.source, Need::AnyObject);
+      break;
+    case OpCode::RemoveSlot: r.name(op.target, Need::Container) && r.index(op.target, op.index); break;
+    case OpCode::ExpectAlive:
+    case OpCode::ExpectDead:
+    case OpCode::ExpectRefcount:
+    case OpCode::ExpectGeneration: r.object(op.object); break;
+    default: break;  // allocations write their target; the rest take no names
+  }
+  return r.result(op);
+}
+
+}  // namespace gcv

@@ -1,0 +1,186 @@
+// Operations to primitive steps: macro expansion and the dispatch of a step to
+// a Machine.
+//
+// Shapes are built the way Python code would build them in a loop, with the
+// partial shape held by scratch names ($h the head, $s and $t the members
+// being linked), so automatic collections may run in the middle of a macro on
+// both machines alike. The target name is bound last, like `a = make_cycle(k)`,
+// so its old object is dropped only once the new shape exists.
+#include <string>
+
+#include "executor_internal.h"
+
+namespace gcv {
+
+std::int64_t apply_step(Machine& m, const Step& s) {
+  switch (s.kind) {
+    case Step::Kind::NewContainer: m.new_container(s.target, s.serial, s.size); return 0;
+    case Step::Kind::NewStr: m.new_str(s.target, s.serial, s.size); return 0;
+    case Step::Kind::NewInt: m.new_int(s.target, s.serial, s.value); return 0;
+    case Step::Kind::Bind: m.bind(s.target, s.source); return 0;
+    case Step::Kind::LoadSlot: m.load_slot(s.target, s.source, s.index); return 0;
+    case Step::Kind::Unbind: m.unbind(s.target); return 0;
+    case Step::Kind::Append: m.append(s.target, s.source); return 0;
+    case Step::Kind::SetSlot: m.set_slot(s.target, s.index, s.source); return 0;
+    case Step::Kind::RemoveSlot: m.remove_slot(s.target, s.index); return 0;
+    case Step::Kind::Collect: return m.collect(s.generation);
+    case Step::Kind::SetThreshold: m.set_threshold(s.arity, s.values); return 0;
+    case Step::Kind::Enable: m.enable(); return 0;
+    case Step::Kind::Disable: m.disable(); return 0;
+    case Step::Kind::Freeze: m.freeze(); return 0;
+    case Step::Kind::Unfreeze: m.unfreeze(); return 0;
+  }
+  return 0;
+}
+
+namespace {
+
+std::string step_name(const Program& program, NameIndex n) {
+  if (n < program.names.size()) return program.names[n];
+  static const char* const kScratch[] = {"$h", "$s", "$t"};
+  const std::size_t k = n - program.names.size();
+  return k < 3 ? kScratch[k] : "$" + std::to_string(k);
+}
+
+// Builds steps over the scratch names h, s, t.
+class ShapeBuilder {
+ public:
+  ShapeBuilder(NameIndex scratch, Serial& next_serial, std::uint32_t payload, std::vector<Step>& steps)
+      : h_(scratch), s_(scratch + 1), t_(scratch + 2), next_serial_(next_serial), payload_(payload), steps_(steps) {}
+
+  void new_member(NameIndex dst) {
+    Step st{.kind = Step::Kind::NewContainer, .target = dst, .size = payload_, .serial = next_serial_++};
+    steps_.push_back(st);
+  }
+  void append(NameIndex container, NameIndex item) {
+    steps_.push_back({.kind = Step::Kind::Append, .target = container, .source = item});
+  }
+  void bind(NameIndex dst, NameIndex src) { steps_.push_back({.kind = Step::Kind::Bind, .target = dst, .source = src}); }
+  void load(NameIndex dst, NameIndex container, std::uint32_t index) {
+    steps_.push_back({.kind = Step::Kind::LoadSlot, .target = dst, .source = container, .index = index});
+  }
+  void unbind(NameIndex n) { steps_.push_back({.kind = Step::Kind::Unbind, .target = n}); }
+
+  // $h -> m2 -> ... -> mk, with $s at mk.
+  void chain(std::uint32_t k) {
+    new_member(h_);
+    bind(s_, h_);
+    for (std::uint32_t i = 1; i < k; ++i) {
+      new_member(t_);
+      append(s_, t_);
+      bind(s_, t_);
+    }
+  }
+  void cycle(std::uint32_t k) {
+    chain(k);
+    append(s_, h_);
+  }
+  // $h refers to m2..mk and each of them to $h first, then to the others.
+  void clique(std::uint32_t k) {
+    new_member(h_);
+    for (std::uint32_t i = 1; i < k; ++i) {
+      new_member(t_);
+      append(h_, t_);
+      append(t_, h_);
+    }
+    for (std::uint32_t i = 0; i + 1 < k; ++i) {
+      load(s_, h_, i);
+      for (std::uint32_t j = 0; j + 1 < k; ++j) {
+        if (i == j) continue;
+        load(t_, h_, j);
+        append(s_, t_);
+      }
+    }
+  }
+  void finish(NameIndex target) {
+    bind(target, h_);
+    unbind(h_);
+    unbind(s_);
+    unbind(t_);
+  }
+
+ private:
+  NameIndex h_, s_, t_;
+  Serial& next_serial_;
+  std::uint32_t payload_;
+  std::vector<Step>& steps_;
+};
+
+}  // namespace
+
+std::string format_step(const Program& program, const Step& s) {
+  const std::string t = step_name(program, s.target);
+  const std::string src = step_name(program, s.source);
+  switch (s.kind) {
+    case Step::Kind::NewContainer: return t + " = list " + std::to_string(s.size) + "  (#" + std::to_string(s.serial) + ")";
+    case Step::Kind::NewStr: return t + " = str " + std::to_string(s.size) + "  (#" + std::to_string(s.serial) + ")";
+    case Step::Kind::NewInt: return t + " = int " + std::to_string(s.value);
+    case Step::Kind::Bind: return t + " = " + src;
+    case Step::Kind::LoadSlot: return t + " = " + src + "[" + std::to_string(s.index) + "]";
+    case Step::Kind::Unbind: return "del " + t;
+    case Step::Kind::Append: return t + ".append(" + src + ")";
+    case Step::Kind::SetSlot: return t + "[" + std::to_string(s.index) + "] = " + src;
+    case Step::Kind::RemoveSlot: return "del " + t + "[" + std::to_string(s.index) + "]";
+    case Step::Kind::Collect: return "collect " + std::to_string(s.generation);
+    case Step::Kind::SetThreshold: {
+      std::string text = "threshold";
+      for (int i = 0; i < s.arity; ++i) text += " " + std::to_string(s.values[i]);
+      return text;
+    }
+    case Step::Kind::Enable: return "enable";
+    case Step::Kind::Disable: return "disable";
+    case Step::Kind::Freeze: return "freeze";
+    case Step::Kind::Unfreeze: return "unfreeze";
+  }
+  return "?";
+}
+
+void expand_op(const Op& op, NameIndex scratch, Serial& next_serial, std::vector<Step>& steps) {
+  switch (op.code) {
+    case OpCode::NewContainer:
+      steps.push_back({.kind = Step::Kind::NewContainer, .target = op.target, .size = op.size, .serial = next_serial++});
+      return;
+    case OpCode::NewStr:
+      steps.push_back({.kind = Step::Kind::NewStr, .target = op.target, .size = op.size, .serial = next_serial++});
+      return;
+    case OpCode::NewInt: {
+      const bool shared = op.value >= kSmallIntMin && op.value <= kSmallIntMax;
+      steps.push_back({.kind = Step::Kind::NewInt, .target = op.target, .serial = shared ? 0 : next_serial++, .value = op.value});
+      return;
+    }
+    case OpCode::Bind: steps.push_back({.kind = Step::Kind::Bind, .target = op.target, .source = op.source}); return;
+    case OpCode::LoadSlot:
+      steps.push_back({.kind = Step::Kind::LoadSlot, .target = op.target, .source = op.source, .index = op.index});
+      return;
+    case OpCode::Unbind: steps.push_back({.kind = Step::Kind::Unbind, .target = op.target}); return;
+    case OpCode::Append: steps.push_back({.kind = Step::Kind::Append, .target = op.target, .source = op.source}); return;
+    case OpCode::SetSlot:
+      steps.push_back({.kind = Step::Kind::SetSlot, .target = op.target, .source = op.source, .index = op.index});
+      return;
+    case OpCode::RemoveSlot: steps.push_back({.kind = Step::Kind::RemoveSlot, .target = op.target, .index = op.index}); return;
+    case OpCode::Cycle:
+    case OpCode::Chain:
+    case OpCode::Clique: {
+      ShapeBuilder shape(scratch, next_serial, op.size, steps);
+      if (op.code == OpCode::Cycle) shape.cycle(op.count);
+      if (op.code == OpCode::Chain) shape.chain(op.count);
+      if (op.code == OpCode::Clique) shape.clique(op.count);
+      shape.finish(op.target);
+      return;
+    }
+    case OpCode::Collect: steps.push_back({.kind = Step::Kind::Collect, .generation = op.generation}); return;
+    case OpCode::SetThreshold: {
+      Step s{.kind = Step::Kind::SetThreshold, .arity = op.arity};
+      for (int i = 0; i < 3; ++i) s.values[i] = op.values[i];
+      steps.push_back(s);
+      return;
+    }
+    case OpCode::Enable: steps.push_back({.kind = Step::Kind::Enable}); return;
+    case OpCode::Disable: steps.push_back({.kind = Step::Kind::Disable}); return;
+    case OpCode::Freeze: steps.push_back({.kind = Step::Kind::Freeze}); return;
+    case OpCode::Unfreeze: steps.push_back({.kind = Step::Kind::Unfreeze}); return;
+    default: return;  // expectations have no steps
+  }
+}
+
+}  // namespace gcv

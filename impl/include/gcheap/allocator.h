@@ -1,0 +1,111 @@
+// gcheap's small-object allocator, built the way CPython's pymalloc is.
+//
+// Requests of 1..max_small bytes are rounded up to a size class (alignment-
+// byte steps) and served from pools: fixed-size pieces of an arena, each pool
+// serving one size class. A pool hands out blocks from its free list first and
+// then from its never-used frontier. Arenas are mmap'd, aligned to their size,
+// and split into pools.
+//
+// Packing: arenas with free pools are kept on a list sorted by their number of
+// free pools, fullest first, so allocation packs into busy arenas and idle
+// arenas drain and can be given back. The order is kept in O(1) per change with
+// a "last arena with n free pools" finger per count (CPython bpo-37029). An
+// arena whose pools are all free is unmapped, except that one wholly free arena
+// is kept in reserve so that a program oscillating at an arena boundary does
+// not map and unmap on every step (bpo-37257).
+//
+// Ownership: owns(p) answers "did this allocator hand out p from a pool?" in
+// O(1) for any pointer, including pointers into memory this allocator never
+// mapped, with a two-level radix tree over arena addresses (CPython 3.10+).
+//
+// Requests of 0 bytes and of more than max_small bytes go to the system
+// allocator (malloc) and are counted separately.
+//
+// Sanitizers: under AddressSanitizer, free blocks and the unused frontier of
+// every pool are poisoned, so a use-after-free inside a pool is reported.
+// With Options::debug_fill, fresh blocks are filled with 0xCD and freed ones
+// with 0xDD, as CPython's debug hooks do.
+//
+// An Allocator is not thread-safe; each instance is independent (no globals).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace gcheap {
+
+// Sizes of arenas, pools and size classes.
+struct Geometry {
+  std::size_t arena_size;  // bytes, a power of two
+  std::size_t pool_size;   // bytes, a power of two dividing arena_size
+  std::size_t max_small;   // largest request served from pools
+  std::size_t alignment;   // size-class step and block alignment
+
+  // CPython 3.10+ on 64-bit: 1 MiB arenas, 16 KiB pools, 16-byte steps to 512.
+  static constexpr Geometry modern() { return {1u << 20, 16u << 10, 512, 16}; }
+  // The classic geometry of the source documents: 256 KiB arenas, 4 KiB pools,
+  // 8-byte steps to 256.
+  static constexpr Geometry classic() { return {256u << 10, 4u << 10, 256, 8}; }
+
+  std::size_t size_class_count() const { return max_small / alignment; }
+  // Size class of a request of n bytes (1 <= n <= max_small).
+  std::size_t size_class(std::size_t n) const { return (n - 1) / alignment; }
+  // Block size of size class c.
+  std::size_t block_size(std::size_t c) const { return (c + 1) * alignment; }
+  std::size_t pools_per_arena() const { return arena_size / pool_size; }
+};
+
+struct AllocatorStats {
+  std::size_t small_blocks_live = 0;   // pool blocks handed out and not freed
+  std::size_t large_blocks_live = 0;   // system-allocator blocks live
+  std::size_t small_bytes_live = 0;    // sum of live pool block sizes
+  std::size_t large_bytes_live = 0;    // sum of requested sizes of live large blocks
+  std::size_t arenas_mapped = 0;       // arenas currently mmap'd (including the reserve)
+  std::size_t arenas_reserved = 0;     // wholly free arenas kept (0 or 1)
+  std::size_t pools_in_use = 0;        // pools serving a size class
+  std::size_t arenas_allocated_total = 0;  // mmap calls for arenas over the lifetime
+  std::size_t arenas_released_total = 0;   // munmap calls for arenas over the lifetime
+  std::size_t bytes_mapped = 0;        // arenas_mapped * arena_size
+};
+
+class Allocator {
+ public:
+  struct Options {
+    Geometry geometry = Geometry::modern();
+    bool debug_fill = false;  // 0xCD on allocation, 0xDD on free
+  };
+
+  Allocator();
+  explicit Allocator(const Options& options);
+  Allocator(const Allocator&) = delete;
+  Allocator& operator=(const Allocator&) = delete;
+  // Unmaps every arena and frees every large block still live.
+  ~Allocator();
+
+  // Returns at least n bytes aligned to geometry().alignment, or nullptr when
+  // the system is out of memory. n == 0 returns a unique non-null pointer.
+  void* allocate(std::size_t n);
+  // Frees p (nullptr is ignored). p must come from this allocator.
+  void free(void* p);
+  // Resizes p keeping min(old, n) bytes; behaves as allocate for nullptr.
+  void* reallocate(void* p, std::size_t n);
+
+  // True iff p points into a block region of an arena this allocator has
+  // mapped now. O(1); safe for any pointer value.
+  bool owns(const void* p) const;
+  // Usable size of a block p from this allocator.
+  std::size_t usable_size(const void* p) const;
+
+  // Gives back the reserve arena, so a torn-down heap maps nothing.
+  void release_reserve();
+
+  const Geometry& geometry() const { return geometry_; }
+  AllocatorStats stats() const;
+
+ private:
+  struct State;  // arenas, pools, radix tree: impl/src/allocator_internal.h
+  Geometry geometry_;
+  State* state_;
+};
+
+}  // namespace gcheap

@@ -1,0 +1,177 @@
+// gcheap's object heap: reference counting plus CPython's cycle collector.
+//
+// Objects. Every object starts with a header of a reference count and a type
+// pointer (16 bytes). Containers (lists) are tracked by the cycle collector and
+// carry two more words before that header, the GC links (16 bytes), as
+// PyGC_Head does; atoms (ints, strs) hold no references and are never tracked.
+// A list keeps its items in a separately allocated array, like CPython's list,
+// and an inline payload of bytes owned by the embedder.
+//
+// Reference counting. Every reference held (a root of the embedder, a list
+// slot) counts one. When a count reaches zero the object is destroyed at once:
+// a list releases its items last to first, which can destroy them in turn.
+// Destruction never recurses on the C stack: the dying lists form an explicit
+// stack threaded through their own GC links, visited in the same depth-first
+// order recursion would use, so a chain of ten million lists is freed in
+// constant stack space.
+//
+// The cycle collector (impl/src/gc.cc). Three generations plus a permanent
+// (frozen) one, each an intrusive doubly linked list through the GC links.
+// New lists join the end of generation 0. Allocating a list adds one to
+// count0 and, when count0 > threshold0 with collection enabled, threshold0 != 0
+// and no collection running, collects the oldest generation whose count exceeds
+// its threshold (generation 2 only once the long-lived pending objects exceed a
+// quarter of the long-lived total), before the new list is tracked. A
+// collection of generation g merges generations 0..g, finds the unreachable
+// objects as CPython does (copy refcounts to gc_refs, subtract internal
+// references, move the unreachable), moves the survivors to g+1, clears the
+// garbage so that reference counting frees it, and returns how many objects it
+// collected. A collection requested while one runs returns 0.
+//
+// Object pools. Small ints -5..256 are shared objects owned by the heap. Freed
+// lists with the default payload are kept on a free list (80 entries) and
+// reused; the free list is emptied by every full collection.
+//
+// Memory comes from an Allocator the embedder owns, so the embedder can check
+// after destroying the heap that nothing is left.
+//
+// A Heap is single-threaded. Functions taking an Object* require a live object
+// of the right kind; the heap does not check (an embedder-level adapter does).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "gcheap/allocator.h"
+
+namespace gcheap {
+
+struct Type;
+
+// The header every object starts with.
+struct Object {
+  std::intptr_t refcount;
+  const Type* type;
+};
+
+enum class Kind : std::uint8_t { List, Str, Int };
+
+// Generation numbers; kPermanent is the frozen generation, kUntracked marks atoms.
+inline constexpr int kGenerations = 3;
+inline constexpr int kPermanent = 3;
+inline constexpr int kUntracked = -1;
+
+struct GenerationStats {
+  std::int64_t collections = 0;
+  std::int64_t collected = 0;
+  std::int64_t uncollectable = 0;
+};
+
+// What a gc callback is told, as in CPython's gc.callbacks info dict.
+struct CollectionInfo {
+  int generation = 0;
+  std::int64_t collected = 0;      // 0 at start
+  std::int64_t uncollectable = 0;  // 0 at start
+};
+enum class CollectionPhase : std::uint8_t { Start, Stop };
+
+struct HeapStats {
+  std::size_t lists_live = 0;  // allocated and not freed (free-listed ones excluded)
+  std::size_t strs_live = 0;
+  std::size_t ints_live = 0;   // small ints excluded
+  std::size_t free_list_length = 0;
+};
+
+class Heap {
+ public:
+  struct Config {
+    std::array<std::int64_t, kGenerations> thresholds{700, 10, 10};
+  };
+  using FreeHook = void (*)(void* context, Object* dying);
+  using Callback = void (*)(void* context, CollectionPhase phase, const CollectionInfo& info);
+
+  explicit Heap(Allocator& allocator);
+  Heap(Allocator& allocator, const Config& config);
+  Heap(const Heap&) = delete;
+  Heap& operator=(const Heap&) = delete;
+  // Frees the small ints and the free list. Objects still alive are not
+  // freed (their memory goes when the Allocator does), so a leak stays visible
+  // in the Allocator's stats.
+  ~Heap();
+
+  // --- allocation: each returns a new reference (refcount 1) --------------------
+  // May run an automatic collection first (see the header comment).
+  Object* new_list(std::uint32_t payload_bytes);
+  Object* new_str(std::uint32_t payload_bytes);
+  // -5..256 return the shared small int (with a new reference).
+  Object* new_int(std::int64_t value);
+
+  // --- reference counting ----------------------------------------------------------
+  static void incref(Object* o) { ++o->refcount; }
+  void decref(Object* o) {
+    if (--o->refcount == 0) destroy(o);
+  }
+
+  // --- objects -----------------------------------------------------------------------
+  static Kind kind(const Object* o);
+  // Payload bytes of a list or str, owned by the embedder.
+  static std::span<std::byte> payload(Object* o);
+  static std::int64_t int_value(const Object* o);
+  static std::size_t list_size(const Object* list);
+  static Object* list_get(const Object* list, std::size_t i);  // borrowed reference
+  void list_append(Object* list, Object* item);                // item: new reference taken
+  void list_set(Object* list, std::size_t i, Object* item);    // drops the old item last
+  void list_remove(Object* list, std::size_t i);               // shifts later items down
+
+  // --- the gc module ------------------------------------------------------------------
+  std::int64_t collect(int generation = 2);
+  std::array<std::int64_t, kGenerations> get_count() const;
+  std::array<std::int64_t, kGenerations> get_threshold() const;
+  // Sets the first `arity` thresholds (1..3) from `values`.
+  void set_threshold(int arity, const std::array<std::int64_t, kGenerations>& values);
+  void enable();
+  void disable();
+  bool is_enabled() const;
+  void freeze();
+  void unfreeze();
+  std::size_t get_freeze_count() const;
+  static bool is_tracked(const Object* o);
+  std::array<GenerationStats, kGenerations> get_stats() const;
+  // Called with Start and Stop around every collection, in registration order.
+  void add_callback(Callback callback, void* context);
+  // Empties the list free list (a full collection does this too).
+  void clear_free_lists();
+
+  // --- inspection ----------------------------------------------------------------------
+  // Called just before any object's memory is released or free-listed.
+  void set_free_hook(FreeHook hook, void* context);
+  // Visits the objects of generation g (0..2 or kPermanent) in list order.
+  template <typename F>
+  void for_each_in_generation(int g, F&& visit) const;
+  HeapStats stats() const;
+  Allocator& allocator() const { return allocator_; }
+
+  struct State;  // generations, counts, free list: impl/src/heap_internal.h
+
+ private:
+  void destroy(Object* o);  // refcount reached zero
+  struct GenerationCursor {
+    const void* sentinel;
+    const void* at;
+  };
+  GenerationCursor generation_begin(int g) const;
+  static Object* generation_next(GenerationCursor& cursor);  // nullptr at the end
+
+  Allocator& allocator_;
+  State* state_;
+};
+
+template <typename F>
+void Heap::for_each_in_generation(int g, F&& visit) const {
+  GenerationCursor cursor = generation_begin(g);
+  while (Object* o = generation_next(cursor)) visit(o);
+}
+
+}  // namespace gcheap

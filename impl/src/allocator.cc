@@ -1,0 +1,197 @@
+// The allocator's public API: routing between the pools and the large path,
+// reallocation, debug fill, statistics, setup and teardown.
+//
+// A request of 1..max_small bytes is served by a pool; 0 and larger requests
+// by malloc. free() and friends tell the two apart with owns(), which is O(1)
+// and exact, so no per-block tag is needed on pool blocks. Large blocks carry
+// a LargeHeader: their requested size (for usable_size and stats) and links
+// of a list of all live large blocks (so the destructor frees them).
+//
+// reallocate() keeps a pool block whose size class still fits the request, and
+// lets realloc resize a large block that stays large; any other change of
+// size class moves the contents to a new block.
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "allocator_internal.h"
+
+namespace gcheap {
+
+namespace {
+
+using pymalloc::LargeHeader;
+
+constexpr unsigned char fresh_byte = 0xCD;  // CPython's PYMEM_CLEANBYTE
+constexpr unsigned char freed_byte = 0xDD;  // CPython's PYMEM_DEADBYTE
+constexpr std::size_t max_large = std::numeric_limits<std::size_t>::max() - sizeof(LargeHeader);
+
+std::size_t round_up(std::size_t n, std::size_t alignment) { return (n + alignment - 1) & ~(alignment - 1); }
+
+std::size_t pool_header_size(const Geometry& g) {
+  return round_up(sizeof(pymalloc::PoolHeader), g.alignment);
+}
+
+// Powers of two where the design relies on masks, blocks that can hold a
+// free-list link and are aligned no more than malloc aligns, arenas that mmap
+// can align and the radix tree can key, and pools that fit their largest block.
+const Geometry& validated(const Geometry& g) {
+  const auto page_size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  const bool valid =
+      std::has_single_bit(g.alignment) && g.alignment >= sizeof(pymalloc::FreeBlock) &&
+      g.alignment <= alignof(std::max_align_t) && g.max_small >= g.alignment &&
+      g.max_small % g.alignment == 0 && std::has_single_bit(g.pool_size) &&
+      g.pool_size <= (std::size_t{1} << 31) && std::has_single_bit(g.arena_size) &&
+      g.arena_size >= g.pool_size && g.arena_size >= page_size &&
+      static_cast<unsigned>(std::countr_zero(g.arena_size)) < pymalloc::ArenaMap::address_bits &&
+      g.max_small <= g.pool_size - std::min(g.pool_size, pool_header_size(g));
+  if (!valid) throw std::invalid_argument("gcheap::Allocator: invalid geometry");
+  return g;
+}
+
+bool is_small_request(std::size_t n, const Geometry& g) { return n != 0 && n <= g.max_small; }
+
+LargeHeader* header_of(const void* p) {
+  return static_cast<LargeHeader*>(const_cast<void*>(p)) - 1;
+}
+
+}  // namespace
+
+// --- State: setup, teardown and the large path --------------------------------
+
+Allocator::State::State(const Geometry& geometry, bool fill)
+    : arena_size(geometry.arena_size),
+      pool_size(geometry.pool_size),
+      pools_per_arena(geometry.pools_per_arena()),
+      pool_header_size(gcheap::pool_header_size(geometry)),
+      max_small(geometry.max_small),
+      size_class_shift(static_cast<unsigned>(std::countr_zero(geometry.alignment))),
+      debug_fill(fill),
+      arena_map(geometry.arena_size),
+      usedpools(std::make_unique<PoolHeader*[]>(geometry.size_class_count())),
+      nfp2lasta(std::make_unique<ArenaObject*[]>(pools_per_arena + 1)) {}
+
+Allocator::State::~State() {
+  free_all_large();
+  unmap_all_arenas();
+}
+
+void Allocator::State::link_large(LargeHeader* header) {
+  header->prev = nullptr;
+  header->next = large_blocks;
+  if (large_blocks != nullptr) large_blocks->prev = header;
+  large_blocks = header;
+  ++counters.large_blocks_live;
+  counters.large_bytes_live += header->size;
+}
+
+void Allocator::State::unlink_large(LargeHeader* header) {
+  if (header->prev != nullptr) {
+    header->prev->next = header->next;
+  } else {
+    large_blocks = header->next;
+  }
+  if (header->next != nullptr) header->next->prev = header->prev;
+  --counters.large_blocks_live;
+  counters.large_bytes_live -= header->size;
+}
+
+void* Allocator::State::allocate_large(std::size_t n) {
+  if (n > max_large) return nullptr;
+  auto* header = static_cast<LargeHeader*>(std::malloc(sizeof(LargeHeader) + n));
+  if (header == nullptr) return nullptr;
+  header->size = n;
+  link_large(header);
+  return header + 1;
+}
+
+void Allocator::State::free_large(void* p) {
+  LargeHeader* header = header_of(p);
+  unlink_large(header);
+  std::free(header);
+}
+
+// realloc may move the block, so it is off the list while realloc runs.
+void* Allocator::State::reallocate_large(void* p, std::size_t n) {
+  if (n > max_large) return nullptr;
+  LargeHeader* header = header_of(p);
+  const std::size_t old_size = header->size;
+  unlink_large(header);
+  auto* resized = static_cast<LargeHeader*>(std::realloc(header, sizeof(LargeHeader) + n));
+  if (resized == nullptr) {
+    link_large(header);
+    return nullptr;
+  }
+  resized->size = n;
+  link_large(resized);
+  if (debug_fill && n > old_size) std::memset(reinterpret_cast<std::byte*>(resized + 1) + old_size, fresh_byte, n - old_size);
+  return resized + 1;
+}
+
+void Allocator::State::free_all_large() {
+  while (large_blocks != nullptr) free_large(large_blocks + 1);
+}
+
+// --- the public API ---------------------------------------------------------
+
+Allocator::Allocator() : Allocator(Options{}) {}
+
+Allocator::Allocator(const Options& options)
+    : geometry_(validated(options.geometry)), state_(new State(geometry_, options.debug_fill)) {}
+
+Allocator::~Allocator() { delete state_; }
+
+void* Allocator::allocate(std::size_t n) {
+  void* p = is_small_request(n, geometry_) ? state_->allocate_block(n) : state_->allocate_large(n);
+  if (p != nullptr && state_->debug_fill) std::memset(p, fresh_byte, usable_size(p));
+  return p;
+}
+
+void Allocator::free(void* p) {
+  if (p == nullptr) return;
+  if (state_->debug_fill) std::memset(p, freed_byte, usable_size(p));
+  if (state_->owns(p)) {
+    state_->free_block(p);
+  } else {
+    state_->free_large(p);
+  }
+}
+
+void* Allocator::reallocate(void* p, std::size_t n) {
+  if (p == nullptr) return allocate(n);
+  const bool small_request = is_small_request(n, geometry_);
+  if (state_->owns(p)) {
+    if (small_request && state_->pool_of(p)->size_class == geometry_.size_class(n)) return p;
+  } else if (!small_request) {
+    return state_->reallocate_large(p, n);
+  }
+  void* moved = allocate(n);
+  if (moved == nullptr) return nullptr;
+  std::memcpy(moved, p, std::min(usable_size(p), n));
+  free(p);
+  return moved;
+}
+
+bool Allocator::owns(const void* p) const { return state_->owns(p); }
+
+std::size_t Allocator::usable_size(const void* p) const {
+  if (p == nullptr) return 0;
+  if (state_->owns(p)) return state_->pool_of(p)->block_size;
+  return header_of(p)->size;
+}
+
+void Allocator::release_reserve() { state_->release_reserve(); }
+
+AllocatorStats Allocator::stats() const {
+  AllocatorStats stats = state_->counters;
+  stats.arenas_reserved = state_->nfp2lasta[state_->pools_per_arena] != nullptr ? 1 : 0;
+  stats.bytes_mapped = stats.arenas_mapped * geometry_.arena_size;
+  return stats;
+}
+
+}  // namespace gcheap

@@ -1,0 +1,249 @@
+// Internals of gcheap's small-object allocator (the design is described once,
+// in gcheap/allocator.h). Shared by arena.cc, pool.cc, ownership.cc and
+// allocator.cc; the fast paths live here as small inline functions.
+//
+// Layout. An arena is arena_size bytes mmap'd at an arena_size-aligned address
+// and cut into pools_per_arena pools. A pool starts with a PoolHeader; blocks
+// of one size class follow it. Because pools are pool_size-aligned, the pool
+// of a block is its address with the low bits cleared, so freeing needs no
+// lookup beyond the ownership test.
+//
+// Lists (all intrusive, so the allocator allocates nothing per block):
+//  - usedpools[c]: pools of size class c that can hand out a block (a freed
+//    block or frontier space), doubly linked. Full pools are on no list; a
+//    free() into one links it back. An emptied pool goes back to its arena.
+//  - ArenaObject::freepools: emptied pools of an arena, reused before the
+//    arena's never-used pool frontier.
+//  - usable_arenas: arenas with a free pool, sorted by nfreepools ascending
+//    (fullest first). nfp2lasta[n] is the last arena on it with n free pools,
+//    so an arena whose count grew by one moves behind nfp2lasta[n - 1] in O(1)
+//    (bpo-37029). nfp2lasta[pools_per_arena] is the one wholly free arena
+//    kept in reserve (bpo-37257).
+//  - unused_arena_objects: ArenaObjects that describe no mapping. The objects
+//    live in one growable array, indexed from pool headers; the array only
+//    grows when no arena is usable, i.e. when no pointer into it is held.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "gcheap/allocator.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GCHEAP_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(GCHEAP_ASAN)
+#define GCHEAP_ASAN 1
+#endif
+#ifdef GCHEAP_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace gcheap::pymalloc {
+
+// Under AddressSanitizer, memory the program must not touch (free blocks, the
+// never-used frontier, unused pools) is poisoned; elsewhere these are no-ops.
+inline void poison([[maybe_unused]] void* p, [[maybe_unused]] std::size_t n) {
+#ifdef GCHEAP_ASAN
+  ASAN_POISON_MEMORY_REGION(p, n);
+#endif
+}
+inline void unpoison([[maybe_unused]] void* p, [[maybe_unused]] std::size_t n) {
+#ifdef GCHEAP_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, n);
+#endif
+}
+
+// A freed block holds the link of its pool's free list.
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+struct PoolHeader {
+  std::uint32_t ref;              // blocks handed out
+  std::uint32_t size_class;
+  std::uint32_t block_size;
+  std::uint32_t arena_index;      // the owning ArenaObject in State::arenas
+  std::uint32_t next_offset;      // frontier: first never-used block
+  std::uint32_t max_next_offset;  // last offset at which a whole block fits
+  FreeBlock* freeblock;           // freed blocks, reused first (LIFO)
+  PoolHeader* nextpool;           // usedpools[c], or the arena's freepools
+  PoolHeader* prevpool;           // usedpools[c] only
+};
+
+inline bool pool_is_full(const PoolHeader* pool) {
+  return pool->freeblock == nullptr && pool->next_offset > pool->max_next_offset;
+}
+
+struct ArenaObject {
+  std::uintptr_t address;     // base of the mapping; 0 for an unused object
+  std::byte* pool_frontier;   // first never-used pool
+  std::size_t nfreepools;     // pools on freepools plus those past the frontier
+  PoolHeader* freepools;      // emptied pools, linked through nextpool
+  ArenaObject* nextarena;     // usable_arenas, or unused_arena_objects
+  ArenaObject* prevarena;     // usable_arenas only
+};
+
+// A two-level radix tree over arena numbers (address >> arena_bits): the top
+// level is an array of leaves, a leaf is a bitmap of mapped arenas, allocated
+// on first use. User-space addresses have address_bits significant bits; any
+// address with a higher bit set is simply not an arena.
+class ArenaMap {
+ public:
+  static constexpr unsigned address_bits = 48;
+
+  explicit ArenaMap(std::size_t arena_size);
+
+  bool contains(std::uintptr_t address) const {
+    if ((address >> address_bits) != 0) return false;
+    const std::uint64_t* leaf = top_[top_index(address)].get();
+    if (leaf == nullptr) return false;
+    const std::uintptr_t bit = leaf_bit(address);
+    return ((leaf[bit / word_bits] >> (bit % word_bits)) & 1) != 0;
+  }
+  // Records the arena at base; false when out of memory or out of range.
+  bool insert(std::uintptr_t base);
+  void erase(std::uintptr_t base);
+
+ private:
+  static constexpr unsigned word_bits = 64;
+  std::uintptr_t top_index(std::uintptr_t address) const {
+    return address >> arena_bits_ >> leaf_bits_;
+  }
+  std::uintptr_t leaf_bit(std::uintptr_t address) const {
+    return (address >> arena_bits_) & ((std::uintptr_t{1} << leaf_bits_) - 1);
+  }
+
+  unsigned arena_bits_;
+  unsigned leaf_bits_;
+  std::unique_ptr<std::unique_ptr<std::uint64_t[]>[]> top_;
+};
+
+// Header in front of every block of the large path, linking all live large
+// blocks so the destructor can free them. Its size keeps the payload aligned
+// like malloc's result.
+struct alignas(alignof(std::max_align_t)) LargeHeader {
+  LargeHeader* prev;
+  LargeHeader* next;
+  std::size_t size;  // requested bytes
+};
+
+}  // namespace gcheap::pymalloc
+
+namespace gcheap {
+
+struct Allocator::State {
+  using PoolHeader = pymalloc::PoolHeader;
+  using ArenaObject = pymalloc::ArenaObject;
+
+  State(const Geometry& geometry, bool debug_fill);
+  ~State();
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+
+  // --- geometry, precomputed for the fast paths
+  const std::size_t arena_size;
+  const std::size_t pool_size;
+  const std::size_t pools_per_arena;
+  const std::size_t pool_header_size;  // sizeof(PoolHeader) rounded to alignment
+  const std::size_t max_small;
+  const unsigned size_class_shift;     // log2(alignment)
+  const bool debug_fill;
+
+  // --- ownership.cc
+  pymalloc::ArenaMap arena_map;
+  bool owns(const void* p) const {
+    const auto address = reinterpret_cast<std::uintptr_t>(p);
+    return arena_map.contains(address) && (address & (pool_size - 1)) >= pool_header_size;
+  }
+  PoolHeader* pool_of(const void* p) const {
+    return reinterpret_cast<PoolHeader*>(reinterpret_cast<std::uintptr_t>(p) & ~(pool_size - 1));
+  }
+
+  // --- pool.cc: blocks and pools
+  std::unique_ptr<PoolHeader*[]> usedpools;  // per size class
+  inline void* allocate_block(std::size_t n);
+  inline void* take_block(PoolHeader* pool);
+  inline void free_block(void* p);
+  void* allocate_from_new_pool(std::uint32_t size_class);
+  void init_pool(PoolHeader* pool, std::uint32_t size_class);
+  void link_used_pool(PoolHeader* pool);
+  void unlink_used_pool(PoolHeader* pool);
+  void settle_freed_pool(PoolHeader* pool, bool was_full);
+
+  // --- arena.cc: arenas and the pools they hand out
+  ArenaObject* arenas = nullptr;  // growable array, see the file comment
+  std::uint32_t arenas_capacity = 0;
+  ArenaObject* unused_arena_objects = nullptr;
+  ArenaObject* usable_arenas = nullptr;
+  std::unique_ptr<ArenaObject*[]> nfp2lasta;  // pools_per_arena + 1 entries
+  PoolHeader* take_pool();
+  void return_pool(PoolHeader* pool);
+  bool new_arena();
+  bool grow_arena_objects();
+  void unlink_usable_arena(ArenaObject* ao);
+  void unmap_arena(ArenaObject* ao);
+  void release_arena(ArenaObject* ao);
+  void release_reserve();
+  void unmap_all_arenas();
+
+  // --- allocator.cc: the large path
+  pymalloc::LargeHeader* large_blocks = nullptr;
+  void link_large(pymalloc::LargeHeader* header);
+  void unlink_large(pymalloc::LargeHeader* header);
+  void* allocate_large(std::size_t n);
+  void free_large(void* p);
+  void* reallocate_large(void* p, std::size_t n);
+  void free_all_large();
+
+  // Exact counters; arenas_reserved and bytes_mapped are derived on reading.
+  AllocatorStats counters;
+};
+
+// Fast path: the first pool of the size class hands out a block.
+inline void* Allocator::State::allocate_block(std::size_t n) {
+  const auto size_class = static_cast<std::uint32_t>((n - 1) >> size_class_shift);
+  PoolHeader* pool = usedpools[size_class];
+  if (pool == nullptr) return allocate_from_new_pool(size_class);
+  return take_block(pool);
+}
+
+// A block of a pool that has one available: from its free list first, then
+// from its frontier.
+inline void* Allocator::State::take_block(PoolHeader* pool) {
+  std::byte* block;
+  if (pool->freeblock != nullptr) {
+    block = reinterpret_cast<std::byte*>(pool->freeblock);
+    pymalloc::unpoison(block, pool->block_size);
+    pool->freeblock = pool->freeblock->next;
+  } else {
+    block = reinterpret_cast<std::byte*>(pool) + pool->next_offset;
+    pool->next_offset += pool->block_size;
+    pymalloc::unpoison(block, pool->block_size);
+  }
+  ++pool->ref;
+  if (pymalloc::pool_is_full(pool)) unlink_used_pool(pool);
+  ++counters.small_blocks_live;
+  counters.small_bytes_live += pool->block_size;
+  return block;
+}
+
+// Fast path: push the block on its pool's free list; only a pool that stops
+// being full or becomes empty changes lists.
+inline void Allocator::State::free_block(void* p) {
+  PoolHeader* pool = pool_of(p);
+  const bool was_full = pymalloc::pool_is_full(pool);
+  auto* block = static_cast<pymalloc::FreeBlock*>(p);
+  block->next = pool->freeblock;
+  pool->freeblock = block;
+  pymalloc::poison(block, pool->block_size);
+  --pool->ref;
+  --counters.small_blocks_live;
+  counters.small_bytes_live -= pool->block_size;
+  if (was_full || pool->ref == 0) settle_freed_pool(pool, was_full);
+}
+
+}  // namespace gcheap

@@ -1,0 +1,195 @@
+// Arenas: mapping them, handing their pools out, taking emptied pools back and
+// returning wholly free arenas to the OS.
+//
+// New pools always come from the head of usable_arenas, the arena with the
+// fewest free pools, so allocation packs into busy arenas and lightly used
+// ones drain. Taking a pool lowers the head's count, which keeps the order.
+// Returning a pool raises its arena's count by one; the arena then belongs
+// right behind the last arena that had its old count, nfp2lasta[old], which
+// is found without walking the list (bpo-37029).
+//
+// An arena whose pools are all free is unmapped, unless it is the only wholly
+// free one: that one stays at the end of the list as the reserve (bpo-37257),
+// so a program oscillating across an arena boundary does not map and unmap on
+// every step. release_reserve() gives it back on request.
+//
+// Arenas are mapped aligned to their size (map twice the size, trim both
+// ends) so that no pool is lost to alignment and the radix tree can key on
+// the arena number. Under AddressSanitizer a new arena is poisoned whole, and
+// unpoisoned before it is unmapped so that a later mapping of the same
+// addresses starts clean.
+#include <sys/mman.h>
+
+#include <cstdlib>
+
+#include "allocator_internal.h"
+
+namespace gcheap {
+
+namespace {
+
+// Maps size bytes aligned to size, or returns nullptr.
+std::byte* map_aligned(std::size_t size) {
+  void* raw = mmap(nullptr, 2 * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const auto start = reinterpret_cast<std::uintptr_t>(raw);
+  const std::uintptr_t aligned = (start + size - 1) & ~(size - 1);
+  if (aligned != start) munmap(raw, aligned - start);
+  munmap(reinterpret_cast<void*>(aligned + size), start + size - aligned);
+  return reinterpret_cast<std::byte*>(aligned);
+}
+
+}  // namespace
+
+// Grows the ArenaObject array. Only called when no arena is usable and no
+// object is unused, so nothing but pool headers' indices refers into it.
+bool Allocator::State::grow_arena_objects() {
+  const std::uint32_t capacity = arenas_capacity == 0 ? 16 : 2 * arenas_capacity;
+  if (capacity <= arenas_capacity) return false;
+  auto* grown = static_cast<ArenaObject*>(std::realloc(arenas, std::size_t{capacity} * sizeof(ArenaObject)));
+  if (grown == nullptr) return false;
+  arenas = grown;
+  for (std::uint32_t i = capacity; i-- > arenas_capacity;) {
+    arenas[i] = ArenaObject{};
+    arenas[i].nextarena = unused_arena_objects;
+    unused_arena_objects = &arenas[i];
+  }
+  arenas_capacity = capacity;
+  return true;
+}
+
+// Maps an arena and makes it the only usable one (called when none is).
+bool Allocator::State::new_arena() {
+  if (unused_arena_objects == nullptr && !grow_arena_objects()) return false;
+  std::byte* base = map_aligned(arena_size);
+  if (base == nullptr) return false;
+  if (!arena_map.insert(reinterpret_cast<std::uintptr_t>(base))) {
+    munmap(base, arena_size);
+    return false;
+  }
+  pymalloc::poison(base, arena_size);
+  ArenaObject* ao = unused_arena_objects;
+  unused_arena_objects = ao->nextarena;
+  *ao = ArenaObject{reinterpret_cast<std::uintptr_t>(base), base, pools_per_arena, nullptr, nullptr,
+                    nullptr};
+  usable_arenas = ao;
+  nfp2lasta[pools_per_arena] = ao;
+  ++counters.arenas_mapped;
+  ++counters.arenas_allocated_total;
+  return true;
+}
+
+// Takes a free pool from the fullest usable arena, mapping one if needed.
+Allocator::State::PoolHeader* Allocator::State::take_pool() {
+  if (usable_arenas == nullptr && !new_arena()) return nullptr;
+  ArenaObject* ao = usable_arenas;
+  PoolHeader* pool;
+  if (ao->freepools != nullptr) {
+    pool = ao->freepools;
+    ao->freepools = pool->nextpool;
+  } else {
+    pool = reinterpret_cast<PoolHeader*>(ao->pool_frontier);
+    pymalloc::unpoison(pool, pool_header_size);  // headers stay addressable from now on
+    pool->arena_index = static_cast<std::uint32_t>(ao - arenas);
+    ao->pool_frontier += pool_size;
+  }
+  // ao has the smallest count, so one less keeps the list sorted; only the
+  // fingers move.
+  const std::size_t nf = ao->nfreepools--;
+  if (nfp2lasta[nf] == ao) nfp2lasta[nf] = nullptr;
+  if (nf > 1) {
+    nfp2lasta[nf - 1] = ao;
+  } else {
+    unlink_usable_arena(ao);
+  }
+  return pool;
+}
+
+// Takes back an emptied pool, then re-sorts, keeps as reserve or unmaps its
+// arena.
+void Allocator::State::return_pool(PoolHeader* pool) {
+  ArenaObject* ao = &arenas[pool->arena_index];
+  pool->nextpool = ao->freepools;
+  ao->freepools = pool;
+  const std::size_t nf = ++ao->nfreepools;
+
+  // ao leaves the group with nf - 1 free pools.
+  ArenaObject* lastnf = nfp2lasta[nf - 1];
+  if (lastnf == ao) {
+    ArenaObject* prev = ao->prevarena;
+    nfp2lasta[nf - 1] = prev != nullptr && prev->nfreepools == nf - 1 ? prev : nullptr;
+  }
+
+  if (nf == pools_per_arena && nfp2lasta[nf] != nullptr) {
+    // Wholly free, and a reserve exists already.
+    if (nf > 1) unlink_usable_arena(ao);
+    release_arena(ao);
+    return;
+  }
+  if (nf == 1) {
+    // It was full, hence on no list; every usable arena has at least one.
+    ao->prevarena = nullptr;
+    ao->nextarena = usable_arenas;
+    if (usable_arenas != nullptr) usable_arenas->prevarena = ao;
+    usable_arenas = ao;
+    if (nfp2lasta[1] == nullptr) nfp2lasta[1] = ao;
+    return;
+  }
+  if (nfp2lasta[nf] == nullptr) nfp2lasta[nf] = ao;
+  if (lastnf == ao) return;  // it was the last with nf - 1: still in order
+
+  // Move it right behind the last arena with nf - 1 free pools.
+  unlink_usable_arena(ao);
+  ao->prevarena = lastnf;
+  ao->nextarena = lastnf->nextarena;
+  if (ao->nextarena != nullptr) ao->nextarena->prevarena = ao;
+  lastnf->nextarena = ao;
+}
+
+void Allocator::State::unlink_usable_arena(ArenaObject* ao) {
+  if (ao->prevarena != nullptr) {
+    ao->prevarena->nextarena = ao->nextarena;
+  } else {
+    usable_arenas = ao->nextarena;
+  }
+  if (ao->nextarena != nullptr) ao->nextarena->prevarena = ao->prevarena;
+  ao->nextarena = ao->prevarena = nullptr;
+}
+
+void Allocator::State::unmap_arena(ArenaObject* ao) {
+  auto* base = reinterpret_cast<std::byte*>(ao->address);
+  arena_map.erase(ao->address);
+  pymalloc::unpoison(base, arena_size);
+  munmap(base, arena_size);
+  ao->address = 0;
+  --counters.arenas_mapped;
+  ++counters.arenas_released_total;
+}
+
+// Unmaps a wholly free arena that is on no list and recycles its object.
+void Allocator::State::release_arena(ArenaObject* ao) {
+  unmap_arena(ao);
+  ao->nextarena = unused_arena_objects;
+  unused_arena_objects = ao;
+}
+
+void Allocator::State::release_reserve() {
+  ArenaObject* reserve = nfp2lasta[pools_per_arena];
+  if (reserve == nullptr) return;
+  nfp2lasta[pools_per_arena] = nullptr;
+  unlink_usable_arena(reserve);
+  release_arena(reserve);
+}
+
+// Teardown: unmaps every arena, whatever its pools still hold.
+void Allocator::State::unmap_all_arenas() {
+  for (std::uint32_t i = 0; i < arenas_capacity; ++i) {
+    if (arenas[i].address != 0) unmap_arena(&arenas[i]);
+  }
+  usable_arenas = unused_arena_objects = nullptr;
+  std::free(arenas);
+  arenas = nullptr;
+  arenas_capacity = 0;
+}
+
+}  // namespace gcheap

@@ -1,0 +1,149 @@
+// Lists: the heap's only container, laid out as CPython's list.
+//
+// A list is one block: GC header, object header, the item-array pointer with
+// size and capacity, then the embedder's payload. Items live in a separate
+// array from the Allocator, grown and shrunk by list_resize with CPython's
+// over-allocation (capacity newsize + newsize/8 + 6, rounded down to a
+// multiple of 4: 0, 4, 8, 16, 24, 32, 40, 52, 64, 76, ...), so appends are
+// amortized O(1); it shrinks only when the size falls below half the capacity.
+//
+// Free list: up to 80 freed lists with the default payload are kept (LIFO)
+// and reused by new_list, as CPython's list free list; a full collection
+// empties it. Unlike CPython 3.11 (which skips the gc count for free-listed
+// lists), taking a list from the free list counts as an allocation for the
+// gc counts and putting one there as a deallocation, since the semantics
+// reference defines count0 by container allocations and deallocations.
+#include <cstring>
+#include <new>
+
+#include "heap_internal.h"
+
+namespace gcheap {
+
+const Type list_type{Kind::List, "list"};
+
+namespace {
+
+ListObject* take_from_free_list(Heap::State& state, std::uint32_t payload_bytes) {
+  if (payload_bytes != kListFreeListPayload || state.list_free_list_length == 0) return nullptr;
+  return state.list_free_list[--state.list_free_list_length];
+}
+
+// Sets the size to newsize, reallocating the item array when the capacity is
+// too small or more than twice too large. Throws std::bad_alloc when growing
+// fails (the list is unchanged); a failed shrink keeps the larger array.
+void list_resize(Allocator& allocator, ListObject* list, std::size_t newsize) {
+  const std::size_t allocated = list->allocated;
+  if (allocated >= newsize && newsize >= (allocated >> 1)) {
+    list->size = newsize;
+    return;
+  }
+  std::size_t new_allocated = (newsize + (newsize >> 3) + 6) & ~std::size_t{3};
+  // Do not over-allocate when the new size is closer to that than to the old size.
+  if (newsize > list->size && newsize - list->size > new_allocated - newsize)
+    new_allocated = (newsize + 3) & ~std::size_t{3};
+  if (newsize == 0) {
+    allocator.free(list->items);
+    list->items = nullptr;
+    list->size = 0;
+    list->allocated = 0;
+    return;
+  }
+  if (new_allocated > SIZE_MAX / sizeof(Object*)) throw std::bad_alloc();
+  void* items = allocator.reallocate(list->items, new_allocated * sizeof(Object*));
+  if (items == nullptr) {
+    if (newsize > allocated) throw std::bad_alloc();
+    list->size = newsize;
+    return;
+  }
+  list->items = static_cast<Object**>(items);
+  list->size = newsize;
+  list->allocated = new_allocated;
+}
+
+}  // namespace
+
+Object* Heap::new_list(std::uint32_t payload_bytes) {
+  State& state = *state_;
+  ListObject* list = take_from_free_list(state, payload_bytes);
+  if (list == nullptr)
+    list = static_cast<ListObject*>(allocate_or_throw(allocator_, sizeof(ListObject) + payload_bytes));
+  list->gc = {0, 0};
+  list->ob = {1, &list_type};
+  list->items = nullptr;
+  list->size = 0;
+  list->allocated = 0;
+  list->payload_bytes = payload_bytes;
+  std::memset(list_payload(list), 0, payload_bytes);
+  ++state.lists_live;
+  gc_link(*this);  // counts the allocation (free-list reuse included); may collect
+  gc_track(state, list);
+  return &list->ob;
+}
+
+std::size_t Heap::list_size(const Object* list) { return as_list(list)->size; }
+
+Object* Heap::list_get(const Object* list, std::size_t i) {
+  const ListObject* l = as_list(list);
+  return i < l->size ? l->items[i] : nullptr;
+}
+
+void Heap::list_append(Object* list, Object* item) {
+  ListObject* l = as_list(list);
+  const std::size_t n = l->size;
+  try {
+    list_resize(allocator_, l, n + 1);
+  } catch (const std::bad_alloc&) {
+    decref(item);  // the reference was handed to us
+    throw;
+  }
+  l->items[n] = item;
+}
+
+void Heap::list_set(Object* list, std::size_t i, Object* item) {
+  ListObject* l = as_list(list);
+  if (i >= l->size) {  // out of range: the slot does not exist, drop the reference
+    decref(item);
+    return;
+  }
+  Object* old = l->items[i];
+  l->items[i] = item;
+  decref(old);
+}
+
+void Heap::list_remove(Object* list, std::size_t i) {
+  ListObject* l = as_list(list);
+  if (i >= l->size) return;
+  Object* removed = l->items[i];
+  std::memmove(l->items + i, l->items + i + 1, (l->size - i - 1) * sizeof(Object*));
+  list_resize(allocator_, l, l->size - 1);  // shrinking never throws
+  decref(removed);  // last, so the list is consistent if this frees anything
+}
+
+void list_clear(Heap& heap, ListObject* list) {
+  Object** items = list->items;
+  std::size_t i = list->size;
+  list->items = nullptr;
+  list->size = 0;
+  list->allocated = 0;
+  while (i > 0) heap.decref(items[--i]);
+  heap.allocator().free(items);
+}
+
+void list_dealloc(Heap::State& state, ListObject* list) {
+  state.allocator.free(list->items);
+  call_free_hook(state, &list->ob);
+  gc_unlink_count(state);  // free-listing counts as a deallocation too (see above)
+  --state.lists_live;
+  if (list->payload_bytes == kListFreeListPayload && state.list_free_list_length < kListFreeListMax)
+    state.list_free_list[state.list_free_list_length++] = list;
+  else
+    state.allocator.free(list);
+}
+
+void Heap::clear_free_lists() {
+  State& state = *state_;
+  while (state.list_free_list_length > 0) allocator_.free(state.list_free_list[--state.list_free_list_length]);
+}
+
+}  // namespace gcheap

@@ -1,0 +1,30 @@
+// The reference model: the oracle every system under test is checked against.
+//
+// It predicts exactly what CPython 3.8–3.11 does with a program's objects:
+// reference counting (an object dies the moment its count reaches zero, and
+// its references are dropped in turn) and the classic three-generation cycle
+// collector with its counts, thresholds, automatic collections, the long-lived
+// 25% rule, statistics and the permanent generation of gc.freeze(). The rules
+// are those of /work/shared/reference/cpython-memory-semantics.md sections 2
+// and 3; each is written beside the code that applies it.
+//
+// The model is deliberately simple rather than fast: objects live in a vector
+// indexed by serial, and unreachable cycles are found with Boost.Graph, never
+// with the gc_refs arithmetic the production heap uses. It shares no code with
+// impl/. Steps assume the Machine contract's valid operands.
+//
+// Not modelled yet: finalizers, resurrection and weak references (section 4);
+// uncollectable is therefore always 0.
+#pragma once
+
+#include <memory>
+
+#include "gcverify/machine.h"
+
+namespace gcv {
+
+// A fresh model: no objects, all names unbound until reset(), thresholds
+// (700, 10, 10), automatic collection enabled.
+std::unique_ptr<Machine> make_reference_model();
+
+}  // namespace gcv

@@ -1,0 +1,33 @@
+// The binary form of heap programs: a sequence of 8-byte little-endian records
+//
+//   byte 0     opcode, taken modulo kOpCodeCount
+//   byte 1     a: a name (modulo kMaxNames), a generation, an arity; for object
+//              references bit 7 set means "by serial" (serial in c)
+//   bytes 2-3  b: u16 operand
+//   bytes 4-7  c: u32 operand
+//
+// Every byte string decodes: operands are brought into range (a value already in
+// range is kept, so encode then decode is the identity) and a trailing partial
+// record is ignored. Decoded programs use canonical names (a, b, ..., z, a1, ...).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gcverify/program.h"
+
+namespace gcv {
+
+inline constexpr std::size_t kRecordSize = 8;
+
+// Decodes any byte string into a program (never fails).
+Program decode_binary(std::span<const std::uint8_t> bytes);
+
+// Encodes a program. Every program the text parser accepts fits; a program
+// built by hand with out-of-range fields yields nullopt and a reason.
+std::optional<std::vector<std::uint8_t>> encode_binary(const Program& program, std::string& error);
+
+}  // namespace gcv

@@ -1,0 +1,143 @@
+// The Machine interface: what the executor drives and observes.
+//
+// The reference model and every system under test implement it. The executor
+// expands a program's operations into the primitive steps below, calls them on
+// both machines in lockstep, and compares what they report. A step is only
+// called with valid operands: names bound, the container operand bound to a
+// container, slot indices in range. Adapters may therefore assume validity.
+//
+// Objects are named by ObjectKey: allocated objects by their serial, the shared
+// small ints by their value. Observations must be exact: refcounts are the
+// number of references held by names and by container slots (plus one for the
+// small-int cache's own reference); sys.getrefcount would print one more.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gcverify/program.h"
+
+namespace gcv {
+
+// raw > 0: an allocated object's serial. raw < 0: a shared small int
+// (-1 is -5, -262 is 256). raw == 0: an object the system under test cannot
+// name (a slot pointing at freed memory). Use the helpers, not the encoding.
+struct ObjectKey {
+  std::int64_t raw = 0;
+
+  static ObjectKey serial(Serial s) { return {static_cast<std::int64_t>(s)}; }
+  static ObjectKey small_int(std::int64_t v) { return {-(v - kSmallIntMin) - 1}; }
+  bool is_serial() const { return raw > 0; }
+  Serial as_serial() const { return static_cast<Serial>(raw); }
+  std::int64_t small_int_value() const { return -raw - 1 + kSmallIntMin; }
+  std::string to_string() const;  // "#12" or "int(5)"
+
+  friend auto operator<=>(const ObjectKey&, const ObjectKey&) = default;
+};
+
+enum class ObjectKind : std::uint8_t { Container, Str, Int };
+const char* to_string(ObjectKind kind);
+
+// Generation of an object: 0..2, kPermanentGeneration when frozen, or
+// kUntracked for objects the collector never tracks (atoms).
+inline constexpr int kUntracked = -1;
+
+struct ObjectState {
+  ObjectKey key;
+  ObjectKind kind = ObjectKind::Container;
+  std::int64_t refcount = 0;
+  int generation = kUntracked;
+  std::uint32_t payload = 0;       // payload bytes (containers and strs)
+  std::int64_t int_value = 0;      // ints only
+  std::vector<ObjectKey> slots;    // containers only, in slot order
+  // False when the system saw its stored serial stamp or payload damaged:
+  // a premature free whose block was reused, or a wild write.
+  bool intact = true;
+  friend bool operator==(const ObjectState&, const ObjectState&) = default;
+};
+
+struct GcStats {
+  std::int64_t collections = 0;
+  std::int64_t collected = 0;
+  std::int64_t uncollectable = 0;
+  friend bool operator==(const GcStats&, const GcStats&) = default;
+};
+
+// Everything the gc module reports.
+struct CollectorState {
+  std::array<std::int64_t, 3> count{};
+  std::array<std::int64_t, 3> threshold{};
+  bool enabled = true;
+  std::array<GcStats, 3> stats{};
+  std::int64_t freeze_count = 0;
+  friend bool operator==(const CollectorState&, const CollectorState&) = default;
+};
+
+// What happened during a step, in order.
+struct Event {
+  enum class Type : std::uint8_t {
+    Freed,            // `key` was deallocated
+    CollectionStart,  // a collection of `generation` began
+    CollectionStop,   // it ended: `collected`, `uncollectable`
+  };
+  Type type = Type::Freed;
+  ObjectKey key;
+  int generation = 0;
+  std::int64_t collected = 0;
+  std::int64_t uncollectable = 0;
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+class Machine {
+ public:
+  virtual ~Machine() = default;
+  virtual std::string_view name() const = 0;
+
+  // Number of names, including the executor's scratch names. Called once,
+  // before any step; all names start unbound.
+  virtual void reset(std::size_t name_count) = 0;
+
+  // --- mutator steps ---------------------------------------------------------
+  // Allocate and bind to `dst`; the old binding of `dst` is dropped afterwards.
+  virtual void new_container(NameIndex dst, Serial serial, std::uint32_t payload) = 0;
+  virtual void new_str(NameIndex dst, Serial serial, std::uint32_t payload) = 0;
+  // Small ints (kSmallIntMin..kSmallIntMax) bind the shared object and take no serial
+  // (serial is 0 then); other values allocate.
+  virtual void new_int(NameIndex dst, Serial serial, std::int64_t value) = 0;
+  virtual void bind(NameIndex dst, NameIndex src) = 0;
+  virtual void load_slot(NameIndex dst, NameIndex container, std::uint32_t index) = 0;
+  virtual void unbind(NameIndex name) = 0;
+  virtual void append(NameIndex container, NameIndex item) = 0;
+  virtual void set_slot(NameIndex container, std::uint32_t index, NameIndex item) = 0;
+  virtual void remove_slot(NameIndex container, std::uint32_t index) = 0;
+
+  // --- the gc module -----------------------------------------------------------
+  virtual std::int64_t collect(int generation) = 0;  // gc.collect(generation)
+  // gc.set_threshold with `arity` values (1..3); the rest stay unchanged.
+  virtual void set_threshold(int arity, std::array<std::int64_t, 3> values) = 0;
+  virtual void enable() = 0;
+  virtual void disable() = 0;
+  virtual void freeze() = 0;
+  virtual void unfreeze() = 0;
+
+  // --- observation -------------------------------------------------------------
+  virtual std::optional<ObjectKey> binding(NameIndex name) = 0;
+  // The state of one live object, or nullopt when it is not alive.
+  virtual std::optional<ObjectState> object(ObjectKey key) = 0;
+  // Every live allocated object, plus every small int referenced by the
+  // program (refcount above the cache's own reference), sorted by key.
+  virtual void objects(std::vector<ObjectState>& out) = 0;
+  virtual CollectorState collector_state() = 0;
+  // Appends the events since the last call and forgets them.
+  virtual void take_events(std::vector<Event>& out) = 0;
+
+  // Drops every name, collects, and releases everything the machine holds.
+  // Returns a description of anything left over (a leak), empty when clean.
+  virtual std::string teardown() = 0;
+};
+
+}  // namespace gcv

@@ -1,0 +1,135 @@
+// Heap programs: the one operation language of gcverify.
+//
+// A program is a list of operations on a mutator whose variables ("names") are
+// the roots of the heap. It has two forms that carry the same operations:
+//
+//   text (.heap)   one operation per line, '#' comments, for people;
+//                  see docs in README.md and parse_text()/print_text() in text.h.
+//   binary         fixed-size 8-byte records read front to back, for fuzzers and
+//                  reducers. EVERY byte string decodes to a program: the opcode is
+//                  taken modulo the number of opcodes and each operand is brought
+//                  into its range. See binary.h.
+//
+// Operands are not checked against the heap's state here: whether a name is
+// bound or a slot index is in range is decided when the program runs (the
+// executor is strict for hand-written programs and resolves operands modulo
+// what exists for generated ones).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gcv {
+
+// Index of a name in Program::names.
+using NameIndex = std::uint32_t;
+// Allocation serial number: the n-th object a program allocates has serial n
+// (1-based), the same in the model and in every system under test.
+using Serial = std::uint32_t;
+
+// Limits shared by both forms, so every text program has a binary form.
+inline constexpr std::size_t kMaxNames = 64;          // distinct names per program
+inline constexpr std::uint32_t kMinPayload = 8;       // bytes; room for the serial stamp
+inline constexpr std::uint32_t kMaxPayload = 65535;   // bytes; >512 reaches the large path
+inline constexpr std::uint32_t kDefaultPayload = 16;  // bytes, when a program omits it
+inline constexpr std::uint32_t kMaxChainLength = 1024;  // cycle and chain macros
+inline constexpr std::uint32_t kMaxCliqueSize = 32;     // clique macro
+inline constexpr std::uint32_t kMaxThreshold = 65535;
+inline constexpr std::uint32_t kMaxSmallValue = 65535;  // counts and refcounts in expectations
+inline constexpr std::int64_t kSmallIntMin = -5;      // shared small ints, as in CPython
+inline constexpr std::int64_t kSmallIntMax = 256;
+
+enum class OpCode : std::uint8_t {
+  // Allocation into a name; rebinding drops the old reference after the new
+  // object exists (like `a = []` in Python).
+  NewContainer,  // a = list [payload]
+  NewStr,        // a = str [payload]
+  NewInt,        // a = int V   (-5..256 binds the shared small int, others allocate)
+  // Names and slots.
+  Bind,          // b = a
+  LoadSlot,      // b = a[i]
+  Unbind,        // del a
+  Append,        // a.append(b)
+  SetSlot,       // a[i] = b
+  RemoveSlot,    // del a[i]   (later items shift down, as list.pop(i))
+  // Shape macros: build k new containers and bind the first to the name.
+  Cycle,         // a = cycle k [payload]   a -> m2 -> ... -> mk -> a
+  Chain,         // a = chain k [payload]   a -> m2 -> ... -> mk
+  Clique,        // a = clique k [payload]  every member refers to every other member
+  // The gc module.
+  Collect,       // collect [g] [-> expected]   gc.collect(g), g defaults to 2
+  SetThreshold,  // threshold t0 [t1 [t2]]     omitted values stay unchanged
+  Enable,        // enable
+  Disable,       // disable
+  Freeze,        // freeze
+  Unfreeze,      // unfreeze
+  // Expectations a hand-written program asserts (checked against the model).
+  ExpectCount,       // expect count c0 c1 c2
+  ExpectThreshold,   // expect threshold t0 t1 t2
+  ExpectAlive,       // expect alive <obj>
+  ExpectDead,        // expect dead <obj>
+  ExpectRefcount,    // expect refcount <obj> n
+  ExpectGeneration,  // expect generation <obj> 0|1|2|permanent
+  ExpectFreezeCount, // expect freeze_count n
+  ExpectLive,        // expect live n      (allocated objects alive, small ints excluded)
+  kCount
+};
+inline constexpr std::size_t kOpCodeCount = static_cast<std::size_t>(OpCode::kCount);
+
+// An object named in an expectation: by name (`a`) or by serial (`#3`).
+struct ObjectRef {
+  bool by_serial = false;
+  std::uint32_t value = 0;  // NameIndex or Serial
+  friend bool operator==(const ObjectRef&, const ObjectRef&) = default;
+};
+
+// Generation numbers as the language spells them; kPermanent is the frozen one.
+inline constexpr int kPermanentGeneration = 3;
+
+struct SourceLocation {
+  std::uint32_t line = 0;    // 1-based; 0 when the op did not come from text
+  std::uint32_t column = 0;  // 1-based
+};
+
+// One operation. Which fields matter depends on `code` (see OpCode's comments):
+//   target    the name assigned, unbound, or the container operated on
+//   source    the name read (Bind, LoadSlot) or stored (Append, SetSlot)
+//   index     slot index (LoadSlot, SetSlot, RemoveSlot)
+//   size      payload bytes (New*, macros), macro length k in `count`
+//   value     int value (NewInt), expected result (Collect), n (Expect*)
+//   values    thresholds or counts; `arity` says how many SetThreshold gives
+//   generation  Collect's and ExpectGeneration's generation
+//   object    the object of an Expect on one object
+struct Op {
+  OpCode code = OpCode::Collect;
+  NameIndex target = 0;
+  NameIndex source = 0;
+  std::uint32_t index = 0;
+  std::uint32_t size = kDefaultPayload;
+  std::uint32_t count = 1;
+  std::int64_t value = 0;
+  bool has_expected = false;  // Collect only
+  std::uint8_t arity = 3;     // SetThreshold only: 1..3
+  std::array<std::uint32_t, 3> values{};
+  int generation = 2;
+  ObjectRef object;
+  SourceLocation where;  // not part of equality
+
+  bool operator==(const Op& other) const;
+};
+
+struct Program {
+  std::vector<std::string> names;  // spelling of each NameIndex
+  std::vector<Op> ops;
+  std::string origin;              // file name or "<binary>", for reports
+
+  // Index of `name`, adding it if new; fails (returns false) past kMaxNames.
+  bool intern(const std::string& name, NameIndex& out);
+};
+
+// Canonical spelling of name index i: a..z, then a1..z1, a2.. .
+std::string canonical_name(NameIndex i);
+
+}  // namespace gcv

@@ -1,0 +1,51 @@
+// The text form of heap programs (.heap files).
+//
+//   # comment                     blank lines and comments are ignored
+//   a = list                      new container (payload 16 bytes)
+//   a = list 600                  ... with a 600-byte payload (large path)
+//   s = str 100                   new string atom
+//   i = int 5                     int atom; -5..256 are shared small ints
+//   b = a        b = a[0]         bind a name, load a slot
+//   del a        del a[0]         unbind a name, remove a slot
+//   a.append(b)  a[0] = b         append, overwrite a slot
+//   a = cycle 5  a = chain 10  a = clique 4     shapes, optional payload last
+//   collect      collect 1      collect 2 -> 4  gc.collect(g) [expected result]
+//   threshold 700 10 10           gc.set_threshold (1 to 3 values)
+//   enable  disable  freeze  unfreeze
+//   expect count 3 0 0            expect threshold 700 10 10
+//   expect alive #3  expect dead a   expect refcount a 2
+//   expect generation #3 permanent   expect freeze_count 5   expect live 12
+//
+// Names are identifiers ([A-Za-z_][A-Za-z0-9_]*) other than the keywords.
+// `#n` names the object with allocation serial n.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gcverify/program.h"
+
+namespace gcv {
+
+// A parse failure: where and why, printed as "file:line:column: reason".
+struct ParseError {
+  std::string file;
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+  std::string reason;
+  std::string to_string() const;
+};
+
+// Parses `text`; `file` is used in errors and as Program::origin.
+// Returns the program, or nullopt with `error` filled in. Never throws on bad input.
+std::optional<Program> parse_text(std::string_view text, const std::string& file, ParseError& error);
+
+// Prints one operation using the program's name spellings (no newline).
+std::string format_op(const Program& program, const Op& op);
+
+// Prints the whole program, one operation per line. parse_text(print_text(p))
+// gives back p's operations.
+std::string print_text(const Program& program);
+
+}  // namespace gcv

@@ -1,0 +1,91 @@
+// Operations and programs: equality by meaning, name interning, canonical names.
+//
+// An Op carries every operand field, but each opcode reads only some of them
+// (see program.h). Equality compares exactly the fields the opcode reads, so two
+// ops that run the same are equal whatever the unused fields or their source
+// location hold; this is what lets text and binary forms round-trip.
+#include "gcverify/program.h"
+
+#include <algorithm>
+
+namespace gcv {
+
+namespace {
+
+// The first `n` threshold/count values; the rest are unused by the op.
+bool same_values(const Op& x, const Op& y, std::size_t n) {
+  return std::equal(x.values.begin(), x.values.begin() + n, y.values.begin());
+}
+
+}  // namespace
+
+bool Op::operator==(const Op& other) const {
+  if (code != other.code) return false;
+  const Op& o = other;
+  switch (code) {
+    case OpCode::NewContainer:
+    case OpCode::NewStr:
+      return target == o.target && size == o.size;
+    case OpCode::NewInt:
+      return target == o.target && value == o.value;
+    case OpCode::Bind:
+    case OpCode::Append:
+      return target == o.target && source == o.source;
+    case OpCode::LoadSlot:
+    case OpCode::SetSlot:
+      return target == o.target && source == o.source && index == o.index;
+    case OpCode::Unbind:
+      return target == o.target;
+    case OpCode::RemoveSlot:
+      return target == o.target && index == o.index;
+    case OpCode::Cycle:
+    case OpCode::Chain:
+    case OpCode::Clique:
+      return target == o.target && count == o.count && size == o.size;
+    case OpCode::Collect:
+      return generation == o.generation && has_expected == o.has_expected &&
+             (!has_expected || value == o.value);
+    case OpCode::SetThreshold:
+      return arity == o.arity && same_values(*this, o, std::min<std::size_t>(arity, 3));
+    case OpCode::Enable:
+    case OpCode::Disable:
+    case OpCode::Freeze:
+    case OpCode::Unfreeze:
+    case OpCode::kCount:
+      return true;
+    case OpCode::ExpectCount:
+    case OpCode::ExpectThreshold:
+      return same_values(*this, o, 3);
+    case OpCode::ExpectAlive:
+    case OpCode::ExpectDead:
+      return object == o.object;
+    case OpCode::ExpectRefcount:
+      return object == o.object && value == o.value;
+    case OpCode::ExpectGeneration:
+      return object == o.object && generation == o.generation;
+    case OpCode::ExpectFreezeCount:
+    case OpCode::ExpectLive:
+      return value == o.value;
+  }
+  return false;
+}
+
+bool Program::intern(const std::string& name, NameIndex& out) {
+  auto found = std::find(names.begin(), names.end(), name);
+  if (found != names.end()) {
+    out = static_cast<NameIndex>(found - names.begin());
+    return true;
+  }
+  if (names.size() >= kMaxNames) return false;
+  out = static_cast<NameIndex>(names.size());
+  names.push_back(name);
+  return true;
+}
+
+std::string canonical_name(NameIndex i) {
+  std::string name(1, static_cast<char>('a' + i % 26));
+  if (i >= 26) name += std::to_string(i / 26);
+  return name;
+}
+
+}  // namespace gcv

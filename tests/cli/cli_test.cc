@@ -1,0 +1,131 @@
+// The gcverify tool as a user drives it: every subcommand's help, exit
+// statuses (0 pass, 1 failure, 2 bad usage or input) and the places its
+// messages name.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int status = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome gcverify(const std::string& arguments) {
+  const std::string command = std::string(GCVERIFY_BINARY) + " " + arguments + " 2>&1";
+  Outcome result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gcverify-cli-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& content) {
+    const fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path.string();
+  }
+  std::string read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  fs::path dir_;
+};
+
+TEST_F(CliTest, EverySubcommandHasHelp) {
+  for (const char* command : {"run", "convert", "print"}) {
+    const Outcome o = gcverify(std::string(command) + " --help");
+    EXPECT_EQ(o.status, 0) << command;
+    EXPECT_NE(o.output.find(std::string("usage: gcverify ") + command), std::string::npos) << o.output;
+  }
+  EXPECT_EQ(gcverify("--help").status, 0);
+  EXPECT_EQ(gcverify("help run").status, 0);
+}
+
+TEST_F(CliTest, BadUsageExitsTwoWithAReason) {
+  Outcome o = gcverify("frobnicate");
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("unknown command 'frobnicate'"), std::string::npos) << o.output;
+  o = gcverify("run --bogus x.heap");
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("unknown option '--bogus'"), std::string::npos) << o.output;
+  o = gcverify("run --geometry huge x.heap");
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("must be one of modern, classic"), std::string::npos) << o.output;
+  o = gcverify("run " + (dir_ / "missing.heap").string());
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("no such file"), std::string::npos) << o.output;
+  EXPECT_EQ(gcverify("run").status, 2);
+  EXPECT_EQ(gcverify("run --check").status, 2);
+}
+
+TEST_F(CliTest, ParseErrorNamesFileLineColumn) {
+  const std::string file = write("bad.heap", "a = list\nb = list 3\n");
+  const Outcome o = gcverify("run " + file);
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find(file + ":2:"), std::string::npos) << o.output;
+}
+
+TEST_F(CliTest, ProgramErrorExitsTwo) {
+  const std::string file = write("unbound.heap", "a = list\nb.append(a)\n");
+  const Outcome o = gcverify("run " + file);
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find(file + ":2:1: program error"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("name 'b' is not bound"), std::string::npos) << o.output;
+}
+
+TEST_F(CliTest, FailedExpectationExitsOneAndPassingRunsExitZero) {
+  const std::string good = write("good.heap", "a = list\na.append(a)\ndel a\ncollect -> 1\n");
+  const std::string bad = write("bad.heap", "a = list\na.append(a)\ndel a\ncollect -> 5\n");
+  Outcome o = gcverify("run " + good);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("1 passed, 0 failed"), std::string::npos) << o.output;
+  o = gcverify("run " + good + " " + bad);
+  EXPECT_EQ(o.status, 1) << o.output;
+  EXPECT_NE(o.output.find("FAIL " + bad), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("1 passed, 1 failed"), std::string::npos) << o.output;
+}
+
+TEST_F(CliTest, ConvertRoundTripsAndBinaryRunsLenient) {
+  const std::string text = "a = cycle 3\nb = list 600\nb.append(a)\ndel a\ncollect 0 -> 0\n";
+  const std::string source = write("p.heap", text);
+  const std::string binary = (dir_ / "p.bin").string();
+  const std::string back = (dir_ / "back.heap").string();
+  ASSERT_EQ(gcverify("convert " + source + " " + binary).status, 0);
+  EXPECT_EQ(fs::file_size(binary) % 8, 0u);
+  ASSERT_EQ(gcverify("convert " + binary + " " + back).status, 0);
+  EXPECT_EQ(read(back), text);
+  EXPECT_EQ(gcverify("run " + binary).status, 0);
+  // Arbitrary bytes are a program too.
+  const std::string noise = write("noise.bin", std::string("\x07\xff\x10\x00\x99\x88\x77\x66\x03\x01\x02", 11));
+  const Outcome o = gcverify("run " + noise);
+  EXPECT_EQ(o.status, 0) << o.output;
+}
+
+TEST_F(CliTest, PrintResolvedShowsWhatRan) {
+  const std::string file = write("p.heap", "a = list\nb.append(a)\n");
+  const Outcome o = gcverify("print --resolved " + file);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(o.output, "a = list\na.append(a)\n");
+}
+
+}  // namespace

@@ -1,0 +1,303 @@
+// The lockstep executor: passing runs, operand resolution, macro shapes, and
+// that each comparison reports a disagreement precisely. Disagreements are
+// made with a ForwardingMachine that passes every call to the model except the
+// one it falsifies.
+#include <gtest/gtest.h>
+
+#include "gcverify/executor.h"
+#include "gcverify/heap_machine.h"
+#include "gcverify/model.h"
+#include "gcverify/text.h"
+
+namespace gcv {
+namespace {
+
+Program parse(const std::string& text) {
+  ParseError error;
+  auto program = parse_text(text, "test.heap", error);
+  EXPECT_TRUE(program.has_value()) << error.to_string();
+  return program.value_or(Program{});
+}
+
+RunResult run(const std::string& text, Machine& sut, RunOptions options = {}) {
+  auto model = make_reference_model();
+  return run_lockstep(parse(text), *model, sut, options);
+}
+
+RunResult run_on_heap(const std::string& text, RunOptions options = {}) {
+  auto heap = make_heap_machine();
+  return run(text, *heap, options);
+}
+
+class ForwardingMachine : public Machine {
+ public:
+  ForwardingMachine() : inner_(make_reference_model()) {}
+  std::string_view name() const override { return "forwarding"; }
+  void reset(std::size_t n) override { inner_->reset(n); }
+  void new_container(NameIndex d, Serial s, std::uint32_t p) override { inner_->new_container(d, s, p); }
+  void new_str(NameIndex d, Serial s, std::uint32_t p) override { inner_->new_str(d, s, p); }
+  void new_int(NameIndex d, Serial s, std::int64_t v) override { inner_->new_int(d, s, v); }
+  void bind(NameIndex d, NameIndex s) override { inner_->bind(d, s); }
+  void load_slot(NameIndex d, NameIndex c, std::uint32_t i) override { inner_->load_slot(d, c, i); }
+  void unbind(NameIndex n) override { inner_->unbind(n); }
+  void append(NameIndex c, NameIndex i) override { inner_->append(c, i); }
+  void set_slot(NameIndex c, std::uint32_t i, NameIndex n) override { inner_->set_slot(c, i, n); }
+  void remove_slot(NameIndex c, std::uint32_t i) override { inner_->remove_slot(c, i); }
+  std::int64_t collect(int g) override { return inner_->collect(g); }
+  void set_threshold(int a, std::array<std::int64_t, 3> v) override { inner_->set_threshold(a, v); }
+  void enable() override { inner_->enable(); }
+  void disable() override { inner_->disable(); }
+  void freeze() override { inner_->freeze(); }
+  void unfreeze() override { inner_->unfreeze(); }
+  std::optional<ObjectKey> binding(NameIndex n) override { return inner_->binding(n); }
+  std::optional<ObjectState> object(ObjectKey k) override { return inner_->object(k); }
+  void objects(std::vector<ObjectState>& out) override { inner_->objects(out); }
+  CollectorState collector_state() override { return inner_->collector_state(); }
+  void take_events(std::vector<Event>& out) override { inner_->take_events(out); }
+  std::string teardown() override { return inner_->teardown(); }
+
+ protected:
+  std::unique_ptr<Machine> inner_;
+};
+
+const char* const kCycleProgram = R"(a = list
+b = list
+a.append(b)
+b.append(a)
+del a
+del b
+collect -> 2
+)";
+
+TEST(Lockstep, ModelAgainstItselfPasses) {
+  ForwardingMachine sut;
+  const RunResult result = run(kCycleProgram, sut);
+  EXPECT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(parse(kCycleProgram), "model");
+  EXPECT_EQ(result.ops_run, 7u);
+  EXPECT_EQ(result.collections, 2u);  // the program's and the teardown's
+}
+
+TEST(Lockstep, HeapAgreesWithModelOnCycles) {
+  const RunResult result = run_on_heap(kCycleProgram);
+  EXPECT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(parse(kCycleProgram), "gcheap");
+}
+
+TEST(Lockstep, HeapAgreesOnEveryShapeBothGeometries) {
+  const std::string text = R"(a = cycle 30
+b = chain 30 700
+c = clique 6
+a.append(b)
+c[0] = a
+del a
+collect 0
+del b
+s = str 3000
+c.append(s)
+del c
+collect
+)";
+  for (auto geometry : {gcheap::Geometry::modern(), gcheap::Geometry::classic()}) {
+    auto heap = make_heap_machine({.geometry = geometry});
+    const RunResult result = run(text, *heap);
+    EXPECT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(parse(text), "gcheap");
+  }
+}
+
+TEST(Lockstep, CollectResultDivergenceNamesTheOperation) {
+  struct Undercounting : ForwardingMachine {
+    std::int64_t collect(int g) override { return inner_->collect(g) - 1; }
+  } sut;
+  const RunResult result = run(kCycleProgram, sut);
+  ASSERT_EQ(result.outcome, Outcome::Divergence);
+  EXPECT_EQ(result.report.op_index, 6u);
+  EXPECT_EQ(result.report.op_text, "collect 2 -> 2");
+  EXPECT_EQ(result.report.check, "gc.collect(2) result");
+  EXPECT_EQ(result.report.expected, "2");
+  EXPECT_EQ(result.report.actual, "1");
+  EXPECT_EQ(result.report.where.line, 7u);
+}
+
+TEST(Lockstep, MissingFreeIsALeakAtTheOperation) {
+  // Drops every Freed event: the heap "forgot" to free.
+  struct Forgetful : ForwardingMachine {
+    void take_events(std::vector<Event>& out) override {
+      std::vector<Event> all;
+      inner_->take_events(all);
+      for (const Event& e : all)
+        if (e.type != Event::Type::Freed) out.push_back(e);
+    }
+  } sut;
+  const RunResult result = run("a = list\nb = list\ndel a\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::Divergence);
+  EXPECT_EQ(result.report.op_index, 2u);
+  EXPECT_EQ(result.report.check, "freed objects outside collections");
+  EXPECT_EQ(result.report.expected, "{#1}");
+  EXPECT_EQ(result.report.actual, "{}");
+  EXPECT_EQ(result.report.objects, std::vector<ObjectKey>{ObjectKey::serial(1)});
+}
+
+TEST(Lockstep, PrematureFreeIsReportedWithTheObject) {
+  // Reports #2 dead while the model has it alive.
+  struct Hiding : ForwardingMachine {
+    void objects(std::vector<ObjectState>& out) override {
+      inner_->objects(out);
+      std::erase_if(out, [](const ObjectState& s) { return s.key == ObjectKey::serial(2); });
+    }
+  } sut;
+  const RunResult result = run("a = list\nb = list\nc = list\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::Divergence);
+  EXPECT_EQ(result.report.op_index, 1u);
+  EXPECT_EQ(result.report.check, "live objects (premature free)");
+  EXPECT_EQ(result.report.objects, std::vector<ObjectKey>{ObjectKey::serial(2)});
+}
+
+TEST(Lockstep, RefcountAndGenerationDifferencesAreNamed) {
+  struct OffByOne : ForwardingMachine {
+    void objects(std::vector<ObjectState>& out) override {
+      inner_->objects(out);
+      for (ObjectState& s : out)
+        if (s.key == ObjectKey::serial(1) && s.slots.size() == 1) ++s.refcount;
+    }
+  } refcount;
+  RunResult result = run("a = list\na.append(a)\n", refcount);
+  ASSERT_EQ(result.outcome, Outcome::Divergence);
+  EXPECT_EQ(result.report.op_index, 1u);
+  EXPECT_EQ(result.report.check, "object #1 refcount");
+
+  struct Stale : ForwardingMachine {
+    void objects(std::vector<ObjectState>& out) override {
+      inner_->objects(out);
+      for (ObjectState& s : out)
+        if (s.generation == 1) s.generation = 0;
+    }
+  } generation;
+  result = run("a = list\ncollect 0\nb = list\n", generation);
+  ASSERT_EQ(result.outcome, Outcome::Divergence);
+  EXPECT_EQ(result.report.op_index, 1u);
+  EXPECT_EQ(result.report.check, "object #1 generation");
+}
+
+TEST(Lockstep, CountsThresholdsAndAutomaticCollectionsAreCompared) {
+  struct NoAutomatic : ForwardingMachine {
+    void take_events(std::vector<Event>& out) override {
+      std::vector<Event> all;
+      inner_->take_events(all);
+      if (all.empty() || all.front().type != Event::Type::CollectionStart || explicit_) out.insert(out.end(), all.begin(), all.end());
+      explicit_ = false;
+    }
+    std::int64_t collect(int g) override {
+      explicit_ = true;
+      return inner_->collect(g);
+    }
+    bool explicit_ = false;
+  } sut;
+  const RunResult result = run("threshold 2\na = list\nb = list\nc = list\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::Divergence);
+  EXPECT_EQ(result.report.op_index, 3u);
+  EXPECT_EQ(result.report.check, "collections");
+
+  struct WrongCount : ForwardingMachine {
+    CollectorState collector_state() override {
+      CollectorState s = inner_->collector_state();
+      s.count[0] += s.count[0] == 2;
+      return s;
+    }
+  } counts;
+  const RunResult miscount = run("a = list\nb = list\n", counts);
+  ASSERT_EQ(miscount.outcome, Outcome::Divergence);
+  EXPECT_EQ(miscount.report.op_index, 1u);
+  EXPECT_EQ(miscount.report.check, "get_count()");
+  EXPECT_EQ(miscount.report.expected, "(2, 0, 0)");
+  EXPECT_EQ(miscount.report.actual, "(3, 0, 0)");
+}
+
+TEST(Lockstep, TeardownLeftoversAreADivergence) {
+  struct Leaky : ForwardingMachine {
+    std::string teardown() override { return inner_->teardown() + "allocator still holds 1 small block\n"; }
+  } sut;
+  const RunResult result = run("a = list\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::Divergence);
+  EXPECT_EQ(result.report.check, "teardown");
+  EXPECT_EQ(result.report.op_text, "teardown");
+  EXPECT_NE(result.report.actual.find("1 small block"), std::string::npos);
+}
+
+TEST(Lockstep, ExpectationsAreCheckedAgainstTheModel) {
+  ForwardingMachine sut;
+  RunResult result = run("a = list\nexpect refcount a 2\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ExpectationFailed);
+  EXPECT_EQ(result.report.op_index, 1u);
+  EXPECT_EQ(result.report.expected, "refcount of a 2");
+  result = run("a = list\na.append(a)\ndel a\ncollect -> 3\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ExpectationFailed);
+  EXPECT_EQ(result.report.check, "collect result");
+  result = run("a = list\nexpect refcount a 2\n", sut, {.check_expectations = false});
+  EXPECT_EQ(result.outcome, Outcome::Pass);
+}
+
+TEST(Resolution, StrictModeRejectsWhatPythonRejects) {
+  ForwardingMachine sut;
+  RunResult result = run("a = list\nb.append(a)\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ProgramError);
+  EXPECT_EQ(result.report.expected, "name 'b' is not bound");
+  EXPECT_EQ(result.report.where.line, 2u);
+  result = run("s = str 10\ns.append(s)\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ProgramError);
+  EXPECT_EQ(result.report.expected, "'s' is bound to str #1, not to a list");
+  result = run("a = list\na.append(a)\ndel a[1]\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ProgramError);
+  EXPECT_EQ(result.report.expected, "index 1 is out of range: 'a' has 1 item");
+}
+
+TEST(Resolution, LenientModeResolvesModuloWhatExists) {
+  ForwardingMachine sut;
+  // b is unbound: the append's item resolves to a bound name; the index 7 of
+  // a 2-item list becomes 1; the del of an unbound name takes a bound one.
+  const RunResult result = run("a = list\nc = str 9\nb.append(a)\na.append(c)\na.append(c)\ndel a[7]\n", sut,
+                               {.strict = false});
+  ASSERT_EQ(result.outcome, Outcome::Pass);
+  const std::string printed = print_text(result.resolved);
+  EXPECT_EQ(printed, "a = list\nc = str 9\na.append(a)\na.append(c)\na.append(c)\ndel a[1]\n");
+}
+
+TEST(Resolution, LenientModeSkipsWhatHasNothingToActOn) {
+  ForwardingMachine sut;
+  const RunResult result = run("del a[3]\nb.append(c)\nx = str 8\nx.append(x)\nd = x\n", sut, {.strict = false});
+  ASSERT_EQ(result.outcome, Outcome::Pass);
+  EXPECT_EQ(print_text(result.resolved), "x = str 8\nd = x\n");
+}
+
+TEST(Macros, ShapesHaveTheirDefinedEdges) {
+  auto model = make_reference_model();
+  ForwardingMachine sut;
+  const Program program = parse("c = cycle 3\nk = clique 3\n");
+  ASSERT_EQ(run_lockstep(program, *model, sut, {.teardown = false}).outcome, Outcome::Pass);
+  auto slots = [&](Serial s) { return model->object(ObjectKey::serial(s))->slots; };
+  using K = std::vector<ObjectKey>;
+  EXPECT_EQ(slots(1), K{ObjectKey::serial(2)});
+  EXPECT_EQ(slots(2), K{ObjectKey::serial(3)});
+  EXPECT_EQ(slots(3), K{ObjectKey::serial(1)});
+  EXPECT_EQ(slots(4), (K{ObjectKey::serial(5), ObjectKey::serial(6)}));
+  EXPECT_EQ(slots(5), (K{ObjectKey::serial(4), ObjectKey::serial(6)}));
+  EXPECT_EQ(slots(6), (K{ObjectKey::serial(4), ObjectKey::serial(5)}));
+  EXPECT_EQ(model->binding(0), ObjectKey::serial(1));
+  // The scratch names are unbound once a macro is done.
+  for (NameIndex n = 2; n < 5; ++n) EXPECT_FALSE(model->binding(n).has_value());
+}
+
+TEST(Report, TextNamesPlaceOperationAndBothSides) {
+  struct Undercounting : ForwardingMachine {
+    std::int64_t collect(int g) override { return inner_->collect(g) - 1; }
+  } sut;
+  const Program program = parse(kCycleProgram);
+  auto model = make_reference_model();
+  const RunResult result = run_lockstep(program, *model, sut, {});
+  const std::string text = result.report.to_string(program, "buggy");
+  EXPECT_NE(text.find("test.heap:7:1: divergence at operation 6: collect 2 -> 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("expected:  2   (model)"), std::string::npos) << text;
+  EXPECT_NE(text.find("actual:    1   (buggy)"), std::string::npos) << text;
+  EXPECT_EQ(result.report.signature(program), "divergence: gc.collect(N) result @ collect");
+}
+
+}  // namespace
+}  // namespace gcv

@@ -1,0 +1,624 @@
+// Tests of gcheap's small-object allocator (gcheap/allocator.h): size classes,
+// alignment, block placement and reuse, arena packing, reserve and release,
+// ownership of any pointer, reallocate, debug fill and AddressSanitizer
+// poisoning. Most tests run for both geometries.
+#include "gcheap/allocator.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <ostream>
+#include <random>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GCHEAP_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(GCHEAP_TEST_ASAN)
+#define GCHEAP_TEST_ASAN 1
+#endif
+
+namespace gcheap {
+
+void PrintTo(const Geometry& g, std::ostream* os) {
+  *os << "{arena " << g.arena_size << ", pool " << g.pool_size << ", max_small " << g.max_small
+      << ", alignment " << g.alignment << "}";
+}
+
+namespace {
+
+std::uintptr_t address(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+std::uintptr_t arena_of(const void* p, const Geometry& g) { return address(p) & ~(g.arena_size - 1); }
+std::uintptr_t pool_of(const void* p, const Geometry& g) { return address(p) & ~(g.pool_size - 1); }
+const void* as_pointer(std::uintptr_t a) { return reinterpret_cast<const void*>(a); }
+
+// Blocks of an n-byte class per pool, measured on a separate allocator.
+std::size_t blocks_per_pool(const Geometry& g, std::size_t n) {
+  Allocator probe({g, false});
+  const void* first = probe.allocate(n);
+  std::size_t count = 1;
+  while (pool_of(probe.allocate(n), g) == pool_of(first, g)) ++count;
+  return count;
+}
+
+unsigned char stamp_byte(std::size_t block, std::size_t offset) {
+  return static_cast<unsigned char>(block * 131 + offset * 7 + 1);
+}
+void stamp(void* p, std::size_t n, std::size_t block) {
+  auto* bytes = static_cast<unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i) bytes[i] = stamp_byte(block, i);
+}
+// Index of the first byte that lost its stamp, or n.
+std::size_t first_unstamped(const void* p, std::size_t n, std::size_t block) {
+  const auto* bytes = static_cast<const unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (bytes[i] != stamp_byte(block, i)) return i;
+  }
+  return n;
+}
+
+// Reads freed memory on purpose, so it must not be instrumented by ASan.
+#ifdef GCHEAP_TEST_ASAN
+__attribute__((no_sanitize_address))
+#endif
+bool all_bytes_are(const void* p, std::size_t from, std::size_t to, unsigned char value) {
+  const volatile unsigned char* bytes = static_cast<const unsigned char*>(p);
+  for (std::size_t i = from; i < to; ++i) {
+    if (bytes[i] != value) return false;
+  }
+  return true;
+}
+
+// --- size classes (explicit per geometry) -------------------------------------
+
+struct SizeClassCase {
+  Geometry geometry;
+  std::size_t request;
+  std::size_t usable;  // block size, or the request on the large path
+  bool small;
+};
+
+TEST(AllocatorSizeClasses, RequestsMapToSizeClassesOrTheLargePath) {
+  const Geometry modern = Geometry::modern();
+  const Geometry classic = Geometry::classic();
+  const SizeClassCase cases[] = {
+      {modern, 1, 16, true},     {modern, 16, 16, true},    {modern, 17, 32, true},
+      {modern, 500, 512, true},  {modern, 512, 512, true},  {modern, 513, 513, false},
+      {modern, 0, 0, false},     {modern, 5000, 5000, false},
+      {classic, 1, 8, true},     {classic, 8, 8, true},     {classic, 9, 16, true},
+      {classic, 17, 24, true},   {classic, 256, 256, true}, {classic, 257, 257, false},
+      {classic, 0, 0, false},
+  };
+  for (const SizeClassCase& c : cases) {
+    SCOPED_TRACE(testing::Message() << "alignment " << c.geometry.alignment << ", request " << c.request);
+    Allocator allocator({c.geometry, false});
+    void* p = allocator.allocate(c.request);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(allocator.owns(p), c.small);
+    EXPECT_EQ(allocator.usable_size(p), c.usable);
+    const AllocatorStats stats = allocator.stats();
+    EXPECT_EQ(stats.small_blocks_live, c.small ? 1u : 0u);
+    EXPECT_EQ(stats.small_bytes_live, c.small ? c.usable : 0u);
+    EXPECT_EQ(stats.large_blocks_live, c.small ? 0u : 1u);
+    EXPECT_EQ(stats.large_bytes_live, c.small ? 0u : c.request);
+    EXPECT_EQ(stats.pools_in_use, c.small ? 1u : 0u);
+    if (c.small) {
+      EXPECT_EQ(c.geometry.block_size(c.geometry.size_class(c.request)), c.usable);
+    }
+    allocator.free(p);
+    EXPECT_EQ(allocator.stats().small_blocks_live + allocator.stats().large_blocks_live, 0u);
+  }
+  EXPECT_EQ(modern.size_class_count(), 32u);
+  EXPECT_EQ(classic.size_class_count(), 32u);
+}
+
+TEST(AllocatorSizeClasses, ZeroByteRequestsAreUniqueAndNonNull) {
+  Allocator allocator;
+  void* a = allocator.allocate(0);
+  void* b = allocator.allocate(0);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(allocator.stats().large_blocks_live, 2u);
+  allocator.free(a);
+  allocator.free(b);
+  allocator.free(nullptr);  // ignored
+  EXPECT_EQ(allocator.stats().large_blocks_live, 0u);
+}
+
+TEST(AllocatorSizeClasses, InvalidGeometriesAreRejected) {
+  const Geometry bad[] = {
+      {1u << 20, 3000, 512, 16},       // pool size not a power of two
+      {3u << 20, 16u << 10, 512, 16},  // arena size not a power of two
+      {16u << 10, 32u << 10, 512, 16},  // pool larger than arena
+      {1u << 20, 16u << 10, 512, 4},   // blocks cannot hold a free-list link
+      {1u << 20, 16u << 10, 500, 16},  // max_small not a multiple of the step
+      {1u << 20, 512, 512, 16},        // largest block does not fit a pool
+      {1u << 20, 16u << 10, 0, 16},    // no size class
+  };
+  for (const Geometry& g : bad) {
+    EXPECT_THROW(Allocator({g, false}), std::invalid_argument) << testing::PrintToString(g);
+  }
+}
+
+TEST(AllocatorSizeClasses, ImpossibleRequestsReturnNull) {
+  Allocator allocator;
+  const std::size_t huge = std::numeric_limits<std::size_t>::max();
+  EXPECT_EQ(allocator.allocate(huge), nullptr);
+  void* p = allocator.allocate(600);
+  ASSERT_NE(p, nullptr);
+  stamp(p, 600, 1);
+  EXPECT_EQ(allocator.reallocate(p, huge), nullptr);
+  EXPECT_EQ(first_unstamped(p, 600, 1), 600u);  // p is untouched and still live
+  EXPECT_EQ(allocator.stats().large_bytes_live, 600u);
+  allocator.free(p);
+  EXPECT_EQ(allocator.stats().large_blocks_live, 0u);
+}
+
+// --- both geometries ------------------------------------------------------------
+
+class AllocatorTest : public testing::TestWithParam<Geometry> {
+ protected:
+  const Geometry& geometry() const { return GetParam(); }
+  Allocator::Options options(bool debug_fill = false) const { return {GetParam(), debug_fill}; }
+};
+
+TEST_P(AllocatorTest, BlocksAreAligned) {
+  Allocator allocator(options());
+  std::vector<void*> blocks;
+  for (std::size_t n = 0; n <= geometry().max_small + 3 * geometry().alignment; ++n) {
+    void* p = allocator.allocate(n);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(address(p) % geometry().alignment, 0u) << "request " << n;
+    blocks.push_back(p);
+  }
+  for (void* p : blocks) allocator.free(p);
+}
+
+TEST_P(AllocatorTest, LiveBlocksOfMixedSizesDoNotOverlap) {
+  Allocator allocator(options());
+  std::mt19937 random(12345);
+  std::uniform_int_distribution<std::size_t> size(0, geometry().max_small * 3 / 2);
+  struct Live {
+    void* p;
+    std::size_t n;
+    std::size_t id;
+  };
+  std::vector<Live> live;
+  std::size_t next_id = 0;
+  auto allocate = [&](std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t n = size(random);
+      void* p = allocator.allocate(n);
+      ASSERT_NE(p, nullptr);
+      ASSERT_GE(allocator.usable_size(p), n);
+      ASSERT_EQ(allocator.owns(p), n != 0 && n <= geometry().max_small);
+      stamp(p, n, next_id);
+      live.push_back({p, n, next_id++});
+    }
+  };
+  auto free_some = [&](std::size_t count) {
+    std::shuffle(live.begin(), live.end(), random);
+    for (std::size_t i = 0; i < count; ++i) {
+      const Live& block = live.back();
+      ASSERT_EQ(first_unstamped(block.p, block.n, block.id), block.n) << "block " << block.id;
+      allocator.free(block.p);
+      live.pop_back();
+    }
+  };
+  auto expect_disjoint = [&] {
+    std::vector<Live> sorted = live;
+    std::sort(sorted.begin(), sorted.end(), [](const Live& a, const Live& b) { return address(a.p) < address(b.p); });
+    for (std::size_t i = 1; i < sorted.size(); ++i) {
+      ASSERT_LE(address(sorted[i - 1].p) + allocator.usable_size(sorted[i - 1].p), address(sorted[i].p));
+    }
+  };
+
+  allocate(6000);
+  expect_disjoint();
+  free_some(3000);
+  allocate(3000);  // refills freed blocks and pools
+  expect_disjoint();
+  std::size_t small = 0;
+  for (const Live& block : live) small += allocator.owns(block.p) ? 1 : 0;
+  EXPECT_EQ(allocator.stats().small_blocks_live, small);
+  EXPECT_EQ(allocator.stats().large_blocks_live, live.size() - small);
+  free_some(live.size() - 10);
+  // The last ten stay live: the destructor frees them (LeakSanitizer checks
+  // the large ones in the sanitizer build).
+  EXPECT_EQ(allocator.stats().small_blocks_live + allocator.stats().large_blocks_live, 10u);
+}
+
+TEST_P(AllocatorTest, FreedBlockIsReusedByTheNextAllocationOfItsClass) {
+  Allocator allocator(options());
+  const std::size_t n = geometry().alignment + 1;
+  void* first = allocator.allocate(n);
+  void* second = allocator.allocate(n);
+  allocator.free(first);
+  void* again = allocator.allocate(n + 1);  // same size class
+  EXPECT_EQ(again, first);
+  EXPECT_EQ(allocator.stats().small_blocks_live, 2u);
+  allocator.free(second);
+  allocator.free(again);
+}
+
+TEST_P(AllocatorTest, EmptiedPoolServesAnotherSizeClass) {
+  Allocator allocator(options());
+  void* tiny = allocator.allocate(1);
+  void* other = allocator.allocate(geometry().max_small);  // keeps the arena busy
+  const std::uintptr_t emptied = pool_of(tiny, geometry());
+  allocator.free(tiny);
+  EXPECT_EQ(allocator.stats().pools_in_use, 1u);
+  void* mid = allocator.allocate(geometry().max_small / 2);
+  EXPECT_EQ(pool_of(mid, geometry()), emptied);
+  EXPECT_EQ(allocator.usable_size(mid), geometry().max_small / 2);
+  EXPECT_EQ(allocator.stats().pools_in_use, 2u);
+  allocator.free(mid);
+  allocator.free(other);
+}
+
+TEST_P(AllocatorTest, FreeArenasAreReleasedExceptOneReserve) {
+  Allocator allocator(options());
+  const std::size_t n = geometry().max_small;
+  std::vector<void*> blocks;
+  std::vector<void*> one_per_arena;
+  while (allocator.stats().arenas_mapped < 4) {
+    const std::size_t mapped = allocator.stats().arenas_mapped;
+    blocks.push_back(allocator.allocate(n));
+    ASSERT_NE(blocks.back(), nullptr);
+    if (allocator.stats().arenas_mapped != mapped) one_per_arena.push_back(blocks.back());
+  }
+  AllocatorStats stats = allocator.stats();
+  EXPECT_EQ(stats.arenas_allocated_total, 4u);
+  EXPECT_EQ(stats.arenas_released_total, 0u);
+  EXPECT_EQ(stats.arenas_reserved, 0u);
+  EXPECT_EQ(stats.bytes_mapped, 4 * geometry().arena_size);
+  EXPECT_EQ(stats.small_bytes_live, blocks.size() * n);
+
+  for (void* p : blocks) allocator.free(p);
+  stats = allocator.stats();
+  EXPECT_EQ(stats.small_blocks_live, 0u);
+  EXPECT_EQ(stats.small_bytes_live, 0u);
+  EXPECT_EQ(stats.pools_in_use, 0u);
+  EXPECT_EQ(stats.arenas_mapped, 1u);
+  EXPECT_EQ(stats.arenas_reserved, 1u);
+  EXPECT_EQ(stats.arenas_released_total, 3u);
+  EXPECT_EQ(stats.bytes_mapped, geometry().arena_size);
+  const auto owned = std::count_if(one_per_arena.begin(), one_per_arena.end(),
+                                   [&](void* p) { return allocator.owns(p); });
+  EXPECT_EQ(owned, 1);  // only the reserve is still mapped
+
+  // The reserve serves the next allocation without a new mapping.
+  void* p = allocator.allocate(n);
+  EXPECT_EQ(allocator.stats().arenas_allocated_total, 4u);
+  EXPECT_EQ(allocator.stats().arenas_reserved, 0u);
+  allocator.free(p);
+  EXPECT_EQ(allocator.stats().arenas_reserved, 1u);
+
+  allocator.release_reserve();
+  stats = allocator.stats();
+  EXPECT_EQ(stats.arenas_mapped, 0u);
+  EXPECT_EQ(stats.arenas_reserved, 0u);
+  EXPECT_EQ(stats.bytes_mapped, 0u);
+  EXPECT_EQ(stats.arenas_released_total, 4u);
+  for (void* q : one_per_arena) EXPECT_FALSE(allocator.owns(q));
+  allocator.release_reserve();  // nothing left to release
+  EXPECT_EQ(allocator.stats().arenas_released_total, 4u);
+}
+
+TEST_P(AllocatorTest, NewPoolsComeFromTheFullestArena) {
+  const Geometry& g = geometry();
+  const std::size_t n = g.max_small;
+  const std::size_t per_pool = blocks_per_pool(g, n);
+  const std::size_t pools_per_arena = g.pools_per_arena();
+  Allocator allocator(options());
+  // Fill three arenas exactly; arena_blocks[a][k] are the blocks of its k-th pool.
+  std::map<std::uintptr_t, std::map<std::uintptr_t, std::vector<void*>>> arena_blocks;
+  std::vector<std::uintptr_t> arena_order;
+  for (std::size_t i = 0; i < 3 * pools_per_arena * per_pool; ++i) {
+    void* p = allocator.allocate(n);
+    ASSERT_NE(p, nullptr);
+    const std::uintptr_t arena = arena_of(p, g);
+    if (arena_blocks.find(arena) == arena_blocks.end()) arena_order.push_back(arena);
+    arena_blocks[arena][pool_of(p, g)].push_back(p);
+  }
+  ASSERT_EQ(arena_order.size(), 3u);
+  ASSERT_EQ(allocator.stats().pools_in_use, 3 * pools_per_arena);
+
+  auto free_pools = [&](std::uintptr_t arena, std::size_t count) {
+    auto& pools = arena_blocks[arena];
+    for (std::size_t k = 0; k < count; ++k) {
+      for (void* p : pools.begin()->second) allocator.free(p);
+      pools.erase(pools.begin());
+    }
+  };
+  // The second arena keeps all but two pools; the first loses half of them
+  // afterwards, so neither mapping order nor recency points at the second.
+  const std::uintptr_t fuller = arena_order[1];
+  const std::uintptr_t emptier = arena_order[0];
+  free_pools(fuller, 2);
+  free_pools(emptier, pools_per_arena / 2);
+
+  for (std::size_t i = 0; i < 2 * per_pool; ++i) {
+    void* p = allocator.allocate(n);
+    EXPECT_EQ(arena_of(p, g), fuller) << "block " << i;
+  }
+  EXPECT_EQ(arena_of(allocator.allocate(n), g), emptier);
+  EXPECT_EQ(allocator.stats().arenas_mapped, 3u);
+  EXPECT_EQ(allocator.stats().arenas_allocated_total, 3u);
+}
+
+// Random churn over several arenas: every new pool must come from a mapped
+// arena with the fewest free pools, and mapped arenas must be exactly those
+// with live blocks plus at most one reserve. Frees drain one arena at a time
+// so that arenas empty, become the reserve and are released mid-run.
+TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndOneReserve) {
+  const Geometry& g = geometry();
+  const std::size_t pools_per_arena = g.pools_per_arena();
+  const std::size_t sizes[] = {1, g.max_small / 2, g.max_small, g.max_small};
+  Allocator allocator(options());
+  std::mt19937 random(777);
+  std::map<std::uintptr_t, std::vector<void*>> live_in_arena;  // arenas ever seen
+  std::unordered_map<std::uintptr_t, std::size_t> blocks_in_pool;
+  std::map<std::uintptr_t, std::size_t> pools_in_arena;
+  std::size_t live = 0;
+  auto mapped = [&](std::uintptr_t arena) { return allocator.owns(as_pointer(arena + g.pool_size - 1)); };
+  auto check_arenas = [&] {
+    std::size_t busy = 0;
+    std::size_t idle_mapped = 0;
+    for (const auto& [arena, pools] : pools_in_arena) {
+      if (pools > 0) {
+        ++busy;
+      } else if (mapped(arena)) {
+        ++idle_mapped;
+      }
+    }
+    const AllocatorStats stats = allocator.stats();
+    ASSERT_EQ(stats.arenas_reserved, idle_mapped);
+    ASSERT_LE(stats.arenas_reserved, 1u);
+    ASSERT_EQ(stats.arenas_mapped, busy + idle_mapped);
+    ASSERT_EQ(stats.small_blocks_live, live);
+  };
+  auto allocate_one = [&] {
+    // Fewest free pools among mapped arenas that have one, before allocating.
+    std::size_t fewest = pools_per_arena + 1;
+    for (const auto& [arena, pools] : pools_in_arena) {
+      if (pools < pools_per_arena && mapped(arena)) fewest = std::min(fewest, pools_per_arena - pools);
+    }
+    const bool had_usable = fewest <= pools_per_arena;
+    const AllocatorStats before = allocator.stats();
+    void* p = allocator.allocate(sizes[random() % 4]);
+    ASSERT_NE(p, nullptr);
+    const std::uintptr_t arena = arena_of(p, g);
+    if (allocator.stats().pools_in_use != before.pools_in_use) {
+      if (had_usable) {
+        ASSERT_EQ(pools_per_arena - pools_in_arena[arena], fewest);
+      } else {
+        ASSERT_EQ(allocator.stats().arenas_allocated_total, before.arenas_allocated_total + 1) << "expected a new arena";
+      }
+    }
+    if (blocks_in_pool[pool_of(p, g)]++ == 0) ++pools_in_arena[arena];
+    live_in_arena[arena].push_back(p);
+    ++live;
+  };
+  auto free_one_in = [&](std::vector<void*>& blocks) {
+    const std::size_t i = random() % blocks.size();
+    void* p = blocks[i];
+    blocks[i] = blocks.back();
+    blocks.pop_back();
+    allocator.free(p);
+    if (--blocks_in_pool[pool_of(p, g)] == 0) --pools_in_arena[arena_of(p, g)];
+    --live;
+  };
+  auto random_busy_arena = [&]() -> std::vector<void*>& {
+    std::vector<std::vector<void*>*> busy;
+    for (auto& [arena, blocks] : live_in_arena) {
+      if (!blocks.empty()) busy.push_back(&blocks);
+    }
+    return *busy[random() % busy.size()];
+  };
+
+  const std::size_t arena_blocks = pools_per_arena * blocks_per_pool(g, g.max_small);
+  for (int round = 0; round < 3; ++round) {
+    while (live < 4 * arena_blocks) {
+      if (random() % 4 == 0 && live > 0) {
+        free_one_in(random_busy_arena());
+      } else {
+        ASSERT_NO_FATAL_FAILURE(allocate_one());
+      }
+      ASSERT_NO_FATAL_FAILURE(check_arenas());
+    }
+    std::vector<void*>* victim = &random_busy_arena();
+    while (live > arena_blocks / 2) {
+      if (random() % 4 == 0) {
+        ASSERT_NO_FATAL_FAILURE(allocate_one());
+      } else {
+        if (victim->empty()) victim = &random_busy_arena();
+        free_one_in(*victim);
+      }
+      ASSERT_NO_FATAL_FAILURE(check_arenas());
+    }
+  }
+  EXPECT_GE(allocator.stats().arenas_released_total, 3u);
+  for (auto& [arena, blocks] : live_in_arena) {
+    while (!blocks.empty()) free_one_in(blocks);
+  }
+  check_arenas();
+  EXPECT_EQ(allocator.stats().arenas_mapped, 1u);
+}
+
+TEST_P(AllocatorTest, OwnsOnlyBlocksOfMappedArenas) {
+  const Geometry& g = geometry();
+  Allocator allocator(options());
+  void* small = allocator.allocate(1);
+  ASSERT_TRUE(allocator.owns(small));
+  const std::uintptr_t arena = arena_of(small, g);
+  EXPECT_TRUE(allocator.owns(as_pointer(arena + g.arena_size - 1)));  // in an unused pool
+  EXPECT_FALSE(allocator.owns(as_pointer(arena + g.arena_size)));     // just past it
+  EXPECT_FALSE(allocator.owns(as_pointer(arena - 1)));                // just before it
+  EXPECT_FALSE(allocator.owns(as_pointer(pool_of(small, g))));        // a pool header
+
+  int on_stack = 0;
+  void* from_malloc = std::malloc(16);
+  void* large = allocator.allocate(g.max_small + 1);
+  void* empty = allocator.allocate(0);
+  EXPECT_FALSE(allocator.owns(&on_stack));
+  EXPECT_FALSE(allocator.owns(from_malloc));
+  EXPECT_FALSE(allocator.owns(large));
+  EXPECT_FALSE(allocator.owns(empty));
+  EXPECT_FALSE(allocator.owns(nullptr));
+  EXPECT_FALSE(allocator.owns(as_pointer(1)));
+  EXPECT_FALSE(allocator.owns(as_pointer(std::numeric_limits<std::uintptr_t>::max())));
+  EXPECT_FALSE(allocator.owns(as_pointer(address(small) | (std::uintptr_t{1} << 63))));
+  std::free(from_malloc);
+  allocator.free(large);
+  allocator.free(empty);
+
+  // Another allocator's blocks are not this one's.
+  Allocator other(options());
+  void* foreign = other.allocate(1);
+  EXPECT_TRUE(other.owns(foreign));
+  EXPECT_FALSE(allocator.owns(foreign));
+  other.free(foreign);
+
+  allocator.free(small);
+  EXPECT_TRUE(allocator.owns(small));  // the arena is the reserve
+  allocator.release_reserve();
+  EXPECT_FALSE(allocator.owns(small));
+  EXPECT_FALSE(allocator.owns(as_pointer(arena + g.arena_size - 1)));
+}
+
+TEST_P(AllocatorTest, ReallocateKeepsContents) {
+  const Geometry& g = geometry();
+  Allocator allocator(options());
+  const std::size_t big = g.max_small + 100;
+
+  void* p = allocator.reallocate(nullptr, 10);  // acts as allocate
+  ASSERT_TRUE(allocator.owns(p));
+  stamp(p, 10, 1);
+  void* same_class = allocator.reallocate(p, 12);
+  EXPECT_EQ(same_class, p);
+  EXPECT_EQ(first_unstamped(same_class, 10, 1), 10u);
+
+  void* grown = allocator.reallocate(same_class, 3 * g.alignment);  // small -> small
+  ASSERT_TRUE(allocator.owns(grown));
+  EXPECT_EQ(allocator.usable_size(grown), 3 * g.alignment);
+  EXPECT_EQ(first_unstamped(grown, 10, 1), 10u);
+  stamp(grown, 3 * g.alignment, 2);
+
+  void* large = allocator.reallocate(grown, big);  // small -> large
+  ASSERT_NE(large, nullptr);
+  EXPECT_FALSE(allocator.owns(large));
+  EXPECT_EQ(allocator.usable_size(large), big);
+  EXPECT_EQ(first_unstamped(large, 3 * g.alignment, 2), 3 * g.alignment);
+  stamp(large, big, 3);
+
+  void* larger = allocator.reallocate(large, 4 * big);  // large -> large
+  EXPECT_EQ(allocator.usable_size(larger), 4 * big);
+  EXPECT_EQ(first_unstamped(larger, big, 3), big);
+  EXPECT_EQ(allocator.stats().large_bytes_live, 4 * big);
+
+  void* back = allocator.reallocate(larger, 50);  // large -> small
+  ASSERT_TRUE(allocator.owns(back));
+  EXPECT_EQ(first_unstamped(back, 50, 3), 50u);
+
+  void* zero = allocator.reallocate(back, 0);  // small -> the zero-byte large block
+  ASSERT_NE(zero, nullptr);
+  EXPECT_FALSE(allocator.owns(zero));
+  EXPECT_EQ(allocator.usable_size(zero), 0u);
+
+  const AllocatorStats stats = allocator.stats();
+  EXPECT_EQ(stats.small_blocks_live, 0u);
+  EXPECT_EQ(stats.large_blocks_live, 1u);
+  EXPECT_EQ(stats.large_bytes_live, 0u);
+  allocator.free(zero);
+  EXPECT_EQ(allocator.stats().large_blocks_live, 0u);
+}
+
+TEST_P(AllocatorTest, DebugFillMarksFreshAndFreedBlocks) {
+  const Geometry& g = geometry();
+  Allocator allocator(options(/*debug_fill=*/true));
+  void* small = allocator.allocate(40);
+  const std::size_t usable = allocator.usable_size(small);
+  EXPECT_TRUE(all_bytes_are(small, 0, usable, 0xCD));
+  stamp(small, usable, 1);
+  void* keep_pool_busy = allocator.allocate(40);
+  allocator.free(small);
+  // The first word of a freed block is its free-list link.
+  EXPECT_TRUE(all_bytes_are(small, sizeof(void*), usable, 0xDD));
+
+  void* reused = allocator.allocate(40);
+  EXPECT_EQ(reused, small);
+  EXPECT_TRUE(all_bytes_are(reused, 0, usable, 0xCD));
+
+  const std::size_t big = g.max_small + 10;
+  void* large = allocator.allocate(big);
+  EXPECT_TRUE(all_bytes_are(large, 0, big, 0xCD));
+  stamp(large, big, 2);
+  void* larger = allocator.reallocate(large, 2 * big);
+  EXPECT_EQ(first_unstamped(larger, big, 2), big);
+  EXPECT_TRUE(all_bytes_are(larger, big, 2 * big, 0xCD));
+
+  allocator.free(reused);
+  allocator.free(keep_pool_busy);
+  allocator.free(larger);
+}
+
+// --- AddressSanitizer -----------------------------------------------------------
+
+TEST_P(AllocatorTest, ReadOfFreedSmallBlockIsReportedUnderAsan) {
+#ifdef GCHEAP_TEST_ASAN
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  Allocator allocator(options());
+  auto* p = static_cast<volatile char*>(allocator.allocate(32));
+  void* neighbour = allocator.allocate(32);  // keeps the pool in use
+  p[0] = 1;
+  allocator.free(const_cast<char*>(p));
+  EXPECT_DEATH({ [[maybe_unused]] char c = p[1]; }, "use-after-poison");
+  allocator.free(neighbour);
+#else
+  GTEST_SKIP() << "AddressSanitizer is off; configure with -DGCV_SANITIZE=ON";
+#endif
+}
+
+TEST_P(AllocatorTest, ReadOfNeverUsedFrontierIsReportedUnderAsan) {
+#ifdef GCHEAP_TEST_ASAN
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  Allocator allocator(options());
+  const std::size_t n = geometry().max_small;
+  auto* p = static_cast<volatile char*>(allocator.allocate(n));
+  p[n - 1] = 1;  // the block itself is usable
+  EXPECT_DEATH({ [[maybe_unused]] char c = p[n]; }, "use-after-poison");
+  allocator.free(const_cast<char*>(p));
+#else
+  GTEST_SKIP() << "AddressSanitizer is off; configure with -DGCV_SANITIZE=ON";
+#endif
+}
+
+TEST_P(AllocatorTest, ReadOfFreedLargeBlockIsReportedUnderAsan) {
+#ifdef GCHEAP_TEST_ASAN
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  Allocator allocator(options());
+  auto* p = static_cast<volatile char*>(allocator.allocate(geometry().max_small + 1));
+  allocator.free(const_cast<char*>(p));
+  EXPECT_DEATH({ [[maybe_unused]] char c = p[0]; }, "heap-use-after-free");
+#else
+  GTEST_SKIP() << "AddressSanitizer is off; configure with -DGCV_SANITIZE=ON";
+#endif
+}
+
+INSTANTIATE_TEST_SUITE_P(Geometries, AllocatorTest, testing::Values(Geometry::modern(), Geometry::classic()),
+                         [](const testing::TestParamInfo<Geometry>& info) {
+                           return info.param.pool_size == Geometry::modern().pool_size ? "modern" : "classic";
+                         });
+
+}  // namespace
+}  // namespace gcheap

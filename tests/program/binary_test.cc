@@ -1,0 +1,285 @@
+// The binary form: every byte string decodes, operands out of range are
+// normalized by the one rule, encode then decode is the identity, and the
+// record layout is exactly the one binary.h documents.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "gcverify/binary.h"
+#include "gcverify/text.h"
+#include "sample_program.h"
+
+namespace gcv {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+Program parse_ok(std::string_view text) {
+  ParseError error;
+  std::optional<Program> program = parse_text(text, "t.heap", error);
+  EXPECT_TRUE(program.has_value()) << error.to_string();
+  return program.value_or(Program{});
+}
+
+Bytes encode_ok(const Program& program) {
+  std::string error;
+  std::optional<Bytes> bytes = encode_binary(program, error);
+  EXPECT_TRUE(bytes.has_value()) << error;
+  return bytes.value_or(Bytes{});
+}
+
+Bytes record(std::uint8_t opcode, std::uint8_t a, std::uint16_t b, std::uint32_t c) {
+  return {opcode, a, static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(b >> 8),
+          static_cast<std::uint8_t>(c), static_cast<std::uint8_t>(c >> 8),
+          static_cast<std::uint8_t>(c >> 16), static_cast<std::uint8_t>(c >> 24)};
+}
+
+Op decode_one(const Bytes& bytes) {
+  Program program = decode_binary(bytes);
+  EXPECT_EQ(program.ops.size(), 1u);
+  return program.ops.empty() ? Op{} : program.ops[0];
+}
+
+std::uint8_t opcode(OpCode code) { return static_cast<std::uint8_t>(code); }
+
+// Checks the properties every decoded program has.
+void expect_well_formed_decoding(const Bytes& bytes) {
+  Program program = decode_binary(bytes);
+  ASSERT_EQ(program.ops.size(), bytes.size() / kRecordSize);
+  EXPECT_EQ(program.origin, "<binary>");
+  ASSERT_LE(program.names.size(), kMaxNames);
+  for (NameIndex i = 0; i < program.names.size(); ++i) EXPECT_EQ(program.names[i], canonical_name(i));
+  for (const Op& op : program.ops) {
+    EXPECT_EQ(op.where.line, 0u);
+    EXPECT_EQ(op.where.column, 0u);
+  }
+  // A decoded program is valid: it encodes, re-decodes to itself and
+  // survives the text form too (which renumbers names by first appearance,
+  // so it is compared as text).
+  const Bytes again = encode_ok(program);
+  Program redecoded = decode_binary(again);
+  EXPECT_EQ(redecoded.ops, program.ops);
+  EXPECT_EQ(redecoded.names, program.names);
+  const std::string text = print_text(program);
+  EXPECT_EQ(print_text(parse_ok(text)), text);
+}
+
+TEST(Binary, EveryByteStringDecodes) {
+  std::mt19937 rng(2024);
+  for (int round = 0; round < 2000; ++round) {
+    Bytes bytes(rng() % 200);
+    for (auto& byte : bytes) byte = static_cast<std::uint8_t>(rng());
+    expect_well_formed_decoding(bytes);
+  }
+  expect_well_formed_decoding(Bytes(4096, 0xff));
+  expect_well_formed_decoding(Bytes(4096, 0x00));
+  expect_well_formed_decoding(Bytes{});
+}
+
+TEST(Binary, EveryOpcodeByteDecodes) {
+  for (int code = 0; code < 256; ++code)
+    for (std::uint8_t a : {0x00, 0x3f, 0x7f, 0x80, 0xff})
+      expect_well_formed_decoding(record(static_cast<std::uint8_t>(code), a, 0xffff, 0xffffffff));
+}
+
+TEST(Binary, DecodeOfEncodeIsTheIdentityForParsedPrograms) {
+  for (std::string_view text : {testing::kCanonicalSample, testing::kLooseSample}) {
+    Program program = parse_ok(text);
+    Program decoded = decode_binary(encode_ok(program));
+    EXPECT_EQ(decoded.ops, program.ops);
+    EXPECT_EQ(decoded.names.size(), program.names.size());
+  }
+}
+
+TEST(Binary, TextToBinaryToTextGivesIdenticalTextForCanonicalNames) {
+  Program program = parse_ok(testing::kCanonicalSample);
+  EXPECT_EQ(print_text(decode_binary(encode_ok(program))), testing::kCanonicalSample);
+}
+
+TEST(Binary, RecordLayout) {
+  Program program = parse_ok(
+      "a = list 600\nb = int -2\nb = a\na[258] = b\na = clique 4 100\ncollect 1 -> 70000\n"
+      "threshold 700 10\nexpect count 1 2 3\nexpect refcount #5 9\nexpect generation b permanent\n"
+      "expect live 65537\n");
+  const Bytes expected[] = {
+      record(opcode(OpCode::NewContainer), 0, 0, 600),
+      record(opcode(OpCode::NewInt), 1, 0, 0xfffffffe),
+      record(opcode(OpCode::Bind), 1, 0, 0),
+      record(opcode(OpCode::SetSlot), 0, 1, 258),
+      record(opcode(OpCode::Clique), 0, 4, 100),
+      record(opcode(OpCode::Collect), 1, 1, 70000),
+      record(opcode(OpCode::SetThreshold), 2, 700, 10),
+      record(opcode(OpCode::ExpectCount), 0, 1, 2 | 3u << 16),
+      record(opcode(OpCode::ExpectRefcount), 0x80, 9, 5),
+      record(opcode(OpCode::ExpectGeneration), 1, kPermanentGeneration, 0),
+      record(opcode(OpCode::ExpectLive), 0, 0, 65537),
+  };
+  const Bytes bytes = encode_ok(program);
+  ASSERT_EQ(bytes.size(), std::size(expected) * kRecordSize);
+  for (std::size_t i = 0; i < std::size(expected); ++i)
+    EXPECT_EQ(Bytes(bytes.begin() + i * kRecordSize, bytes.begin() + (i + 1) * kRecordSize), expected[i])
+        << "op " << i;
+}
+
+TEST(Binary, TrailingPartialRecordIsIgnored) {
+  Bytes bytes = record(opcode(OpCode::Freeze), 0, 0, 0);
+  EXPECT_TRUE(decode_binary(Bytes(bytes.begin(), bytes.begin() + 7)).ops.empty());
+  for (std::size_t extra = 1; extra < kRecordSize; ++extra) {
+    Bytes longer = bytes;
+    longer.insert(longer.end(), extra, 0x05);
+    Program program = decode_binary(longer);
+    ASSERT_EQ(program.ops.size(), 1u);
+    EXPECT_EQ(program.ops[0].code, OpCode::Freeze);
+  }
+}
+
+TEST(Binary, NamesCoverEveryIndexUsed) {
+  Program program = decode_binary(record(opcode(OpCode::Bind), 2, 5, 0));
+  EXPECT_EQ(program.names, (std::vector<std::string>{"a", "b", "c", "d", "e", "f"}));
+  EXPECT_TRUE(decode_binary(record(opcode(OpCode::Enable), 9, 9, 9)).names.empty());
+  // An object named by serial uses no name.
+  EXPECT_TRUE(decode_binary(record(opcode(OpCode::ExpectAlive), 0x85, 0, 3)).names.empty());
+  EXPECT_EQ(decode_binary(record(opcode(OpCode::ExpectAlive), 0x05, 0, 3)).names.size(), 6u);
+}
+
+// --- normalization: one test per operand kind --------------------------------
+
+TEST(BinaryNormalization, Opcode) {
+  EXPECT_EQ(decode_one(record(kOpCodeCount, 0, 0, 16)).code, OpCode::NewContainer);
+  EXPECT_EQ(decode_one(record(255, 0, 0, 0)).code, static_cast<OpCode>(255 % kOpCodeCount));
+}
+
+TEST(BinaryNormalization, Names) {
+  Op op = decode_one(record(opcode(OpCode::LoadSlot), 70, 300, 7));
+  EXPECT_EQ(op.target, 70u % kMaxNames);
+  EXPECT_EQ(op.source, 300u % kMaxNames);
+  EXPECT_EQ(op.index, 7u);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Unbind), 63, 0, 0)).target, 63u);
+}
+
+TEST(BinaryNormalization, Payload) {
+  EXPECT_EQ(decode_one(record(opcode(OpCode::NewContainer), 0, 0, 3)).size, kMinPayload + 3 % (kMaxPayload - kMinPayload + 1));
+  EXPECT_EQ(decode_one(record(opcode(OpCode::NewStr), 0, 0, 70000)).size, kMinPayload + 70000 % (kMaxPayload - kMinPayload + 1));
+  EXPECT_EQ(decode_one(record(opcode(OpCode::NewStr), 0, 0, kMaxPayload)).size, kMaxPayload);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Chain), 0, 1, 0)).size, kMinPayload);
+}
+
+TEST(BinaryNormalization, IntValueIsTwosComplement) {
+  EXPECT_EQ(decode_one(record(opcode(OpCode::NewInt), 0, 0, 0xffffffff)).value, -1);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::NewInt), 0, 0, 0x80000000)).value, -2147483648LL);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::NewInt), 0, 0, 256)).value, 256);
+}
+
+TEST(BinaryNormalization, ShapeLength) {
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Cycle), 0, 0, 16)).count, 1u);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Chain), 0, 1025, 16)).count, 1u + 1025 % kMaxChainLength);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Chain), 0, kMaxChainLength, 16)).count, kMaxChainLength);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Clique), 0, 33, 16)).count, 1u + 33 % kMaxCliqueSize);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Clique), 0, kMaxCliqueSize, 16)).count, kMaxCliqueSize);
+}
+
+TEST(BinaryNormalization, CollectGenerationAndExpectation) {
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Collect), 5, 0, 0)).generation, 5 % 3);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Collect), 1, 0, 0)).generation, 1);
+  Op op = decode_one(record(opcode(OpCode::Collect), 0, 2, 9));  // bit 0 clear: no expectation
+  EXPECT_FALSE(op.has_expected);
+  EXPECT_EQ(op.value, 0);
+  op = decode_one(record(opcode(OpCode::Collect), 0, 3, 9));
+  EXPECT_TRUE(op.has_expected);
+  EXPECT_EQ(op.value, 9);
+}
+
+TEST(BinaryNormalization, ThresholdArityAndUnusedValues) {
+  Op op = decode_one(record(opcode(OpCode::SetThreshold), 0, 700, 10 | 20u << 16));
+  EXPECT_EQ(op.arity, 1);
+  EXPECT_EQ(op.values, (std::array<std::uint32_t, 3>{700, 0, 0}));
+  op = decode_one(record(opcode(OpCode::SetThreshold), 4, 700, 10 | 20u << 16));
+  EXPECT_EQ(op.arity, 1 + 4 % 3);
+  EXPECT_EQ(op.values, (std::array<std::uint32_t, 3>{700, 10, 0}));
+  op = decode_one(record(opcode(OpCode::SetThreshold), 3, 700, 10 | 20u << 16));
+  EXPECT_EQ(op.arity, 3);
+  EXPECT_EQ(op.values, (std::array<std::uint32_t, 3>{700, 10, 20}));
+}
+
+TEST(BinaryNormalization, ExpectedGeneration) {
+  EXPECT_EQ(decode_one(record(opcode(OpCode::ExpectGeneration), 0, 4, 0)).generation, 0);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::ExpectGeneration), 0, 7, 0)).generation, kPermanentGeneration);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::ExpectGeneration), 0, 3, 0)).generation, kPermanentGeneration);
+}
+
+TEST(BinaryNormalization, ObjectReferences) {
+  EXPECT_EQ(decode_one(record(opcode(OpCode::ExpectDead), 0x80, 0, 0)).object, (ObjectRef{true, 1}));
+  EXPECT_EQ(decode_one(record(opcode(OpCode::ExpectDead), 0xc1, 0, 0xffffffff)).object,
+            (ObjectRef{true, 0xffffffff}));
+  EXPECT_EQ(decode_one(record(opcode(OpCode::ExpectAlive), 0x45, 0, 77)).object, (ObjectRef{false, 0x45 % kMaxNames}));
+  Op op = decode_one(record(opcode(OpCode::ExpectRefcount), 0x80, 65535, 12));
+  EXPECT_EQ(op.object, (ObjectRef{true, 12}));
+  EXPECT_EQ(op.value, 65535);
+}
+
+// --- encoding refuses what a record cannot carry ---------------------------------
+
+TEST(BinaryEncode, RefusesOutOfRangeFields) {
+  struct Case {
+    const char* what;
+    Op op;
+    const char* phrase;
+  };
+  const auto make = [](OpCode code, auto&& set) {
+    Op op;
+    op.code = code;
+    set(op);
+    return op;
+  };
+  const Case cases[] = {
+      {"payload", make(OpCode::NewContainer, [](Op& o) { o.size = 4; }), "payload 4"},
+      {"name", make(OpCode::Bind, [](Op& o) { o.source = 2; }), "name index 2"},
+      {"int", make(OpCode::NewInt, [](Op& o) { o.value = 1LL << 31; }), "int value 2147483648"},
+      {"length", make(OpCode::Clique, [](Op& o) { o.count = 33; }), "length 33"},
+      {"generation", make(OpCode::Collect, [](Op& o) { o.generation = 3; }), "generation 3"},
+      {"result", make(OpCode::Collect, [](Op& o) { o.has_expected = true; o.value = -1; }), "expected result -1"},
+      {"arity", make(OpCode::SetThreshold, [](Op& o) { o.arity = 0; }), "arity 0"},
+      {"threshold", make(OpCode::SetThreshold, [](Op& o) { o.arity = 2; o.values = {1, 70000, 0}; }), "value 70000"},
+      {"serial", make(OpCode::ExpectAlive, [](Op& o) { o.object = {true, 0}; }), "serial 0"},
+      {"object", make(OpCode::ExpectDead, [](Op& o) { o.object = {false, 9}; }), "name index 9"},
+      {"refcount", make(OpCode::ExpectRefcount, [](Op& o) { o.value = 65536; }), "refcount 65536"},
+      {"expected generation", make(OpCode::ExpectGeneration, [](Op& o) { o.generation = 4; }), "generation 4"},
+      {"opcode", make(OpCode::kCount, [](Op&) {}), "opcode"},
+  };
+  for (const Case& c : cases) {
+    Program program;
+    program.names = {"a", "b"};
+    program.ops = {Op{}, c.op};  // the bad op is the second one
+    program.ops[0].code = OpCode::Enable;
+    std::string error;
+    EXPECT_FALSE(encode_binary(program, error).has_value()) << c.what;
+    EXPECT_NE(error.find("op 2"), std::string::npos) << error;
+    EXPECT_NE(error.find(c.phrase), std::string::npos) << c.what << ": " << error;
+  }
+}
+
+TEST(BinaryEncode, RefusesTooManyNames) {
+  Program program;
+  for (NameIndex i = 0; i <= kMaxNames; ++i) program.names.push_back(canonical_name(i));
+  std::string error;
+  EXPECT_FALSE(encode_binary(program, error).has_value());
+  EXPECT_NE(error.find("65 names"), std::string::npos) << error;
+  program.names.pop_back();
+  EXPECT_TRUE(encode_binary(program, error).has_value());
+}
+
+TEST(BinaryEncode, UnusedThresholdValuesAreEncodedAsZero) {
+  Program program;
+  Op op;
+  op.code = OpCode::SetThreshold;
+  op.arity = 1;
+  op.values = {5, 99999, 7};  // beyond the arity: ignored, not an error
+  program.ops = {op};
+  const Bytes bytes = encode_ok(program);
+  EXPECT_EQ(bytes, record(opcode(OpCode::SetThreshold), 1, 5, 0));
+  EXPECT_EQ(decode_binary(bytes).ops, program.ops);
+}
+
+}  // namespace
+}  // namespace gcv

@@ -1,0 +1,133 @@
+// Parse errors: each bad input must fail at the exact line and column of the
+// offending token or character, with a reason that says what was expected
+// and what was found.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "gcverify/text.h"
+
+namespace gcv {
+namespace {
+
+struct BadInput {
+  std::string text;
+  std::uint32_t line;
+  std::uint32_t column;
+  std::string phrase;  // must appear in the reason
+};
+
+std::string many_names(std::size_t n) {
+  std::string text;
+  for (std::size_t i = 0; i < n; ++i) text += "n" + std::to_string(i) + " = list\n";
+  return text;
+}
+
+const std::vector<BadInput>& bad_inputs() {
+  static const std::vector<BadInput> inputs = {
+      // allocations
+      {"a = list 4", 1, 10, "payload 4 is below the minimum of 8 bytes"},
+      {"a = list 65536", 1, 10, "payload 65536 is above the maximum of 65535 bytes"},
+      {"a = list 99999999999", 1, 10, "number 99999999999 is out of range"},
+      {"a = str 16 17", 1, 12, "expected end of line after '16', found '17'"},
+      {"a = list [0]", 1, 10, "expected a payload or end of line after 'list', found '['"},
+      {"a = int", 1, 8, "expected an int value after 'int', found end of line"},
+      {"a = int 2147483648", 1, 9, "int value 2147483648 is above the maximum of 2147483647"},
+      {"a = int -2147483649", 1, 10, "int value -2147483649 is below the minimum of -2147483648"},
+      {"a = int 12x", 1, 9, "expected an int value after 'int', found '12x'"},
+      {"a = cycle", 1, 10, "expected a length after 'cycle', found end of line"},
+      {"a = cycle 0", 1, 11, "length 0 is below the minimum of 1"},
+      {"a = chain 1025", 1, 11, "length 1025 is above the maximum of 1024"},
+      {"a = clique 33", 1, 12, "size 33 is above the maximum of 32"},
+      {"a = chain 5 7", 1, 13, "payload 7 is below the minimum of 8 bytes"},
+      // names and slots
+      {"list = str", 1, 1, "'list' is a keyword and cannot be a name"},
+      {"a = collect", 1, 5, "'collect' is a keyword and cannot be a name"},
+      {"del permanent", 1, 5, "'permanent' is a keyword and cannot be a name"},
+      {"a.append(int)", 1, 10, "'int' is a keyword and cannot be a name"},
+      {"5 = list", 1, 1, "expected a name or a statement keyword, found '5'"},
+      {"a", 1, 2, "expected '=', '.append(' or '[' after 'a', found end of line"},
+      {"a = ", 1, 5, "expected 'list', 'str', 'int', 'cycle', 'chain', 'clique' or a name after '=', found end of line"},
+      {"a.push(b)", 1, 3, "expected 'append' after '.', found 'push'"},
+      {"a.append(b", 1, 11, "expected ')' after 'b', found end of line"},
+      {"a[0 = b", 1, 5, "expected ']' after '0', found '='"},
+      {"a = b[", 1, 7, "expected a slot index after '[', found end of line"},
+      {"a = b[1] = c", 1, 10, "expected end of line after ']', found '='"},
+      {"a[4294967296] = b", 1, 3, "number 4294967296 is out of range"},
+      {"del", 1, 4, "expected a name after 'del', found end of line"},
+      {many_names(kMaxNames) + "one_too_many = list\n", 65, 1, "too many names: a program may use at most 64"},
+      // characters outside the language
+      {"a = b @", 1, 7, "unexpected character '@'"},
+      {std::string("a = list\0", 9), 1, 9, "unexpected character '\\x00'"},
+      {"a = \xc3\xa9t\xc3\xa9", 1, 5, "unexpected character '\\xc3'"},
+      {"a = list +8", 1, 10, "unexpected character '+'"},
+      // the gc module
+      {"collect 7", 1, 9, "expected a generation 0, 1 or 2 after 'collect', found '7'"},
+      {"collect 1 2", 1, 11, "expected a generation 0, 1 or 2, '->' or end of line after '1', found '2'"},
+      {"collect 1 ->", 1, 13, "expected an expected result after '->', found end of line"},
+      {"collect -> 4294967296", 1, 12, "number 4294967296 is out of range"},
+      {"threshold", 1, 10, "expected a threshold value after 'threshold', found end of line"},
+      {"threshold 1 2 3 4", 1, 17, "threshold takes at most 3 values"},
+      {"threshold 65536", 1, 11, "threshold 65536 is above the maximum of 65535"},
+      {"enable now", 1, 8, "expected end of line after 'enable', found 'now'"},
+      // expectations
+      {"expect", 1, 7, "expected count, threshold, alive, dead, refcount, generation, freeze_count or live after 'expect', found end of line"},
+      {"expect nothing", 1, 8, "found 'nothing'"},
+      {"expect count 1 2", 1, 17, "expected a count after '2', found end of line"},
+      {"expect count 1 2 3 4", 1, 20, "expected end of line after '3', found '4'"},
+      {"expect threshold 1 65536 0", 1, 20, "threshold 65536 is above the maximum of 65535"},
+      {"expect alive", 1, 13, "expected an object (a name or #serial) after 'alive', found end of line"},
+      {"expect alive #0", 1, 14, "serial 0 is below the minimum of 1"},
+      {"expect dead #4294967296", 1, 13, "number 4294967296 is out of range"},
+      {"expect dead #12ab", 1, 13, "expected a serial after 'dead', found '#12ab'"},
+      {"expect generation a 3", 1, 21, "expected a generation 0, 1, 2 or 'permanent' after 'a', found '3'"},
+      {"expect refcount #3", 1, 19, "expected a refcount after '#3', found end of line"},
+      {"expect refcount a 65536", 1, 19, "refcount 65536 is above the maximum of 65535"},
+      {"expect live -1", 1, 13, "expected a live count after 'live', found '-'"},
+      {"expect freeze_count 99999999999999999999999", 1, 21, "number 99999999999999999999999 is out of range"},
+      // locations on later lines, CRLF, comments
+      {"a = list\nb = a\n\n# note\nc = str 3", 5, 9, "payload 3 is below the minimum of 8 bytes"},
+      {"a = list\r\nb = list 2\r\n", 2, 10, "payload 2 is below"},
+      {"a = list 600 # fine\n  x = permanent", 2, 7, "'permanent' is a keyword and cannot be a name"},
+      {"\t\tcollect 3 # tabs count as one column", 1, 11, "found '3'"},
+  };
+  return inputs;
+}
+
+TEST(ParseErrors, EachBadInputFailsAtItsTokenWithAClearReason) {
+  ASSERT_GE(bad_inputs().size(), 30u);
+  for (const BadInput& input : bad_inputs()) {
+    SCOPED_TRACE("input: " + input.text.substr(0, 80));
+    ParseError error;
+    std::optional<Program> program = parse_text(input.text, "bad.heap", error);
+    ASSERT_FALSE(program.has_value());
+    EXPECT_EQ(error.file, "bad.heap");
+    EXPECT_EQ(error.line, input.line) << error.reason;
+    EXPECT_EQ(error.column, input.column) << error.reason;
+    EXPECT_NE(error.reason.find(input.phrase), std::string::npos) << "reason: " << error.reason;
+  }
+}
+
+TEST(ParseErrors, ToStringNamesFileLineAndColumn) {
+  ParseError error;
+  ASSERT_FALSE(parse_text("a = list\nb = list 4\n", "progs/small.heap", error));
+  EXPECT_EQ(error.to_string(), "progs/small.heap:2:10: error: payload 4 is below the minimum of 8 bytes");
+}
+
+TEST(ParseErrors, ErrorsAfterValidLinesLeaveNoProgram) {
+  // The first error ends parsing; nothing before it is returned.
+  ParseError error;
+  EXPECT_FALSE(parse_text("a = list\ncollect\nbogus line here\ncollect 9\n", "t.heap", error));
+  EXPECT_EQ(error.line, 3u);
+  EXPECT_EQ(error.column, 7u);
+}
+
+TEST(ParseErrors, ExactlyTheNameLimitIsAccepted) {
+  ParseError error;
+  std::optional<Program> program = parse_text(many_names(kMaxNames), "t.heap", error);
+  ASSERT_TRUE(program.has_value()) << error.to_string();
+  EXPECT_EQ(program->names.size(), kMaxNames);
+}
+
+}  // namespace
+}  // namespace gcv

@@ -1,0 +1,118 @@
+// Ops compare by the fields their opcode reads; programs intern names up to
+// the limit; machine.h's observation types print as reports spell them.
+#include <gtest/gtest.h>
+
+#include "gcverify/machine.h"
+#include "gcverify/program.h"
+
+namespace gcv {
+namespace {
+
+Op make(OpCode code) {
+  Op op;
+  op.code = code;
+  return op;
+}
+
+TEST(OpEquality, IgnoresLocationAndFieldsTheOpcodeDoesNotRead) {
+  Op x = make(OpCode::Unbind);
+  Op y = x;
+  y.where = {7, 3};
+  y.source = 5;
+  y.index = 9;
+  y.size = 100;
+  y.value = -4;
+  y.values = {1, 2, 3};
+  y.generation = 0;
+  y.object = {true, 8};
+  EXPECT_EQ(x, y);
+  y.target = 1;
+  EXPECT_NE(x, y);
+  EXPECT_NE(make(OpCode::Enable), make(OpCode::Disable));
+}
+
+TEST(OpEquality, ComparesEveryFieldTheOpcodeReads) {
+  struct Field {
+    OpCode code;
+    void (*change)(Op&);
+  };
+  const Field fields[] = {
+      {OpCode::NewContainer, [](Op& o) { o.target = 1; }},
+      {OpCode::NewStr, [](Op& o) { o.size = 17; }},
+      {OpCode::NewInt, [](Op& o) { o.value = 3; }},
+      {OpCode::Bind, [](Op& o) { o.source = 2; }},
+      {OpCode::LoadSlot, [](Op& o) { o.index = 2; }},
+      {OpCode::Append, [](Op& o) { o.source = 2; }},
+      {OpCode::SetSlot, [](Op& o) { o.index = 2; }},
+      {OpCode::RemoveSlot, [](Op& o) { o.index = 2; }},
+      {OpCode::Cycle, [](Op& o) { o.count = 2; }},
+      {OpCode::Chain, [](Op& o) { o.size = 64; }},
+      {OpCode::Clique, [](Op& o) { o.target = 3; }},
+      {OpCode::Collect, [](Op& o) { o.generation = 1; }},
+      {OpCode::Collect, [](Op& o) { o.has_expected = true; }},
+      {OpCode::SetThreshold, [](Op& o) { o.arity = 2; }},
+      {OpCode::SetThreshold, [](Op& o) { o.values[2] = 5; }},
+      {OpCode::ExpectCount, [](Op& o) { o.values[2] = 5; }},
+      {OpCode::ExpectThreshold, [](Op& o) { o.values[0] = 5; }},
+      {OpCode::ExpectAlive, [](Op& o) { o.object.by_serial = true; }},
+      {OpCode::ExpectDead, [](Op& o) { o.object.value = 4; }},
+      {OpCode::ExpectRefcount, [](Op& o) { o.value = 4; }},
+      {OpCode::ExpectGeneration, [](Op& o) { o.generation = kPermanentGeneration; }},
+      {OpCode::ExpectFreezeCount, [](Op& o) { o.value = 4; }},
+      {OpCode::ExpectLive, [](Op& o) { o.value = 4; }},
+  };
+  for (const Field& field : fields) {
+    Op x = make(field.code);
+    Op y = x;
+    field.change(y);
+    EXPECT_NE(x, y) << "opcode " << static_cast<int>(field.code);
+  }
+}
+
+TEST(OpEquality, CollectResultAndThresholdValuesMatterOnlyWhenUsed) {
+  Op x = make(OpCode::Collect);
+  Op y = x;
+  y.value = 12;
+  EXPECT_EQ(x, y);  // no expectation: the result is not read
+  x.has_expected = y.has_expected = true;
+  EXPECT_NE(x, y);
+
+  Op t = make(OpCode::SetThreshold);
+  t.arity = 1;
+  t.values = {700, 0, 0};
+  Op u = t;
+  u.values = {700, 10, 10};
+  EXPECT_EQ(t, u);  // values beyond the arity are not read
+  u.values[0] = 701;
+  EXPECT_NE(t, u);
+}
+
+TEST(Program, InternReturnsExistingIndicesAndStopsAtTheLimit) {
+  Program program;
+  NameIndex i = 99;
+  ASSERT_TRUE(program.intern("x", i));
+  EXPECT_EQ(i, 0u);
+  ASSERT_TRUE(program.intern("y", i));
+  EXPECT_EQ(i, 1u);
+  ASSERT_TRUE(program.intern("x", i));
+  EXPECT_EQ(i, 0u);
+  for (std::size_t n = 2; n < kMaxNames; ++n) ASSERT_TRUE(program.intern("n" + std::to_string(n), i));
+  EXPECT_EQ(program.names.size(), kMaxNames);
+  EXPECT_FALSE(program.intern("one_more", i));
+  EXPECT_EQ(program.names.size(), kMaxNames);
+  EXPECT_TRUE(program.intern("y", i));  // existing names still resolve at the limit
+  EXPECT_EQ(i, 1u);
+}
+
+TEST(Machine, ObjectKeysAndKindsPrint) {
+  EXPECT_EQ(ObjectKey::serial(12).to_string(), "#12");
+  EXPECT_EQ(ObjectKey::small_int(5).to_string(), "int(5)");
+  EXPECT_EQ(ObjectKey::small_int(kSmallIntMin).to_string(), "int(-5)");
+  EXPECT_EQ(ObjectKey::small_int(kSmallIntMax).to_string(), "int(256)");
+  EXPECT_STREQ(to_string(ObjectKind::Container), "list");
+  EXPECT_STREQ(to_string(ObjectKind::Str), "str");
+  EXPECT_STREQ(to_string(ObjectKind::Int), "int");
+}
+
+}  // namespace
+}  // namespace gcv

@@ -1,0 +1,296 @@
+// Parsing the text form: operand fields, defaults, names, locations, the
+// loose spellings the grammar allows, round trips through print_text, and
+// robustness against arbitrary bytes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+
+#include "gcverify/text.h"
+#include "sample_program.h"
+
+namespace gcv {
+namespace {
+
+Program parse_ok(std::string_view text) {
+  ParseError error;
+  std::optional<Program> program = parse_text(text, "test.heap", error);
+  EXPECT_TRUE(program.has_value()) << error.to_string() << "\nin:\n" << text;
+  return program.value_or(Program{});
+}
+
+Op parse_one(std::string_view line) {
+  Program program = parse_ok(line);
+  EXPECT_EQ(program.ops.size(), 1u) << line;
+  return program.ops.empty() ? Op{} : program.ops[0];
+}
+
+TEST(TextParse, EmptyAndCommentOnlyTextsHaveNoOps) {
+  EXPECT_TRUE(parse_ok("").ops.empty());
+  EXPECT_TRUE(parse_ok("\n\n  \t\n# only a comment\n   # indented comment\r\n").ops.empty());
+  EXPECT_EQ(parse_ok("").origin, "test.heap");
+}
+
+TEST(TextParse, Allocations) {
+  Op op = parse_one("a = list");
+  EXPECT_EQ(op.code, OpCode::NewContainer);
+  EXPECT_EQ(op.target, 0u);
+  EXPECT_EQ(op.size, kDefaultPayload);
+  EXPECT_EQ(parse_one("a = list 600").size, 600u);
+  EXPECT_EQ(parse_one("a = list 8").size, kMinPayload);
+  EXPECT_EQ(parse_one("a = list 65535").size, kMaxPayload);
+  op = parse_one("s = str 100");
+  EXPECT_EQ(op.code, OpCode::NewStr);
+  EXPECT_EQ(op.size, 100u);
+  op = parse_one("i = int -5");
+  EXPECT_EQ(op.code, OpCode::NewInt);
+  EXPECT_EQ(op.value, -5);
+  EXPECT_EQ(parse_one("i = int 2147483647").value, 2147483647);
+  EXPECT_EQ(parse_one("i = int -2147483648").value, -2147483648LL);
+  EXPECT_EQ(parse_one("i = int 0").value, 0);
+}
+
+TEST(TextParse, NamesAndSlots) {
+  Program p = parse_ok("b = a\nc = b[7]\ndel c\na.append(c)\nb[2] = a\ndel a[1]\n");
+  ASSERT_EQ(p.ops.size(), 6u);
+  EXPECT_EQ(p.names, (std::vector<std::string>{"b", "a", "c"}));
+  EXPECT_EQ(p.ops[0].code, OpCode::Bind);
+  EXPECT_EQ(p.ops[0].target, 0u);
+  EXPECT_EQ(p.ops[0].source, 1u);
+  EXPECT_EQ(p.ops[1].code, OpCode::LoadSlot);
+  EXPECT_EQ(p.ops[1].target, 2u);
+  EXPECT_EQ(p.ops[1].source, 0u);
+  EXPECT_EQ(p.ops[1].index, 7u);
+  EXPECT_EQ(p.ops[2].code, OpCode::Unbind);
+  EXPECT_EQ(p.ops[2].target, 2u);
+  EXPECT_EQ(p.ops[3].code, OpCode::Append);
+  EXPECT_EQ(p.ops[3].target, 1u);
+  EXPECT_EQ(p.ops[3].source, 2u);
+  EXPECT_EQ(p.ops[4].code, OpCode::SetSlot);
+  EXPECT_EQ(p.ops[4].target, 0u);
+  EXPECT_EQ(p.ops[4].index, 2u);
+  EXPECT_EQ(p.ops[4].source, 1u);
+  EXPECT_EQ(p.ops[5].code, OpCode::RemoveSlot);
+  EXPECT_EQ(p.ops[5].target, 1u);
+  EXPECT_EQ(p.ops[5].index, 1u);
+}
+
+TEST(TextParse, AppendIsNotAKeyword) {
+  Program p = parse_ok("append = list\nappend.append(append)\n");
+  EXPECT_EQ(p.names, std::vector<std::string>{"append"});
+  EXPECT_EQ(p.ops[1].code, OpCode::Append);
+}
+
+TEST(TextParse, ShapeMacros) {
+  Op op = parse_one("x = cycle 5");
+  EXPECT_EQ(op.code, OpCode::Cycle);
+  EXPECT_EQ(op.count, 5u);
+  EXPECT_EQ(op.size, kDefaultPayload);
+  op = parse_one("x = chain 1024 64");
+  EXPECT_EQ(op.code, OpCode::Chain);
+  EXPECT_EQ(op.count, kMaxChainLength);
+  EXPECT_EQ(op.size, 64u);
+  op = parse_one("x = clique 32");
+  EXPECT_EQ(op.code, OpCode::Clique);
+  EXPECT_EQ(op.count, kMaxCliqueSize);
+}
+
+TEST(TextParse, GcModule) {
+  Op op = parse_one("collect");
+  EXPECT_EQ(op.code, OpCode::Collect);
+  EXPECT_EQ(op.generation, 2);
+  EXPECT_FALSE(op.has_expected);
+  op = parse_one("collect 0");
+  EXPECT_EQ(op.generation, 0);
+  EXPECT_FALSE(op.has_expected);
+  op = parse_one("collect 1 -> 7");
+  EXPECT_EQ(op.generation, 1);
+  EXPECT_TRUE(op.has_expected);
+  EXPECT_EQ(op.value, 7);
+  op = parse_one("collect -> 3");
+  EXPECT_EQ(op.generation, 2);
+  EXPECT_TRUE(op.has_expected);
+  EXPECT_EQ(op.value, 3);
+
+  op = parse_one("threshold 700");
+  EXPECT_EQ(op.code, OpCode::SetThreshold);
+  EXPECT_EQ(op.arity, 1);
+  EXPECT_EQ(op.values[0], 700u);
+  op = parse_one("threshold 700 10 5");
+  EXPECT_EQ(op.arity, 3);
+  EXPECT_EQ(op.values, (std::array<std::uint32_t, 3>{700, 10, 5}));
+
+  EXPECT_EQ(parse_one("enable").code, OpCode::Enable);
+  EXPECT_EQ(parse_one("disable").code, OpCode::Disable);
+  EXPECT_EQ(parse_one("freeze").code, OpCode::Freeze);
+  EXPECT_EQ(parse_one("unfreeze").code, OpCode::Unfreeze);
+}
+
+TEST(TextParse, Expectations) {
+  Op op = parse_one("expect count 3 0 1");
+  EXPECT_EQ(op.code, OpCode::ExpectCount);
+  EXPECT_EQ(op.values, (std::array<std::uint32_t, 3>{3, 0, 1}));
+  op = parse_one("expect threshold 700 10 10");
+  EXPECT_EQ(op.code, OpCode::ExpectThreshold);
+  EXPECT_EQ(op.values, (std::array<std::uint32_t, 3>{700, 10, 10}));
+  op = parse_one("expect alive #3");
+  EXPECT_EQ(op.code, OpCode::ExpectAlive);
+  EXPECT_EQ(op.object, (ObjectRef{true, 3}));
+  op = parse_one("expect dead a");
+  EXPECT_EQ(op.code, OpCode::ExpectDead);
+  EXPECT_EQ(op.object, (ObjectRef{false, 0}));
+  op = parse_one("expect refcount #9 2");
+  EXPECT_EQ(op.code, OpCode::ExpectRefcount);
+  EXPECT_EQ(op.object, (ObjectRef{true, 9}));
+  EXPECT_EQ(op.value, 2);
+  op = parse_one("expect generation x permanent");
+  EXPECT_EQ(op.code, OpCode::ExpectGeneration);
+  EXPECT_EQ(op.generation, kPermanentGeneration);
+  EXPECT_EQ(parse_one("expect generation x 1").generation, 1);
+  op = parse_one("expect freeze_count 4294967295");
+  EXPECT_EQ(op.code, OpCode::ExpectFreezeCount);
+  EXPECT_EQ(op.value, 4294967295LL);
+  op = parse_one("expect live 12");
+  EXPECT_EQ(op.code, OpCode::ExpectLive);
+  EXPECT_EQ(op.value, 12);
+}
+
+TEST(TextParse, HashIsASerialOnlyWhereAnObjectIsExpected) {
+  // Where an object is expected '#<digit>' is a serial; anywhere else '#' starts a comment.
+  Program p = parse_ok("a = list #3 is not a payload\nexpect alive #3 #4\nexpect dead a#7\n");
+  ASSERT_EQ(p.ops.size(), 3u);
+  EXPECT_EQ(p.ops[0].size, kDefaultPayload);
+  EXPECT_EQ(p.ops[1].object, (ObjectRef{true, 3}));
+  EXPECT_EQ(p.ops[2].object, (ObjectRef{false, 0}));
+  ParseError error;
+  EXPECT_FALSE(parse_text("expect dead # 5", "t.heap", error));
+  EXPECT_EQ(error.column, 13u);
+  EXPECT_NE(error.reason.find("found end of line"), std::string::npos) << error.reason;
+}
+
+TEST(TextParse, LocationsAreTheFirstTokenOfEachOp) {
+  Program p = parse_ok("# header\n\n  a = list\n\tcollect\r\nexpect live 3  # tail\n");
+  ASSERT_EQ(p.ops.size(), 3u);
+  EXPECT_EQ(p.ops[0].where.line, 3u);
+  EXPECT_EQ(p.ops[0].where.column, 3u);
+  EXPECT_EQ(p.ops[1].where.line, 4u);
+  EXPECT_EQ(p.ops[1].where.column, 2u);
+  EXPECT_EQ(p.ops[2].where.line, 5u);
+  EXPECT_EQ(p.ops[2].where.column, 1u);
+}
+
+TEST(TextParse, NamesInternInFirstAppearanceOrderUpToTheLimit) {
+  std::string text;
+  for (std::size_t i = 0; i < kMaxNames; ++i) text += "v" + std::to_string(kMaxNames - i) + " = list\n";
+  text += "v64 = v1\n";
+  Program p = parse_ok(text);
+  ASSERT_EQ(p.names.size(), kMaxNames);
+  EXPECT_EQ(p.names.front(), "v64");
+  EXPECT_EQ(p.names.back(), "v1");
+  EXPECT_EQ(p.ops.back().target, 0u);
+  EXPECT_EQ(p.ops.back().source, kMaxNames - 1);
+}
+
+TEST(TextParse, LooseSpellingParsesToTheCanonicalOps) {
+  Program loose = parse_ok(testing::kLooseSample);
+  Program canonical = parse_ok(testing::kCanonicalSample);
+  EXPECT_EQ(loose.ops, canonical.ops);
+  EXPECT_EQ(loose.names.size(), canonical.names.size());
+  EXPECT_EQ(loose.names[0], "first");
+}
+
+TEST(TextParse, ParsePrintParseIsTheIdentity) {
+  for (std::string_view text : {testing::kCanonicalSample, testing::kLooseSample}) {
+    Program first = parse_ok(text);
+    const std::string printed = print_text(first);
+    Program second = parse_ok(printed);
+    EXPECT_EQ(second.ops, first.ops);
+    EXPECT_EQ(second.names, first.names);
+    EXPECT_EQ(print_text(second), printed);
+  }
+  EXPECT_EQ(print_text(parse_ok(testing::kCanonicalSample)), testing::kCanonicalSample);
+}
+
+// --- robustness ---------------------------------------------------------------
+
+// Parses anything; a failure must carry a location inside the text.
+void expect_parses_or_fails_cleanly(const std::string& text) {
+  ParseError error;
+  std::optional<Program> program = parse_text(text, "fuzz.heap", error);
+  if (program) {
+    // Whatever parsed must survive printing and reparsing.
+    ParseError again;
+    std::optional<Program> reparsed = parse_text(print_text(*program), "again.heap", again);
+    ASSERT_TRUE(reparsed.has_value()) << again.to_string();
+    EXPECT_EQ(reparsed->ops, program->ops);
+    return;
+  }
+  const std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  EXPECT_GE(error.line, 1u);
+  EXPECT_LE(error.line, lines);
+  EXPECT_GE(error.column, 1u);
+  EXPECT_FALSE(error.reason.empty());
+  EXPECT_EQ(error.file, "fuzz.heap");
+}
+
+TEST(TextParseRobustness, RandomBytes) {
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text(rng() % 64, '\0');
+    for (char& c : text) c = static_cast<char>(rng() % 256);
+    expect_parses_or_fails_cleanly(text);
+  }
+}
+
+TEST(TextParseRobustness, RandomTokenSoup) {
+  // Random sequences of the language's own tokens reach deep into the grammar.
+  static const char* const kPieces[] = {
+      "a", "b", "x1", "=", "[", "]", ".", "append", "(", ")", "-", "->", "#", "#3", "#0", "0", "1",
+      "2", "7", "16", "600", "65536", "4294967296", "99999999999999999999999", "list", "str", "int",
+      "cycle", "chain", "clique", "del", "collect", "threshold", "enable", "freeze", "expect", "count",
+      "alive", "dead", "refcount", "generation", "permanent", "live", "freeze_count", " ", "\t", "\n",
+      "\r\n", "@", "\xff"};
+  std::mt19937 rng(777);
+  for (int round = 0; round < 5000; ++round) {
+    std::string text;
+    const std::size_t pieces = rng() % 12;
+    for (std::size_t i = 0; i < pieces; ++i) {
+      text += kPieces[rng() % std::size(kPieces)];
+      if (rng() % 2) text += ' ';
+    }
+    expect_parses_or_fails_cleanly(text);
+  }
+}
+
+TEST(TextParseRobustness, MutatedValidPrograms) {
+  const std::string base(testing::kCanonicalSample);
+  std::mt19937 rng(4242);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = base;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = rng() % (text.size() + 1);
+      switch (rng() % 3) {
+        case 0: text.insert(at, 1, static_cast<char>(rng() % 256)); break;
+        case 1: if (at < text.size()) text.erase(at, 1 + rng() % 8); break;
+        default: if (at < text.size()) text[at] = static_cast<char>(rng() % 256); break;
+      }
+    }
+    expect_parses_or_fails_cleanly(text);
+  }
+}
+
+TEST(TextParseRobustness, HugeInputs) {
+  expect_parses_or_fails_cleanly(std::string(200000, '9'));
+  expect_parses_or_fails_cleanly("a = list " + std::string(100000, '1'));
+  expect_parses_or_fails_cleanly(std::string(100000, 'a') + " = list");
+  expect_parses_or_fails_cleanly(std::string(50000, '\n') + "@");
+  expect_parses_or_fails_cleanly(std::string(1000, '\0'));
+  ParseError error;
+  EXPECT_FALSE(parse_text("a = list " + std::string(100000, '1'), "big.heap", error));
+  EXPECT_LT(error.reason.size(), 200u);  // long tokens are shortened in messages
+}
+
+}  // namespace
+}  // namespace gcv

@@ -1,0 +1,136 @@
+// Printing: format_op spells every op with canonical spacing and without
+// default operands, print_text puts one op per line, and printing is
+// canonical (equal ops print the same whatever their source spelling).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "gcverify/text.h"
+#include "sample_program.h"
+
+namespace gcv {
+namespace {
+
+// Parses `line` (with the names a, b declared first so they exist) and
+// formats its last op.
+std::string reformat(const std::string& line) {
+  ParseError error;
+  std::optional<Program> program = parse_text("a = list\nb = list\n" + line, "t.heap", error);
+  EXPECT_TRUE(program.has_value()) << error.to_string();
+  if (!program || program->ops.size() != 3) return "<no op>";
+  return format_op(*program, program->ops.back());
+}
+
+TEST(TextPrint, CanonicalSpacingAndDefaultsOmitted) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"a=list", "a = list"},
+      {"a = list 16", "a = list"},
+      {"a = list  600", "a = list 600"},
+      {"a = str 0016", "a = str"},
+      {"a = str 9", "a = str 9"},
+      {"a = int - 7", "a = int -7"},
+      {"a = int 007", "a = int 7"},
+      {"b=a", "b = a"},
+      {"b = a [ 0 ]", "b = a[0]"},
+      {"del   a", "del a"},
+      {"del a [2]", "del a[2]"},
+      {"a . append( b )", "a.append(b)"},
+      {"a [0]=b", "a[0] = b"},
+      {"a = cycle 5 16", "a = cycle 5"},
+      {"a = cycle 5 64", "a = cycle 5 64"},
+      {"a = chain 3", "a = chain 3"},
+      {"a = clique 4 100", "a = clique 4 100"},
+      {"collect 2", "collect"},
+      {"collect", "collect"},
+      {"collect 1", "collect 1"},
+      {"collect 0", "collect 0"},
+      {"collect ->4", "collect 2 -> 4"},
+      {"collect 1->0", "collect 1 -> 0"},
+      {"threshold  700   10", "threshold 700 10"},
+      {"threshold 700", "threshold 700"},
+      {"threshold 1 2 3", "threshold 1 2 3"},
+      {"enable", "enable"},
+      {"disable # off", "disable"},
+      {"freeze", "freeze"},
+      {"unfreeze", "unfreeze"},
+      {"expect count 3  0 0", "expect count 3 0 0"},
+      {"expect threshold 700 10 10", "expect threshold 700 10 10"},
+      {"expect alive #03", "expect alive #3"},
+      {"expect dead b", "expect dead b"},
+      {"expect refcount a 2", "expect refcount a 2"},
+      {"expect generation #3 permanent", "expect generation #3 permanent"},
+      {"expect generation a 1", "expect generation a 1"},
+      {"expect freeze_count 5", "expect freeze_count 5"},
+      {"expect live 12", "expect live 12"},
+  };
+  for (const auto& [input, expected] : cases) EXPECT_EQ(reformat(input), expected) << "input: " << input;
+}
+
+TEST(TextPrint, CollectWithAnExpectationAlwaysPrintsItsGeneration) {
+  Program program;
+  Op op;
+  op.code = OpCode::Collect;
+  op.generation = 2;
+  op.has_expected = true;
+  op.value = 0;
+  EXPECT_EQ(format_op(program, op), "collect 2 -> 0");
+  op.has_expected = false;
+  op.value = 99;  // ignored without an expectation
+  EXPECT_EQ(format_op(program, op), "collect");
+}
+
+TEST(TextPrint, ThresholdPrintsExactlyItsArity) {
+  Program program;
+  Op op;
+  op.code = OpCode::SetThreshold;
+  op.values = {700, 10, 5};
+  op.arity = 2;
+  EXPECT_EQ(format_op(program, op), "threshold 700 10");
+  op.arity = 1;
+  EXPECT_EQ(format_op(program, op), "threshold 700");
+}
+
+TEST(TextPrint, UsesTheProgramsNameSpellings) {
+  Program program;
+  program.names = {"first", "second_name"};
+  Op op;
+  op.code = OpCode::SetSlot;
+  op.target = 1;
+  op.source = 0;
+  op.index = 3;
+  EXPECT_EQ(format_op(program, op), "second_name[3] = first");
+  op.code = OpCode::ExpectRefcount;
+  op.object = {false, 1};
+  op.value = 4;
+  EXPECT_EQ(format_op(program, op), "expect refcount second_name 4");
+}
+
+TEST(TextPrint, PrintTextIsOneOpPerLineWithoutHeader) {
+  ParseError error;
+  std::optional<Program> program = parse_text("# header\nx = list\n\ncollect 1 # c\n", "t.heap", error);
+  ASSERT_TRUE(program.has_value());
+  EXPECT_EQ(print_text(*program), "x = list\ncollect 1\n");
+  EXPECT_EQ(print_text(Program{}), "");
+}
+
+TEST(TextPrint, PrintingIsCanonical) {
+  // The loose sample differs from the canonical one only in spelling and names,
+  // so once names are renamed canonically it prints exactly the canonical text.
+  ParseError error;
+  std::optional<Program> loose = parse_text(testing::kLooseSample, "loose.heap", error);
+  ASSERT_TRUE(loose.has_value()) << error.to_string();
+  for (NameIndex i = 0; i < loose->names.size(); ++i) loose->names[i] = canonical_name(i);
+  EXPECT_EQ(print_text(*loose), testing::kCanonicalSample);
+}
+
+TEST(TextPrint, CanonicalNames) {
+  EXPECT_EQ(canonical_name(0), "a");
+  EXPECT_EQ(canonical_name(25), "z");
+  EXPECT_EQ(canonical_name(26), "a1");
+  EXPECT_EQ(canonical_name(51), "z1");
+  EXPECT_EQ(canonical_name(52), "a2");
+  EXPECT_EQ(canonical_name(63), "l2");
+}
+
+}  // namespace
+}  // namespace gcv
