@@ -58,6 +58,8 @@ class HeapMachine final : public Machine {
   explicit HeapMachine(const HeapMachineOptions& options) : options_(options) {}
 
   std::string_view name() const override { return "gcheap"; }
+  Heap* heap() { return heap_.get(); }
+  Object* live_object(ObjectKey key) const { return pointer_of(key); }
 
   void reset(std::size_t name_count) override {
     heap_.reset();
@@ -68,16 +70,17 @@ class HeapMachine final : public Machine {
     heap_->add_callback(&HeapMachine::on_collection, this);
     names_.assign(name_count, nullptr);
     by_serial_.assign(1, nullptr);
+    payload_of_.assign(1, 0);
     keys_.clear();
     events_.clear();
   }
 
   // --- mutator steps ---------------------------------------------------------
   void new_container(NameIndex dst, Serial serial, std::uint32_t payload) override {
-    adopt(dst, heap_->new_list(payload), serial);
+    adopt(dst, heap_->new_list(payload), serial, payload);
   }
   void new_str(NameIndex dst, Serial serial, std::uint32_t payload) override {
-    adopt(dst, heap_->new_str(payload), serial);
+    adopt(dst, heap_->new_str(payload), serial, payload);
   }
   void new_int(NameIndex dst, Serial serial, std::int64_t value) override {
     Object* o = heap_->new_int(value);
@@ -85,7 +88,7 @@ class HeapMachine final : public Machine {
       keys_.try_emplace(o, ObjectKey::small_int(value));
       store(dst, o);
     } else {
-      adopt(dst, o, serial);
+      adopt(dst, o, serial, 0);
     }
   }
   void bind(NameIndex dst, NameIndex src) override {
@@ -188,10 +191,14 @@ class HeapMachine final : public Machine {
 
  private:
   // Registers a freshly allocated object under `serial`, stamps it, binds it.
-  void adopt(NameIndex dst, Object* o, Serial serial) {
+  void adopt(NameIndex dst, Object* o, Serial serial, std::uint32_t payload) {
     if (Heap::kind(o) != gcheap::Kind::Int) stamp(Heap::payload(o), serial);
-    if (by_serial_.size() <= serial) by_serial_.resize(serial + 1, nullptr);
+    if (by_serial_.size() <= serial) {
+      by_serial_.resize(serial + 1, nullptr);
+      payload_of_.resize(serial + 1, 0);
+    }
     by_serial_[serial] = o;
+    payload_of_[serial] = payload;
     keys_[o] = ObjectKey::serial(serial);
     store(dst, o);
   }
@@ -215,17 +222,29 @@ class HeapMachine final : public Machine {
     return nullptr;
   }
 
+  // The state of the object behind a handle. A stale handle is followed only
+  // as far as it checks out: a bad type word or payload size ends the
+  // description with the object marked damaged.
   ObjectState describe(ObjectKey key, Object* o) const {
     ObjectState s;
     s.key = key;
-    s.kind = kind_of(o);
     s.refcount = o->refcount;
+    if (!Heap::has_valid_type(o)) {
+      s.intact = false;
+      return s;
+    }
+    s.kind = kind_of(o);
     if (s.kind == ObjectKind::Int) {
       s.int_value = Heap::int_value(o);
     } else {
       const std::span<std::byte> payload = Heap::payload(o);
       s.payload = static_cast<std::uint32_t>(payload.size());
+      if (key.is_serial() && payload.size() != payload_of_[key.as_serial()]) {
+        s.intact = false;
+        return s;
+      }
       s.intact = !key.is_serial() || stamp_intact(payload, key.as_serial());
+      if (!s.intact) return s;
     }
     if (s.kind == ObjectKind::Container) {
       const std::size_t n = Heap::list_size(o);
@@ -267,6 +286,7 @@ class HeapMachine final : public Machine {
   std::unique_ptr<Heap> heap_;
   std::vector<Object*> names_;
   std::vector<Object*> by_serial_;  // serial -> live object, nullptr once freed
+  std::vector<std::uint32_t> payload_of_;  // serial -> payload bytes requested
   std::unordered_map<Object*, ObjectKey> keys_;
   std::vector<Event> events_;
 };
@@ -275,6 +295,16 @@ class HeapMachine final : public Machine {
 
 std::unique_ptr<Machine> make_heap_machine(const HeapMachineOptions& options) {
   return std::make_unique<HeapMachine>(options);
+}
+
+gcheap::Heap* heap_machine_heap(Machine& machine) {
+  auto* heap_machine = dynamic_cast<HeapMachine*>(&machine);
+  return heap_machine ? heap_machine->heap() : nullptr;
+}
+
+gcheap::Object* heap_machine_object(Machine& machine, ObjectKey key) {
+  auto* heap_machine = dynamic_cast<HeapMachine*>(&machine);
+  return heap_machine ? heap_machine->live_object(key) : nullptr;
 }
 
 }  // namespace gcv

@@ -64,6 +64,10 @@ void Heap::destroy(Object* o) {
 
 Kind Heap::kind(const Object* o) { return o->type->kind; }
 
+bool Heap::has_valid_type(const Object* o) {
+  return o->type == &list_type || o->type == &str_type || o->type == &int_type;
+}
+
 std::span<std::byte> Heap::payload(Object* o) {
   switch (kind(o)) {
     case Kind::List: {

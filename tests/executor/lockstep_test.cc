@@ -8,6 +8,7 @@
 #include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
 #include "gcverify/text.h"
+#include "forwarding_machine.h"
 
 namespace gcv {
 namespace {
@@ -28,37 +29,6 @@ RunResult run_on_heap(const std::string& text, RunOptions options = {}) {
   auto heap = make_heap_machine();
   return run(text, *heap, options);
 }
-
-class ForwardingMachine : public Machine {
- public:
-  ForwardingMachine() : inner_(make_reference_model()) {}
-  std::string_view name() const override { return "forwarding"; }
-  void reset(std::size_t n) override { inner_->reset(n); }
-  void new_container(NameIndex d, Serial s, std::uint32_t p) override { inner_->new_container(d, s, p); }
-  void new_str(NameIndex d, Serial s, std::uint32_t p) override { inner_->new_str(d, s, p); }
-  void new_int(NameIndex d, Serial s, std::int64_t v) override { inner_->new_int(d, s, v); }
-  void bind(NameIndex d, NameIndex s) override { inner_->bind(d, s); }
-  void load_slot(NameIndex d, NameIndex c, std::uint32_t i) override { inner_->load_slot(d, c, i); }
-  void unbind(NameIndex n) override { inner_->unbind(n); }
-  void append(NameIndex c, NameIndex i) override { inner_->append(c, i); }
-  void set_slot(NameIndex c, std::uint32_t i, NameIndex n) override { inner_->set_slot(c, i, n); }
-  void remove_slot(NameIndex c, std::uint32_t i) override { inner_->remove_slot(c, i); }
-  std::int64_t collect(int g) override { return inner_->collect(g); }
-  void set_threshold(int a, std::array<std::int64_t, 3> v) override { inner_->set_threshold(a, v); }
-  void enable() override { inner_->enable(); }
-  void disable() override { inner_->disable(); }
-  void freeze() override { inner_->freeze(); }
-  void unfreeze() override { inner_->unfreeze(); }
-  std::optional<ObjectKey> binding(NameIndex n) override { return inner_->binding(n); }
-  std::optional<ObjectState> object(ObjectKey k) override { return inner_->object(k); }
-  void objects(std::vector<ObjectState>& out) override { inner_->objects(out); }
-  CollectorState collector_state() override { return inner_->collector_state(); }
-  void take_events(std::vector<Event>& out) override { inner_->take_events(out); }
-  std::string teardown() override { return inner_->teardown(); }
-
- protected:
-  std::unique_ptr<Machine> inner_;
-};
 
 const char* const kCycleProgram = R"(a = list
 b = list

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "gcheap/allocator.h"
+#include "gcheap/heap.h"
 #include "gcverify/machine.h"
 
 namespace gcv {
@@ -22,5 +23,12 @@ struct HeapMachineOptions {
 };
 
 std::unique_ptr<Machine> make_heap_machine(const HeapMachineOptions& options = {});
+
+// Fault injection, for tests of the harness itself: the heap inside a machine
+// made by make_heap_machine (nullptr for any other machine or before reset),
+// and the object it holds for `key` (nullptr when not alive), so a test can
+// break the heap behind the adapter's back and show that the executor notices.
+gcheap::Heap* heap_machine_heap(Machine& machine);
+gcheap::Object* heap_machine_object(Machine& machine, ObjectKey key);
 
 }  // namespace gcv

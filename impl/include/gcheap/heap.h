@@ -116,6 +116,10 @@ class Heap {
 
   // --- objects -----------------------------------------------------------------------
   static Kind kind(const Object* o);
+  // True when o's type word names one of the heap's types. Reads only o's
+  // header, so a verifier can test a handle that may be stale before it
+  // follows anything else in the object.
+  static bool has_valid_type(const Object* o);
   // Payload bytes of a list or str, owned by the embedder.
   static std::span<std::byte> payload(Object* o);
   static std::int64_t int_value(const Object* o);

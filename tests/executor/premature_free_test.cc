@@ -1,0 +1,106 @@
+// Bugs inside gcheap, injected behind the adapter's back, are reported at the
+// operation that caused them, without sanitizers: a missing reference, a free
+// the heap does not announce (with and without the debug fill), and a wild
+// write into a live object's payload (the serial stamp).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "forwarding_machine.h"
+#include "gcverify/executor.h"
+#include "gcverify/heap_machine.h"
+#include "gcverify/text.h"
+
+namespace gcv {
+namespace {
+
+// The heap machine with one sabotage, applied after the step it follows.
+class SabotagedHeap : public ForwardingMachine {
+ public:
+  explicit SabotagedHeap(bool debug_fill = true) : ForwardingMachine(make_heap_machine({.debug_fill = debug_fill})) {}
+  gcheap::Heap& heap() { return *heap_machine_heap(*inner_); }
+  gcheap::Object* object(Serial s) { return heap_machine_object(*inner_, ObjectKey::serial(s)); }
+};
+
+RunResult run(const std::string& text, Machine& sut, const RunOptions& options = {}) {
+  ParseError error;
+  const auto program = parse_text(text, "sabotage.heap", error);
+  EXPECT_TRUE(program) << error.to_string();
+  auto model = make_reference_model();
+  return run_lockstep(*program, *model, sut, options);
+}
+
+bool involves(const RunResult& r, Serial s) {
+  return std::find(r.report.objects.begin(), r.report.objects.end(), ObjectKey::serial(s)) != r.report.objects.end();
+}
+
+TEST(PrematureFree, AppendThatTakesNoReferenceIsCaughtAtTheAppend) {
+  struct NoIncref : SabotagedHeap {
+    void append(NameIndex c, NameIndex item) override {
+      SabotagedHeap::append(c, item);
+      heap().decref(heap_machine_object(*inner_, *binding(item)));
+    }
+  };
+  for (CheckLevel level : {CheckLevel::Full, CheckLevel::Fast}) {
+    NoIncref sut;
+    const RunResult r = run("a = list\nb = list\na.append(b)\ndel b\n", sut, {.check = level});
+    ASSERT_EQ(r.outcome, Outcome::Divergence);
+    EXPECT_EQ(r.report.op_index, 2u);
+    EXPECT_EQ(r.report.check, "object #2 refcount");
+    EXPECT_TRUE(involves(r, 2));
+  }
+}
+
+TEST(PrematureFree, UnannouncedFreeIsCaughtWithOrWithoutDebugFill) {
+  // The str's block goes straight back to the allocator: no free hook, and
+  // the adapter still holds its handle.
+  struct SilentFree : SabotagedHeap {
+    using SabotagedHeap::SabotagedHeap;
+    void new_str(NameIndex d, Serial s, std::uint32_t p) override {
+      SabotagedHeap::new_str(d, s, p);
+      if (s == 1) heap().allocator().free(object(1));
+    }
+  };
+  for (bool fill : {true, false}) {
+    SilentFree sut(fill);
+    const RunResult r = run("s = str 8\na = list\na.append(a)\nt = str 8\n", sut, {.teardown = false});
+    ASSERT_EQ(r.outcome, Outcome::Divergence) << "debug fill " << fill;
+    EXPECT_EQ(r.report.op_index, 0u) << r.report.check;
+    EXPECT_TRUE(involves(r, 1)) << r.report.check;
+  }
+}
+
+TEST(PrematureFree, WildWriteIntoAPayloadShowsADamagedStamp) {
+  // A wild write into a live str's payload, as a reused block would look.
+  struct WildWrite : SabotagedHeap {
+    void new_str(NameIndex d, Serial s, std::uint32_t p) override {
+      SabotagedHeap::new_str(d, s, p);
+      if (s == 1) gcheap::Heap::payload(object(1))[0] ^= std::byte{0xff};
+    }
+  } sut;
+  const RunResult r = run("s = str 8\n", sut, {.teardown = false});
+  ASSERT_EQ(r.outcome, Outcome::Divergence);
+  EXPECT_EQ(r.report.op_index, 0u);
+  EXPECT_EQ(r.report.check, "object #1 (stamp damaged: freed and reused?)");
+  EXPECT_NE(r.report.actual.find("STAMP DAMAGED"), std::string::npos);
+}
+
+TEST(PrematureFree, CollectorFreeingReachableObjectIsCaught) {
+  // An extra decref on a list in a live cycle: the collector then sees no
+  // outside reference and frees a cycle a name still reaches.
+  struct LostRoot : SabotagedHeap {
+    std::int64_t collect(int g) override {
+      if (auto key = binding(0)) heap().decref(heap_machine_object(*inner_, *key));
+      return SabotagedHeap::collect(g);
+    }
+  } sut;
+  const RunResult r = run("a = cycle 3\ncollect\n", sut, {.teardown = false});
+  ASSERT_EQ(r.outcome, Outcome::Divergence);
+  EXPECT_EQ(r.report.op_index, 1u);
+  EXPECT_EQ(r.report.check, "gc.collect(2) result");
+  EXPECT_EQ(r.report.expected, "0");
+  EXPECT_EQ(r.report.actual, "3");
+}
+
+}  // namespace
+}  // namespace gcv
