@@ -135,11 +135,13 @@ struct ListObject {
   GcHead gc;
   Object ob;
   Object** items;  // nullptr when allocated == 0
-  std::size_t size;
-  std::size_t allocated;
+  std::uint32_t size;
+  std::uint32_t allocated;
   std::uint32_t payload_bytes;  // the payload follows the struct
 };
 static_assert(offsetof(ListObject, ob) == sizeof(GcHead));
+// No larger than CPython's list with its PyGC_Head (16 + 16 + 3 * 8 bytes).
+static_assert(sizeof(ListObject) <= 56);
 
 struct StrObject {
   Object ob;

@@ -35,7 +35,7 @@ ListObject* take_from_free_list(Heap::State& state, std::uint32_t payload_bytes)
 void list_resize(Allocator& allocator, ListObject* list, std::size_t newsize) {
   const std::size_t allocated = list->allocated;
   if (allocated >= newsize && newsize >= (allocated >> 1)) {
-    list->size = newsize;
+    list->size = static_cast<std::uint32_t>(newsize);
     return;
   }
   std::size_t new_allocated = (newsize + (newsize >> 3) + 6) & ~std::size_t{3};
@@ -49,16 +49,16 @@ void list_resize(Allocator& allocator, ListObject* list, std::size_t newsize) {
     list->allocated = 0;
     return;
   }
-  if (new_allocated > SIZE_MAX / sizeof(Object*)) throw std::bad_alloc();
+  if (new_allocated > UINT32_MAX) throw std::bad_alloc();
   void* items = allocator.reallocate(list->items, new_allocated * sizeof(Object*));
   if (items == nullptr) {
     if (newsize > allocated) throw std::bad_alloc();
-    list->size = newsize;
+    list->size = static_cast<std::uint32_t>(newsize);
     return;
   }
   list->items = static_cast<Object**>(items);
-  list->size = newsize;
-  list->allocated = new_allocated;
+  list->size = static_cast<std::uint32_t>(newsize);
+  list->allocated = static_cast<std::uint32_t>(new_allocated);
 }
 
 }  // namespace

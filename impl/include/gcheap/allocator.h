@@ -76,6 +76,9 @@ class Allocator {
   };
 
   Allocator();
+  // Throws std::invalid_argument for an impossible geometry (sizes not powers
+  // of two, pools not dividing arenas, alignment outside 8..alignof(max_align_t),
+  // a largest block that does not fit a pool).
   explicit Allocator(const Options& options);
   Allocator(const Allocator&) = delete;
   Allocator& operator=(const Allocator&) = delete;
