@@ -87,6 +87,7 @@ std::string describe(const ObjectState& s) {
 }
 
 std::optional<Difference> compare_events(const std::vector<Event>& model, const std::vector<Event>& sut) {
+  if (model == sut) return std::nullopt;  // the usual case, without building segments
   const std::vector<Segment> m = segments_of(model), s = segments_of(sut);
   std::size_t collection_number = 0;
   for (std::size_t i = 0; i < std::max(m.size(), s.size()); ++i) {
@@ -128,8 +129,9 @@ std::optional<Difference> compare_collector(const CollectorState& m, const Colle
   return std::nullopt;
 }
 
-std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut, std::size_t names) {
-  for (NameIndex n = 0; n < names; ++n) {
+std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut,
+                                           const std::vector<NameIndex>& names) {
+  for (NameIndex n : names) {
     const auto m = model.binding(n), s = sut.binding(n);
     if (m == s) continue;
     const std::string spelled = n < program.names.size() ? program.names[n] : "scratch name " + std::to_string(n);
@@ -142,39 +144,53 @@ std::optional<Difference> compare_bindings(const Program& program, Machine& mode
   return std::nullopt;
 }
 
+namespace {
+
+std::optional<Difference> model_only(const ObjectState& m) {
+  return Difference{"live objects (premature free)", describe(m), m.key.to_string() + " is not alive", {m.key}};
+}
+std::optional<Difference> sut_only(const ObjectState& s) {
+  return Difference{"live objects (leak)", s.key.to_string() + " is dead", describe(s), {s.key}};
+}
+
+// The same object as the model and the system under test describe it.
+std::optional<Difference> compare_states(const ObjectState& m, const ObjectState& s) {
+  if (m == s) return std::nullopt;
+  std::string check = "object " + m.key.to_string();
+  if (!s.intact) check += " (stamp damaged: freed and reused?)";
+  else if (m.refcount != s.refcount) check += " refcount";
+  else if (m.generation != s.generation) check += " generation";
+  else if (m.slots != s.slots) check += " slots";
+  std::vector<ObjectKey> involved{m.key};
+  for (std::size_t k = 0; k < std::max(m.slots.size(), s.slots.size()); ++k) {
+    const bool in_m = k < m.slots.size(), in_s = k < s.slots.size();
+    if (in_m && in_s && m.slots[k] == s.slots[k]) continue;
+    if (in_m) involved.push_back(m.slots[k]);
+    if (in_s) involved.push_back(s.slots[k]);
+  }
+  return Difference{check, describe(m), describe(s), std::move(involved)};
+}
+
+}  // namespace
+
 std::optional<Difference> compare_objects(const std::vector<ObjectState>& m, const std::vector<ObjectState>& s) {
   std::size_t i = 0, j = 0;
   while (i < m.size() || j < s.size()) {
-    if (j >= s.size() || (i < m.size() && m[i].key < s[j].key))
-      return Difference{"live objects (premature free)", describe(m[i]), m[i].key.to_string() + " is not alive", {m[i].key}};
-    if (i >= m.size() || s[j].key < m[i].key)
-      return Difference{"live objects (leak)", s[j].key.to_string() + " is dead", describe(s[j]), {s[j].key}};
-    if (m[i] != s[j]) {
-      std::string check = "object " + m[i].key.to_string();
-      if (!s[j].intact) check += " (stamp damaged: freed and reused?)";
-      else if (m[i].refcount != s[j].refcount) check += " refcount";
-      else if (m[i].generation != s[j].generation) check += " generation";
-      else if (m[i].slots != s[j].slots) check += " slots";
-      std::vector<ObjectKey> involved{m[i].key};
-      for (std::size_t k = 0; k < std::max(m[i].slots.size(), s[j].slots.size()); ++k) {
-        const bool in_m = k < m[i].slots.size(), in_s = k < s[j].slots.size();
-        if (in_m && in_s && m[i].slots[k] == s[j].slots[k]) continue;
-        if (in_m) involved.push_back(m[i].slots[k]);
-        if (in_s) involved.push_back(s[j].slots[k]);
-      }
-      return Difference{check, describe(m[i]), describe(s[j]), std::move(involved)};
-    }
+    if (j >= s.size() || (i < m.size() && m[i].key < s[j].key)) return model_only(m[i]);
+    if (i >= m.size() || s[j].key < m[i].key) return sut_only(s[j]);
+    if (auto d = compare_states(m[i], s[j])) return d;
     ++i, ++j;
   }
   return std::nullopt;
 }
 
-std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut) {
-  const auto m = model.object(key), s = sut.object(key);
-  if (m && s) return compare_objects({*m}, {*s});
-  if (!m && !s) return std::nullopt;
-  return compare_objects(m ? std::vector<ObjectState>{*m} : std::vector<ObjectState>{},
-                         s ? std::vector<ObjectState>{*s} : std::vector<ObjectState>{});
+std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut, ObjectState& model_state,
+                                         ObjectState& sut_state) {
+  const bool in_model = model.read_object(key, model_state), in_sut = sut.read_object(key, sut_state);
+  if (in_model && in_sut) return compare_states(model_state, sut_state);
+  if (in_model) return model_only(model_state);
+  if (in_sut) return sut_only(sut_state);
+  return std::nullopt;
 }
 
 }  // namespace gcv

@@ -28,13 +28,33 @@ std::string triple(const std::array<std::int64_t, 3>& v) {
   return std::to_string(v[0]) + " " + std::to_string(v[1]) + " " + std::to_string(v[2]);
 }
 
+}  // namespace
+
+// Storage that outlives one run.
+struct Executor::Buffers {
+  std::vector<Step> steps;
+  std::vector<NameIndex> all_names, touched;
+  std::vector<Event> model_events, sut_events;
+  std::vector<ObjectState> model_objects, sut_objects;
+  ObjectState model_state, sut_state;  // one object's state
+};
+
+namespace {
+
 class Lockstep {
  public:
-  Lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options)
+  Lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options, Executor::Buffers& buffers)
       : program_(program), model_(model), sut_(sut), options_(options),
-        scratch_(static_cast<NameIndex>(program.names.size())), name_count_(program.names.size() + kScratchNames) {
+        scratch_(static_cast<NameIndex>(program.names.size())), name_count_(program.names.size() + kScratchNames),
+        steps_(buffers.steps), all_names_(buffers.all_names), touched_(buffers.touched),
+        model_events_(buffers.model_events), sut_events_(buffers.sut_events),
+        model_objects_(buffers.model_objects), sut_objects_(buffers.sut_objects),
+        model_state_(buffers.model_state), sut_state_(buffers.sut_state) {
+    all_names_.clear();
+    for (NameIndex n = 0; n < name_count_; ++n) all_names_.push_back(n);
     result_.resolved.names = program.names;
     result_.resolved.origin = program.origin;
+    result_.resolved.ops.reserve(program.ops.size());
   }
 
   RunResult run() {
@@ -48,7 +68,7 @@ class Lockstep {
  private:
   void run_op(std::size_t index) {
     const Op& original = program_.ops[index];
-    const Resolution resolution = resolve_op(program_, original, model_, options_.strict);
+    const Resolution resolution = resolve_op(program_, original, model_, options_.strict, model_state_);
     if (resolution.kind == Resolution::Kind::Skip) return;
     op_index_ = index;
     op_ = resolution.op;
@@ -64,7 +84,7 @@ class Lockstep {
     expand_op(op_, scratch_, next_serial_, steps_);
     const bool check_each_step = options_.check == CheckLevel::Full;
     for (std::size_t s = 0; s < steps_.size() && result_.outcome == Outcome::Pass; ++s) {
-      step_ = steps_.size() > 1 ? format_step(program_, steps_[s]) : "";
+      step_ = steps_.size() > 1 ? &steps_[s] : nullptr;
       run_step(steps_[s]);
       if (check_each_step || s + 1 == steps_.size()) compare_state(s + 1 == steps_.size() && index + 1 == program_.ops.size());
     }
@@ -97,8 +117,9 @@ class Lockstep {
     }
     std::optional<Difference> d = compare_events(model_events_, sut_events_);
     if (!d) d = compare_collector(model_.collector_state(), sut_.collector_state());
-    if (!d) d = compare_bindings(program_, model_, sut_, name_count_);
-    if (!d && (options_.check == CheckLevel::Full || collected || last)) {
+    const bool everything = options_.check == CheckLevel::Full || collected || last;
+    if (!d) d = compare_bindings(program_, model_, sut_, everything ? all_names_ : named_by_op());
+    if (!d && everything) {
       model_.objects(model_objects_);
       sut_.objects(sut_objects_);
       d = compare_objects(model_objects_, sut_objects_);
@@ -109,12 +130,18 @@ class Lockstep {
 
   // Fast mode: the objects bound to the names the operation used.
   std::optional<Difference> compare_named_objects() {
-    for (NameIndex n : {op_.target, op_.source}) {
-      if (n >= name_count_) continue;
+    for (NameIndex n : named_by_op()) {
       if (const auto key = model_.binding(n))
-        if (auto d = compare_object(*key, model_, sut_)) return d;
+        if (auto d = compare_object(*key, model_, sut_, model_state_, sut_state_)) return d;
     }
     return std::nullopt;
+  }
+
+  // The names an operation can have changed: its operands and the scratch names.
+  const std::vector<NameIndex>& named_by_op() {
+    touched_.assign({op_.target, op_.source, scratch_, scratch_ + 1, scratch_ + 2});
+    std::erase_if(touched_, [&](NameIndex n) { return n >= name_count_; });
+    return touched_;
   }
 
   void check_expectation() {
@@ -172,19 +199,19 @@ class Lockstep {
   void teardown() {
     op_index_ = program_.ops.size();
     op_ = Op{};
-    step_.clear();
+    step_ = nullptr;
     std::vector<Step> steps{{.kind = Step::Kind::Unfreeze}};
     for (NameIndex n = 0; n < name_count_; ++n)
       if (model_.binding(n) || sut_.binding(n)) steps.push_back({.kind = Step::Kind::Unbind, .target = n});
     steps.push_back({.kind = Step::Kind::Collect, .generation = 2});
     for (std::size_t s = 0; s < steps.size() && result_.outcome == Outcome::Pass; ++s) {
-      step_ = format_step(program_, steps[s]);
+      step_ = &steps[s];
       if (steps[s].kind == Step::Kind::Unbind && !sut_.binding(steps[s].target)) continue;
       run_step(steps[s]);
       compare_state(s + 1 == steps.size());
     }
     if (result_.outcome != Outcome::Pass) return;
-    step_.clear();
+    step_ = nullptr;
     const std::string model_left = model_.teardown();
     const std::string sut_left = sut_.teardown();
     if (!model_left.empty() || !sut_left.empty())
@@ -201,7 +228,7 @@ class Lockstep {
     const bool in_teardown = op_index_ >= program_.ops.size();
     r.op_text = !op_text.empty() ? op_text : in_teardown ? "teardown" : format_op(program_, op_);
     r.where = in_teardown ? SourceLocation{} : program_.ops[op_index_].where;
-    r.step = step_;
+    r.step = step_ != nullptr ? format_step(program_, *step_) : "";
     r.check = std::move(d.check);
     r.expected = std::move(d.expected);
     r.actual = std::move(d.actual);
@@ -218,16 +245,29 @@ class Lockstep {
   Serial next_serial_ = 1;
   std::size_t op_index_ = 0;
   Op op_;
-  std::string step_;
-  std::vector<Step> steps_;
-  std::vector<Event> model_events_, sut_events_;
-  std::vector<ObjectState> model_objects_, sut_objects_;
+  const Step* step_ = nullptr;  // the step running, when it is one of several
+  std::vector<Step>& steps_;
+  std::vector<NameIndex>& all_names_;
+  std::vector<NameIndex>& touched_;
+  std::vector<Event>& model_events_;
+  std::vector<Event>& sut_events_;
+  std::vector<ObjectState>& model_objects_;
+  std::vector<ObjectState>& sut_objects_;
+  ObjectState& model_state_;
+  ObjectState& sut_state_;
 };
 
 }  // namespace
 
+Executor::Executor() : buffers_(std::make_unique<Buffers>()) {}
+Executor::~Executor() = default;
+
+RunResult Executor::run(const Program& program, Machine& model, Machine& sut, const RunOptions& options) {
+  return Lockstep(program, model, sut, options, *buffers_).run();
+}
+
 RunResult run_lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options) {
-  return Lockstep(program, model, sut, options).run();
+  return Executor().run(program, model, sut, options);
 }
 
 }  // namespace gcv

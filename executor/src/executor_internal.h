@@ -45,7 +45,8 @@ struct Resolution {
   Op op;              // the resolved operation (Run)
   std::string error;  // why it cannot run (Error)
 };
-Resolution resolve_op(const Program& program, const Op& op, Machine& model, bool strict);
+// `scratch` is storage for the model's object states, reused across calls.
+Resolution resolve_op(const Program& program, const Op& op, Machine& model, bool strict, ObjectState& scratch);
 
 // A difference between the model and the system under test.
 struct Difference {
@@ -58,9 +59,12 @@ struct Difference {
 // The comparisons, in the order the executor applies them.
 std::optional<Difference> compare_events(const std::vector<Event>& model, const std::vector<Event>& sut);
 std::optional<Difference> compare_collector(const CollectorState& model, const CollectorState& sut);
-std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut, std::size_t names);
+std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut,
+                                           const std::vector<NameIndex>& names);
 std::optional<Difference> compare_objects(const std::vector<ObjectState>& model, const std::vector<ObjectState>& sut);
-std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut);
+// One object in both machines; `model_state` and `sut_state` are reused storage.
+std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut, ObjectState& model_state,
+                                         ObjectState& sut_state);
 
 std::string describe(const ObjectState& state);
 

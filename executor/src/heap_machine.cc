@@ -1,14 +1,17 @@
 // HeapMachine: gcheap behind the Machine interface (see heap_machine.h).
 //
-// Handles. The adapter knows each object it created by pointer and by key: a
-// table indexed by serial gives the pointer, and a hash map gives the key of a
-// pointer found in a list slot. A slot holding a pointer the adapter does not
-// know (its object was freed) reads as an unknown key, which the executor
-// reports as a divergence. The payload stamp catches the case the free hook
-// cannot: a block freed without the hook and handed out again.
+// Handles. A table indexed by serial gives each live object's pointer; the
+// key of a pointer found in a list slot is read from the object itself: the
+// serial in its payload stamp (lists and strs), its value (small ints), or a
+// small table (the few other ints). A key counts only if the serial table
+// points back at the same address, so a slot holding a pointer to freed
+// memory reads as an unknown key, or as the key of the object that now lives
+// there, and the executor reports the difference. The stamp also catches what
+// the free hook cannot: a block freed without the hook and handed out again.
+// Nothing here allocates per operation once its tables have grown.
 #include "gcverify/heap_machine.h"
 
-#include <algorithm>
+#include <array>
 #include <cstring>
 #include <unordered_map>
 
@@ -22,24 +25,28 @@ using gcheap::Object;
 
 constexpr std::uint64_t kStampMagic = 0x9c5a'11fe'0000'0000ull;
 
-std::byte pattern_byte(Serial serial, std::size_t i) {
-  return static_cast<std::byte>((serial * 131u + i * 7u) & 0xffu);
-}
+// The stamp: the serial (with a magic) in the first word of the payload and,
+// when the payload has room for a second word that does not overlap it, in the
+// last. A block freed and handed out again gets its first words rewritten (the
+// allocator's free-list link, a new header or new items), and a payload of the
+// wrong size moves the last word, so two words catch reuse without touching
+// every byte.
+std::uint64_t stamp_word(Serial serial) { return kStampMagic | serial; }
+constexpr std::size_t kStampBytes = sizeof(std::uint64_t);
 
-// Writes the serial and the serial-derived pattern into a payload.
 void stamp(std::span<std::byte> payload, Serial serial) {
-  const std::uint64_t word = kStampMagic | serial;
-  std::memcpy(payload.data(), &word, sizeof word);
-  for (std::size_t i = sizeof word; i < payload.size(); ++i) payload[i] = pattern_byte(serial, i);
+  const std::uint64_t word = stamp_word(serial);
+  std::memcpy(payload.data(), &word, kStampBytes);
+  if (payload.size() >= 2 * kStampBytes) std::memcpy(payload.data() + payload.size() - kStampBytes, &word, kStampBytes);
 }
 
 bool stamp_intact(std::span<const std::byte> payload, Serial serial) {
-  std::uint64_t word;
-  std::memcpy(&word, payload.data(), sizeof word);
-  if (word != (kStampMagic | serial)) return false;
-  for (std::size_t i = sizeof word; i < payload.size(); ++i)
-    if (payload[i] != pattern_byte(serial, i)) return false;
-  return true;
+  std::uint64_t head, tail;
+  std::memcpy(&head, payload.data(), kStampBytes);
+  if (head != stamp_word(serial)) return false;
+  if (payload.size() < 2 * kStampBytes) return true;
+  std::memcpy(&tail, payload.data() + payload.size() - kStampBytes, kStampBytes);
+  return tail == stamp_word(serial);
 }
 
 ObjectKind kind_of(const Object* o) {
@@ -71,7 +78,8 @@ class HeapMachine final : public Machine {
     names_.assign(name_count, nullptr);
     by_serial_.assign(1, nullptr);
     payload_of_.assign(1, 0);
-    keys_.clear();
+    small_ints_.fill(nullptr);
+    int_serials_.clear();
     events_.clear();
   }
 
@@ -85,9 +93,10 @@ class HeapMachine final : public Machine {
   void new_int(NameIndex dst, Serial serial, std::int64_t value) override {
     Object* o = heap_->new_int(value);
     if (is_small_int(value)) {
-      keys_.try_emplace(o, ObjectKey::small_int(value));
+      small_ints_[value - kSmallIntMin] = o;
       store(dst, o);
     } else {
+      int_serials_[o] = serial;
       adopt(dst, o, serial, 0);
     }
   }
@@ -129,26 +138,38 @@ class HeapMachine final : public Machine {
     return key_of(names_[name]);
   }
 
-  std::optional<ObjectState> object(ObjectKey key) override {
+  bool read_object(ObjectKey key, ObjectState& out) override {
     Object* o = pointer_of(key);
-    if (o == nullptr) return std::nullopt;
-    ObjectState state = describe(key, o);
-    if (Heap::is_tracked(o)) state.generation = generation_of(o);
-    return state;
+    if (o == nullptr) return false;
+    describe(key, o, out);
+    if (out.intact && Heap::is_tracked(o)) out.generation = generation_of(o);
+    return true;
   }
 
   void objects(std::vector<ObjectState>& out) override {
-    out.clear();
-    std::unordered_map<const Object*, int> generations;
+    generation_of_serial_.assign(by_serial_.size(), kUntracked);
     for (int g = 0; g <= gcheap::kPermanent; ++g)
-      heap_->for_each_in_generation(g, [&](Object* o) { generations.emplace(o, g); });
-    for (const auto& [o, key] : keys_) {
-      if (!key.is_serial() && o->refcount <= 1) continue;  // small int held by the cache only
-      ObjectState state = describe(key, o);
-      if (auto it = generations.find(o); it != generations.end()) state.generation = it->second;
-      out.push_back(std::move(state));
+      heap_->for_each_in_generation(g, [&](Object* o) {
+        const ObjectKey key = key_of(o);
+        if (key.is_serial()) generation_of_serial_[key.as_serial()] = static_cast<std::int8_t>(g);
+      });
+    std::size_t n = 0;
+    auto next = [&]() -> ObjectState& {
+      if (n == out.size()) out.emplace_back();
+      return out[n++];
+    };
+    // Small ints first (their keys are negative, int(256) lowest), then serials.
+    for (std::int64_t v = kSmallIntMax; v >= kSmallIntMin; --v) {
+      Object* o = small_ints_[v - kSmallIntMin];
+      if (o != nullptr && o->refcount > 1) describe(ObjectKey::small_int(v), o, next());
     }
-    std::sort(out.begin(), out.end(), [](const ObjectState& a, const ObjectState& b) { return a.key < b.key; });
+    for (Serial serial = 1; serial < by_serial_.size(); ++serial) {
+      if (by_serial_[serial] == nullptr) continue;
+      ObjectState& state = next();
+      describe(ObjectKey::serial(serial), by_serial_[serial], state);
+      if (state.intact && state.kind == ObjectKind::Container) state.generation = generation_of_serial_[serial];
+    }
+    out.resize(n);
   }
 
   CollectorState collector_state() override {
@@ -173,11 +194,10 @@ class HeapMachine final : public Machine {
     heap_->unfreeze();
     heap_->collect(2);
     std::string leftover;
-    for (const auto& [o, key] : keys_)
-      if (key.is_serial()) leftover += " " + key.to_string();
+    for (Serial serial = 1; serial < by_serial_.size(); ++serial)
+      if (by_serial_[serial] != nullptr) leftover += " " + ObjectKey::serial(serial).to_string();
     if (!leftover.empty()) leftover = "objects still alive after teardown:" + leftover + "\n";
     heap_.reset();
-    keys_.clear();
     const gcheap::AllocatorStats held = allocator_->stats();
     if (held.small_blocks_live != 0 || held.large_blocks_live != 0)
       leftover += "allocator still holds " + std::to_string(held.small_blocks_live) + " small blocks (" +
@@ -199,7 +219,6 @@ class HeapMachine final : public Machine {
     }
     by_serial_[serial] = o;
     payload_of_[serial] = payload;
-    keys_[o] = ObjectKey::serial(serial);
     store(dst, o);
   }
 
@@ -210,48 +229,62 @@ class HeapMachine final : public Machine {
     if (old != nullptr) heap_->decref(old);
   }
 
+  // The key of the object at `o`, or the unknown key {} when `o` is not an
+  // object this adapter knows to be alive there.
   ObjectKey key_of(Object* o) const {
-    auto it = keys_.find(o);
-    return it == keys_.end() ? ObjectKey{} : it->second;  // {} reads as "unknown object"
+    if (!Heap::has_valid_type(o)) return {};
+    if (Heap::kind(o) == gcheap::Kind::Int) {
+      const std::int64_t v = Heap::int_value(o);
+      if (is_small_int(v)) return small_ints_[v - kSmallIntMin] == o ? ObjectKey::small_int(v) : ObjectKey{};
+      const auto it = int_serials_.find(o);
+      return it == int_serials_.end() ? ObjectKey{} : ObjectKey::serial(it->second);
+    }
+    const std::span<std::byte> payload = Heap::payload(o);
+    std::uint64_t word = 0;
+    if (payload.size() >= kStampBytes) std::memcpy(&word, payload.data(), kStampBytes);
+    const std::uint64_t serial = word & 0xffff'ffffu;
+    if ((word & ~std::uint64_t{0xffff'ffffu}) == kStampMagic && serial < by_serial_.size() && by_serial_[serial] == o)
+      return ObjectKey::serial(static_cast<Serial>(serial));
+    // A damaged stamp: find the handle the slow way, so the report can name
+    // the object whose stamp is damaged. Never taken while the heap is right.
+    for (Serial s = 1; s < by_serial_.size(); ++s)
+      if (by_serial_[s] == o) return ObjectKey::serial(s);
+    return {};
   }
 
   Object* pointer_of(ObjectKey key) const {
     if (key.is_serial()) return key.as_serial() < by_serial_.size() ? by_serial_[key.as_serial()] : nullptr;
-    for (const auto& [o, k] : keys_)
-      if (k == key) return o->refcount > 1 ? o : nullptr;
-    return nullptr;
+    if (key.raw == 0) return nullptr;
+    return small_ints_[key.small_int_value() - kSmallIntMin];
   }
 
-  // The state of the object behind a handle. A stale handle is followed only
-  // as far as it checks out: a bad type word or payload size ends the
-  // description with the object marked damaged.
-  ObjectState describe(ObjectKey key, Object* o) const {
-    ObjectState s;
+  // The state of the object behind a handle, written into `s` in place. A
+  // stale handle is followed only as far as it checks out: a bad type word or
+  // payload size ends the description with the object marked damaged.
+  void describe(ObjectKey key, Object* o, ObjectState& s) const {
     s.key = key;
     s.refcount = o->refcount;
-    if (!Heap::has_valid_type(o)) {
-      s.intact = false;
-      return s;
-    }
+    s.kind = ObjectKind::Container;
+    s.generation = kUntracked;
+    s.payload = 0;
+    s.int_value = 0;
+    s.slots.clear();
+    s.intact = Heap::has_valid_type(o);
+    if (!s.intact) return;
     s.kind = kind_of(o);
     if (s.kind == ObjectKind::Int) {
       s.int_value = Heap::int_value(o);
-    } else {
-      const std::span<std::byte> payload = Heap::payload(o);
-      s.payload = static_cast<std::uint32_t>(payload.size());
-      if (key.is_serial() && payload.size() != payload_of_[key.as_serial()]) {
-        s.intact = false;
-        return s;
-      }
-      s.intact = !key.is_serial() || stamp_intact(payload, key.as_serial());
-      if (!s.intact) return s;
+      return;
     }
-    if (s.kind == ObjectKind::Container) {
-      const std::size_t n = Heap::list_size(o);
-      s.slots.reserve(n);
-      for (std::size_t i = 0; i < n; ++i) s.slots.push_back(key_of(Heap::list_get(o, i)));
+    const std::span<std::byte> payload = Heap::payload(o);
+    s.payload = static_cast<std::uint32_t>(payload.size());
+    if (key.is_serial()) {
+      s.intact = payload.size() == payload_of_[key.as_serial()] && stamp_intact(payload, key.as_serial());
+      if (!s.intact) return;
     }
-    return s;
+    if (s.kind != ObjectKind::Container) return;
+    const std::size_t n = Heap::list_size(o);
+    for (std::size_t i = 0; i < n; ++i) s.slots.push_back(key_of(Heap::list_get(o, i)));
   }
 
   int generation_of(const Object* target) const {
@@ -265,10 +298,9 @@ class HeapMachine final : public Machine {
 
   static void on_free(void* context, Object* dying) {
     auto* self = static_cast<HeapMachine*>(context);
-    auto it = self->keys_.find(dying);
-    const ObjectKey key = it == self->keys_.end() ? ObjectKey{} : it->second;
-    if (it != self->keys_.end()) self->keys_.erase(it);
+    const ObjectKey key = self->key_of(dying);
     if (key.is_serial()) self->by_serial_[key.as_serial()] = nullptr;
+    if (Heap::has_valid_type(dying) && Heap::kind(dying) == gcheap::Kind::Int) self->int_serials_.erase(dying);
     self->events_.push_back({Event::Type::Freed, key});
   }
 
@@ -285,9 +317,11 @@ class HeapMachine final : public Machine {
   // arenas then frees whatever a failed run left alive.
   std::unique_ptr<Heap> heap_;
   std::vector<Object*> names_;
-  std::vector<Object*> by_serial_;  // serial -> live object, nullptr once freed
-  std::vector<std::uint32_t> payload_of_;  // serial -> payload bytes requested
-  std::unordered_map<Object*, ObjectKey> keys_;
+  std::vector<Object*> by_serial_;          // serial -> live object, nullptr once freed
+  std::vector<std::uint32_t> payload_of_;   // serial -> payload bytes requested
+  std::array<Object*, kSmallIntMax - kSmallIntMin + 1> small_ints_{};  // the shared ints seen
+  std::unordered_map<const Object*, Serial> int_serials_;  // ints outside the small range
+  std::vector<std::int8_t> generation_of_serial_;            // scratch for objects()
   std::vector<Event> events_;
 };
 

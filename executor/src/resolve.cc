@@ -18,7 +18,8 @@ enum class Need : std::uint8_t { AnyObject, Container };
 
 class Resolver {
  public:
-  Resolver(const Program& program, Machine& model, bool strict) : program_(program), model_(model), strict_(strict) {}
+  Resolver(const Program& program, Machine& model, bool strict, ObjectState& scratch)
+      : program_(program), model_(model), strict_(strict), scratch_(scratch) {}
 
   // Resolves the name operand `n`; false when the operation cannot run.
   bool name(NameIndex& n, Need need) {
@@ -41,7 +42,8 @@ class Resolver {
 
   // Resolves a slot index of the list bound to `container`.
   bool index(NameIndex container, std::uint32_t& i) {
-    const std::size_t length = model_.object(*model_.binding(container))->slots.size();
+    model_.read_object(*model_.binding(container), scratch_);
+    const std::size_t length = scratch_.slots.size();
     if (i < length) return true;
     if (strict_)
       return fail("index " + std::to_string(i) + " is out of range: '" + program_.names[container] + "' has " +
@@ -68,7 +70,10 @@ class Resolver {
   }
 
  private:
-  ObjectKind kind(ObjectKey key) { return model_.object(key)->kind; }
+  ObjectKind kind(ObjectKey key) {
+    model_.read_object(key, scratch_);
+    return scratch_.kind;
+  }
 
   std::string describe_problem(NameIndex n, const std::optional<ObjectKey>& key) {
     const std::string& spelled = program_.names[n];
@@ -90,14 +95,15 @@ class Resolver {
   const Program& program_;
   Machine& model_;
   bool strict_;
+  ObjectState& scratch_;
   Resolution::Kind outcome_ = Resolution::Kind::Run;
   std::string error_;
 };
 
 }  // namespace
 
-Resolution resolve_op(const Program& program, const Op& original, Machine& model, bool strict) {
-  Resolver r(program, model, strict);
+Resolution resolve_op(const Program& program, const Op& original, Machine& model, bool strict, ObjectState& scratch) {
+  Resolver r(program, model, strict, scratch);
   Op op = original;
   switch (op.code) {
     case OpCode::Bind: r.name(op.source, Need::AnyObject); break;

@@ -12,10 +12,9 @@
 // references, and reference counting frees them together with whatever only
 // they kept alive. The survivors move one generation up.
 #include <algorithm>
-#include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/compressed_sparse_row_graph.hpp>
 #include <iterator>
-#include <unordered_map>
 
 #include "reference_model.h"
 
@@ -89,7 +88,7 @@ std::int64_t ReferenceModel::collect_generation(int generation) {
   for (int younger = 0; younger <= generation; ++younger) gc_.count[younger] = 0;
 
   std::vector<Serial> collected_set;
-  for (Serial serial : live_) {
+  for (Serial serial : live()) {
     int object_generation = objects_[serial].generation;
     if (object_generation >= 0 && object_generation <= generation) collected_set.push_back(serial);
   }
@@ -121,27 +120,25 @@ std::int64_t ReferenceModel::collect_generation(int generation) {
 // references reaches from outside the set. Vertex 0 is "outside": it has an
 // edge to every member a name refers to and to every member a live object
 // outside the set refers to. Vertex i + 1 is collected_set[i].
-std::vector<Serial> ReferenceModel::find_unreachable(
-    const std::vector<Serial>& collected_set) const {
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+std::vector<Serial> ReferenceModel::find_unreachable(const std::vector<Serial>& collected_set) {
+  using Graph = boost::compressed_sparse_row_graph<boost::directedS>;
   constexpr std::size_t kOutside = 0;
-  std::unordered_map<Serial, std::size_t> vertex_of;
+  std::vector<std::size_t> vertex_of(objects_.size(), kOutside);  // serial -> vertex
   for (std::size_t i = 0; i < collected_set.size(); ++i) vertex_of[collected_set[i]] = i + 1;
 
-  Graph graph(collected_set.size() + 1);
+  std::vector<std::pair<std::size_t, std::size_t>> edges;
   auto add_reference = [&](std::size_t from, ObjectKey to) {
     if (!to.is_serial()) return;  // small ints hold nothing and are never collected
-    auto target = vertex_of.find(to.as_serial());
-    if (target != vertex_of.end()) boost::add_edge(from, target->second, graph);
+    const std::size_t target = vertex_of[to.as_serial()];
+    if (target != kOutside) edges.emplace_back(from, target);
   };
   for (const std::optional<ObjectKey>& name : names_) {
     if (name) add_reference(kOutside, *name);
   }
-  for (Serial serial : live_) {
-    auto source = vertex_of.find(serial);
-    std::size_t from = source == vertex_of.end() ? kOutside : source->second;
-    for (ObjectKey item : objects_[serial].slots) add_reference(from, item);
+  for (Serial serial : live()) {
+    for (ObjectKey item : objects_[serial].slots) add_reference(vertex_of[serial], item);
   }
+  const Graph graph(boost::edges_are_unsorted_multi_pass, edges.begin(), edges.end(), collected_set.size() + 1);
 
   std::vector<boost::default_color_type> color(boost::num_vertices(graph));
   boost::breadth_first_search(graph, kOutside,
@@ -183,7 +180,7 @@ void ReferenceModel::disable() { gc_.enabled = false; }
 // gc_freeze_impl: generations 0, 1 and 2 are merged into the permanent
 // generation, which later collections ignore, and all three counts are zeroed.
 void ReferenceModel::freeze() {
-  for (Serial serial : live_) {
+  for (Serial serial : live()) {
     ModelObject& object = objects_[serial];
     if (object.generation < 0 || object.generation > 2) continue;
     object.generation = kPermanentGeneration;
@@ -195,7 +192,7 @@ void ReferenceModel::freeze() {
 // gc_unfreeze_impl: the permanent generation goes back into generation 2; the
 // counts are left alone.
 void ReferenceModel::unfreeze() {
-  for (Serial serial : live_) {
+  for (Serial serial : live()) {
     if (objects_[serial].generation == kPermanentGeneration) objects_[serial].generation = 2;
   }
   gc_.permanent_count = 0;

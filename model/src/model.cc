@@ -92,8 +92,7 @@ void ReferenceModel::release_all(std::vector<Serial>& dying) {
 // the collector (PyObject_GC_Del).
 void ReferenceModel::free_object(Serial serial) {
   ModelObject& object = objects_[serial];
-  object.alive = false;
-  live_.erase(serial);
+  object.alive = false;  // live() drops it from live_
   Event freed;
   freed.type = Event::Type::Freed;
   freed.key = ObjectKey::serial(serial);
@@ -127,7 +126,7 @@ void ReferenceModel::allocate(NameIndex dst, Serial serial, ObjectKind kind, std
   object.int_value = int_value;
   object.generation = kind == ObjectKind::Container ? 0 : kUntracked;
   object.alive = true;
-  live_.insert(serial);
+  live_.push_back(serial);
   store_name(dst, ObjectKey::serial(serial));
 }
 
@@ -189,45 +188,59 @@ std::optional<ObjectKey> ReferenceModel::binding(NameIndex name) {
   return names_[name];
 }
 
-ObjectState ReferenceModel::state_of(Serial serial) const {
+const std::vector<Serial>& ReferenceModel::live() {
+  std::erase_if(live_, [&](Serial serial) { return !objects_[serial].alive; });
+  return live_;
+}
+
+void ReferenceModel::read_state(Serial serial, ObjectState& out) const {
   const ModelObject& object = objects_[serial];
-  ObjectState state;
-  state.key = ObjectKey::serial(serial);
-  state.kind = object.kind;
-  state.refcount = object.refcount;
-  state.generation = object.generation;
-  state.payload = object.payload;
-  state.int_value = object.int_value;
-  state.slots = object.slots;
-  return state;
+  out.key = ObjectKey::serial(serial);
+  out.kind = object.kind;
+  out.refcount = object.refcount;
+  out.generation = object.generation;
+  out.payload = object.payload;
+  out.int_value = object.int_value;
+  out.slots.assign(object.slots.begin(), object.slots.end());
+  out.intact = true;
 }
 
-ObjectState ReferenceModel::state_of_small_int(ObjectKey key) {
-  ObjectState state;
-  state.key = key;
-  state.kind = ObjectKind::Int;
-  state.refcount = small_int_refcount(key);
-  state.int_value = key.small_int_value();
-  return state;
+void ReferenceModel::read_small_int_state(ObjectKey key, ObjectState& out) {
+  out.key = key;
+  out.kind = ObjectKind::Int;
+  out.refcount = small_int_refcount(key);
+  out.generation = kUntracked;
+  out.payload = 0;
+  out.int_value = key.small_int_value();
+  out.slots.clear();
+  out.intact = true;
 }
 
-std::optional<ObjectState> ReferenceModel::object(ObjectKey key) {
-  if (is_small_int_key(key)) return state_of_small_int(key);
-  if (key.is_serial() && key.as_serial() < objects_.size() && objects_[key.as_serial()].alive) {
-    return state_of(key.as_serial());
+bool ReferenceModel::read_object(ObjectKey key, ObjectState& out) {
+  if (is_small_int_key(key)) {
+    read_small_int_state(key, out);
+    return true;
   }
-  return std::nullopt;
+  if (!key.is_serial() || key.as_serial() >= objects_.size() || !objects_[key.as_serial()].alive) return false;
+  read_state(key.as_serial(), out);
+  return true;
 }
 
 // Small-int keys are all below serial keys, so small ints (in key order) come
-// first, then the live objects in serial order.
+// first, then the live objects in serial order. The elements of `out` are
+// overwritten in place, so their slot vectors keep their storage.
 void ReferenceModel::objects(std::vector<ObjectState>& out) {
-  out.clear();
+  std::size_t n = 0;
+  auto next = [&]() -> ObjectState& {
+    if (n == out.size()) out.emplace_back();
+    return out[n++];
+  };
   for (std::int64_t value = kSmallIntMax; value >= kSmallIntMin; --value) {
     ObjectKey key = ObjectKey::small_int(value);
-    if (small_int_refcount(key) > 1) out.push_back(state_of_small_int(key));
+    if (small_int_refcount(key) > 1) read_small_int_state(key, next());
   }
-  for (Serial serial : live_) out.push_back(state_of(serial));
+  for (Serial serial : live()) read_state(serial, next());
+  out.resize(n);
 }
 
 void ReferenceModel::take_events(std::vector<Event>& out) {
@@ -242,7 +255,7 @@ std::string ReferenceModel::teardown() {
   unfreeze();
   collect(2);
   std::vector<ObjectKey> leftovers;
-  for (Serial serial : live_) leftovers.push_back(ObjectKey::serial(serial));
+  for (Serial serial : live()) leftovers.push_back(ObjectKey::serial(serial));
   for (std::int64_t value = kSmallIntMin; value <= kSmallIntMax; ++value) {
     ObjectKey key = ObjectKey::small_int(value);
     if (small_int_refcount(key) != 1) leftovers.push_back(key);

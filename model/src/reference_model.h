@@ -9,7 +9,6 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -64,7 +63,7 @@ class ReferenceModel final : public Machine {
   void unfreeze() override;
 
   std::optional<ObjectKey> binding(NameIndex name) override;
-  std::optional<ObjectState> object(ObjectKey key) override;
+  bool read_object(ObjectKey key, ObjectState& out) override;
   void objects(std::vector<ObjectState>& out) override;
   CollectorState collector_state() override;
   void take_events(std::vector<Event>& out) override;
@@ -83,8 +82,9 @@ class ReferenceModel final : public Machine {
   void release_slots(Serial serial, std::vector<Serial>& dying);
   void release_all(std::vector<Serial>& dying);
   void free_object(Serial serial);
-  ObjectState state_of(Serial serial) const;
-  ObjectState state_of_small_int(ObjectKey key);
+  const std::vector<Serial>& live();
+  void read_state(Serial serial, ObjectState& out) const;
+  void read_small_int_state(ObjectKey key, ObjectState& out);
 
   // --- collector.cc: the gc module ---
   void container_allocated();
@@ -92,12 +92,14 @@ class ReferenceModel final : public Machine {
   void collect_automatically();
   std::int64_t collect_unless_collecting(int generation);
   std::int64_t collect_generation(int generation);
-  std::vector<Serial> find_unreachable(const std::vector<Serial>& collected) const;
+  std::vector<Serial> find_unreachable(const std::vector<Serial>& collected);
   void delete_garbage(const std::vector<Serial>& garbage);
 
   std::vector<std::optional<ObjectKey>> names_;
   std::vector<ModelObject> objects_;  // indexed by serial; [0] is never used
-  std::set<Serial> live_;             // serials of the live objects, ascending
+  // Serials of the live objects, ascending (serials only grow), plus dead ones
+  // not yet dropped: live() drops them before anyone iterates.
+  std::vector<Serial> live_;
   std::array<std::int64_t, kSmallIntMax - kSmallIntMin + 1> small_int_refs_;
   GcModuleState gc_;
   std::vector<Event> events_;

@@ -30,7 +30,7 @@ class ForwardingMachine : public Machine {
   void freeze() override { inner_->freeze(); }
   void unfreeze() override { inner_->unfreeze(); }
   std::optional<ObjectKey> binding(NameIndex n) override { return inner_->binding(n); }
-  std::optional<ObjectState> object(ObjectKey k) override { return inner_->object(k); }
+  bool read_object(ObjectKey k, ObjectState& out) override { return inner_->read_object(k, out); }
   void objects(std::vector<ObjectState>& out) override { inner_->objects(out); }
   CollectorState collector_state() override { return inner_->collector_state(); }
   void take_events(std::vector<Event>& out) override { inner_->take_events(out); }

@@ -585,7 +585,7 @@ TEST_P(AllocatorTest, ReadOfFreedSmallBlockIsReportedUnderAsan) {
   EXPECT_DEATH({ [[maybe_unused]] char c = p[1]; }, "use-after-poison");
   allocator.free(neighbour);
 #else
-  GTEST_SKIP() << "AddressSanitizer is off; configure with -DGCV_SANITIZE=ON";
+  GTEST_SKIP() << "AddressSanitizer is off; configure with -DGCV_SANITIZERS=address,undefined (impl-sanitized.* runs it)";
 #endif
 }
 
@@ -599,7 +599,7 @@ TEST_P(AllocatorTest, ReadOfNeverUsedFrontierIsReportedUnderAsan) {
   EXPECT_DEATH({ [[maybe_unused]] char c = p[n]; }, "use-after-poison");
   allocator.free(const_cast<char*>(p));
 #else
-  GTEST_SKIP() << "AddressSanitizer is off; configure with -DGCV_SANITIZE=ON";
+  GTEST_SKIP() << "AddressSanitizer is off; configure with -DGCV_SANITIZERS=address,undefined (impl-sanitized.* runs it)";
 #endif
 }
 
@@ -611,7 +611,7 @@ TEST_P(AllocatorTest, ReadOfFreedLargeBlockIsReportedUnderAsan) {
   allocator.free(const_cast<char*>(p));
   EXPECT_DEATH({ [[maybe_unused]] char c = p[0]; }, "heap-use-after-free");
 #else
-  GTEST_SKIP() << "AddressSanitizer is off; configure with -DGCV_SANITIZE=ON";
+  GTEST_SKIP() << "AddressSanitizer is off; configure with -DGCV_SANITIZERS=address,undefined (impl-sanitized.* runs it)";
 #endif
 }
 

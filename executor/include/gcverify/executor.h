@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,24 @@ struct RunResult {
   std::size_t collections = 0;      // collections observed (automatic and explicit)
 };
 
+// Runs programs in lockstep. It keeps its working storage from one run to the
+// next, so a fuzz target that reuses one Executor does not allocate per run
+// once its buffers have grown.
+class Executor {
+ public:
+  Executor();
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+  RunResult run(const Program& program, Machine& model, Machine& sut, const RunOptions& options);
+
+  struct Buffers;  // executor.cc
+
+ private:
+  std::unique_ptr<Buffers> buffers_;
+};
+
+// One run with a fresh Executor.
 RunResult run_lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options);
 
 }  // namespace gcv

@@ -1,8 +1,8 @@
 // The adapter that puts gcheap (impl/) behind the Machine interface.
 //
 // It owns an Allocator and a Heap, holds one reference per bound name, and
-// stamps every object's payload with its serial (and a serial-derived byte
-// pattern), so a stale handle to a freed-and-reused block shows up as a
+// stamps every object's payload with its serial (its first and last word),
+// so a stale handle to a freed-and-reused block shows up as a
 // damaged stamp even without sanitizers. Frees are observed through the heap's
 // free hook and collections through its gc callbacks. Teardown destroys the heap
 // and then requires the allocator to hold no block and, once its reserve arena

@@ -126,10 +126,13 @@ class Machine {
 
   // --- observation -------------------------------------------------------------
   virtual std::optional<ObjectKey> binding(NameIndex name) = 0;
-  // The state of one live object, or nullopt when it is not alive.
-  virtual std::optional<ObjectState> object(ObjectKey key) = 0;
+  // The state of one live object into `out`, reusing its storage (the executor
+  // calls this after every operation, so it must not allocate once warm);
+  // false when the object is not alive.
+  virtual bool read_object(ObjectKey key, ObjectState& out) = 0;
   // Every live allocated object, plus every small int referenced by the
-  // program (refcount above the cache's own reference), sorted by key.
+  // program (refcount above the cache's own reference), sorted by key. `out`
+  // is replaced; implementations reuse its elements' storage.
   virtual void objects(std::vector<ObjectState>& out) = 0;
   virtual CollectorState collector_state() = 0;
   // Appends the events since the last call and forgets them.
@@ -138,6 +141,13 @@ class Machine {
   // Drops every name, collects, and releases everything the machine holds.
   // Returns a description of anything left over (a leak), empty when clean.
   virtual std::string teardown() = 0;
+
+  // read_object as a value, for callers off the hot path.
+  std::optional<ObjectState> object(ObjectKey key) {
+    ObjectState state;
+    if (!read_object(key, state)) return std::nullopt;
+    return state;
+  }
 };
 
 }  // namespace gcv

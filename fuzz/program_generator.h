@@ -1,0 +1,88 @@
+// Random operations for heap programs in binary form, biased towards the
+// values that matter to a collector: the first few names (so operations meet
+// the same objects), thresholds 0, 1, 2, 10 and 700, every generation, short
+// cycles and sizes either side of the small-object limit. Used by the custom
+// mutator and by the throughput benchmark, which both need "a plausible
+// operation". Expectations are never generated: the differential target does
+// not check them.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <random>
+
+#include "gcverify/binary.h"
+
+namespace gcv::fuzz {
+
+using Random = std::minstd_rand;
+
+// One 8-byte record of the binary form.
+struct Record {
+  std::uint8_t op = 0, a = 0;
+  std::uint16_t b = 0;
+  std::uint32_t c = 0;
+
+  void store(std::uint8_t* out) const {
+    out[0] = op;
+    out[1] = a;
+    out[2] = static_cast<std::uint8_t>(b);
+    out[3] = static_cast<std::uint8_t>(b >> 8);
+    for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<std::uint8_t>(c >> (8 * i));
+  }
+  static Record load(const std::uint8_t* in) {
+    Record r;
+    r.op = in[0];
+    r.a = in[1];
+    r.b = static_cast<std::uint16_t>(in[2] | in[3] << 8);
+    for (int i = 0; i < 4; ++i) r.c |= static_cast<std::uint32_t>(in[4 + i]) << (8 * i);
+    return r;
+  }
+};
+
+inline std::uint32_t pick(Random& rng, std::initializer_list<std::uint32_t> values) {
+  return *(values.begin() + rng() % values.size());
+}
+
+inline std::uint8_t some_name(Random& rng) { return static_cast<std::uint8_t>(rng() % 8); }
+inline std::uint32_t some_index(Random& rng) { return rng() % 4 == 0 ? rng() % 256 : rng() % 4; }
+inline std::uint32_t some_payload(Random& rng) { return pick(rng, {8, 16, 24, 48, 200, 496, 497, 512, 600, 4000}); }
+inline std::uint16_t some_threshold(Random& rng) { return static_cast<std::uint16_t>(pick(rng, {0, 1, 2, 3, 5, 10, 700})); }
+inline std::uint16_t some_length(Random& rng) {
+  return static_cast<std::uint16_t>(rng() % 8 == 0 ? 1 + rng() % 64 : 1 + rng() % 5);
+}
+
+inline Record random_record(Random& rng) {
+  constexpr auto kOperations = static_cast<std::uint32_t>(OpCode::Unfreeze) + 1;
+  Record r;
+  r.op = static_cast<std::uint8_t>(rng() % kOperations);
+  r.a = some_name(rng);
+  r.b = some_name(rng);
+  r.c = some_index(rng);
+  switch (static_cast<OpCode>(r.op)) {
+    case OpCode::NewContainer:
+    case OpCode::NewStr: r.c = some_payload(rng); break;
+    case OpCode::NewInt:
+      r.c = pick(rng, {0, 1, 256, 257, 1000, static_cast<std::uint32_t>(-5), static_cast<std::uint32_t>(-6)});
+      break;
+    case OpCode::Cycle:
+    case OpCode::Chain:
+    case OpCode::Clique:
+      r.b = some_length(rng);
+      r.c = some_payload(rng);
+      break;
+    case OpCode::Collect:
+      r.a = static_cast<std::uint8_t>(rng() % 3);
+      r.b = 0;
+      break;
+    case OpCode::SetThreshold:
+      r.a = static_cast<std::uint8_t>(1 + rng() % 3);
+      r.b = some_threshold(rng);
+      r.c = some_threshold(rng) | static_cast<std::uint32_t>(some_threshold(rng)) << 16;
+      break;
+    default: break;
+  }
+  return r;
+}
+
+}  // namespace gcv::fuzz

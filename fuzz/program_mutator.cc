@@ -1,0 +1,89 @@
+// A structure-aware mutator for heap programs in binary form, on top of
+// libFuzzer's byte mutations.
+//
+// A program is a sequence of 8-byte records (see program/include/gcverify/
+// binary.h), so the useful edits are edits of whole operations: insert a new
+// operation, delete one, duplicate one elsewhere, swap two, or change one
+// operand. New operations and operands come from program_generator.h. One
+// mutation in four is left to libFuzzer's byte mutations instead. Crossover splices whole records of two programs.
+// Every result is a valid program, as every byte string is.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <random>
+
+#include "fuzz_target.h"
+#include "program_generator.h"
+
+namespace {
+
+using gcv::kRecordSize;
+using gcv::fuzz::Random;
+using gcv::fuzz::Record;
+using gcv::fuzz::random_record;
+
+// Changes one operand of the record at `at`.
+void change_operand(std::uint8_t* at, Random& rng) {
+  Record r = Record::load(at);
+  const Record fresh = random_record(rng);
+  switch (rng() % 4) {
+    case 0: r.a = fresh.a; break;
+    case 1: r.b = fresh.b; break;
+    case 2: r.c = fresh.c; break;
+    default: r.op = fresh.op; break;
+  }
+  r.store(at);
+}
+
+}  // namespace
+
+extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
+                                               unsigned int seed) {
+  Random rng(seed);
+  if (rng() % 4 == 0) return LLVMFuzzerMutate(data, size, max_size);
+  size -= size % kRecordSize;  // a trailing partial record means nothing
+  const std::size_t records = size / kRecordSize;
+  const std::size_t capacity = max_size / kRecordSize;
+  auto at = [&](std::size_t i) { return data + i * kRecordSize; };
+  const unsigned choice = records == 0 ? 0 : rng() % 5;
+  if (choice == 0 || choice == 2) {  // insert a new record, or duplicate one
+    if (records >= capacity) return size;
+    const std::size_t to = rng() % (records + 1);
+    std::array<std::uint8_t, kRecordSize> record;
+    if (choice == 0) random_record(rng).store(record.data());
+    else std::memcpy(record.data(), at(rng() % records), kRecordSize);
+    std::memmove(at(to + 1), at(to), (records - to) * kRecordSize);
+    std::memcpy(at(to), record.data(), kRecordSize);
+    return size + kRecordSize;
+  }
+  if (choice == 1) {  // delete a record
+    const std::size_t from = rng() % records;
+    std::memmove(at(from), at(from + 1), (records - from - 1) * kRecordSize);
+    return size - kRecordSize;
+  }
+  if (choice == 3) {  // swap two records
+    const std::size_t i = rng() % records, j = rng() % records;
+    std::array<std::uint8_t, kRecordSize> tmp;
+    std::memcpy(tmp.data(), at(i), kRecordSize);
+    std::memcpy(at(i), at(j), kRecordSize);
+    std::memcpy(at(j), tmp.data(), kRecordSize);
+    return size;
+  }
+  change_operand(at(rng() % records), rng);
+  return size;
+}
+
+// Splices records: a prefix of one program, then a run of the other's.
+extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std::size_t size1,
+                                                 const std::uint8_t* data2, std::size_t size2, std::uint8_t* out,
+                                                 std::size_t max_out_size, unsigned int seed) {
+  Random rng(seed);
+  const std::size_t records1 = size1 / kRecordSize, records2 = size2 / kRecordSize;
+  const std::size_t capacity = max_out_size / kRecordSize;
+  const std::size_t prefix = std::min(records1 == 0 ? 0 : rng() % (records1 + 1), capacity);
+  const std::size_t start = records2 == 0 ? 0 : rng() % records2;
+  const std::size_t run = std::min(records2 - start, capacity - prefix);
+  std::memcpy(out, data1, prefix * kRecordSize);
+  std::memcpy(out + prefix * kRecordSize, data2 + start * kRecordSize, run * kRecordSize);
+  return (prefix + run) * kRecordSize;
+}

@@ -1,0 +1,58 @@
+// A main for fuzz targets built without a fuzzing engine (GCC, or any build
+// with GCV_FUZZ_ENGINE=replay): runs every input file given, or every file in
+// every directory given (recursively, sorted), through LLVMFuzzerTestOneInput
+// once. CTest uses it to replay the corpora with any compiler. libFuzzer-style
+// flags (-runs=..., -max_len=...) are ignored so the same command lines work.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "fuzz_target.h"
+
+// Weak, so a target without an initializer links.
+extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int*, char***) { return 0; }
+
+int main(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  LLVMFuzzerInitialize(&argc, &argv);
+  std::vector<std::string> files;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("-", 0) == 0) continue;
+    std::error_code ec;
+    if (fs::is_directory(arg, ec)) {
+      std::vector<std::string> found;
+      for (fs::recursive_directory_iterator it(arg, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_regular_file()) found.push_back(it->path().string());
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(arg, ec)) {
+      files.push_back(arg);
+    } else {
+      std::fprintf(stderr, "replay: %s: no such file or directory\n", arg.c_str());
+      return 2;
+    }
+  }
+  for (const std::string& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "replay: %s: cannot open\n", file.c_str());
+      return 2;
+    }
+    const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::fprintf(stderr, "replay: %s (%zu bytes)\n", file.c_str(), bytes.size());
+    LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
+  }
+  std::fprintf(stderr, "replay: %zu inputs run without a failure\n", files.size());
+  return 0;
+}
+
+// Without libFuzzer nobody mutates; a custom mutator that falls back on
+// libFuzzer's own mutations still has to link.
+extern "C" __attribute__((weak)) std::size_t LLVMFuzzerMutate(std::uint8_t*, std::size_t size, std::size_t) {
+  return size;
+}
