@@ -3,6 +3,7 @@
 //   gcverify run PATH...          run programs in lockstep, model vs heap
 //   gcverify convert IN OUT       text <-> binary
 //   gcverify print FILE           print a program as text
+//   gcverify replay INPUT...      replay fuzzer inputs as the differential target does
 //
 // Exit status: 0 success, 1 a program failed (divergence or expectation),
 // 2 bad usage or bad input (unreadable file, parse error, program error).
@@ -34,6 +35,7 @@ commands:
   run       run programs (files or directories) and print a pass/fail summary
   convert   convert a program between the text (.heap) and binary forms
   print     print a program as text
+  replay    replay fuzzer inputs (crashes) through the executor, readably
   help      show help for a command
 
 'gcverify <command> --help' describes a command's options.
@@ -74,6 +76,24 @@ const char* const kPrintHelp = R"(usage: gcverify print [--resolved] [--format a
 Prints a program as text. With --resolved, the program is first run on the
 reference model in lenient mode and printed as it actually ran: operands
 resolved, operations that had nothing to act on left out.
+)";
+
+const char* const kReplayHelp = R"(usage: gcverify replay [options] INPUT...
+
+Runs each input as the differential fuzz target does (binary form, operands
+resolved modulo what exists, expectations ignored, a fresh heap, teardown
+checked) and prints the divergence report and the program as it ran, in text
+form: a ready reproducer. Exit status 1 when any input still fails, 0 when
+none does (the failure did not reproduce).
+
+options:
+  --check fast|full         fast (default) is what the fuzz target checks; full
+                            compares every object after every step and may
+                            report the same bug earlier
+  --geometry modern|classic allocator geometry of the heap (default modern)
+  --format auto|text|binary how to read inputs (default auto: .heap is text)
+  --save FILE.heap          write the program as it ran (first failing input)
+  --help                    this help
 )";
 
 // Options of one subcommand: flags with a value, switches, positionals.
@@ -142,6 +162,10 @@ bool read_format(Arguments& args, const std::string& flag, ProgramFormat& format
   return true;
 }
 
+gcheap::Geometry geometry_named(const std::string& name) {
+  return name == "classic" ? gcheap::Geometry::classic() : gcheap::Geometry::modern();
+}
+
 int run_command(Arguments& args) {
   if (!args.parse({{"--sut", true}, {"--geometry", true}, {"--check", true}, {"--strict", false},
                    {"--lenient", false}, {"--no-expectations", false}, {"--format", true}, {"--quiet", false},
@@ -163,8 +187,7 @@ int run_command(Arguments& args) {
   const bool quiet = args.has("--quiet");
   std::unique_ptr<Machine> model = make_reference_model();
   std::unique_ptr<Machine> sut =
-      sut_name == "model" ? make_reference_model()
-                          : make_heap_machine({.geometry = geometry == "classic" ? gcheap::Geometry::classic() : gcheap::Geometry::modern()});
+      sut_name == "model" ? make_reference_model() : make_heap_machine({.geometry = geometry_named(geometry)});
   std::size_t passed = 0, failed = 0, invalid = 0;
   for (const std::string& file : files) {
     auto program = load_program(file, format, error);
@@ -193,6 +216,44 @@ int run_command(Arguments& args) {
   std::cout << "\n";
   if (invalid != 0) return kExitUsage;
   return failed == 0 ? 0 : kExitFailed;
+}
+
+int replay_command(Arguments& args) {
+  if (!args.parse({{"--check", true}, {"--geometry", true}, {"--format", true}, {"--save", true}, {"--help", false}}))
+    return kExitUsage;
+  if (args.has("--help")) return std::cout << kReplayHelp, 0;
+  std::string check, geometry;
+  ProgramFormat format;
+  if (!args.choice("--check", {"fast", "full"}, check) || !args.choice("--geometry", {"modern", "classic"}, geometry) ||
+      !read_format(args, "--format", format))
+    return kExitUsage;
+  if (args.positional().empty()) return args.usage_error("no input given"), kExitUsage;
+  auto model = make_reference_model();
+  auto heap = make_heap_machine({.geometry = geometry_named(geometry)});
+  const RunOptions options{.strict = false, .check_expectations = false,
+                           .check = check == "full" ? CheckLevel::Full : CheckLevel::Fast};
+  std::size_t failing = 0;
+  bool saved = false;
+  for (const std::string& input : args.positional()) {
+    std::string error;
+    const auto program = load_program(input, format, error);
+    if (!program) return std::cerr << error << "\n", kExitUsage;
+    const RunResult result = run_lockstep(*program, *model, *heap, options);
+    if (result.outcome == Outcome::Pass) {
+      std::cout << "did not reproduce: " << input << " (" << result.ops_run << " ops ran)\n";
+      continue;
+    }
+    ++failing;
+    std::cout << result.report.to_string(*program, std::string(heap->name()))
+              << "  signature: " << result.report.signature(*program) << "\n"
+              << "---- the program as it ran (.heap) ----\n" << print_text(result.resolved) << "----\n";
+    if (args.has("--save") && !saved) {
+      if (!save_program(result.resolved, args.get("--save", ""), ProgramFormat::Text, error))
+        return std::cerr << "gcverify replay: " << error << "\n", kExitUsage;
+      saved = true;
+    }
+  }
+  return failing == 0 ? 0 : kExitFailed;
 }
 
 int convert_command(Arguments& args) {
@@ -227,7 +288,8 @@ int print_command(Arguments& args) {
 }
 
 int help_command(const std::vector<std::string>& args) {
-  const std::map<std::string, const char*> texts = {{"run", kRunHelp}, {"convert", kConvertHelp}, {"print", kPrintHelp}};
+  const std::map<std::string, const char*> texts = {
+      {"run", kRunHelp}, {"convert", kConvertHelp}, {"print", kPrintHelp}, {"replay", kReplayHelp}};
   if (args.empty()) return std::cout << kMainHelp, 0;
   const auto it = texts.find(args[0]);
   if (it == texts.end()) return std::cerr << "gcverify help: unknown command '" << args[0] << "'\n", kExitUsage;
@@ -245,7 +307,7 @@ int main(int argc, char** argv) {
   if (command == "--help" || command == "-h") return std::cout << kMainHelp, 0;
   if (command == "help") return help_command(rest);
   const std::map<std::string, std::function<int(Arguments&)>> commands = {
-      {"run", run_command}, {"convert", convert_command}, {"print", print_command}};
+      {"run", run_command}, {"convert", convert_command}, {"print", print_command}, {"replay", replay_command}};
   const auto it = commands.find(command);
   if (it == commands.end()) {
     std::cerr << "gcverify: unknown command '" << command << "' (see 'gcverify --help')\n";

@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
-# The whole test suite: install, build, and run every test through CTest.
+# The whole test suite: install what is missing, then
+#   1. the GCC build (build/): unit and integration tests, the corpus replayed
+#      through the executor and through every fuzz target's replay main;
+#   2. the fuzz build (build-fuzz/, clang-19 + libFuzzer + ASan + UBSan): the
+#      same tests and corpus replays under the sanitizers, each fuzz target
+#      fuzzed for a fixed time, and OSS-Fuzz's build emulated.
+# Each part runs through CTest; the run ends with CTest's summary line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/deps.sh"
+jobs="$(nproc)"
+
+echo "== GCC build: unit, integration and corpus tests"
 "$root/scripts/build.sh"
-cd "${GCV_BUILD_DIR:-$root/build}"
-exec ctest --output-on-failure --parallel "$(nproc)" --timeout 900
+(cd "${GCV_BUILD_DIR:-$root/build}" && ctest --output-on-failure --parallel "$jobs" --timeout 900)
+
+echo "== clang-19 fuzz build: ASan + UBSan, corpus replays, fixed-time fuzzing"
+fuzz_build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+cmake --preset fuzz -B "$fuzz_build" >/dev/null
+cmake --build "$fuzz_build" --parallel "$jobs"
+cd "$fuzz_build"
+exec ctest --output-on-failure --parallel "$jobs" --timeout 900

@@ -206,6 +206,7 @@ class HeapMachine final : public Machine {
     allocator_->release_reserve();
     if (const std::size_t mapped = allocator_->stats().arenas_mapped; mapped != 0)
       leftover += "allocator still maps " + std::to_string(mapped) + " arenas after teardown\n";
+    allocator_.reset();  // a run allocates and frees its own allocator: no growth between runs
     return leftover;
   }
 

@@ -15,9 +15,12 @@
 //
 // Arenas are mapped aligned to their size (map twice the size, trim both
 // ends) so that no pool is lost to alignment and the radix tree can key on
-// the arena number. Under AddressSanitizer a new arena is poisoned whole, and
-// unpoisoned before it is unmapped so that a later mapping of the same
-// addresses starts clean.
+// the arena number. Under AddressSanitizer a pool is poisoned, all but its
+// header, when it is first carved from its arena's frontier, and the carved
+// part of an arena is unpoisoned before the arena is unmapped, so that a later
+// mapping of the same addresses starts clean. Poisoning only what is carved
+// keeps the shadow memory an arena touches in proportion to the pools it
+// serves, not to its size.
 #include <sys/mman.h>
 
 #include <cstdlib>
@@ -67,7 +70,6 @@ bool Allocator::State::new_arena() {
     munmap(base, arena_size);
     return false;
   }
-  pymalloc::poison(base, arena_size);
   ArenaObject* ao = unused_arena_objects;
   unused_arena_objects = ao->nextarena;
   *ao = ArenaObject{reinterpret_cast<std::uintptr_t>(base), base, pools_per_arena, nullptr, nullptr,
@@ -89,7 +91,9 @@ Allocator::State::PoolHeader* Allocator::State::take_pool() {
     ao->freepools = pool->nextpool;
   } else {
     pool = reinterpret_cast<PoolHeader*>(ao->pool_frontier);
-    pymalloc::unpoison(pool, pool_header_size);  // headers stay addressable from now on
+    // The header stays addressable from now on; the blocks are poisoned
+    // until they are handed out.
+    pymalloc::poison(reinterpret_cast<std::byte*>(pool) + pool_header_size, pool_size - pool_header_size);
     pool->arena_index = static_cast<std::uint32_t>(ao - arenas);
     ao->pool_frontier += pool_size;
   }
@@ -159,7 +163,7 @@ void Allocator::State::unlink_usable_arena(ArenaObject* ao) {
 void Allocator::State::unmap_arena(ArenaObject* ao) {
   auto* base = reinterpret_cast<std::byte*>(ao->address);
   arena_map.erase(ao->address);
-  pymalloc::unpoison(base, arena_size);
+  pymalloc::unpoison(base, static_cast<std::size_t>(ao->pool_frontier - base));
   munmap(base, arena_size);
   ao->address = 0;
   --counters.arenas_mapped;

@@ -6,7 +6,6 @@
 // returns the shared object with a new reference. A small int is freed only
 // with the heap, so a count reaching zero (an embedder's extra decref) leaves
 // it alone rather than freeing part of the block.
-#include <cstring>
 
 #include "heap_internal.h"
 
@@ -39,7 +38,6 @@ Object* Heap::new_str(std::uint32_t payload_bytes) {
   auto* str = static_cast<StrObject*>(allocate_or_throw(allocator_, sizeof(StrObject) + payload_bytes));
   str->ob = {1, &str_type};
   str->payload_bytes = payload_bytes;
-  std::memset(str + 1, 0, payload_bytes);
   ++state_->strs_live;
   return &str->ob;
 }

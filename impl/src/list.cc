@@ -74,7 +74,6 @@ Object* Heap::new_list(std::uint32_t payload_bytes) {
   list->size = 0;
   list->allocated = 0;
   list->payload_bytes = payload_bytes;
-  std::memset(list_payload(list), 0, payload_bytes);
   ++state.lists_live;
   gc_link(*this);  // counts the allocation (free-list reuse included); may collect
   gc_track(state, list);

@@ -52,7 +52,7 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, EverySubcommandHasHelp) {
-  for (const char* command : {"run", "convert", "print"}) {
+  for (const char* command : {"run", "convert", "print", "replay"}) {
     const Outcome o = gcverify(std::string(command) + " --help");
     EXPECT_EQ(o.status, 0) << command;
     EXPECT_NE(o.output.find(std::string("usage: gcverify ") + command), std::string::npos) << o.output;
@@ -119,6 +119,18 @@ TEST_F(CliTest, ConvertRoundTripsAndBinaryRunsLenient) {
   const std::string noise = write("noise.bin", std::string("\x07\xff\x10\x00\x99\x88\x77\x66\x03\x01\x02", 11));
   const Outcome o = gcverify("run " + noise);
   EXPECT_EQ(o.status, 0) << o.output;
+}
+
+TEST_F(CliTest, ReplayRunsInputsAsTheFuzzerDoes) {
+  // An unbound name and an expectation the model does not meet: the fuzzer's
+  // lenient, expectation-free run passes, so the replay does not reproduce.
+  const std::string file = write("input.heap", "b.append(a)\na = list\nexpect live 7\n");
+  Outcome o = gcverify("replay " + file);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("did not reproduce: " + file), std::string::npos) << o.output;
+  EXPECT_EQ(gcverify("replay").status, 2);
+  EXPECT_EQ(gcverify("replay --check sometimes " + file).status, 2);
+  EXPECT_EQ(gcverify("replay " + (dir_ / "absent.bin").string()).status, 2);
 }
 
 TEST_F(CliTest, PrintResolvedShowsWhatRan) {

@@ -102,7 +102,10 @@ class Heap {
   ~Heap();
 
   // --- allocation: each returns a new reference (refcount 1) --------------------
-  // May run an automatic collection first (see the header comment).
+  // Payloads are not initialised, as PyObject_Malloc'd memory is not: the
+  // embedder writes what it needs, and untouched pages of a large payload are
+  // never faulted in. new_list may run an automatic collection first (see
+  // the header comment).
   Object* new_list(std::uint32_t payload_bytes);
   Object* new_str(std::uint32_t payload_bytes);
   // -5..256 return the shared small int (with a new reference).

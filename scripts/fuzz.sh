@@ -1,0 +1,353 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (the "fuzz" preset: clang-19, libFuzzer, ASan,
+# UBSan) and fuzzes them locally from the bundled seeds, printing progress and
+# a closing summary. Needs bash, coreutils, findutils and awk.
+#
+# Time: SECONDS of wall-clock time (default 120) on every core. The session has
+# SECONDS x cores core-seconds, shared by weight (differential_fuzzer 2, the
+# others 1) and laid out on one lane per core by McNaughton's wrap-around rule:
+# the targets' shares are placed end to end and the line is cut every SECONDS.
+# On 2 cores the differential target fuzzes for the whole session on one core
+# while the allocator and then the parser target take halves of the other.
+# Each piece is one plain libFuzzer process with -max_total_time; a target cut
+# across two lanes runs as two processes sharing its working corpus (libFuzzer
+# reloads it every second), which is what -jobs does, without -jobs' fixed
+# per-job runs and logs in the current directory, or -fork's experimental mode
+# that ignores timeouts and OOMs.
+#
+# Files, under $GCV_FUZZ_SESSION_DIR (default <build>/fuzz-session):
+#   <target>/corpus   working corpus, kept between sessions (libFuzzer writes
+#                     new inputs here; the bundled seeds are a second, read-only
+#                     corpus, so the repository is never written)
+#   <target>/crashes  artifacts: crash-*, leak-*, timeout-*, oom-*
+#   <target>/log      this session's libFuzzer logs, one per piece
+# A crash ends its piece (libFuzzer's rule); the lane goes on with its next one.
+set -euo pipefail
+shopt -s nullglob
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+session="${GCV_FUZZ_SESSION_DIR:-$build/fuzz-session}"
+lanes="${GCV_FUZZ_JOBS:-$(nproc)}"
+progress_every="${GCV_FUZZ_PROGRESS_SECONDS:-5}"
+all_targets=(differential_fuzzer allocator_fuzzer parser_fuzzer)
+declare -A weight=([differential_fuzzer]=2 [allocator_fuzzer]=1 [parser_fuzzer]=1)
+declare -A seeds=([differential_fuzzer]="$build/fuzz/seeds/differential"
+                  [allocator_fuzzer]="$root/corpus/allocator" [parser_fuzzer]="$root/corpus")
+interrupt_exit=72  # libFuzzer's -interrupted_exitcode
+declare -A corpus_before=()  # working corpus files per target at the start
+
+usage() {
+  cat <<EOF
+usage: scripts/fuzz.sh [--target NAME]... [--no-build] [SECONDS] [-- LIBFUZZER_FLAG...]
+
+Builds the fuzz targets (cmake preset "fuzz") and fuzzes them from the bundled
+seeds for SECONDS of wall-clock time in all (default \$GCV_FUZZ_SECONDS or 120)
+on every core, printing a progress line per target every few seconds and a
+summary: executions, exec/s, coverage (cov, ft), new corpus entries, and the
+crashes found with how to replay them.
+
+  --target NAME   fuzz only NAME (repeatable): ${all_targets[*]}
+  --no-build      use the targets already built in the build directory
+  -- FLAGS        extra flags for every libFuzzer process (e.g. -seed=1)
+
+environment:
+  GCV_FUZZ_SECONDS           default SECONDS (120)
+  GCV_FUZZ_BUILD_DIR         build directory (default $root/build-fuzz)
+  GCV_FUZZ_SESSION_DIR       working corpora, crashes, logs (default <build>/fuzz-session)
+  GCV_FUZZ_JOBS              parallel libFuzzer processes (default: nproc)
+  GCV_FUZZ_PROGRESS_SECONDS  seconds between progress lines (default 5)
+
+exit status: 0 no crash, 1 a crash (or a fuzzer failed), 2 bad usage,
+130 interrupted without a crash.
+EOF
+}
+
+usage_error() {
+  echo "fuzz.sh: $1" >&2
+  usage >&2
+  exit 2
+}
+
+die() {
+  echo "fuzz.sh: $1" >&2
+  exit 2
+}
+
+# ---- arguments ------------------------------------------------------------
+
+parse_arguments() {
+  targets=()
+  build_first=1
+  seconds="${GCV_FUZZ_SECONDS:-120}"
+  extra_flags=()
+  while (($#)); do
+    case "$1" in
+      -h|--help) usage; exit 0 ;;
+      --target) (($# >= 2)) || usage_error "--target needs a name"
+                [[ -v "weight[$2]" ]] || usage_error "unknown target '$2'"
+                targets+=("$2"); shift ;;
+      --no-build) build_first=0 ;;
+      --) shift; extra_flags=("$@"); break ;;
+      -*) usage_error "unknown option '$1'" ;;
+      *) seconds="$1" ;;
+    esac
+    shift
+  done
+  [[ "$seconds" =~ ^[0-9]+$ ]] && ((seconds > 0)) || usage_error "SECONDS must be a positive integer, not '$seconds'"
+  [[ "$lanes" =~ ^[0-9]+$ ]] && ((lanes > 0)) || usage_error "GCV_FUZZ_JOBS must be a positive integer"
+  [[ "$progress_every" =~ ^[0-9]+$ ]] && ((progress_every > 0)) || usage_error "GCV_FUZZ_PROGRESS_SECONDS must be a positive integer"
+  ((${#targets[@]})) || targets=("${all_targets[@]}")
+}
+
+# ---- build ----------------------------------------------------------------
+
+# Configures the fuzz preset into $build and builds only what fuzzing needs.
+build_targets() {
+  "$root/scripts/deps.sh"
+  mkdir -p "$build"
+  local log="$build/fuzz-build.log"
+  echo "fuzz: building ${targets[*]} in $build (log: $log)"
+  if ! { (cd "$root" && cmake --preset fuzz -B "$build") &&
+         cmake --build "$build" --target "${targets[@]}" fuzz_seeds gcverify; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "fuzz.sh: the build failed; the whole log is $log" >&2
+    exit 1
+  fi
+}
+
+# A replay-main build (GCV_FUZZ_ENGINE=replay) would just run the seeds once.
+check_targets() {
+  local target
+  for target in "${targets[@]}"; do
+    [[ -x "$build/fuzz/$target" ]] || die "$build/fuzz/$target is not built (run without --no-build)"
+    "$build/fuzz/$target" -help=1 2>&1 | grep '^Usage:' >/dev/null ||
+      die "$build/fuzz/$target is not a libFuzzer binary (configure with the fuzz preset)"
+    [[ -d "${seeds[$target]}" ]] || die "no seed corpus ${seeds[$target]} (build the fuzz_seeds target)"
+  done
+}
+
+# The [libfuzzer] section of fuzz/<target>.options as flags; the dictionary
+# is named relative to fuzz/.
+libfuzzer_options() {
+  awk -F '[ \t]*=[ \t]*' -v dir="$root/fuzz" '
+    /^\[/ { section = $0; next }
+    section == "[libfuzzer]" && NF == 2 {
+      if ($1 == "dict") $2 = dir "/" $2
+      print "-" $1 "=" $2
+    }' "$root/fuzz/$1.options"
+}
+
+# ---- schedule -------------------------------------------------------------
+
+# Prints one "lane target seconds" line per piece: the targets' shares of
+# seconds x lanes, laid end to end and cut into lanes of seconds each.
+plan_pieces() {
+  local total=$((seconds * lanes)) sum=0 target share lane=0 used=0 take
+  for target in "${targets[@]}"; do sum=$((sum + weight[$target])); done
+  local left=$total remaining_weight=$sum
+  for target in "${targets[@]}"; do
+    share=$((left * weight[$target] / remaining_weight))
+    ((share > 0)) || share=1
+    left=$((left - share)); remaining_weight=$((remaining_weight - weight[$target]))
+    while ((share > 0)); do
+      take=$((seconds - used < share ? seconds - used : share))
+      echo "$lane $target $take"
+      share=$((share - take)); used=$((used + take))
+      if ((used == seconds)); then lane=$((lane + 1)); used=0; fi
+    done
+  done
+}
+
+# ---- fuzzing --------------------------------------------------------------
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# Runs one libFuzzer process; leaves piece<N>.{log,start,pid,done} in the
+# target's log directory ("done" holds the exit status and the duration in ms).
+run_piece() {
+  local piece="$1" target="$2" secs="$3"
+  local dir="$session/$target" start status=0
+  local base="$dir/log/piece$piece"
+  local options
+  mapfile -t options < <(libfuzzer_options "$target")
+  start=$(now_ms)
+  echo "$start" >"$base.start"
+  "$build/fuzz/$target" -max_total_time="$secs" -print_final_stats=1 "${options[@]}" \
+    -artifact_prefix="$dir/crashes/" "${extra_flags[@]}" "$dir/corpus" "${seeds[$target]}" >"$base.log" 2>&1 &
+  echo $! >"$base.pid"
+  wait $! || status=$?
+  echo "$status $(($(now_ms) - start))" >"$base.done.tmp"
+  mv "$base.done.tmp" "$base.done"
+}
+
+# Runs one lane's pieces one after the other until told to stop. The lane
+# leaves signals to the session (interrupt_session), which stops every lane.
+run_lane() {
+  local spec
+  trap "" INT TERM
+  for spec in "$@"; do
+    [[ -e "$session/stop" ]] && break
+    run_piece $spec
+  done
+}
+
+start_session() {
+  local target
+  rm -f "$session/stop"
+  for target in "${targets[@]}"; do
+    rm -rf "$session/$target/log"
+    mkdir -p "$session/$target/corpus" "$session/$target/crashes" "$session/$target/log"
+    corpus_before[$target]=$(count_files "$session/$target/corpus")
+  done
+  local -a lane_specs=()
+  local piece=0 lane target secs
+  while read -r lane target secs; do
+    lane_specs[lane]+="$piece $target $secs"$'\n'
+    piece=$((piece + 1))
+  done < <(plan_pieces)
+  lane_pids=()
+  for lane in "${!lane_specs[@]}"; do
+    mapfile -t specs < <(printf '%s' "${lane_specs[lane]}")
+    run_lane "${specs[@]}" &
+    lane_pids+=($!)
+  done
+  session_start=$(now_ms)
+}
+
+# Ctrl-C reaches every process of the terminal's group; a TERM reaches only
+# us, so the running libFuzzers are interrupted here. Both end the session.
+interrupt_session() {
+  interrupted=1
+  touch "$session/stop"
+  local pidfile
+  for pidfile in "$session"/*/log/piece*.pid; do
+    [[ -e "$pidfile" && ! -e "${pidfile%.pid}.done" ]] && kill -INT "$(cat "$pidfile")" 2>/dev/null || true
+  done
+}
+
+count_files() { find "$1" -type f | wc -l; }
+
+# The failure artifacts a target's pieces wrote this session, one path a line
+# (an input found again keeps its name, so the directory alone would not tell).
+session_artifacts() {
+  cat /dev/null "$session/$1"/log/piece*.log | sed -n 's/.*Test unit written to \(.*\)$/\1/p' |
+    grep -E '/(crash|leak|timeout|oom)-[^/]*$' | sort -u || true
+}
+
+# Sums a target's pieces: "execs cov ft run_ms running done_pieces" from the
+# last status line of each log (or its final stats), the piece files' times.
+target_status() {
+  local dir="$session/$1/log" now
+  now=$(now_ms)
+  awk -v now="$now" '
+    FNR == 1 { file = FILENAME; sub(/\.[a-z]+$/, "", file) }
+    FILENAME ~ /\.log$/ && /^#[0-9]+\t/ {
+      execs_line[file] = substr($1, 2)
+      for (i = 2; i < NF; ++i) {
+        if ($i == "cov:") cov[file] = $(i + 1)
+        if ($i == "ft:") ft[file] = $(i + 1)
+      }
+    }
+    FILENAME ~ /\.log$/ && /^stat::number_of_executed_units:/ { execs_final[file] = $2 }
+    FILENAME ~ /\.start$/ { started[file] = $1 }
+    FILENAME ~ /\.done$/ { ended[file] = $2 }
+    END {
+      for (f in started) {
+        execs += (f in execs_final) ? execs_final[f] : execs_line[f]
+        if (cov[f] > max_cov) max_cov = cov[f]
+        if (ft[f] > max_ft) max_ft = ft[f]
+        if (f in ended) { run_ms += ended[f]; ++done } else { run_ms += now - started[f]; ++running }
+      }
+      printf "%d %d %d %d %d %d\n", execs, max_cov, max_ft, run_ms, running, done
+    }' /dev/null "$dir"/piece*.log "$dir"/piece*.start "$dir"/piece*.done 2>/dev/null
+}
+
+per_second() { (($2 > 0)) && echo $(($1 * 1000 / $2)) || echo 0; }
+
+print_progress() {
+  local elapsed=$((($(now_ms) - session_start) / 1000)) target execs cov ft run_ms running done state corpus
+  for target in "${targets[@]}"; do
+    read -r execs cov ft run_ms running done < <(target_status "$target")
+    if ((running)); then state=running; elif ((done)); then state=done; else state=waiting; fi
+    corpus=$(count_files "$session/$target/corpus")
+    printf 'fuzz: [%4d/%ds] %-19s %-7s execs %9d  exec/s %6d  cov %5d  ft %6d  corpus %5d (+%d)  crashes %d\n' \
+      "$elapsed" "$seconds" "$target" "$state" "$execs" "$(per_second "$execs" "$run_ms")" "$cov" "$ft" \
+      "$corpus" $((corpus - corpus_before[$target])) "$(session_artifacts "$target" | wc -l)"
+  done
+}
+
+# Waits for the lanes, printing progress every $progress_every seconds.
+watch_session() {
+  local last=$SECONDS pid alive
+  while :; do
+    alive=0
+    for pid in "${lane_pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 1
+    if ((SECONDS - last >= progress_every)); then print_progress; last=$SECONDS; fi
+  done
+  wait "${lane_pids[@]}" 2>/dev/null || true
+}
+
+# ---- summary --------------------------------------------------------------
+
+# Pieces that failed without writing an artifact (a bad flag, a broken build).
+failed_pieces() {
+  local done status ms
+  for done in "$session/$1"/log/piece*.done; do
+    [[ -e "$done" ]] || continue
+    read -r status ms <"$done"
+    ((status == 0 || status == interrupt_exit)) || grep -q "Test unit written to " "${done%.done}.log" || echo "${done%.done}.log exited with status $status"
+  done
+}
+
+print_summary() {
+  local target execs cov ft run_ms running done corpus artifact failures=0 line
+  echo
+  echo "fuzz: summary of ${seconds}s on $lanes cores${interrupted:+ (interrupted)}; logs in $session/<target>/log"
+  printf '%-19s %8s %11s %8s %6s %7s %7s %5s %8s\n' target seconds execs exec/s cov ft corpus new crashes
+  for target in "${targets[@]}"; do
+    read -r execs cov ft run_ms running done < <(target_status "$target")
+    corpus=$(count_files "$session/$target/corpus")
+    printf '%-19s %8d %11d %8d %6d %7d %7d %+5d %8d\n' "$target" $((run_ms / 1000)) "$execs" \
+      "$(per_second "$execs" "$run_ms")" "$cov" "$ft" "$corpus" $((corpus - corpus_before[$target])) \
+      "$(session_artifacts "$target" | wc -l)"
+  done
+  echo "(exec/s per process; cov/ft as of the last status line; new = working corpus files added)"
+  for target in "${targets[@]}"; do
+    while read -r artifact; do
+      [[ -n "$artifact" ]] || continue
+      failures=$((failures + 1))
+      echo "crash: $target: $artifact"
+      echo "  reproduce: $build/fuzz/$target $artifact"
+      [[ "$target" != differential_fuzzer ]] || echo "  replay:    $build/cli/gcverify run --lenient $artifact"
+    done < <(session_artifacts "$target")
+    while read -r line; do
+      [[ -n "$line" ]] || continue
+      failures=$((failures + 1))
+      echo "error: $target: $line"
+    done < <(failed_pieces "$target")
+  done
+  if ((failures)); then
+    echo "fuzz: $failures crash(es) or failure(s); working corpora in $session/<target>/corpus"
+    exit 1
+  fi
+  echo "fuzz: no crashes; working corpora in $session/<target>/corpus"
+  if [[ -n "${interrupted:-}" ]]; then exit 130; fi
+  exit 0
+}
+
+main() {
+  parse_arguments "$@"
+  if ((build_first)); then build_targets; fi
+  check_targets
+  mkdir -p "$session"
+  echo "fuzz: ${targets[*]} for ${seconds}s on $lanes cores; session in $session"
+  trap interrupt_session INT TERM
+  start_session
+  watch_session
+  print_summary
+}
+
+main "$@"
