@@ -20,20 +20,12 @@
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-constexpr bool kAddressSanitizer = __has_feature(address_sanitizer);
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
-
 // Kept across inputs for their storage only: every run resets both machines.
 struct Machines {
   std::unique_ptr<gcv::Machine> model = gcv::make_reference_model();
   // The debug fill (0xCD/0xDD) makes stale reads visible without sanitizers;
-  // under AddressSanitizer the pools' poisoning does that, so it is skipped.
-  std::unique_ptr<gcv::Machine> heap = gcv::make_heap_machine({.debug_fill = !kAddressSanitizer});
+  // where the pools poison free blocks for ASan, that does it, so it is skipped.
+  std::unique_ptr<gcv::Machine> heap = gcv::make_heap_machine({.debug_fill = !gcheap::kPoisonsFreeBlocks});
   gcv::Executor executor;
 };
 

@@ -30,14 +30,6 @@
 
 #include "gcheap/allocator.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define GCHEAP_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(GCHEAP_ASAN)
-#define GCHEAP_ASAN 1
-#endif
 #ifdef GCHEAP_ASAN
 #include <sanitizer/asan_interface.h>
 #endif

@@ -51,14 +51,6 @@ TEST(PrematureFree, AppendThatTakesNoReferenceIsCaughtAtTheAppend) {
   }
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-constexpr bool kAddressSanitizer = __has_feature(address_sanitizer);
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
-
 // The str's block goes straight back to the allocator: no free hook, and the
 // adapter still holds its handle. Without sanitizers the executor reports it
 // at that operation (the handle's header or stamp no longer checks out); with
@@ -73,7 +65,7 @@ TEST(PrematureFree, UnannouncedFreeIsCaughtWithOrWithoutDebugFill) {
   };
   const char* const program = "s = str 8\na = list\na.append(a)\nt = str 8\n";
   for (bool fill : {true, false}) {
-    if (kAddressSanitizer) {
+    if (gcheap::kPoisonsFreeBlocks) {
       EXPECT_DEATH(
           {
             SilentFree sut(fill);

@@ -17,15 +17,6 @@
 #include <unordered_map>
 #include <vector>
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define GCHEAP_TEST_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(GCHEAP_TEST_ASAN)
-#define GCHEAP_TEST_ASAN 1
-#endif
-
 namespace gcheap {
 
 void PrintTo(const Geometry& g, std::ostream* os) {
@@ -66,7 +57,7 @@ std::size_t first_unstamped(const void* p, std::size_t n, std::size_t block) {
 }
 
 // Reads freed memory on purpose, so it must not be instrumented by ASan.
-#ifdef GCHEAP_TEST_ASAN
+#ifdef GCHEAP_ASAN
 __attribute__((no_sanitize_address))
 #endif
 bool all_bytes_are(const void* p, std::size_t from, std::size_t to, unsigned char value) {
@@ -575,7 +566,7 @@ TEST_P(AllocatorTest, DebugFillMarksFreshAndFreedBlocks) {
 // --- AddressSanitizer -----------------------------------------------------------
 
 TEST_P(AllocatorTest, ReadOfFreedSmallBlockIsReportedUnderAsan) {
-#ifdef GCHEAP_TEST_ASAN
+#ifdef GCHEAP_ASAN
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   Allocator allocator(options());
   auto* p = static_cast<volatile char*>(allocator.allocate(32));
@@ -590,7 +581,7 @@ TEST_P(AllocatorTest, ReadOfFreedSmallBlockIsReportedUnderAsan) {
 }
 
 TEST_P(AllocatorTest, ReadOfNeverUsedFrontierIsReportedUnderAsan) {
-#ifdef GCHEAP_TEST_ASAN
+#ifdef GCHEAP_ASAN
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   Allocator allocator(options());
   const std::size_t n = geometry().max_small;
@@ -604,7 +595,7 @@ TEST_P(AllocatorTest, ReadOfNeverUsedFrontierIsReportedUnderAsan) {
 }
 
 TEST_P(AllocatorTest, ReadOfFreedLargeBlockIsReportedUnderAsan) {
-#ifdef GCHEAP_TEST_ASAN
+#ifdef GCHEAP_ASAN
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   Allocator allocator(options());
   auto* p = static_cast<volatile char*>(allocator.allocate(geometry().max_small + 1));

@@ -32,7 +32,25 @@
 #include <cstddef>
 #include <cstdint>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define GCHEAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GCHEAP_ASAN 1
+#endif
+#endif
+
 namespace gcheap {
+
+// True in AddressSanitizer builds, where free blocks and the unused frontier
+// of every pool are poisoned, so that a use-after-free inside a pool is
+// reported. (It describes the build that includes this header; gcheap and its
+// embedder are built with the same sanitizer flags.)
+#ifdef GCHEAP_ASAN
+inline constexpr bool kPoisonsFreeBlocks = true;
+#else
+inline constexpr bool kPoisonsFreeBlocks = false;
+#endif
 
 // Sizes of arenas, pools and size classes.
 struct Geometry {
