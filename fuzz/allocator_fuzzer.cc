@@ -11,6 +11,7 @@
 // shadow; every 16 operations every live block must still be owned (its arena
 // not released while in use) and aligned. At the end everything is freed and
 // the allocator must hold no block and, once the reserve is released, no arena.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,8 +32,22 @@ struct Block {
   std::uint32_t stamp = 0;
 };
 
-std::uint8_t pattern(std::uint32_t stamp, std::size_t i) {
-  return static_cast<std::uint8_t>((stamp * 0x9e3779b1u + i * 31u) >> 7 ^ i);
+// A block's stamp: its allocation number in the first four bytes and a byte
+// derived from it everywhere else, written with memset and checked with
+// memcmp, so the check costs no per-byte comparisons (which libFuzzer would
+// trace one by one).
+std::uint8_t fill_byte(std::uint32_t stamp) { return static_cast<std::uint8_t>((stamp * 0x9e3779b1u) >> 24 | 1); }
+
+void write_stamp(std::uint8_t* at, std::size_t size, std::uint32_t stamp) {
+  std::memcpy(at, &stamp, std::min(size, sizeof stamp));
+  if (size > sizeof stamp) std::memset(at + sizeof stamp, fill_byte(stamp), size - sizeof stamp);
+}
+
+// True when the first `size` bytes at `at` are as write_stamp left them.
+bool stamp_intact(const std::uint8_t* at, std::size_t size, std::uint32_t stamp) {
+  static std::uint8_t expected[kMaxRequest];
+  write_stamp(expected, size, stamp);
+  return std::memcmp(at, expected, size) == 0;
 }
 
 class AllocatorCheck {
@@ -46,18 +61,18 @@ class AllocatorCheck {
     release(slot);
     auto* p = static_cast<std::uint8_t*>(allocator_.allocate(n));
     if (p == nullptr) fail("allocate returned nullptr", slot);
-    if (debug_fill_ && is_small(n))
-      for (std::size_t i = 0; i < n; ++i)
-        if (p[i] != 0xCD) fail("fresh small block not filled with 0xCD", slot);
+    if (debug_fill_ && is_small(n) && !filled_with(p, n, 0xCD)) fail("fresh small block not filled with 0xCD", slot);
     blocks_[slot] = {p, n, ++stamps_};
+    add_live(slot);
     check_placement(slot);
-    write_stamp(slot);
+    write_stamp(p, n, stamps_);
   }
 
   void release(std::size_t slot) {
     if (blocks_[slot].at == nullptr) return;
     check_stamp(slot);
     allocator_.free(blocks_[slot].at);
+    remove_live(slot);
     blocks_[slot] = {};
   }
 
@@ -67,29 +82,26 @@ class AllocatorCheck {
     check_stamp(slot);
     auto* p = static_cast<std::uint8_t*>(allocator_.reallocate(b.at, n));
     if (p == nullptr) fail("reallocate returned nullptr", slot);
-    const std::size_t kept = std::min(n, b.size);
-    for (std::size_t i = 0; i < kept; ++i)
-      if (p[i] != pattern(b.stamp, i)) fail("reallocate lost the block's contents", slot);
+    if (!stamp_intact(p, std::min(n, b.size), b.stamp)) fail("reallocate lost the block's contents", slot);
+    remove_live(slot);
     b = {p, n, ++stamps_};
+    add_live(slot);
     check_placement(slot);
-    write_stamp(slot);
+    write_stamp(p, n, stamps_);
   }
 
   void check_counts() {
-    std::size_t small = 0, large = 0;
-    for (const Block& b : blocks_)
-      if (b.at != nullptr) ++(is_small(b.size) ? small : large);
     const gcheap::AllocatorStats s = allocator_.stats();
-    if (s.small_blocks_live != small || s.large_blocks_live != large) fail("live block counts differ from the shadow", 0);
+    if (s.small_blocks_live != small_live_ || s.large_blocks_live != live_.size() - small_live_)
+      fail("live block counts differ from the shadow", 0);
   }
 
   void check_placements() {
-    for (std::size_t slot = 0; slot < kSlots; ++slot)
-      if (blocks_[slot].at != nullptr) check_placement(slot);
+    for (std::size_t slot : live_) check_placement(slot);
   }
 
   void teardown() {
-    for (std::size_t slot = 0; slot < kSlots; ++slot) release(slot);
+    while (!live_.empty()) release(live_.back());
     const gcheap::AllocatorStats s = allocator_.stats();
     if (s.small_blocks_live != 0 || s.large_blocks_live != 0) fail("blocks live after everything was freed", 0);
     if (s.arenas_mapped > 1) fail("more than the reserve arena mapped after everything was freed", 0);
@@ -100,20 +112,32 @@ class AllocatorCheck {
  private:
   bool is_small(std::size_t n) const { return n >= 1 && n <= allocator_.geometry().max_small; }
 
+  // live_ lists the occupied slots (in no order); position_ says where.
+  void add_live(std::size_t slot) {
+    position_[slot] = live_.size();
+    live_.push_back(slot);
+    small_live_ += is_small(blocks_[slot].size);
+  }
+  void remove_live(std::size_t slot) {
+    small_live_ -= is_small(blocks_[slot].size);
+    const std::size_t last = live_.back();
+    live_[position_[slot]] = last;
+    position_[last] = position_[slot];
+    live_.pop_back();
+  }
+  static bool filled_with(const std::uint8_t* at, std::size_t n, std::uint8_t byte) {
+    return n == 0 || (at[0] == byte && std::memcmp(at, at + 1, n - 1) == 0);
+  }
+
   void check_placement(std::size_t slot) {
     const Block& b = blocks_[slot];
     if (reinterpret_cast<std::uintptr_t>(b.at) % allocator_.geometry().alignment != 0) fail("misaligned block", slot);
     if (allocator_.owns(b.at) != is_small(b.size)) fail("owns() is wrong for a live block", slot);
     if (allocator_.usable_size(b.at) < b.size) fail("usable_size below the request", slot);
   }
-  void write_stamp(std::size_t slot) {
-    const Block& b = blocks_[slot];
-    for (std::size_t i = 0; i < b.size; ++i) b.at[i] = pattern(b.stamp, i);
-  }
   void check_stamp(std::size_t slot) {
     const Block& b = blocks_[slot];
-    for (std::size_t i = 0; i < b.size; ++i)
-      if (b.at[i] != pattern(b.stamp, i)) fail("a live block's contents changed (overlap or reuse)", slot);
+    if (!stamp_intact(b.at, b.size, b.stamp)) fail("a live block's contents changed (overlap or reuse)", slot);
   }
   [[noreturn]] void fail(const char* what, std::size_t slot) {
     const Block& b = blocks_[slot];
@@ -125,6 +149,9 @@ class AllocatorCheck {
   gcheap::Allocator allocator_;
   bool debug_fill_;
   std::vector<Block> blocks_ = std::vector<Block>(kSlots);
+  std::vector<std::size_t> live_;
+  std::vector<std::size_t> position_ = std::vector<std::size_t>(kSlots);
+  std::size_t small_live_ = 0;
   std::uint32_t stamps_ = 0;
 };
 

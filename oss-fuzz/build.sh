@@ -21,6 +21,12 @@ src="$SRC/gcverify"
 build="$WORK/gcverify"
 targets=(differential_fuzzer allocator_fuzzer parser_fuzzer)
 
+# Coverage feedback comes from the system under test, not from the oracle: the
+# top-level CMakeLists.txt passes fuzz/coverage_ignorelist.txt to clang, but
+# AFL++'s compiler (OSS-Fuzz's AFL builds) ignores that flag and reads its own
+# denylist, in the same format. Other compilers ignore this variable.
+export AFL_LLVM_DENYLIST="$src/fuzz/coverage_ignorelist.txt"
+
 # CMAKE_BUILD_TYPE=None: no per-configuration flags, so the optimisation and
 # debug-info levels are exactly those of $CXXFLAGS. Sanitizers come from
 # $CXXFLAGS too (never GCV_SANITIZERS). GoogleTest is off: Debian's and

@@ -41,6 +41,7 @@ declare -A sanitizer_flags=(
 )
 declare -A sanitizer_symbol=([address]=__asan_init [undefined]=__ubsan_handle_)
 sanitizer=address
+logs_kept=""
 
 fail() {
   echo "FAIL: $*" >&2
@@ -70,6 +71,7 @@ prepare_scratch() {
   else
     scratch="$(mktemp -d "${TMPDIR:-/tmp}/check-oss-fuzz.XXXXXX")"
     trap 'rm -rf "$scratch"' EXIT
+    logs_kept=" (removed at exit: pass DIR to keep it)"
   fi
   rm -rf "$scratch"/{src,work,out,seeds,build.log}
   mkdir -p "$scratch"/{src,work,out,seeds}
@@ -93,15 +95,16 @@ run_build() {
   echo "building with oss-fuzz/build.sh (log: $scratch/build.log)"
   if ! (cd "$SRC/gcverify" && bash -eux "$SRC/build.sh") >"$scratch/build.log" 2>&1; then
     tail -n 40 "$scratch/build.log" >&2
-    echo "FAIL: oss-fuzz/build.sh failed; the whole log is $scratch/build.log" >&2
+    echo "FAIL: oss-fuzz/build.sh failed; the whole log is $scratch/build.log$logs_kept" >&2
     exit 1
   fi
   pass "oss-fuzz/build.sh built every target"
 }
 
 check_outputs() {
-  local target file seeds
+  local target file seeds before
   for target in "${targets[@]}"; do
+    before=$failures
     [[ -x "$OUT/$target" ]] || fail "$target: no executable in \$OUT"
     for file in "$target.options" "$target.dict"; do
       [[ -s "$OUT/$file" ]] || fail "$target: no $file in \$OUT"
@@ -113,7 +116,7 @@ check_outputs() {
     fi
     seeds=$(unzip -Z1 "$file" | grep -cv '/$' || true)
     ((seeds > 0)) || fail "$target: ${file##*/} holds no seed"
-    pass "$target: executable, .options, .dict, ${file##*/} ($seeds seeds)"
+    ((failures > before)) || pass "$target: executable, .options, .dict, ${file##*/} ($seeds seeds)"
   done
 }
 
@@ -121,11 +124,12 @@ check_outputs() {
 # libstdc++'s std::__cxx11); the targets must depend on no C++ library but
 # libc++ and carry the sanitizer and libFuzzer.
 check_linkage() {
-  local target needed symbols stray
+  local target needed symbols stray before
   stray=$(find "$WORK/gcverify" -name '*.o' -exec nm -A {} + 2>/dev/null | grep -m 3 '__cxx11' || true)
   [[ -z "$stray" ]] || fail "objects compiled against libstdc++: $stray"
   for target in "${targets[@]}"; do
     [[ -x "$OUT/$target" ]] || continue
+    before=$failures
     needed=$(readelf -d "$OUT/$target" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
     symbols=$(nm "$OUT/$target")
     if [[ " $needed" == *" libc++.so"* ]]; then
@@ -136,12 +140,15 @@ check_linkage() {
     if grep -Eq 'libstdc\+\+|gtest|gmock|rapidcheck|boost' <<<"$needed"; then
       fail "$target: depends on a libstdc++-built library (NEEDED: $needed)"
     fi
+    if grep -Eq ' _ZN(7testing|2rc)' <<<"$symbols"; then
+      fail "$target: contains GoogleTest or RapidCheck code"
+    fi
     if ldd "$OUT/$target" | grep -q 'not found'; then
       fail "$target: unresolved shared libraries: $(ldd "$OUT/$target" | grep 'not found' | tr -s ' \n' ' ')"
     fi
     grep -q " ${sanitizer_symbol[$sanitizer]}" <<<"$symbols" || fail "$target: not built with -fsanitize=$sanitizer"
     grep -q ' LLVMFuzzerRunDriver' <<<"$symbols" || fail "$target: libFuzzer is not linked"
-    pass "$target: $sanitizer + libFuzzer, libc++ only (NEEDED: $needed)"
+    ((failures > before)) || pass "$target: $sanitizer + libFuzzer, libc++ only (NEEDED: $needed)"
   done
 }
 
@@ -171,7 +178,7 @@ check_seed_runs() {
       pass "$target: ran its $(find "$dir" -type f | wc -l) seeds with the flags of $target.options (${flags[*]//"$OUT/"/})"
     else
       tail -n 30 "$log" >&2
-      fail "$target: running its seed corpus failed (log: $log)"
+      fail "$target: running its seed corpus failed (log: $log$logs_kept)"
     fi
   done
 }

@@ -13,11 +13,13 @@ set -euo pipefail
 shopt -s nullglob
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/fuzz-lib.sh
+source "$root/scripts/fuzz-lib.sh"
 build="${GCV_COVERAGE_BUILD_DIR:-$root/build-coverage}"
 fuzz_build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 session="${GCV_FUZZ_SESSION_DIR:-$fuzz_build/fuzz-session}"
 out="$build/coverage"
-targets=(differential_fuzzer allocator_fuzzer parser_fuzzer)
+targets=("${gcv_fuzz_targets[@]}")
 
 usage() {
   cat <<EOF
@@ -53,11 +55,7 @@ collect_runs() {
   local arg target dir
   if ((!$#)); then
     for target in "${targets[@]}"; do
-      case "$target" in
-        differential_fuzzer) runs+=("$target=$build/fuzz/seeds/differential") ;;
-        allocator_fuzzer) runs+=("$target=$root/corpus/allocator") ;;
-        parser_fuzzer) runs+=("$target=$root/corpus") ;;
-      esac
+      runs+=("$target=$(gcv_seed_dir "$target" "$build")")
       [[ ! -d "$session/$target/corpus" ]] || runs+=("$target=$session/$target/corpus")
     done
     return
@@ -119,10 +117,21 @@ objects() {
   done
 }
 
+# llvm-cov-19 COMMAND over every target binary. Each binary has its own
+# LLVMFuzzerTestOneInput (fuzz/, outside every report), which llvm-cov warns
+# of as "functions have mismatched data"; that warning alone is dropped.
+llvm_cov() {
+  local command="$1" status=0
+  shift
+  llvm-cov-19 "$command" -use-color=false -instr-profile="$out/merged.profdata" "${object_args[@]}" "$@" 2>"$out/llvm-cov.err" || status=$?
+  grep -v 'functions have mismatched data' "$out/llvm-cov.err" >&2 || true
+  return "$status"
+}
+
 # "regions R% (c/n), functions ..., lines ..., branches ..." from the TOTAL
 # row of llvm-cov report over the sources under a directory.
 total_line() {
-  llvm-cov-19 report -instr-profile="$out/merged.profdata" "${object_args[@]}" "$1" 2>/dev/null | awk '
+  llvm_cov report "$1" | awk '
     function part(name, total, missed, percent) {
       return sprintf("%s %s (%d/%d)", name, percent, total - missed, total)
     }
@@ -136,9 +145,8 @@ report() {
   llvm-profdata-19 merge -sparse "$out"/profiles/*.profraw -o "$out/merged.profdata"
   mapfile -t object_args < <(objects)
   echo
-  llvm-cov-19 report -instr-profile="$out/merged.profdata" "${object_args[@]}" "$root/impl" 2>/dev/null
-  llvm-cov-19 show -format=html -output-dir="$out/html" -instr-profile="$out/merged.profdata" \
-    "${object_args[@]}" "$root/impl" "$root/program" "$root/model" "$root/executor" 2>/dev/null
+  llvm_cov report "$root/impl"
+  llvm_cov show -format=html -output-dir="$out/html" "$root/impl" "$root/program" "$root/model" "$root/executor"
   echo
   local area
   for area in program model executor; do echo "coverage: $area/: $(total_line "$root/$area")"; done

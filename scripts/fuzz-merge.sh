@@ -8,6 +8,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/fuzz-lib.sh
+source "$root/scripts/fuzz-lib.sh"
 build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 
 usage() {
@@ -33,15 +35,6 @@ die() {
 # "FILES BYTES" of the regular files under a directory.
 corpus_size() {
   find "$1" -type f -printf '%s\n' | awk '{ bytes += $1 } END { printf "%d %d\n", NR, bytes }'
-}
-
-# The [libfuzzer] section of fuzz/<target>.options as flags, but the
-# dictionary, which merging does not use: max_len and timeout must be those
-# the corpus was fuzzed with.
-libfuzzer_options() {
-  awk -F '[ \t]*=[ \t]*' '
-    /^\[/ { section = $0; next }
-    section == "[libfuzzer]" && NF == 2 && $1 != "dict" { print "-" $1 "=" $2 }' "$root/fuzz/$1.options"
 }
 
 # Merges into a fresh directory; prints its path on success.

@@ -26,14 +26,16 @@ set -euo pipefail
 shopt -s nullglob
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/fuzz-lib.sh
+source "$root/scripts/fuzz-lib.sh"
 build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 session="${GCV_FUZZ_SESSION_DIR:-$build/fuzz-session}"
 lanes="${GCV_FUZZ_JOBS:-$(nproc)}"
 progress_every="${GCV_FUZZ_PROGRESS_SECONDS:-5}"
-all_targets=(differential_fuzzer allocator_fuzzer parser_fuzzer)
+all_targets=("${gcv_fuzz_targets[@]}")
 declare -A weight=([differential_fuzzer]=2 [allocator_fuzzer]=1 [parser_fuzzer]=1)
-declare -A seeds=([differential_fuzzer]="$build/fuzz/seeds/differential"
-                  [allocator_fuzzer]="$root/corpus/allocator" [parser_fuzzer]="$root/corpus")
+declare -A seeds=()
+for target in "${all_targets[@]}"; do seeds[$target]="$(gcv_seed_dir "$target" "$build")"; done
 interrupt_exit=72  # libFuzzer's -interrupted_exitcode
 declare -A corpus_before=()  # working corpus files per target at the start
 
@@ -76,6 +78,8 @@ die() {
 
 # ---- arguments ------------------------------------------------------------
 
+is_positive() { [[ "$1" =~ ^[0-9]+$ ]] && (($1 > 0)); }
+
 parse_arguments() {
   targets=()
   build_first=1
@@ -86,7 +90,7 @@ parse_arguments() {
       -h|--help) usage; exit 0 ;;
       --target) (($# >= 2)) || usage_error "--target needs a name"
                 [[ -v "weight[$2]" ]] || usage_error "unknown target '$2'"
-                targets+=("$2"); shift ;;
+                [[ " ${targets[*]} " == *" $2 "* ]] || targets+=("$2"); shift ;;
       --no-build) build_first=0 ;;
       --) shift; extra_flags=("$@"); break ;;
       -*) usage_error "unknown option '$1'" ;;
@@ -94,9 +98,9 @@ parse_arguments() {
     esac
     shift
   done
-  [[ "$seconds" =~ ^[0-9]+$ ]] && ((seconds > 0)) || usage_error "SECONDS must be a positive integer, not '$seconds'"
-  [[ "$lanes" =~ ^[0-9]+$ ]] && ((lanes > 0)) || usage_error "GCV_FUZZ_JOBS must be a positive integer"
-  [[ "$progress_every" =~ ^[0-9]+$ ]] && ((progress_every > 0)) || usage_error "GCV_FUZZ_PROGRESS_SECONDS must be a positive integer"
+  is_positive "$seconds" || usage_error "SECONDS must be a positive integer, not '$seconds'"
+  is_positive "$lanes" || usage_error "GCV_FUZZ_JOBS must be a positive integer"
+  is_positive "$progress_every" || usage_error "GCV_FUZZ_PROGRESS_SECONDS must be a positive integer"
   ((${#targets[@]})) || targets=("${all_targets[@]}")
 }
 
@@ -125,17 +129,6 @@ check_targets() {
       die "$build/fuzz/$target is not a libFuzzer binary (configure with the fuzz preset)"
     [[ -d "${seeds[$target]}" ]] || die "no seed corpus ${seeds[$target]} (build the fuzz_seeds target)"
   done
-}
-
-# The [libfuzzer] section of fuzz/<target>.options as flags; the dictionary
-# is named relative to fuzz/.
-libfuzzer_options() {
-  awk -F '[ \t]*=[ \t]*' -v dir="$root/fuzz" '
-    /^\[/ { section = $0; next }
-    section == "[libfuzzer]" && NF == 2 {
-      if ($1 == "dict") $2 = dir "/" $2
-      print "-" $1 "=" $2
-    }' "$root/fuzz/$1.options"
 }
 
 # ---- schedule -------------------------------------------------------------
@@ -184,11 +177,12 @@ run_piece() {
 # Runs one lane's pieces one after the other until told to stop. The lane
 # leaves signals to the session (interrupt_session), which stops every lane.
 run_lane() {
-  local spec
+  local spec piece target secs
   trap "" INT TERM
   for spec in "$@"; do
     [[ -e "$session/stop" ]] && break
-    run_piece $spec
+    read -r piece target secs <<<"$spec"
+    run_piece "$piece" "$target" "$secs"
   done
 }
 
@@ -217,12 +211,15 @@ start_session() {
 
 # Ctrl-C reaches every process of the terminal's group; a TERM reaches only
 # us, so the running libFuzzers are interrupted here. Both end the session.
+# shellcheck disable=SC2317  # invoked by the trap in main
 interrupt_session() {
   interrupted=1
   touch "$session/stop"
-  local pidfile
-  for pidfile in "$session"/*/log/piece*.pid; do
-    [[ -e "$pidfile" && ! -e "${pidfile%.pid}.done" ]] && kill -INT "$(cat "$pidfile")" 2>/dev/null || true
+  local target pidfile
+  for target in "${targets[@]}"; do
+    for pidfile in "$session/$target"/log/piece*.pid; do
+      [[ -e "${pidfile%.pid}.done" ]] || kill -INT "$(cat "$pidfile")" 2>/dev/null || true
+    done
   done
 }
 
@@ -235,7 +232,7 @@ session_artifacts() {
     grep -E '/(crash|leak|timeout|oom)-[^/]*$' | sort -u || true
 }
 
-# Sums a target's pieces: "execs cov ft run_ms running done_pieces" from the
+# Sums a target's pieces: "execs cov ft run_ms running finished" from the
 # last status line of each log (or its final stats), the piece files' times.
 target_status() {
   local dir="$session/$1/log" now
@@ -257,19 +254,19 @@ target_status() {
         execs += (f in execs_final) ? execs_final[f] : execs_line[f]
         if (cov[f] > max_cov) max_cov = cov[f]
         if (ft[f] > max_ft) max_ft = ft[f]
-        if (f in ended) { run_ms += ended[f]; ++done } else { run_ms += now - started[f]; ++running }
+        if (f in ended) { run_ms += ended[f]; ++finished } else { run_ms += now - started[f]; ++running }
       }
-      printf "%d %d %d %d %d %d\n", execs, max_cov, max_ft, run_ms, running, done
-    }' /dev/null "$dir"/piece*.log "$dir"/piece*.start "$dir"/piece*.done 2>/dev/null
+      printf "%d %d %d %d %d %d\n", execs, max_cov, max_ft, run_ms, running, finished
+    }' /dev/null "$dir"/piece*.log "$dir"/piece*.start "$dir"/piece*.done
 }
 
 per_second() { (($2 > 0)) && echo $(($1 * 1000 / $2)) || echo 0; }
 
 print_progress() {
-  local elapsed=$((($(now_ms) - session_start) / 1000)) target execs cov ft run_ms running done state corpus
+  local elapsed=$((($(now_ms) - session_start) / 1000)) target execs cov ft run_ms running finished state corpus
   for target in "${targets[@]}"; do
-    read -r execs cov ft run_ms running done < <(target_status "$target")
-    if ((running)); then state=running; elif ((done)); then state=done; else state=waiting; fi
+    read -r execs cov ft run_ms running finished < <(target_status "$target")
+    if ((running)); then state=running; elif ((finished)); then state="done"; else state=waiting; fi
     corpus=$(count_files "$session/$target/corpus")
     printf 'fuzz: [%4d/%ds] %-19s %-7s execs %9d  exec/s %6d  cov %5d  ft %6d  corpus %5d (+%d)  crashes %d\n' \
       "$elapsed" "$seconds" "$target" "$state" "$execs" "$(per_second "$execs" "$run_ms")" "$cov" "$ft" \
@@ -284,7 +281,7 @@ watch_session() {
     alive=0
     for pid in "${lane_pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
     ((alive)) || break
-    sleep 1
+    sleep 1 || true  # a signal to the whole group ends it early
     if ((SECONDS - last >= progress_every)); then print_progress; last=$SECONDS; fi
   done
   wait "${lane_pids[@]}" 2>/dev/null || true
@@ -294,37 +291,37 @@ watch_session() {
 
 # Pieces that failed without writing an artifact (a bad flag, a broken build).
 failed_pieces() {
-  local done status ms
-  for done in "$session/$1"/log/piece*.done; do
-    [[ -e "$done" ]] || continue
-    read -r status ms <"$done"
-    ((status == 0 || status == interrupt_exit)) || grep -q "Test unit written to " "${done%.done}.log" || echo "${done%.done}.log exited with status $status"
+  local done_file status
+  for done_file in "$session/$1"/log/piece*.done; do
+    read -r status _ <"$done_file"
+    ((status == 0 || status == interrupt_exit)) || grep -q "Test unit written to " "${done_file%.done}.log" ||
+      echo "${done_file%.done}.log exited with status $status"
   done
 }
 
 print_summary() {
-  local target execs cov ft run_ms running done corpus artifact failures=0 line
+  local target execs cov ft run_ms running finished corpus artifact failures=0 line
   echo
   echo "fuzz: summary of ${seconds}s on $lanes cores${interrupted:+ (interrupted)}; logs in $session/<target>/log"
   printf '%-19s %8s %11s %8s %6s %7s %7s %5s %8s\n' target seconds execs exec/s cov ft corpus new crashes
   for target in "${targets[@]}"; do
-    read -r execs cov ft run_ms running done < <(target_status "$target")
+    read -r execs cov ft run_ms running finished < <(target_status "$target")
     corpus=$(count_files "$session/$target/corpus")
     printf '%-19s %8d %11d %8d %6d %7d %7d %+5d %8d\n' "$target" $((run_ms / 1000)) "$execs" \
       "$(per_second "$execs" "$run_ms")" "$cov" "$ft" "$corpus" $((corpus - corpus_before[$target])) \
       "$(session_artifacts "$target" | wc -l)"
   done
-  echo "(exec/s per process; cov/ft as of the last status line; new = working corpus files added)"
+  echo "(seconds of all the target's processes; exec/s per process; cov/ft as of the last status line;"
+  echo " new = files added to the working corpus)"
   for target in "${targets[@]}"; do
     while read -r artifact; do
-      [[ -n "$artifact" ]] || continue
       failures=$((failures + 1))
       echo "crash: $target: $artifact"
+      echo "  log:       $(grep -lF "Test unit written to $artifact" "$session/$target"/log/piece*.log | head -n 1)"
       echo "  reproduce: $build/fuzz/$target $artifact"
-      [[ "$target" != differential_fuzzer ]] || echo "  replay:    $build/cli/gcverify run --lenient $artifact"
+      [[ "$target" != differential_fuzzer ]] || echo "  replay:    $build/cli/gcverify replay $artifact"
     done < <(session_artifacts "$target")
     while read -r line; do
-      [[ -n "$line" ]] || continue
       failures=$((failures + 1))
       echo "error: $target: $line"
     done < <(failed_pieces "$target")
