@@ -57,13 +57,23 @@ class Lockstep {
     result_.resolved.ops.reserve(program.ops.size());
   }
 
-  RunResult run() {
+  // Both machines start empty with the program's names and the scratch names.
+  void start() {
     model_.reset(name_count_);
     sut_.reset(name_count_);
-    for (std::size_t i = 0; i < program_.ops.size() && result_.outcome == Outcome::Pass; ++i) run_op(i);
-    if (result_.outcome == Outcome::Pass && options_.teardown) teardown();
-    return std::move(result_);
   }
+
+  // Runs the operations not run yet; the program may have grown since.
+  void run_pending() {
+    for (; next_op_ < program_.ops.size() && result_.outcome == Outcome::Pass; ++next_op_) run_op(next_op_);
+  }
+
+  void finish() {
+    if (result_.outcome == Outcome::Pass && options_.teardown) teardown();
+  }
+
+  const RunResult& result() const { return result_; }
+  RunResult take_result() { return std::move(result_); }
 
  private:
   void run_op(std::size_t index) {
@@ -242,6 +252,7 @@ class Lockstep {
   const NameIndex scratch_;
   const std::size_t name_count_;
   RunResult result_;
+  std::size_t next_op_ = 0;
   Serial next_serial_ = 1;
   std::size_t op_index_ = 0;
   Op op_;
@@ -263,8 +274,38 @@ Executor::Executor() : buffers_(std::make_unique<Buffers>()) {}
 Executor::~Executor() = default;
 
 RunResult Executor::run(const Program& program, Machine& model, Machine& sut, const RunOptions& options) {
-  return Lockstep(program, model, sut, options, *buffers_).run();
+  Lockstep run(program, model, sut, options, *buffers_);
+  run.start();
+  run.run_pending();
+  run.finish();
+  return run.take_result();
 }
+
+struct LockstepSession::Impl {
+  Impl(const Program& program, Machine& model, Machine& sut, const RunOptions& options)
+      : options(options), run(program, model, sut, this->options, buffers) {}
+  RunOptions options;
+  Executor::Buffers buffers;
+  Lockstep run;
+};
+
+LockstepSession::LockstepSession(const Program& program, Machine& model, Machine& sut, const RunOptions& options)
+    : impl_(std::make_unique<Impl>(program, model, sut, options)) {
+  impl_->run.start();
+}
+LockstepSession::~LockstepSession() = default;
+
+Outcome LockstepSession::run_pending() {
+  impl_->run.run_pending();
+  return impl_->run.result().outcome;
+}
+
+Outcome LockstepSession::finish() {
+  impl_->run.finish();
+  return impl_->run.result().outcome;
+}
+
+const RunResult& LockstepSession::result() const { return impl_->run.result(); }
 
 RunResult run_lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options) {
   return Executor().run(program, model, sut, options);

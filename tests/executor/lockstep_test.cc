@@ -255,6 +255,36 @@ TEST(Macros, ShapesHaveTheirDefinedEdges) {
   for (NameIndex n = 2; n < 5; ++n) EXPECT_FALSE(model->binding(n).has_value());
 }
 
+TEST(LockstepSession, OperationsAppendedAsItGoesRunLikeABatch) {
+  const Program whole = parse(kCycleProgram);
+  Program growing;
+  growing.names = whole.names;
+  growing.origin = whole.origin;
+  auto model = make_reference_model();
+  auto heap = make_heap_machine();
+  LockstepSession session(growing, *model, *heap, {});
+  for (const Op& op : whole.ops) {
+    growing.ops.push_back(op);
+    ASSERT_EQ(session.run_pending(), Outcome::Pass);
+  }
+  ASSERT_EQ(session.finish(), Outcome::Pass);
+  EXPECT_EQ(session.result().ops_run, whole.ops.size());
+  EXPECT_EQ(session.result().collections, 2u);
+  EXPECT_EQ(print_text(session.result().resolved), print_text(whole));
+
+  struct Undercounting : ForwardingMachine {
+    std::int64_t collect(int g) override { return inner_->collect(g) - 1; }
+  } sut;
+  growing.ops.clear();
+  LockstepSession failing(growing, *model, sut, {});
+  for (const Op& op : whole.ops) {
+    growing.ops.push_back(op);
+    if (failing.run_pending() != Outcome::Pass) break;
+  }
+  EXPECT_EQ(failing.result().outcome, Outcome::Divergence);
+  EXPECT_EQ(failing.result().report.op_index, 6u);
+}
+
 TEST(Report, TextNamesPlaceOperationAndBothSides) {
   struct Undercounting : ForwardingMachine {
     std::int64_t collect(int g) override { return inner_->collect(g) - 1; }

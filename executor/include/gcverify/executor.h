@@ -99,4 +99,27 @@ class Executor {
 // One run with a fresh Executor.
 RunResult run_lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options);
 
+// A lockstep run driven one batch of operations at a time, for clients that
+// build the program as they go (RapidCheck's stateful tests): the same
+// resolution, steps and comparisons as Executor::run. The constructor resets
+// both machines; `program` must outlive the session, and operations may be
+// appended to it between calls (its names are fixed at construction).
+class LockstepSession {
+ public:
+  LockstepSession(const Program& program, Machine& model, Machine& sut, const RunOptions& options);
+  ~LockstepSession();
+  LockstepSession(const LockstepSession&) = delete;
+  LockstepSession& operator=(const LockstepSession&) = delete;
+
+  // Runs the operations appended since the last call; the outcome so far.
+  Outcome run_pending();
+  // The lockstep teardown, when options.teardown; the final outcome.
+  Outcome finish();
+  const RunResult& result() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace gcv
