@@ -74,6 +74,8 @@ class Lockstep {
 
   const RunResult& result() const { return result_; }
   RunResult take_result() { return std::move(result_); }
+  const std::vector<Event>& model_events() const { return model_events_; }
+  const std::vector<Event>& sut_events() const { return sut_events_; }
 
  private:
   void run_op(std::size_t index) {
@@ -104,7 +106,7 @@ class Lockstep {
     ++result_.steps_run;
     const std::int64_t expected = apply_step(model_, step);
     const std::int64_t actual = apply_step(sut_, step);
-    if (step.kind != Step::Kind::Collect) return;
+    if (step.kind != Step::Kind::Collect || !options_.compare) return;
     if (expected != actual)
       return fail(Outcome::Divergence, {"gc.collect(" + std::to_string(step.generation) + ") result",
                                         std::to_string(expected), std::to_string(actual), {}});
@@ -125,6 +127,7 @@ class Lockstep {
       collected |= e.type == Event::Type::CollectionStart;
       result_.collections += e.type == Event::Type::CollectionStop;
     }
+    if (!options_.compare) return;
     std::optional<Difference> d = compare_events(model_events_, sut_events_);
     if (!d) d = compare_collector(model_.collector_state(), sut_.collector_state());
     const bool everything = options_.check == CheckLevel::Full || collected || last;
@@ -306,6 +309,8 @@ Outcome LockstepSession::finish() {
 }
 
 const RunResult& LockstepSession::result() const { return impl_->run.result(); }
+const std::vector<Event>& LockstepSession::model_events() const { return impl_->run.model_events(); }
+const std::vector<Event>& LockstepSession::sut_events() const { return impl_->run.sut_events(); }
 
 RunResult run_lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options) {
   return Executor().run(program, model, sut, options);

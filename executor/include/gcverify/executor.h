@@ -43,6 +43,8 @@ struct RunOptions {
   bool check_expectations = true;   // false: Expect* operations are skipped
   CheckLevel check = CheckLevel::Full;
   bool teardown = true;             // tear down and check that nothing is left
+  bool compare = true;              // false: step both machines in lockstep without
+                                    // comparing them (the caller checks what it wants)
 };
 
 enum class Outcome : std::uint8_t {
@@ -113,6 +115,10 @@ class LockstepSession {
 
   // Runs the operations appended since the last call; the outcome so far.
   Outcome run_pending();
+  // What each machine reported during the last operation run (with
+  // CheckLevel::Full, during its last step).
+  const std::vector<Event>& model_events() const;
+  const std::vector<Event>& sut_events() const;
   // The lockstep teardown, when options.teardown; the final outcome.
   Outcome finish();
   const RunResult& result() const;

@@ -1,5 +1,7 @@
-// A Machine that passes every call to another one (the model by default).
-// Tests derive from it and falsify one call, to show the executor reports it.
+// A Machine that passes every call to another one (the model by default): the
+// base of fault injection. A test derives from it and falsifies one call, or
+// breaks the heap behind the adapter's back, to show that the executor or a
+// property reports it.
 #pragma once
 
 #include <memory>
