@@ -81,8 +81,8 @@ resolved, operations that had nothing to act on left out.
 const char* const kReplayHelp = R"(usage: gcverify replay [options] INPUT...
 
 Runs each input as the differential fuzz target does (binary form, operands
-resolved modulo what exists, expectations ignored, a fresh heap, teardown
-checked) and prints the divergence report and the program as it ran, in text
+resolved modulo what exists, expectations ignored, at most 4096 primitive
+steps, a fresh heap, teardown checked) and prints the divergence report and the program as it ran, in text
 form: a ready reproducer. Exit status 1 when any input still fails, 0 when
 none does (the failure did not reproduce).
 
@@ -230,8 +230,8 @@ int replay_command(Arguments& args) {
   if (args.positional().empty()) return args.usage_error("no input given"), kExitUsage;
   auto model = make_reference_model();
   auto heap = make_heap_machine({.geometry = geometry_named(geometry)});
-  const RunOptions options{.strict = false, .check_expectations = false,
-                           .check = check == "full" ? CheckLevel::Full : CheckLevel::Fast};
+  RunOptions options = differential_fuzz_options();
+  if (check == "full") options.check = CheckLevel::Full;
   std::size_t failing = 0;
   bool saved = false;
   for (const std::string& input : args.positional()) {
@@ -246,9 +246,9 @@ int replay_command(Arguments& args) {
     ++failing;
     std::cout << result.report.to_string(*program, std::string(heap->name()))
               << "  signature: " << result.report.signature(*program) << "\n"
-              << "---- the program as it ran (.heap) ----\n" << print_text(result.resolved) << "----\n";
+              << "---- the program as it ran (.heap) ----\n" << print_text(result.reproducer()) << "----\n";
     if (args.has("--save") && !saved) {
-      if (!save_program(result.resolved, args.get("--save", ""), ProgramFormat::Text, error))
+      if (!save_program(result.reproducer(), args.get("--save", ""), ProgramFormat::Text, error))
         return std::cerr << "gcverify replay: " << error << "\n", kExitUsage;
       saved = true;
     }
@@ -283,7 +283,7 @@ int print_command(Arguments& args) {
   auto model = make_reference_model(), mirror = make_reference_model();
   const RunResult result =
       run_lockstep(*program, *model, *mirror, {.strict = false, .check_expectations = false, .check = CheckLevel::Fast});
-  std::cout << print_text(result.resolved);
+  std::cout << print_text(result.reproducer());
   return 0;
 }
 

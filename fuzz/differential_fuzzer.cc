@@ -2,8 +2,9 @@
 // every byte string is) -> the reference model and gcheap in lockstep.
 //
 // Operands are resolved modulo what exists (lenient mode), so every input runs
-// to its end. Each input starts from a fresh heap and a fresh allocator and
-// ends with a lockstep teardown that requires the allocator to hold no block
+// to its end or to the step budget (see differential_fuzz_options()). Each
+// input starts from a fresh heap and a fresh allocator and ends with a
+// lockstep teardown that requires the allocator to hold no block
 // and no arena, so no input depends on an earlier one. Any divergence prints
 // the executor's report and the program as it ran (a ready .heap reproducer),
 // then aborts so that libFuzzer keeps the input.
@@ -34,11 +35,11 @@ struct Machines {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Machines machines;
   const gcv::Program program = gcv::decode_binary({data, size});
-  const gcv::RunOptions options{.strict = false, .check_expectations = false, .check = gcv::CheckLevel::Fast};
+  static const gcv::RunOptions options = gcv::differential_fuzz_options();
   const gcv::RunResult result = machines.executor.run(program, *machines.model, *machines.heap, options);
   if (result.outcome == gcv::Outcome::Pass) return 0;
   std::fprintf(stderr, "\n==== gcverify %s ====\n%s\n---- the program as it ran (.heap) ----\n%s----\n",
                gcv::to_string(result.outcome), result.report.to_string(program, "gcheap").c_str(),
-               gcv::print_text(result.resolved).c_str());
+               gcv::print_text(result.reproducer()).c_str());
   std::abort();
 }

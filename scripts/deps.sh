@@ -2,10 +2,11 @@
 # Installs what gcverify needs to build, from Debian's repositories, if missing.
 # Idempotent: installs nothing when everything is present.
 set -euo pipefail
-# The build (GCC), the fuzz build (clang-19, libFuzzer and sanitizer runtimes,
-# llvm-19 for coverage reports, libc++ for OSS-Fuzz-style builds) and zip and
-# unzip for OSS-Fuzz's seed-corpus archives.
-packages=(g++ cmake ninja-build libboost-graph-dev libgtest-dev
+# The build (GCC; GoogleTest and RapidCheck for the tests), the fuzz build
+# (clang-19, libFuzzer and sanitizer runtimes, llvm-19 for coverage reports,
+# libc++ for OSS-Fuzz-style builds), and zip and unzip for OSS-Fuzz's
+# seed-corpus archives.
+packages=(g++ cmake ninja-build libboost-graph-dev libgtest-dev librapidcheck-dev
           clang-19 llvm-19 libclang-rt-19-dev libc++-19-dev libc++abi-19-dev zip unzip)
 missing=()
 for p in "${packages[@]}"; do

@@ -8,17 +8,7 @@
 namespace gcv {
 namespace {
 
-std::string keys_text(const std::vector<ObjectKey>& keys) {
-  std::string text = "{";
-  for (std::size_t i = 0; i < keys.size(); ++i) text += (i ? ", " : "") + keys[i].to_string();
-  return text + "}";
-}
 
-std::string generation_text(int g) {
-  if (g == kUntracked) return "untracked";
-  if (g == kPermanentGeneration) return "permanent";
-  return std::to_string(g);
-}
 
 // Events cut into segments: the frees outside collections, and per collection
 // its start, its frees and its stop. Frees within a segment are a set.
@@ -75,16 +65,6 @@ std::string stats_text(const GcStats& s) {
 
 }  // namespace
 
-std::string describe(const ObjectState& s) {
-  std::ostringstream out;
-  out << s.key.to_string() << " " << to_string(s.kind) << " refcount " << s.refcount << " generation "
-      << generation_text(s.generation);
-  if (s.kind == ObjectKind::Int) out << " value " << s.int_value;
-  else out << " payload " << s.payload;
-  if (s.kind == ObjectKind::Container) out << " slots " << keys_text(s.slots);
-  if (!s.intact) out << " STAMP DAMAGED";
-  return out.str();
-}
 
 std::optional<Difference> compare_events(const std::vector<Event>& model, const std::vector<Event>& sut) {
   if (model == sut) return std::nullopt;  // the usual case, without building segments
@@ -103,7 +83,7 @@ std::optional<Difference> compare_events(const std::vector<Event>& model, const 
                         std::to_string(m[i].generation), "generation " + std::to_string(s[i].generation), {}};
     if (m[i].freed != s[i].freed) {
       auto involved = symmetric_difference(m[i].freed, s[i].freed);
-      return Difference{"freed objects " + where, keys_text(m[i].freed), keys_text(s[i].freed), std::move(involved)};
+      return Difference{"freed objects " + where, to_string(m[i].freed), to_string(s[i].freed), std::move(involved)};
     }
     if (m[i].collection && (m[i].collected != s[i].collected || m[i].uncollectable != s[i].uncollectable ||
                             m[i].stopped != s[i].stopped))
@@ -147,10 +127,10 @@ std::optional<Difference> compare_bindings(const Program& program, Machine& mode
 namespace {
 
 std::optional<Difference> model_only(const ObjectState& m) {
-  return Difference{"live objects (premature free)", describe(m), m.key.to_string() + " is not alive", {m.key}};
+  return Difference{"live objects (premature free)", to_string(m), m.key.to_string() + " is not alive", {m.key}};
 }
 std::optional<Difference> sut_only(const ObjectState& s) {
-  return Difference{"live objects (leak)", s.key.to_string() + " is dead", describe(s), {s.key}};
+  return Difference{"live objects (leak)", s.key.to_string() + " is dead", to_string(s), {s.key}};
 }
 
 // The same object as the model and the system under test describe it.
@@ -168,7 +148,7 @@ std::optional<Difference> compare_states(const ObjectState& m, const ObjectState
     if (in_m) involved.push_back(m.slots[k]);
     if (in_s) involved.push_back(s.slots[k]);
   }
-  return Difference{check, describe(m), describe(s), std::move(involved)};
+  return Difference{check, to_string(m), to_string(s), std::move(involved)};
 }
 
 }  // namespace

@@ -65,7 +65,13 @@ class Lockstep {
 
   // Runs the operations not run yet; the program may have grown since.
   void run_pending() {
-    for (; next_op_ < program_.ops.size() && result_.outcome == Outcome::Pass; ++next_op_) run_op(next_op_);
+    for (; next_op_ < program_.ops.size() && result_.outcome == Outcome::Pass; ++next_op_) {
+      if (options_.max_steps != 0 && result_.steps_run >= options_.max_steps) {
+        result_.truncated = true;
+        return;
+      }
+      run_op(next_op_);
+    }
   }
 
   void finish() {
@@ -283,6 +289,12 @@ RunResult Executor::run(const Program& program, Machine& model, Machine& sut, co
   run.finish();
   return run.take_result();
 }
+
+RunOptions differential_fuzz_options() {
+  return {.strict = false, .check_expectations = false, .check = CheckLevel::Fast, .max_steps = 4096};
+}
+
+Program RunResult::reproducer() const { return with_names_in_first_use_order(resolved); }
 
 struct LockstepSession::Impl {
   Impl(const Program& program, Machine& model, Machine& sut, const RunOptions& options)

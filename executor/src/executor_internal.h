@@ -66,6 +66,5 @@ std::optional<Difference> compare_objects(const std::vector<ObjectState>& model,
 std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut, ObjectState& model_state,
                                          ObjectState& sut_state);
 
-std::string describe(const ObjectState& state);
 
 }  // namespace gcv

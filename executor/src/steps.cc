@@ -51,15 +51,19 @@ class ShapeBuilder {
   void new_member(NameIndex dst) {
     Step st{.kind = Step::Kind::NewContainer, .target = dst, .size = payload_, .serial = next_serial_++};
     steps_.push_back(st);
+    bound(dst);
   }
   void append(NameIndex container, NameIndex item) {
     steps_.push_back({.kind = Step::Kind::Append, .target = container, .source = item});
   }
-  void bind(NameIndex dst, NameIndex src) { steps_.push_back({.kind = Step::Kind::Bind, .target = dst, .source = src}); }
+  void bind(NameIndex dst, NameIndex src) {
+    steps_.push_back({.kind = Step::Kind::Bind, .target = dst, .source = src});
+    bound(dst);
+  }
   void load(NameIndex dst, NameIndex container, std::uint32_t index) {
     steps_.push_back({.kind = Step::Kind::LoadSlot, .target = dst, .source = container, .index = index});
+    bound(dst);
   }
-  void unbind(NameIndex n) { steps_.push_back({.kind = Step::Kind::Unbind, .target = n}); }
 
   // $h -> m2 -> ... -> mk, with $s at mk.
   void chain(std::uint32_t k) {
@@ -92,15 +96,21 @@ class ShapeBuilder {
       }
     }
   }
+  // Binds the target and drops the scratch names a short shape may not
+  // have used (unbinding an unbound name is not a valid step).
   void finish(NameIndex target) {
     bind(target, h_);
-    unbind(h_);
-    unbind(s_);
-    unbind(t_);
+    for (NameIndex n : {h_, s_, t_})
+      if (is_bound_[n - h_]) steps_.push_back({.kind = Step::Kind::Unbind, .target = n});
   }
 
  private:
+  void bound(NameIndex n) {
+    if (n >= h_ && n <= t_) is_bound_[n - h_] = true;
+  }
+
   NameIndex h_, s_, t_;
+  bool is_bound_[3] = {false, false, false};
   Serial& next_serial_;
   std::uint32_t payload_;
   std::vector<Step>& steps_;

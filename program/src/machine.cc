@@ -3,12 +3,41 @@
 // Python type name.
 #include "gcverify/machine.h"
 
+#include <sstream>
+
 namespace gcv {
 
 std::string ObjectKey::to_string() const {
   if (is_serial()) return "#" + std::to_string(as_serial());
   if (raw == 0) return "<unknown object>";  // a pointer the system under test cannot name
   return "int(" + std::to_string(small_int_value()) + ")";
+}
+
+namespace {
+
+std::string generation_text(int g) {
+  if (g == kUntracked) return "untracked";
+  if (g == kPermanentGeneration) return "permanent";
+  return std::to_string(g);
+}
+
+}  // namespace
+
+std::string to_string(const std::vector<ObjectKey>& keys) {
+  std::string text = "{";
+  for (std::size_t i = 0; i < keys.size(); ++i) text += (i ? ", " : "") + keys[i].to_string();
+  return text + "}";
+}
+
+std::string to_string(const ObjectState& s) {
+  std::ostringstream out;
+  out << s.key.to_string() << " " << to_string(s.kind) << " refcount " << s.refcount << " generation "
+      << generation_text(s.generation);
+  if (s.kind == ObjectKind::Int) out << " value " << s.int_value;
+  else out << " payload " << s.payload;
+  if (s.kind == ObjectKind::Container) out << " slots " << to_string(s.slots);
+  if (!s.intact) out << " STAMP DAMAGED";
+  return out.str();
 }
 
 const char* to_string(ObjectKind kind) {

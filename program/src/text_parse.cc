@@ -23,11 +23,11 @@ namespace gcv {
 namespace {
 
 // Words that cannot be names. "append" is not one: it only follows a '.'.
-constexpr std::array<std::string_view, 22> kKeywords = {
+constexpr std::array<std::string_view, 23> kKeywords = {
     "list",     "str",     "int",    "cycle",      "chain",        "clique",
     "del",      "collect", "threshold", "enable",  "disable",      "freeze",
     "unfreeze", "expect",  "count",  "alive",      "dead",         "refcount",
-    "generation", "freeze_count", "live", "permanent"};
+    "generation", "freeze_count", "live", "permanent", "names"};
 
 bool is_keyword(std::string_view word) {
   for (std::string_view keyword : kKeywords)
@@ -202,6 +202,10 @@ class LineParser {
     const Token first = lex_.next();
     has_op = first.kind != TokenKind::End;
     if (!has_op) return true;
+    if (first.kind == TokenKind::Word && first.text == "names") {
+      has_op = false;
+      return parse_names(first);
+    }
     op.where = {line_, first.column};
     return parse_statement(op, first) && parse_end();
   }
@@ -288,6 +292,20 @@ class LineParser {
     if (token.kind != TokenKind::Number)
       return fail_expected(token, with_article(range.what) + " or end of line");
     return parse_number(range, out);
+  }
+
+  // names a b c: the program's names in index order, before anything else.
+  bool parse_names(const Token& keyword) {
+    if (!program_.ops.empty() || !program_.names.empty())
+      return fail(keyword.column, "'names' must come first, before any operation");
+    for (Token token = lex_.next(); token.kind != TokenKind::End; token = lex_.next()) {
+      if (token.kind != TokenKind::Word) return fail_expected(token, "a name");
+      for (const std::string& known : program_.names)
+        if (known == token.text) return fail(token.column, quote(token.text) + " is listed twice");
+      NameIndex ignored;
+      if (!intern_name(token, ignored)) return false;
+    }
+    return true;
   }
 
   bool parse_statement(Op& op, const Token& first) {

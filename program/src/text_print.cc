@@ -90,13 +90,40 @@ std::string format_op(const Program& program, const Op& op) {
   return "<invalid opcode " + std::to_string(static_cast<int>(op.code)) + ">";
 }
 
-std::string print_text(const Program& program) {
-  std::string out;
+namespace {
+
+std::string print_ops(const Program& program) {
+  std::string body;
   for (const Op& op : program.ops) {
-    out += format_op(program, op);
-    out += '\n';
+    body += format_op(program, op);
+    body += '\n';
   }
-  return out;
+  return body;
+}
+
+}  // namespace
+
+// Parsing a program's printed operations numbers its names in order of first
+// use; reading them back that way answers "in which order are names first
+// used" without a second copy of each operation's operand order.
+Program with_names_in_first_use_order(const Program& program) {
+  ParseError ignored;
+  auto reparsed = parse_text(print_ops(program), program.origin, ignored);
+  if (!reparsed) return program;  // only for hand-built, invalid operations
+  for (std::size_t i = 0; i < program.ops.size(); ++i) reparsed->ops[i].where = program.ops[i].where;
+  return *std::move(reparsed);
+}
+
+std::string print_text(const Program& program) {
+  const std::string body = print_ops(program);
+  // When first use would number the names differently from the program (which
+  // lenient runs depend on), or a name is never used, a names line keeps them.
+  ParseError ignored;
+  const auto reparsed = parse_text(body, "", ignored);
+  if (reparsed && reparsed->names == program.names) return body;
+  std::string header = "names";
+  for (const std::string& name : program.names) header += " " + name;
+  return header + "\n" + body;
 }
 
 }  // namespace gcv

@@ -226,7 +226,7 @@ TEST(Resolution, LenientModeResolvesModuloWhatExists) {
   const RunResult result = run("a = list\nc = str 9\nb.append(a)\na.append(c)\na.append(c)\ndel a[7]\n", sut,
                                {.strict = false});
   ASSERT_EQ(result.outcome, Outcome::Pass);
-  const std::string printed = print_text(result.resolved);
+  const std::string printed = print_text(result.reproducer());
   EXPECT_EQ(printed, "a = list\nc = str 9\na.append(a)\na.append(c)\na.append(c)\ndel a[1]\n");
 }
 
@@ -234,7 +234,7 @@ TEST(Resolution, LenientModeSkipsWhatHasNothingToActOn) {
   ForwardingMachine sut;
   const RunResult result = run("del a[3]\nb.append(c)\nx = str 8\nx.append(x)\nd = x\n", sut, {.strict = false});
   ASSERT_EQ(result.outcome, Outcome::Pass);
-  EXPECT_EQ(print_text(result.resolved), "x = str 8\nd = x\n");
+  EXPECT_EQ(print_text(result.reproducer()), "x = str 8\nd = x\n");
 }
 
 TEST(Macros, ShapesHaveTheirDefinedEdges) {
@@ -253,6 +253,19 @@ TEST(Macros, ShapesHaveTheirDefinedEdges) {
   EXPECT_EQ(model->binding(0), ObjectKey::serial(1));
   // The scratch names are unbound once a macro is done.
   for (NameIndex n = 2; n < 5; ++n) EXPECT_FALSE(model->binding(n).has_value());
+}
+
+TEST(Lockstep, StepBudgetStopsBeforeTheNextOperation) {
+  ForwardingMachine sut;
+  RunOptions options;
+  options.max_steps = 5;
+  const RunResult result = run("a = list\nb = list\nc = cycle 2\nd = list\n", sut, options);
+  EXPECT_EQ(result.outcome, Outcome::Pass);
+  EXPECT_TRUE(result.truncated);
+  EXPECT_EQ(result.ops_run, 3u);  // the cycle started under budget and ran whole
+  EXPECT_GE(result.steps_run, 5u);
+  options.max_steps = 0;
+  EXPECT_FALSE(run("a = list\nb = list\nc = cycle 2\nd = list\n", sut, options).truncated);
 }
 
 TEST(LockstepSession, OperationsAppendedAsItGoesRunLikeABatch) {

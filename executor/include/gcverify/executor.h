@@ -45,7 +45,17 @@ struct RunOptions {
   bool teardown = true;             // tear down and check that nothing is left
   bool compare = true;              // false: step both machines in lockstep without
                                     // comparing them (the caller checks what it wants)
+  std::size_t max_steps = 0;        // >0: stop before an operation once this many
+                                    // primitive steps have run (a fuzzer's budget)
 };
+
+// How the differential fuzz target runs its inputs, and so how `gcverify
+// replay` reruns them: lenient, expectations ignored, CheckLevel::Fast, with
+// a budget of primitive steps. The budget bounds an input's cost: a long shape
+// under threshold 0 or 1 collects on every allocation, and the model's
+// collections cost the whole heap, so cost grows with the square of the
+// program.
+RunOptions differential_fuzz_options();
 
 enum class Outcome : std::uint8_t {
   Pass,
@@ -75,10 +85,14 @@ struct Report {
 struct RunResult {
   Outcome outcome = Outcome::Pass;
   Report report;                    // meaningful unless outcome == Pass
-  Program resolved;                 // the operations as actually run
+  Program resolved;                 // the operations as actually run, the program's names
+  // The resolved program with only the names it uses, numbered by first use:
+  // the same run, ready to print or save as a .heap reproducer.
+  Program reproducer() const;
   std::size_t ops_run = 0;          // operations executed (skipped ones excluded)
   std::size_t steps_run = 0;        // primitive steps executed
   std::size_t collections = 0;      // collections observed (automatic and explicit)
+  bool truncated = false;           // max_steps stopped the run before its end
 };
 
 // Runs programs in lockstep. It keeps its working storage from one run to the

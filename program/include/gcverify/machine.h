@@ -60,6 +60,10 @@ struct ObjectState {
   friend bool operator==(const ObjectState&, const ObjectState&) = default;
 };
 
+// "{#3, int(5)}" and "#12 list refcount 2 generation 1 payload 16 slots {#3}".
+std::string to_string(const std::vector<ObjectKey>& keys);
+std::string to_string(const ObjectState& state);
+
 struct GcStats {
   std::int64_t collections = 0;
   std::int64_t collected = 0;

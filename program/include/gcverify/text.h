@@ -17,7 +17,10 @@
 //   expect generation #3 permanent   expect freeze_count 5   expect live 12
 //
 // Names are identifiers ([A-Za-z_][A-Za-z0-9_]*) other than the keywords.
-// `#n` names the object with allocation serial n.
+// `#n` names the object with allocation serial n. Names are numbered in order
+// of first appearance, unless a first line `names a b c` gives their order
+// (lenient runs resolve unbound names by that number; print_text writes the
+// line when first appearance would number them differently).
 #pragma once
 
 #include <optional>
@@ -44,8 +47,15 @@ std::optional<Program> parse_text(std::string_view text, const std::string& file
 // Prints one operation using the program's name spellings (no newline).
 std::string format_op(const Program& program, const Op& op);
 
-// Prints the whole program, one operation per line. parse_text(print_text(p))
-// gives back p's operations.
+// Prints the whole program, one operation per line, after a names line when
+// one is needed. parse_text(print_text(p)) gives back p's operations and names.
 std::string print_text(const Program& program);
+
+// The program with only the names its operations use, numbered in order of
+// first use, so that its text needs no names line; source locations are kept.
+// Renumbering changes what a lenient run resolves an invalid operand to, so
+// this is for programs whose operands are all valid, such as the executor's
+// resolved programs.
+Program with_names_in_first_use_order(const Program& program);
 
 }  // namespace gcv

@@ -1,0 +1,189 @@
+// Generators of heap-program operations and the lockstep harness of the
+// property suites (see heap_programs.h).
+#include "heap_programs.h"
+
+#include <queue>
+
+namespace gcv::props {
+namespace {
+
+rc::Gen<NameIndex> name() { return rc::gen::inRange<NameIndex>(0, kNames); }
+rc::Gen<std::uint32_t> slot_index() { return rc::gen::inRange<std::uint32_t>(0, 6); }
+// Either side of the size-class steps and of the small-object limit.
+rc::Gen<std::uint32_t> payload() { return rc::gen::element<std::uint32_t>(8, 16, 17, 48, 256, 257, 512, 513, 600, 4000); }
+rc::Gen<std::uint32_t> threshold() { return rc::gen::element<std::uint32_t>(0, 1, 2, 3, 5, 10, 700); }
+// Mostly short shapes; now and then a long one.
+rc::Gen<std::uint32_t> shape_length(std::uint32_t longest) {
+  return rc::gen::weightedOneOf<std::uint32_t>(
+      {{6, rc::gen::inRange<std::uint32_t>(1, 6)}, {1, rc::gen::inRange<std::uint32_t>(1, longest + 1)}});
+}
+
+// Builds an Op of `code` from generated operands.
+template <typename Fill>
+rc::Gen<Op> op_of(OpCode code, Fill fill) {
+  return rc::gen::exec([code, fill] {
+    Op op;
+    op.code = code;
+    fill(op);
+    return op;
+  });
+}
+
+}  // namespace
+
+Program empty_program() {
+  Program program;
+  for (NameIndex i = 0; i < kNames; ++i) program.names.push_back(canonical_name(i));
+  program.origin = "<rapidcheck>";
+  return program;
+}
+
+rc::Gen<Op> operation(OpCode code) {
+  switch (code) {
+    case OpCode::NewContainer:
+    case OpCode::NewStr:
+      return op_of(code, [](Op& op) {
+        op.target = *name();
+        op.size = *payload();
+      });
+    case OpCode::NewInt:
+      return op_of(code, [](Op& op) {
+        op.target = *name();
+        op.value = *rc::gen::element<std::int64_t>(-5, 0, 7, 256, 257, 1000, -6);
+      });
+    case OpCode::Bind:
+    case OpCode::Append:
+      return op_of(code, [](Op& op) {
+        op.target = *name();
+        op.source = *name();
+      });
+    case OpCode::LoadSlot:
+    case OpCode::SetSlot:
+      return op_of(code, [](Op& op) {
+        op.target = *name();
+        op.source = *name();
+        op.index = *slot_index();
+      });
+    case OpCode::Unbind: return op_of(code, [](Op& op) { op.target = *name(); });
+    case OpCode::RemoveSlot:
+      return op_of(code, [](Op& op) {
+        op.target = *name();
+        op.index = *slot_index();
+      });
+    case OpCode::Cycle:
+    case OpCode::Chain:
+    case OpCode::Clique:
+      return op_of(code, [code](Op& op) {
+        op.target = *name();
+        op.count = *shape_length(code == OpCode::Clique ? 6 : 40);
+        op.size = *payload();
+      });
+    case OpCode::Collect: return op_of(code, [](Op& op) { op.generation = *rc::gen::inRange(0, 3); });
+    case OpCode::SetThreshold:
+      return op_of(code, [](Op& op) {
+        op.arity = static_cast<std::uint8_t>(*rc::gen::inRange(1, 4));
+        for (int i = 0; i < op.arity; ++i) op.values[i] = *threshold();
+      });
+    default: return op_of(code, [](Op&) {});  // enable, disable, freeze, unfreeze
+  }
+}
+
+rc::Gen<Op> any_operation() {
+  return rc::gen::weightedOneOf<Op>({
+      {6, operation(OpCode::NewContainer)}, {2, operation(OpCode::NewStr)}, {1, operation(OpCode::NewInt)},
+      {3, operation(OpCode::Bind)},         {2, operation(OpCode::LoadSlot)}, {4, operation(OpCode::Unbind)},
+      {6, operation(OpCode::Append)},       {2, operation(OpCode::SetSlot)}, {2, operation(OpCode::RemoveSlot)},
+      {2, operation(OpCode::Cycle)},        {1, operation(OpCode::Chain)},   {1, operation(OpCode::Clique)},
+      {3, operation(OpCode::Collect)},      {2, operation(OpCode::SetThreshold)}, {1, operation(OpCode::Enable)},
+      {1, operation(OpCode::Disable)},      {1, operation(OpCode::Freeze)},  {1, operation(OpCode::Unfreeze)},
+  });
+}
+
+rc::Gen<std::vector<Op>> any_program() { return rc::gen::container<std::vector<Op>>(any_operation()); }
+
+namespace {
+
+RunOptions lockstep_options(bool compare) {
+  RunOptions options;
+  options.strict = false;
+  options.check_expectations = false;
+  options.check = compare ? CheckLevel::Full : CheckLevel::Fast;  // Fast: one batch of events per operation
+  options.compare = compare;
+  return options;
+}
+
+}  // namespace
+
+LockstepRun::LockstepRun(std::unique_ptr<Machine> sut, bool compare)
+    : program_(empty_program()),
+      model_(make_reference_model()),
+      sut_(std::move(sut)),
+      session_(program_, *model_, *sut_, lockstep_options(compare)) {}
+
+void LockstepRun::fail_if_diverged() {
+  const RunResult& result = session_.result();
+  if (result.outcome != Outcome::Pass)
+    RC_FAIL(result.report.to_string(program_, std::string(sut_->name())) + "the program as it ran:\n" +
+            print_text(result.reproducer()));
+}
+
+void LockstepRun::run(const Op& op) {
+  program_.ops.push_back(op);
+  session_.run_pending();
+  fail_if_diverged();
+}
+
+void LockstepRun::finish() {
+  session_.finish();
+  fail_if_diverged();
+}
+
+std::set<ObjectKey> live_keys(Machine& machine) {
+  std::vector<ObjectState> states;
+  machine.objects(states);
+  std::set<ObjectKey> keys;
+  for (const ObjectState& s : states)
+    if (s.key.is_serial()) keys.insert(s.key);
+  return keys;
+}
+
+std::set<ObjectKey> reachable(Machine& model) {
+  std::set<ObjectKey> seen;
+  std::queue<ObjectKey> pending;
+  auto visit = [&](ObjectKey key) {
+    if (key.is_serial() && seen.insert(key).second) pending.push(key);
+  };
+  for (NameIndex n = 0; n < kNames; ++n)
+    if (const auto key = model.binding(n)) visit(*key);
+  ObjectState state;
+  while (!pending.empty()) {
+    const ObjectKey key = pending.front();
+    pending.pop();
+    if (model.read_object(key, state))
+      for (ObjectKey item : state.slots) visit(item);
+  }
+  return seen;
+}
+
+std::set<ObjectKey> live_after(const std::vector<Op>& ops, const std::vector<Op>& tail, const SutFactory& make_sut) {
+  LockstepRun run(make_sut(), /*compare=*/false);
+  for (const Op& op : ops) run.run(op);
+  for (const Op& op : tail) run.run(op);
+  return live_keys(run.sut());
+}
+
+}  // namespace gcv::props
+
+namespace gcv {
+
+void showValue(const Op& op, std::ostream& os) {
+  static const Program names = props::empty_program();
+  os << format_op(names, op);
+}
+void showValue(const ObjectKey& key, std::ostream& os) { os << key.to_string(); }
+void showValue(const ObjectState& state, std::ostream& os) { os << to_string(state); }
+void showValue(const GcStats& s, std::ostream& os) {
+  os << "{collections " << s.collections << ", collected " << s.collected << ", uncollectable " << s.uncollectable << "}";
+}
+
+}  // namespace gcv

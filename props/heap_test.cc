@@ -1,0 +1,380 @@
+// Properties of the production heap, checked with RapidCheck against the
+// reference model.
+//
+// Stateful properties: rc::state with one command per heap-program operation.
+// A command's run() appends its operation to the program and runs it in
+// lockstep on the model and on the system under test (see heap_programs.h),
+// then checks the property's own invariant. Each property is a named test:
+//   Lockstep              everything the fuzzer's executor compares
+//   NoPrematureFree       every object the model can reach from a name is
+//                         alive in the heap, intact, of the same kind and size;
+//                         the heap frees nothing the model keeps alive
+//   NoLeak                the heap keeps nothing alive the model freed, and at
+//                         teardown the allocator holds no block and no arena
+//   ExactRefcounts        every live object's refcount is the model's
+//   ExactCollections      every collection's generation and result, the
+//                         counts, stats, thresholds and freeze count
+//   AutomaticCollections  collections happen exactly when the model says
+//   FreezeProtects        frozen objects stay alive and frozen until unfrozen
+// Metamorphic properties, over whole generated programs:
+//   CollectingEachGenerationEqualsAFullCollection
+//   ThresholdsNeverChangeWhatSurvivesAFullCollection
+//   TextBinaryRoundTripBehavesIdentically
+// Every property is shown to be able to fail: BrokenSystemsAreRejected runs
+// each one against a system under test broken in the way it exists to catch.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+#include <rapidcheck/state.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+#include "gcverify/binary.h"
+#include "gcverify/forwarding_machine.h"
+#include "heap_programs.h"
+
+namespace gcv::props {
+namespace {
+
+// ---- invariants checked after every operation ---------------------------------
+
+using Invariant = void (*)(LockstepRun&);
+
+void nothing_more(LockstepRun&) {}
+
+void no_premature_free(LockstepRun& run) {
+  ObjectState in_model, in_sut;
+  for (ObjectKey key : reachable(run.model())) {
+    run.model().read_object(key, in_model);
+    if (!run.sut().read_object(key, in_sut)) RC_FAIL(key.to_string() + " is reachable but the heap freed it");
+    if (!in_sut.intact || in_sut.kind != in_model.kind || in_sut.payload != in_model.payload)
+      RC_FAIL(key.to_string() + " is reachable but damaged: " + to_string(in_sut));
+  }
+  for (const Event& e : run.sut_events())
+    if (e.type == Event::Type::Freed && run.model().read_object(e.key, in_model))
+      RC_FAIL("the heap freed " + e.key.to_string() + ", which the model keeps alive");
+}
+
+void no_leak(LockstepRun& run) {
+  const std::set<ObjectKey> alive = live_keys(run.model());
+  for (ObjectKey key : live_keys(run.sut()))
+    if (alive.count(key) == 0) RC_FAIL("the heap keeps " + key.to_string() + " alive; the model freed it");
+}
+
+void exact_refcounts(LockstepRun& run) {
+  std::vector<ObjectState> expected;
+  run.model().objects(expected);
+  ObjectState actual;
+  for (const ObjectState& m : expected)
+    if (run.sut().read_object(m.key, actual) && actual.refcount != m.refcount)
+      RC_FAIL(m.key.to_string() + " has refcount " + std::to_string(actual.refcount) + ", the model says " +
+              std::to_string(m.refcount));
+}
+
+// (generation, collected, uncollectable) of each collection in the events.
+std::vector<std::array<std::int64_t, 3>> collections_in(const std::vector<Event>& events) {
+  std::vector<std::array<std::int64_t, 3>> out;
+  for (const Event& e : events)
+    if (e.type == Event::Type::CollectionStop) out.push_back({e.generation, e.collected, e.uncollectable});
+  return out;
+}
+
+void exact_collections(LockstepRun& run) {
+  RC_ASSERT(collections_in(run.sut_events()) == collections_in(run.model_events()));
+  const CollectorState expected = run.model().collector_state(), actual = run.sut().collector_state();
+  RC_ASSERT(actual.count == expected.count);
+  RC_ASSERT(actual.threshold == expected.threshold);
+  RC_ASSERT(actual.enabled == expected.enabled);
+  RC_ASSERT(actual.stats == expected.stats);
+  RC_ASSERT(actual.freeze_count == expected.freeze_count);
+}
+
+std::vector<int> generations_collected(const std::vector<Event>& events) {
+  std::vector<int> out;
+  for (const Event& e : events)
+    if (e.type == Event::Type::CollectionStart) out.push_back(e.generation);
+  return out;
+}
+
+void automatic_collections(LockstepRun& run) {
+  RC_ASSERT(generations_collected(run.sut_events()) == generations_collected(run.model_events()));
+}
+
+void freeze_protects(LockstepRun& run) {
+  std::vector<ObjectState> expected;
+  run.model().objects(expected);
+  ObjectState actual;
+  for (const ObjectState& m : expected) {
+    if (m.generation != kPermanentGeneration) continue;
+    if (!run.sut().read_object(m.key, actual)) RC_FAIL("frozen " + m.key.to_string() + " was freed");
+    if (actual.generation != kPermanentGeneration) RC_FAIL("frozen " + m.key.to_string() + " left the permanent generation");
+  }
+}
+
+// ---- the stateful test -----------------------------------------------------------------
+
+// What the commands need of the model state: nothing (operands are resolved
+// when they run), but RapidCheck wants a copyable model.
+struct ProgramSoFar {
+  std::size_t operations = 0;
+};
+
+class PropertyRun {
+ public:
+  PropertyRun(std::unique_ptr<Machine> sut, bool compare, Invariant invariant)
+      : lockstep_(std::move(sut), compare), invariant_(invariant) {}
+  void run(const Op& op) {
+    lockstep_.run(op);
+    invariant_(lockstep_);
+  }
+  void finish() { lockstep_.finish(); }
+
+ private:
+  LockstepRun lockstep_;
+  Invariant invariant_;
+};
+
+// One heap-program operation as a command.
+template <OpCode kCode>
+struct Operation : rc::state::Command<ProgramSoFar, PropertyRun> {
+  Op op = *operation(kCode);
+  void apply(ProgramSoFar& model) const override { ++model.operations; }
+  void run(const ProgramSoFar&, PropertyRun& sut) const override { sut.run(op); }
+  void show(std::ostream& os) const override { showValue(op, os); }
+};
+
+auto any_command() {
+  return rc::state::gen::execOneOfWithArgs<
+      Operation<OpCode::NewContainer>, Operation<OpCode::NewContainer>, Operation<OpCode::NewStr>,
+      Operation<OpCode::NewInt>, Operation<OpCode::Bind>, Operation<OpCode::LoadSlot>, Operation<OpCode::Unbind>,
+      Operation<OpCode::Unbind>, Operation<OpCode::Append>, Operation<OpCode::Append>, Operation<OpCode::SetSlot>,
+      Operation<OpCode::RemoveSlot>, Operation<OpCode::Cycle>, Operation<OpCode::Chain>, Operation<OpCode::Clique>,
+      Operation<OpCode::Collect>, Operation<OpCode::SetThreshold>, Operation<OpCode::Enable>,
+      Operation<OpCode::Disable>, Operation<OpCode::Freeze>, Operation<OpCode::Unfreeze>>();
+}
+
+struct StatefulProperty {
+  const char* name;
+  bool compare;       // the executor's own comparisons too
+  Invariant invariant;
+  bool teardown;      // end with the lockstep teardown
+};
+
+const StatefulProperty kLockstep{"Lockstep", true, nothing_more, true};
+const StatefulProperty kNoPrematureFree{"NoPrematureFree", false, no_premature_free, false};
+const StatefulProperty kNoLeak{"NoLeak", false, no_leak, true};
+const StatefulProperty kExactRefcounts{"ExactRefcounts", false, exact_refcounts, false};
+const StatefulProperty kExactCollections{"ExactCollections", false, exact_collections, false};
+const StatefulProperty kAutomaticCollections{"AutomaticCollections", false, automatic_collections, false};
+const StatefulProperty kFreezeProtects{"FreezeProtects", false, freeze_protects, false};
+
+void check_stateful(const StatefulProperty& property, const SutFactory& make_sut) {
+  PropertyRun run(make_sut(), property.compare, property.invariant);
+  rc::state::check(ProgramSoFar{}, run, any_command());
+  if (property.teardown) run.finish();
+}
+
+RC_GTEST_PROP(HeapProperties, Lockstep, ()) { check_stateful(kLockstep, real_heap); }
+RC_GTEST_PROP(HeapProperties, NoPrematureFree, ()) { check_stateful(kNoPrematureFree, real_heap); }
+RC_GTEST_PROP(HeapProperties, NoLeak, ()) { check_stateful(kNoLeak, real_heap); }
+RC_GTEST_PROP(HeapProperties, ExactRefcounts, ()) { check_stateful(kExactRefcounts, real_heap); }
+RC_GTEST_PROP(HeapProperties, ExactCollections, ()) { check_stateful(kExactCollections, real_heap); }
+RC_GTEST_PROP(HeapProperties, AutomaticCollections, ()) { check_stateful(kAutomaticCollections, real_heap); }
+RC_GTEST_PROP(HeapProperties, FreezeProtects, ()) { check_stateful(kFreezeProtects, real_heap); }
+
+// ---- metamorphic properties ------------------------------------------------------------
+
+void collecting_each_generation_equals_a_full_collection(const SutFactory& make_sut) {
+  const std::vector<Op> program = *any_program();
+  const auto one_by_one = live_after(program, {collect_op(0), collect_op(1), collect_op(2)}, make_sut);
+  const auto at_once = live_after(program, {collect_op(2)}, make_sut);
+  RC_ASSERT(one_by_one == at_once);
+}
+
+// Freezing is left out: freeze() keeps whatever garbage the thresholds had
+// not yet collected, so it may make survivors depend on thresholds.
+void thresholds_never_change_what_survives(const SutFactory& make_sut) {
+  std::vector<Op> program = *any_program();
+  std::erase_if(program, [](const Op& op) { return op.code == OpCode::Freeze; });
+  std::vector<Op> untuned = program;
+  std::erase_if(untuned, [](const Op& op) {
+    return op.code == OpCode::SetThreshold || op.code == OpCode::Enable || op.code == OpCode::Disable;
+  });
+  untuned.insert(untuned.begin(), *operation(OpCode::SetThreshold));
+  RC_ASSERT(live_after(program, {collect_op(2)}, make_sut) == live_after(untuned, {collect_op(2)}, make_sut));
+}
+
+using RoundTrip = Program (*)(const Program&);
+
+Program text_binary_text(const Program& program) {
+  ParseError error;
+  const auto parsed = parse_text(print_text(program), "round trip", error);
+  if (!parsed) RC_FAIL("the printed program does not parse: " + error.to_string());
+  std::string why;
+  const auto bytes = encode_binary(*parsed, why);
+  if (!bytes) RC_FAIL("the program has no binary form: " + why);
+  Program decoded = decode_binary(*bytes);
+  decoded.names = program.names;  // decoding spells names canonically, as empty_program() does
+  return decoded;
+}
+
+// The final state of a run: each live object, as the heap describes it.
+std::vector<ObjectState> final_state(const std::vector<Op>& ops) {
+  LockstepRun run(real_heap(), /*compare=*/true);
+  for (const Op& op : ops) run.run(op);
+  std::vector<ObjectState> states;
+  run.sut().objects(states);
+  return states;
+}
+
+void round_trip_behaves_identically(RoundTrip round_trip) {
+  Program program = empty_program();
+  program.ops = *any_program();
+  const Program back = round_trip(program);
+  RC_ASSERT(final_state(back.ops) == final_state(program.ops));
+}
+
+RC_GTEST_PROP(HeapProperties, CollectingEachGenerationEqualsAFullCollection, ()) {
+  collecting_each_generation_equals_a_full_collection(real_heap);
+}
+RC_GTEST_PROP(HeapProperties, ThresholdsNeverChangeWhatSurvivesAFullCollection, ()) {
+  thresholds_never_change_what_survives(real_heap);
+}
+RC_GTEST_PROP(HeapProperties, TextBinaryRoundTripBehavesIdentically, ()) {
+  round_trip_behaves_identically(text_binary_text);
+}
+
+// ---- every property can fail --------------------------------------------------------
+
+// The real heap with one deliberate bug, made behind the adapter's back or in
+// what the adapter reports.
+class BrokenHeap : public ForwardingMachine {
+ public:
+  BrokenHeap() : ForwardingMachine(make_heap_machine()) {}
+
+ protected:
+  gcheap::Heap& heap() { return *heap_machine_heap(*inner_); }
+  gcheap::Object* held_by(NameIndex n) { return heap_machine_object(*inner_, *binding(n)); }
+};
+
+// A list stores an item without taking a reference: the item is freed while
+// the list still holds it.
+struct AppendTakesNoReference : BrokenHeap {
+  void append(NameIndex list, NameIndex item) override {
+    BrokenHeap::append(list, item);
+    heap().decref(held_by(item));
+  }
+};
+// Unbinding a name forgets to drop its reference.
+struct UnbindKeepsTheReference : BrokenHeap {
+  void unbind(NameIndex n) override {
+    gcheap::Heap::incref(held_by(n));
+    BrokenHeap::unbind(n);
+  }
+};
+// Binding a name takes two references.
+struct BindTakesTwoReferences : BrokenHeap {
+  void bind(NameIndex dst, NameIndex src) override {
+    BrokenHeap::bind(dst, src);
+    gcheap::Heap::incref(held_by(dst));
+  }
+};
+// The statistics count one object too many per collection.
+struct StatsCountOneMore : BrokenHeap {
+  CollectorState collector_state() override {
+    CollectorState s = BrokenHeap::collector_state();
+    for (GcStats& g : s.stats) g.collected += g.collections;
+    return s;
+  }
+};
+// Automatic collection never runs, while the heap claims to be enabled.
+struct NeverCollectsAutomatically : BrokenHeap {
+  void reset(std::size_t names) override {
+    BrokenHeap::reset(names);
+    BrokenHeap::disable();
+  }
+  void enable() override {}
+  void disable() override {}
+  CollectorState collector_state() override {
+    CollectorState s = BrokenHeap::collector_state();
+    s.enabled = true;
+    return s;
+  }
+};
+// freeze() does nothing.
+struct FreezeIgnored : BrokenHeap {
+  void freeze() override {}
+};
+// A young collection freezes everything.
+struct YoungCollectionFreezes : BrokenHeap {
+  std::int64_t collect(int g) override {
+    const std::int64_t collected = BrokenHeap::collect(g);
+    if (g == 0) BrokenHeap::freeze();
+    return collected;
+  }
+};
+// A low threshold freezes everything.
+struct LowThresholdFreezes : BrokenHeap {
+  void set_threshold(int arity, std::array<std::int64_t, 3> values) override {
+    BrokenHeap::set_threshold(arity, values);
+    if (values[0] <= 2) BrokenHeap::freeze();
+  }
+};
+// The collector undercounts.
+struct CollectReturnsOneLess : BrokenHeap {
+  std::int64_t collect(int g) override { return BrokenHeap::collect(g) - 1; }
+};
+// A round trip that loses payload sizes.
+Program round_trip_dropping_payloads(const Program& program) {
+  Program back = text_binary_text(program);
+  for (Op& op : back.ops) op.size = kMinPayload;
+  return back;
+}
+
+template <typename Broken>
+SutFactory broken() {
+  return [] { return std::make_unique<Broken>(); };
+}
+
+// True when RapidCheck finds a counterexample to `property`.
+template <typename Property>
+bool rejects(Property property) {
+  std::ostringstream report;
+  std::streambuf* const saved = std::cout.rdbuf(report.rdbuf());
+  const bool passed = rc::check("a property run against a broken system", property);
+  std::cout.rdbuf(saved);
+  return !passed;
+}
+
+TEST(BrokenSystemsAreRejected, ByTheirStatefulProperties) {
+  EXPECT_TRUE(rejects([] { check_stateful(kLockstep, broken<CollectReturnsOneLess>()); }));
+  EXPECT_TRUE(rejects([] { check_stateful(kNoLeak, broken<UnbindKeepsTheReference>()); }));
+  EXPECT_TRUE(rejects([] { check_stateful(kExactRefcounts, broken<BindTakesTwoReferences>()); }));
+  EXPECT_TRUE(rejects([] { check_stateful(kExactCollections, broken<StatsCountOneMore>()); }));
+  EXPECT_TRUE(rejects([] { check_stateful(kAutomaticCollections, broken<NeverCollectsAutomatically>()); }));
+  EXPECT_TRUE(rejects([] { check_stateful(kFreezeProtects, broken<FreezeIgnored>()); }));
+}
+
+// A premature free may read freed memory when the heap is next observed; with
+// AddressSanitizer that read is itself the report. Either way the run ends.
+TEST(BrokenSystemsAreRejected, ByNoPrematureFree) {
+  EXPECT_DEATH(
+      {
+        if (rejects([] { check_stateful(kNoPrematureFree, broken<AppendTakesNoReference>()); })) {
+          std::fputs("premature free rejected\n", stderr);
+          std::abort();
+        }
+      },
+      "premature free rejected|use-after-poison|heap-use-after-free");
+}
+
+TEST(BrokenSystemsAreRejected, ByTheMetamorphicProperties) {
+  EXPECT_TRUE(rejects([] { collecting_each_generation_equals_a_full_collection(broken<YoungCollectionFreezes>()); }));
+  EXPECT_TRUE(rejects([] { thresholds_never_change_what_survives(broken<LowThresholdFreezes>()); }));
+  EXPECT_TRUE(rejects([] { round_trip_behaves_identically(round_trip_dropping_payloads); }));
+}
+
+}  // namespace
+}  // namespace gcv::props
