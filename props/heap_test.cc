@@ -115,8 +115,11 @@ void freeze_protects(LockstepRun& run) {
 
 // ---- the stateful test -----------------------------------------------------------------
 
-// What the commands need of the model state: nothing (operands are resolved
-// when they run), but RapidCheck wants a copyable model.
+// RapidCheck's model. The reference model's state is a function of the
+// program run so far, and the executor computes it in lockstep as the
+// commands run: a Machine cannot be copied the way RapidCheck copies models,
+// so the program (here, its length) stands for it. Generating a command needs
+// nothing of it, since operands are resolved when they run.
 struct ProgramSoFar {
   std::size_t operations = 0;
 };
