@@ -16,8 +16,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=scripts/fuzz-lib.sh
 source "$root/scripts/fuzz-lib.sh"
 build="${GCV_COVERAGE_BUILD_DIR:-$root/build-coverage}"
-fuzz_build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
-session="${GCV_FUZZ_SESSION_DIR:-$fuzz_build/fuzz-session}"
+session="$gcv_fuzz_session"
 out="$build/coverage"
 targets=("${gcv_fuzz_targets[@]}")
 

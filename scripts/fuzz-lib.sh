@@ -1,6 +1,10 @@
 # Shared by the fuzzing scripts (fuzz.sh, fuzz-merge.sh, coverage.sh); sourced,
 # not run. Expects $root, the checkout.
 
+# The fuzz build and the local fuzzing sessions' directory, unless overridden.
+gcv_fuzz_build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+gcv_fuzz_session="${GCV_FUZZ_SESSION_DIR:-$gcv_fuzz_build/fuzz-session}"
+
 # The fuzz targets, in the order the scripts report them.
 gcv_fuzz_targets=(differential_fuzzer allocator_fuzzer parser_fuzzer)
 

@@ -28,8 +28,8 @@ shopt -s nullglob
 root="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=scripts/fuzz-lib.sh
 source "$root/scripts/fuzz-lib.sh"
-build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
-session="${GCV_FUZZ_SESSION_DIR:-$build/fuzz-session}"
+build="$gcv_fuzz_build"
+session="$gcv_fuzz_session"
 lanes="${GCV_FUZZ_JOBS:-$(nproc)}"
 progress_every="${GCV_FUZZ_PROGRESS_SECONDS:-5}"
 all_targets=("${gcv_fuzz_targets[@]}")
