@@ -54,6 +54,7 @@ ObjectKind kind_of(const Object* o) {
     case gcheap::Kind::List: return ObjectKind::Container;
     case gcheap::Kind::Str: return ObjectKind::Str;
     case gcheap::Kind::Int: return ObjectKind::Int;
+    case gcheap::Kind::Weakref: break;  // the language makes none yet
   }
   return ObjectKind::Int;
 }

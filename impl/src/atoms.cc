@@ -11,17 +11,10 @@
 
 namespace gcheap {
 
-const Type str_type{Kind::Str, "str"};
-const Type int_type{Kind::Int, "int"};
-
-namespace {
-
-bool is_small_int_object(const Heap::State& state, const Object* o) {
+bool is_small_int(const Heap::State& state, const Object* o) {
   const auto offset = reinterpret_cast<std::uintptr_t>(o) - reinterpret_cast<std::uintptr_t>(state.small_ints);
   return offset < kSmallIntCount * sizeof(IntObject);
 }
-
-}  // namespace
 
 void small_ints_init(Heap::State& state) {
   state.small_ints = static_cast<IntObject*>(allocate_or_throw(state.allocator, kSmallIntCount * sizeof(IntObject)));
@@ -57,9 +50,9 @@ Object* Heap::new_int(std::int64_t value) {
 std::int64_t Heap::int_value(const Object* o) { return as_int(o)->value; }
 
 void atom_dealloc(Heap::State& state, Object* atom) {
-  if (is_small_int_object(state, atom)) return;
+  if (is_small_int(state, atom)) return;
   call_free_hook(state, atom);
-  if (atom->type == &str_type)
+  if (atom->type->kind == Kind::Str)
     --state.strs_live;
   else
     --state.ints_live;

@@ -1,9 +1,10 @@
-// The cycle collector: CPython 3.11's Modules/gcmodule.c, for gcheap's lists.
+// The cycle collector: CPython 3.11's Modules/gcmodule.c, for gcheap's
+// tracked objects (lists and weakrefs).
 //
-// Tracked lists live in three generations (and a permanent one for frozen
+// Tracked objects live in three generations (and a permanent one for frozen
 // objects), each an intrusive doubly linked list through the GC headers. New
-// lists join generation 0. Reference counting frees everything except cycles;
-// the collector finds the cycles that nothing outside references.
+// objects join generation 0. Reference counting frees everything except
+// cycles; the collector finds the cycles that nothing outside references.
 //
 // One collection of generation g (gc_collect_main):
 //   0. counts: count[g+1] += 1 and counts 0..g are zeroed; generations 0..g-1
@@ -18,20 +19,40 @@
 //      reachable; it is traversed, and each young object it references gets
 //      gc_refs 1 (or, if already moved to the unreachable list, is moved back
 //      to the end of young, to be scanned again). An object with gc_refs == 0
-//      is moved, tentatively, to the unreachable list, whose next links carry
+//      is moved, tentatively, to the unreachable list U, whose next links carry
 //      NEXT_MASK_UNREACHABLE so that step's visit can tell its members apart
 //      in O(1). Each object is scanned a bounded number of times, so the pass
 //      is O(objects + references).
-//   4. the survivors (young) move to generation g+1 and update the long-lived
-//      counts; the unreachable list loses its flag bits.
-//      [Legacy finalizers, weakref callbacks, PEP 442 finalizers and
-//      resurrection slot in here, between the unreachable set and its deletion.]
-//   5. delete_garbage: every unreachable list is cleared (drops its items),
-//      which breaks the cycles so reference counting frees the objects.
-//   6. a full collection empties the free lists; statistics are updated.
+//   4. the survivors (young) move to generation g+1 ("old") and update the
+//      long-lived counts.
+//   5. move_legacy_finalizers, move_legacy_finalizer_reachable: members of U
+//      with a legacy finalizer (tp_del), and the members of U they reach, move
+//      to the "finalizers" list: uncollectable.
+//   6. handle_weakrefs: every weakref to a member of U, and every weakref in
+//      U, is cleared; then the callbacks of the cleared weakrefs that are not
+//      in U run, newest first per referent. They cannot reach U: every path
+//      into it was a weakref, now cleared. A weakref freed by dropping the
+//      reference held across its callback counts as collected; one still alive
+//      moves to old, wherever it was.
+//   7. finalize_garbage: every member of U whose finalizer has not run is
+//      finalized (FINALIZED set first), in U's order.
+//   8. handle_resurrected_objects: steps 1-3 again, over U alone. What a
+//      finalizer made reachable from outside U, and what that reaches, is
+//      resurrected and moves to old; it is not counted.
+//   9. delete_garbage: the rest is counted as collected and each member
+//      cleared (drops its references), which breaks the cycles so reference
+//      counting frees them; with DEBUG_SAVEALL each goes to gc.garbage instead.
+//  10. handle_legacy_finalizers: the finalizers list counts as uncollectable;
+//      its members with a legacy finalizer (all of them with DEBUG_SAVEALL) go
+//      to gc.garbage, and the whole list moves to old.
+//  11. a full collection empties the free lists; statistics are updated.
+// Finalizers and callbacks are embedder code: they may allocate, decref or
+// call collect(), which returns 0 while a collection runs. Every phase that
+// runs them takes the first object of its list each time round, since that
+// code may free any object of the list or move it elsewhere.
 //
-// Automatic collection (gc_link, collect_generations) runs inside a list's
-// allocation, before the list is tracked: the oldest generation whose count
+// Automatic collection (gc_link, collect_generations) runs inside a tracked
+// object's allocation, before it is tracked: the oldest generation whose count
 // exceeds its threshold is collected, generation 2 only once the objects moved
 // into it since the last full collection exceed 25% of that collection's
 // survivors (which keeps the total cost linear as the heap grows).
@@ -117,6 +138,26 @@ void deduce_unreachable(GcHead* base, GcHead* unreachable) {
   move_unreachable(base, unreachable);
 }
 
+bool has_legacy_finalizer(Heap::State& state, const Object* op) {
+  const Extras* extras = find_extras(state, op);
+  return extras != nullptr && extras->legacy_finalizer;
+}
+
+// visit_move: an object of U reachable from the finalizers list joins it.
+void visit_move(Object* op, GcHead* tolist) {
+  if (!is_gc(op)) return;
+  GcHead* gc = as_gc(op);
+  if (gc_is_collecting(gc)) {
+    gc_list_move(gc, tolist);
+    gc_clear_collecting(gc);
+  }
+}
+
+void append_to_garbage(Heap::State& state, Object* op) {
+  Heap::incref(op);
+  state.garbage.push_back(op);
+}
+
 }  // namespace
 
 // --- the phases -----------------------------------------------------------------------
@@ -127,8 +168,7 @@ void update_refs(GcHead* containers) {
 }
 
 void subtract_refs(GcHead* containers) {
-  for (GcHead* gc = gc_next(containers); gc != containers; gc = gc_next(gc))
-    list_traverse(as_list(from_gc(gc)), visit_decref);
+  for (GcHead* gc = gc_next(containers); gc != containers; gc = gc_next(gc)) gc_traverse(from_gc(gc), visit_decref);
 }
 
 // After this, young holds exactly the objects reachable from outside the
@@ -141,7 +181,7 @@ void move_unreachable(GcHead* young, GcHead* unreachable) {
     if (gc_get_refs(gc) != 0) {
       // Reachable. The traversal may append to young, so the next object is
       // read only after it.
-      list_traverse(as_list(from_gc(gc)), [young](Object* op) { visit_reachable(op, young); });
+      gc_traverse(from_gc(gc), [young](Object* op) { visit_reachable(op, young); });
       gc_set_prev(gc, prev);
       gc_clear_collecting(gc);
       prev = gc;
@@ -168,21 +208,132 @@ void clear_unreachable_mask(GcHead* unreachable) {
   for (GcHead* gc = gc_next(unreachable); gc != unreachable; gc = gc_next(gc)) gc->next &= ~kNextMaskUnreachable;
 }
 
-// Clears every object of collectable. Clearing one may free others of the
-// set (they unlink themselves as they die); one still alive afterwards (held
-// by something the clearing did not release) moves to old.
-void delete_garbage(Heap& heap, GcHead* collectable, GcHead* old) {
+// Moves the members of unreachable with a legacy finalizer to finalizers
+// (no longer collecting), and makes unreachable an ordinary list again.
+void move_legacy_finalizers(Heap::State& state, GcHead* unreachable, GcHead* finalizers) {
+  GcHead* next = nullptr;
+  for (GcHead* gc = gc_next(unreachable); gc != unreachable; gc = next) {
+    gc->next &= ~kNextMaskUnreachable;
+    next = gc_next(gc);
+    if (has_legacy_finalizer(state, from_gc(gc))) {
+      gc_clear_collecting(gc);
+      gc_list_move(gc, finalizers);
+    }
+  }
+}
+
+// Moves what the finalizers list reaches in U into it too; the list grows
+// while it is walked, so this is its transitive closure.
+void move_legacy_finalizer_reachable(GcHead* finalizers) {
+  for (GcHead* gc = gc_next(finalizers); gc != finalizers; gc = gc_next(gc))
+    gc_traverse(from_gc(gc), [finalizers](Object* op) { visit_move(op, finalizers); });
+}
+
+// Returns the number of weakrefs freed when their callbacks' references went.
+std::int64_t handle_weakrefs(Heap& heap, GcHead* unreachable, GcHead* old) {
+  Heap::State& state = Heap::State::of(heap);
+  GcHead wrcb_to_call;
+  gc_list_init(&wrcb_to_call);
+  // Clear first, all of them, so that no callback finds a member of U
+  // through a weakref not yet cleared. No embedder code runs in this loop.
+  for (GcHead* gc = gc_next(unreachable); gc != unreachable; gc = gc_next(gc)) {
+    Object* op = from_gc(gc);
+    // A weakref in U is cleared too: its referent may die with U.
+    if (op->type->kind == Kind::Weakref) clear_weakref(state, as_weakref(op));
+    Extras* extras = find_extras(state, op);
+    if (extras == nullptr) continue;
+    while (WeakrefObject* wr = extras->weakrefs) {
+      clear_weakref(state, wr);
+      // A weakref in U is trash with its referent: its callback never runs;
+      // nor does that of a weakref being destroyed.
+      if (wr->callback == nullptr || gc_is_collecting(&wr->gc) || wr->ob.refcount == 0) continue;
+      Heap::incref(&wr->ob);  // so it cannot go before its callback has run
+      gc_list_move(&wr->gc, &wrcb_to_call);
+    }
+  }
+  std::int64_t freed = 0;
+  while (!gc_list_is_empty(&wrcb_to_call)) {
+    GcHead* gc = gc_next(&wrcb_to_call);
+    WeakrefObject* wr = as_weakref(from_gc(gc));
+    run_weakref_callback(heap, wr);
+    heap.decref(&wr->ob);
+    if (gc_next(&wrcb_to_call) == gc)
+      gc_list_move(gc, old);
+    else
+      ++freed;
+  }
+  return freed;
+}
+
+// Runs the finalizers of collectable. They may free members or move them out
+// (to generation 0, by a refcount death that resurrects); the others end up
+// back in collectable, in order.
+void finalize_garbage(Heap& heap, GcHead* collectable) {
+  Heap::State& state = Heap::State::of(heap);
+  GcHead seen;
+  gc_list_init(&seen);
   while (!gc_list_is_empty(collectable)) {
     GcHead* gc = gc_next(collectable);
     Object* op = from_gc(gc);
+    gc_list_move(gc, &seen);
+    const Extras* extras = find_extras(state, op);
+    if (extras == nullptr || extras->finalizer == nullptr || gc_is_finalized(gc)) continue;
+    gc_set_finalized(gc);
+    const Heap::Finalizer finalizer = extras->finalizer;
+    void* context = extras->finalizer_context;
     Heap::incref(op);
-    list_clear(heap, as_list(op));
+    {
+      const UserCodeScope scope(state);
+      finalizer(context, heap, op);
+    }
     heap.decref(op);
+  }
+  gc_list_merge(&seen, collectable);
+}
+
+// Finds what is still unreachable after the finalizers ran: deduce_unreachable
+// over U alone (its members' references from outside U are the only roots).
+// The resurrected rest moves to old, uncounted; still_unreachable is left an
+// ordinary list of collecting objects.
+void handle_resurrected_objects(GcHead* unreachable, GcHead* still_unreachable, GcHead* old) {
+  deduce_unreachable(unreachable, still_unreachable);
+  clear_unreachable_mask(still_unreachable);
+  gc_list_merge(unreachable, old);
+}
+
+// Clears every object of collectable, or with DEBUG_SAVEALL appends it to
+// gc.garbage. Clearing one may free others of the set (they unlink themselves
+// as they die); one still alive afterwards (held by something the clearing
+// did not release, or by gc.garbage) moves to old.
+void delete_garbage(Heap& heap, GcHead* collectable, GcHead* old) {
+  Heap::State& state = Heap::State::of(heap);
+  while (!gc_list_is_empty(collectable)) {
+    GcHead* gc = gc_next(collectable);
+    Object* op = from_gc(gc);
+    if (state.debug & Heap::kDebugSaveAll) {
+      append_to_garbage(state, op);
+    } else {
+      Heap::incref(op);
+      gc_clear(heap, op);
+      heap.decref(op);
+    }
     if (gc_next(collectable) == gc) {
       gc_clear_collecting(gc);
       gc_list_move(gc, old);
     }
   }
+}
+
+// The uncollectable: those with a legacy finalizer (all, with DEBUG_SAVEALL)
+// go to gc.garbage, which keeps the rest alive through them; the whole list
+// joins old.
+void handle_legacy_finalizers(Heap& heap, GcHead* finalizers, GcHead* old) {
+  Heap::State& state = Heap::State::of(heap);
+  for (GcHead* gc = gc_next(finalizers); gc != finalizers; gc = gc_next(gc)) {
+    Object* op = from_gc(gc);
+    if ((state.debug & Heap::kDebugSaveAll) || has_legacy_finalizer(state, op)) append_to_garbage(state, op);
+  }
+  gc_list_merge(finalizers, old);
 }
 
 CollectionResult gc_collect_main(Heap& heap, int generation) {
@@ -196,11 +347,21 @@ CollectionResult gc_collect_main(Heap& heap, int generation) {
   GcHead unreachable;
   deduce_unreachable(young, &unreachable);
   move_survivors(state, generation, young, old);
-  clear_unreachable_mask(&unreachable);
+
+  GcHead finalizers;
+  gc_list_init(&finalizers);
+  move_legacy_finalizers(state, &unreachable, &finalizers);
+  move_legacy_finalizer_reachable(&finalizers);
 
   CollectionResult result;
-  result.collected = static_cast<std::int64_t>(gc_list_size(&unreachable));
-  delete_garbage(heap, &unreachable, old);
+  result.collected = handle_weakrefs(heap, &unreachable, old);
+  finalize_garbage(heap, &unreachable);
+  GcHead final_unreachable;
+  handle_resurrected_objects(&unreachable, &final_unreachable, old);
+  result.collected += static_cast<std::int64_t>(gc_list_size(&final_unreachable));
+  delete_garbage(heap, &final_unreachable, old);
+  result.uncollectable = static_cast<std::int64_t>(gc_list_size(&finalizers));
+  handle_legacy_finalizers(heap, &finalizers, old);
 
   if (generation == kGenerations - 1) heap.clear_free_lists();
   GenerationStats& stats = state.stats[generation];
@@ -245,6 +406,21 @@ std::int64_t Heap::collect(int generation) {
   if (state_->collecting) return 0;
   const CollectingScope scope(*state_);
   return gc_collect_with_callback(*this, generation);
+}
+
+void Heap::set_debug(unsigned flags) { state_->debug = flags; }
+unsigned Heap::get_debug() const { return state_->debug; }
+
+std::size_t Heap::garbage_size() const { return state_->garbage.size(); }
+
+Object* Heap::garbage_get(std::size_t i) const { return i < state_->garbage.size() ? state_->garbage[i] : nullptr; }
+
+// del gc.garbage[:]: the list is emptied first, then its references dropped
+// last to first (what they free may run finalizers that collect again).
+void Heap::clear_garbage() {
+  std::vector<Object*> items;
+  items.swap(state_->garbage);
+  for (std::size_t i = items.size(); i > 0; --i) decref(items[i - 1]);
 }
 
 std::array<std::int64_t, kGenerations> Heap::get_count() const {

@@ -43,7 +43,8 @@ Heap::~Heap() {
 }
 
 HeapStats Heap::stats() const {
-  return {state_->lists_live, state_->strs_live, state_->ints_live, state_->list_free_list_length};
+  return {state_->lists_live, state_->strs_live, state_->ints_live, state_->list_free_list_length,
+          state_->weakrefs_live};
 }
 
 void Heap::set_free_hook(FreeHook hook, void* context) {

@@ -1,6 +1,7 @@
-// gcheap's heap internals: object layouts, the GC header and its intrusive
-// lists, and Heap::State. Shared by object.cc, list.cc, atoms.cc, gc.cc and
-// heap.cc, and by the unit tests that drive the collector's phases one by one.
+// gcheap's heap internals: object layouts and types, the GC header and its
+// intrusive lists, the side table of finalizers and weak references, and
+// Heap::State. Shared by the heap's .cc files, and by the unit tests that drive
+// the collector's phases one by one.
 //
 // The GC header (GcHead) is CPython 3.8+'s PyGC_Head: two words in front of
 // the object header.
@@ -8,17 +9,27 @@
 //         collection, bit 0 (kNextMaskUnreachable) marks members of the
 //         tentatively unreachable list, whose next links carry the flag.
 //   prev  the previous object, with two flag bits below it (objects are at
-//         least 8-byte aligned). Bit 1 (kPrevMaskCollecting) marks the objects
-//         of the generations being collected; bit 0 is left free for PEP 442's
-//         FINALIZED flag. Between update_refs and move_unreachable the pointer
-//         part holds gc_refs instead, so the collector needs no side table.
-// A list being destroyed is untracked (next == 0) and its prev word links it
-// into the heap's stack of dying lists.
+//         least 8-byte aligned). Bit 0 (kPrevMaskFinalized) is PEP 442's
+//         FINALIZED flag: it survives untracking, collections and the dying
+//         stack, for the object's whole lifetime. Bit 1 (kPrevMaskCollecting)
+//         marks the objects of the generations being collected. Between
+//         update_refs and move_unreachable the pointer part holds gc_refs
+//         instead, so the collector needs no side table.
+// A container being destroyed is untracked (next == 0) and its prev word links
+// it into the heap's stack of dying containers.
+//
+// Types. Each kind has a plain type and a "with extras" variant: an object
+// that has a finalizer, a legacy finalizer or weak references pointing at it
+// is switched to the variant and gets an entry in State::extras, a hash table
+// keyed by object. Every other object pays nothing, and the hot paths
+// (destruction, the collector's visits) test one bit of the type. Atoms have
+// a third variant, "finalized", since they have no GC header for the flag.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "gcheap/heap.h"
@@ -27,11 +38,20 @@ namespace gcheap {
 
 struct Type {
   Kind kind;
+  bool gc;          // has a GC header: tracked by the collector
+  bool has_extras;  // has an entry in Heap::State::extras
+  bool finalized;   // atoms only: the finalizer has run
   const char* name;
 };
-extern const Type list_type;  // list.cc
-extern const Type str_type;   // atoms.cc
-extern const Type int_type;   // atoms.cc
+// The plain types (object.cc); their variants are reached through these.
+extern const Type list_type;
+extern const Type weakref_type;
+extern const Type str_type;
+extern const Type int_type;
+// The variant of t for an object that has extras (t itself if it has them).
+const Type* with_extras(const Type* t);
+// The variant of an atom's type once its finalizer has run.
+const Type* finalized_atom(const Type* t);
 
 // --- the GC header ---------------------------------------------------------------
 
@@ -42,6 +62,7 @@ struct GcHead {
 static_assert(sizeof(GcHead) == 16);
 
 inline constexpr std::uintptr_t kNextMaskUnreachable = 1;
+inline constexpr std::uintptr_t kPrevMaskFinalized = 1;
 inline constexpr std::uintptr_t kPrevMaskCollecting = 2;
 inline constexpr int kPrevShift = 2;
 inline constexpr std::uintptr_t kPrevMask = ~std::uintptr_t{0} << kPrevShift;
@@ -50,7 +71,7 @@ inline GcHead* as_gc(const Object* o) {
   return reinterpret_cast<GcHead*>(const_cast<Object*>(o)) - 1;
 }
 inline Object* from_gc(GcHead* g) { return reinterpret_cast<Object*>(g + 1); }
-inline bool is_gc(const Object* o) { return o->type == &list_type; }
+inline bool is_gc(const Object* o) { return o->type->gc; }
 
 inline GcHead* gc_next(const GcHead* g) { return reinterpret_cast<GcHead*>(g->next); }
 inline GcHead* gc_prev(const GcHead* g) { return reinterpret_cast<GcHead*>(g->prev & kPrevMask); }
@@ -66,13 +87,16 @@ inline std::intptr_t gc_get_refs(const GcHead* g) { return static_cast<std::intp
 inline void gc_set_refs(GcHead* g, std::intptr_t refs) {
   g->prev = (g->prev & ~kPrevMask) | (static_cast<std::uintptr_t>(refs) << kPrevShift);
 }
-// Starts a collection for g: gc_refs = refs and the collecting flag set.
+// Starts a collection for g: gc_refs = refs and the collecting flag set
+// (FINALIZED is kept).
 inline void gc_reset_refs(GcHead* g, std::intptr_t refs) {
-  g->prev = kPrevMaskCollecting | (static_cast<std::uintptr_t>(refs) << kPrevShift);
+  g->prev = (g->prev & kPrevMaskFinalized) | kPrevMaskCollecting | (static_cast<std::uintptr_t>(refs) << kPrevShift);
 }
 inline void gc_decref(GcHead* g) { g->prev -= std::uintptr_t{1} << kPrevShift; }
 inline bool gc_is_collecting(const GcHead* g) { return (g->prev & kPrevMaskCollecting) != 0; }
 inline void gc_clear_collecting(GcHead* g) { g->prev &= ~kPrevMaskCollecting; }
+inline bool gc_is_finalized(const GcHead* g) { return (g->prev & kPrevMaskFinalized) != 0; }
+inline void gc_set_finalized(GcHead* g) { g->prev |= kPrevMaskFinalized; }
 
 // --- intrusive lists of GC headers (generations, the unreachable set) -------------
 
@@ -90,14 +114,15 @@ inline void gc_list_append(GcHead* node, GcHead* list) {
   list->prev = reinterpret_cast<std::uintptr_t>(node);
 }
 
-// Unlinks node and marks it untracked.
+// Unlinks node and marks it untracked (_PyObject_GC_UNTRACK: only FINALIZED
+// is kept).
 inline void gc_list_remove(GcHead* node) {
   GcHead* prev = gc_prev(node);
   GcHead* next = gc_next(node);
   gc_set_next(prev, next);
   gc_set_prev(next, prev);
   node->next = 0;
-  node->prev = 0;
+  node->prev &= kPrevMaskFinalized;
 }
 
 // Moves node from whatever list it is in to the end of list.
@@ -153,6 +178,20 @@ struct IntObject {
   std::int64_t value;
 };
 
+// A weak reference: tracked (it may sit in a cycle through the lists holding
+// it), but it holds no strong reference. The weakrefs to one referent form a
+// doubly linked list, newest first, headed in the referent's Extras.
+struct WeakrefObject {
+  GcHead gc;
+  Object ob;
+  Object* referent;       // nullptr once cleared
+  WeakrefObject* older;   // next in the referent's list
+  WeakrefObject* newer;   // previous in it; nullptr for the head
+  Heap::WeakrefCallback callback;
+  void* callback_context;
+};
+static_assert(offsetof(WeakrefObject, ob) == sizeof(GcHead));
+
 inline ListObject* as_list(const Object* o) {
   return reinterpret_cast<ListObject*>(reinterpret_cast<char*>(const_cast<Object*>(o)) -
                                        offsetof(ListObject, ob));
@@ -160,11 +199,21 @@ inline ListObject* as_list(const Object* o) {
 inline std::byte* list_payload(ListObject* list) { return reinterpret_cast<std::byte*>(list + 1); }
 inline StrObject* as_str(const Object* o) { return reinterpret_cast<StrObject*>(const_cast<Object*>(o)); }
 inline const IntObject* as_int(const Object* o) { return reinterpret_cast<const IntObject*>(o); }
+inline WeakrefObject* as_weakref(const Object* o) {
+  return reinterpret_cast<WeakrefObject*>(reinterpret_cast<char*>(const_cast<Object*>(o)) -
+                                          offsetof(WeakrefObject, ob));
+}
 
 // Visits every item of a list, first to last (tp_traverse).
 template <typename Visit>
 inline void list_traverse(const ListObject* list, Visit&& visit) {
   for (std::size_t i = 0; i < list->size; ++i) visit(list->items[i]);
+}
+
+// tp_traverse of any tracked object: a weakref holds no strong reference.
+template <typename Visit>
+inline void gc_traverse(const Object* o, Visit&& visit) {
+  if (o->type->kind == Kind::List) list_traverse(as_list(o), visit);
 }
 
 // --- object pools ----------------------------------------------------------------------
@@ -178,6 +227,16 @@ inline constexpr std::size_t kListFreeListMax = 80;
 inline constexpr std::uint32_t kListFreeListPayload = 16;
 
 // --- the heap's state ---------------------------------------------------------------
+
+// --- finalizers and weak references -------------------------------------------------
+
+// What an object with extras has; only such objects have an entry.
+struct Extras {
+  Heap::Finalizer finalizer = nullptr;
+  void* finalizer_context = nullptr;
+  bool legacy_finalizer = false;
+  WeakrefObject* weakrefs = nullptr;  // newest first
+};
 
 struct Generation {
   GcHead head;  // sentinel of the generation's list
@@ -210,9 +269,16 @@ struct Heap::State {
   };
   std::vector<CallbackEntry> callbacks;
 
-  // Destruction (object.cc): the stack of lists releasing their items.
-  ListObject* dying = nullptr;
+  // gc.set_debug flags and gc.garbage (a reference held to each).
+  unsigned debug = 0;
+  std::vector<Object*> garbage;
+
+  // Destruction (object.cc): the stack of containers releasing their items.
+  GcHead* dying = nullptr;
   bool destroying = false;
+
+  // Finalizers and weakrefs (finalizer.cc, weakref.cc).
+  std::unordered_map<const Object*, Extras> extras;
 
   // Object pools (list.cc, atoms.cc).
   std::array<ListObject*, kListFreeListMax> list_free_list{};
@@ -225,6 +291,7 @@ struct Heap::State {
   std::size_t lists_live = 0;
   std::size_t strs_live = 0;
   std::size_t ints_live = 0;
+  std::size_t weakrefs_live = 0;
 };
 
 inline GcHead* generation_head(Heap::State& state, int g) { return &state.generations[g].head; }
@@ -246,9 +313,61 @@ void list_dealloc(Heap::State& state, ListObject* list);
 void list_clear(Heap& heap, ListObject* list);
 
 // --- atoms (atoms.cc) -----------------------------------------------------------------
+bool is_small_int(const Heap::State& state, const Object* o);
 void small_ints_init(Heap::State& state);
 void small_ints_free(Heap::State& state);
 void atom_dealloc(Heap::State& state, Object* atom);
+
+// --- finalizers (finalizer.cc) ----------------------------------------------------------
+
+// Runs embedder code (a finalizer, a weakref callback) the way CPython runs
+// Python code from a deallocator: a decref in it destroys objects completely
+// before it continues. The destruction under way (the dying stack) is set
+// aside meanwhile and resumed afterwards.
+class UserCodeScope {
+ public:
+  explicit UserCodeScope(Heap::State& state)
+      : state_(state), dying_(state.dying), destroying_(state.destroying) {
+    state.dying = nullptr;
+    state.destroying = false;
+  }
+  ~UserCodeScope() {
+    state_.dying = dying_;
+    state_.destroying = destroying_;
+  }
+  UserCodeScope(const UserCodeScope&) = delete;
+  UserCodeScope& operator=(const UserCodeScope&) = delete;
+
+ private:
+  Heap::State& state_;
+  GcHead* dying_;
+  bool destroying_;
+};
+
+// The object's Extras, creating them (and switching its type) if needed.
+Extras& add_extras(Heap::State& state, Object* o);
+// nullptr when o has none.
+Extras* find_extras(Heap::State& state, const Object* o);
+void set_finalized(Object* o);
+// subtype_dealloc's part for an object with extras whose count reached zero:
+// its finalizer (once), then, unless that resurrected it, its weakrefs are
+// cleared and their callbacks run, and its entry goes. Returns false when the
+// object lives on (resurrected, or a shared small int).
+bool dealloc_extras(Heap& heap, Object* o);
+
+// --- weakrefs (weakref.cc) ---------------------------------------------------------------
+// _PyWeakref_ClearRef: unlinks wr from its referent (the callback is kept).
+void clear_weakref(Heap::State& state, WeakrefObject* wr);
+// Calls wr's callback with wr as embedder code.
+void run_weakref_callback(Heap& heap, WeakrefObject* wr);
+// PyObject_ClearWeakRefs: clears every weakref to o, newest first, then runs
+// their callbacks in that order, each weakref kept alive until all have run.
+void clear_weakrefs(Heap& heap, Object* o);
+void weakref_dealloc(Heap::State& state, WeakrefObject* wr);
+
+// tp_clear of any tracked object (delete_garbage): a list drops its items, a
+// weakref is cleared and forgets its callback.
+void gc_clear(Heap& heap, Object* o);
 
 // --- the collector (gc.cc) ------------------------------------------------------------
 // _PyObject_GC_Link: counts a list allocation and may run an automatic
@@ -263,7 +382,13 @@ void update_refs(GcHead* containers);
 void subtract_refs(GcHead* containers);
 void move_unreachable(GcHead* young, GcHead* unreachable);
 void clear_unreachable_mask(GcHead* unreachable);
+void move_legacy_finalizers(Heap::State& state, GcHead* unreachable, GcHead* finalizers);
+void move_legacy_finalizer_reachable(GcHead* finalizers);
+std::int64_t handle_weakrefs(Heap& heap, GcHead* unreachable, GcHead* old);
+void finalize_garbage(Heap& heap, GcHead* collectable);
+void handle_resurrected_objects(GcHead* unreachable, GcHead* still_unreachable, GcHead* old);
 void delete_garbage(Heap& heap, GcHead* collectable, GcHead* old);
+void handle_legacy_finalizers(Heap& heap, GcHead* finalizers, GcHead* old);
 struct CollectionResult {
   std::int64_t collected = 0;
   std::int64_t uncollectable = 0;

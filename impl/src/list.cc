@@ -19,9 +19,6 @@
 #include "heap_internal.h"
 
 namespace gcheap {
-
-const Type list_type{Kind::List, "list"};
-
 namespace {
 
 ListObject* take_from_free_list(Heap::State& state, std::uint32_t payload_bytes) {

@@ -1,9 +1,10 @@
 // gcheap's object heap: reference counting plus CPython's cycle collector.
 //
 // Objects. Every object starts with a header of a reference count and a type
-// pointer (16 bytes). Containers (lists) are tracked by the cycle collector and
-// carry two more words before that header, the GC links (16 bytes), as
-// PyGC_Head does; atoms (ints, strs) hold no references and are never tracked.
+// pointer (16 bytes). Containers (lists, weakrefs) are tracked by the cycle
+// collector and carry two more words before that header, the GC links (16
+// bytes), as PyGC_Head does; atoms (ints, strs) hold no references and are
+// never tracked.
 // A list keeps its items in a separately allocated array, like CPython's list,
 // and an inline payload of bytes owned by the embedder.
 //
@@ -14,6 +15,23 @@
 // stack threaded through their own GC links, visited in the same depth-first
 // order recursion would use, so a chain of ten million lists is freed in
 // constant stack space.
+//
+// Finalizers and weak references (PEP 442, Modules/gc_weakref.txt). An object
+// whose count reaches zero, in CPython's subtype_dealloc order:
+//   1. its finalizer runs if it has one that has not run yet (FINALIZED is set
+//      first), with its count 1 meanwhile and, if it is tracked, the object
+//      moved to the end of generation 0 (even from an older or the frozen
+//      generation); if the count is above zero afterwards it is resurrected
+//      and stays there (a later death does not run the finalizer again);
+//   2. every weakref to it is cleared, newest first, and then the callbacks
+//      run in that order; each weakref is held alive until all have run;
+//   3. its slots are released last to first and its memory freed: the free
+//      hook fires then, after the object's own finalizer and callbacks (and
+//      after the deaths its slots caused, which come first, depth first).
+// Finalizers and callbacks are embedder code and may do anything to the heap:
+// objects they release are destroyed completely before they continue. They
+// run at depth one from the destruction loop, so chains of objects with
+// finalizers are freed without recursion too.
 //
 // The cycle collector (impl/src/gc.cc). Three generations plus a permanent
 // (frozen) one, each an intrusive doubly linked list through the GC links.
@@ -56,7 +74,7 @@ struct Object {
   const Type* type;
 };
 
-enum class Kind : std::uint8_t { List, Str, Int };
+enum class Kind : std::uint8_t { List, Str, Int, Weakref };
 
 // Generation numbers; kPermanent is the frozen generation, kUntracked marks atoms.
 inline constexpr int kGenerations = 3;
@@ -82,6 +100,7 @@ struct HeapStats {
   std::size_t strs_live = 0;
   std::size_t ints_live = 0;   // small ints excluded
   std::size_t free_list_length = 0;
+  std::size_t weakrefs_live = 0;
 };
 
 class Heap {
@@ -132,8 +151,40 @@ class Heap {
   void list_set(Object* list, std::size_t i, Object* item);    // drops the old item last
   void list_remove(Object* list, std::size_t i);               // shifts later items down
 
+  // --- finalizers and weak references (PEP 442, gc_weakref.txt) --------------------
+  // A finalizer (__del__) runs at most once per object lifetime: when the
+  // object's count reaches zero, or when a collection finds it unreachable.
+  // It may store new references to `self` (resurrection): the object then
+  // lives on. Setting one replaces the previous one; it costs the object no
+  // extra bytes when it has none.
+  using Finalizer = void (*)(void* context, Heap& heap, Object* self);
+  void set_finalizer(Object* o, Finalizer finalizer, void* context);
+  // A legacy finalizer (tp_del): a collection never frees the object or what
+  // it reaches; they count as uncollectable and the object goes to gc.garbage.
+  void set_legacy_finalizer(Object* o);
+  static bool is_finalized(const Object* o);  // gc.is_finalized
+  // A weak reference to `referent`: a tracked object that holds no strong
+  // reference. It is cleared when the referent dies; then `callback` (may be
+  // null) runs with the weakref, unless the weakref is itself garbage.
+  // Allocating one counts like a list allocation (and may collect first).
+  using WeakrefCallback = void (*)(void* context, Heap& heap, Object* weakref);
+  Object* new_weakref(Object* referent, WeakrefCallback callback, void* context);
+  static Object* weakref_get(const Object* weakref);  // borrowed; nullptr once cleared
+
   // --- the gc module ------------------------------------------------------------------
   std::int64_t collect(int generation = 2);
+  // gc.set_debug: with kDebugSaveAll, garbage goes to gc.garbage, not freed.
+  static constexpr unsigned kDebugSaveAll = 32;
+  void set_debug(unsigned flags);
+  unsigned get_debug() const;
+  // gc.garbage: the uncollectable objects that have a legacy finalizer (what
+  // they reach is uncollectable too, but kept alive through them, as CPython's
+  // handle_legacy_finalizers does), or with DEBUG_SAVEALL all the garbage:
+  // per collection the collectable first, then the uncollectable. The heap
+  // holds a reference to each; clear_garbage drops them last to first.
+  std::size_t garbage_size() const;
+  Object* garbage_get(std::size_t i) const;  // borrowed; nullptr past the end
+  void clear_garbage();
   std::array<std::int64_t, kGenerations> get_count() const;
   std::array<std::int64_t, kGenerations> get_threshold() const;
   // Sets the first `arity` thresholds (1..3) from `values`.
@@ -152,7 +203,8 @@ class Heap {
   void clear_free_lists();
 
   // --- inspection ----------------------------------------------------------------------
-  // Called just before any object's memory is released or free-listed.
+  // Called just before any object's memory is released or free-listed
+  // (weakrefs included), after its finalizer and weakref callbacks have run.
   void set_free_hook(FreeHook hook, void* context);
   // Visits the objects of generation g (0..2 or kPermanent) in list order.
   template <typename F>
