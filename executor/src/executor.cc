@@ -85,6 +85,8 @@ class Lockstep {
 
  private:
   void run_op(std::size_t index) {
+    model_events_.clear();  // a skipped operation reports no events
+    sut_events_.clear();
     const Op& original = program_.ops[index];
     const Resolution resolution = resolve_op(program_, original, model_, options_.strict, model_state_);
     if (resolution.kind == Resolution::Kind::Skip) return;
