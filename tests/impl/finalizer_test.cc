@@ -124,10 +124,10 @@ class FinalizerTest : public ::testing::Test {
     if (phase == CollectionPhase::Stop) self->stops.push_back(info);
   }
   // The lowest and highest stack addresses user code ran at: recursion would
-  // spread them apart.
+  // spread them apart. The frame address, not a local's: under ASan locals
+  // may live on its heap-allocated fake stack.
   void note_stack_depth() {
-    char here;
-    const auto at = reinterpret_cast<std::uintptr_t>(&here);
+    const auto at = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
     stack_low = std::min(stack_low, at);
     stack_high = std::max(stack_high, at);
   }
