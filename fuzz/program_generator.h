@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <random>
+#include <vector>
 
 #include "gcverify/binary.h"
 
@@ -52,10 +54,34 @@ inline std::uint16_t some_length(Random& rng) {
   return static_cast<std::uint16_t>(rng() % 8 == 0 ? 1 + rng() % 64 : 1 + rng() % 5);
 }
 
-inline Record random_record(Random& rng) {
-  constexpr auto kOperations = static_cast<std::uint32_t>(OpCode::Unfreeze) + 1;
+// The operations generated: everything but the expectations.
+inline constexpr OpCode kGeneratedOps[] = {
+    OpCode::NewContainer, OpCode::NewStr,       OpCode::NewInt,       OpCode::Bind,
+    OpCode::LoadSlot,     OpCode::Unbind,       OpCode::Append,       OpCode::SetSlot,
+    OpCode::RemoveSlot,   OpCode::Cycle,        OpCode::Chain,        OpCode::Clique,
+    OpCode::Collect,      OpCode::SetThreshold, OpCode::Enable,       OpCode::Disable,
+    OpCode::Freeze,       OpCode::Unfreeze,     OpCode::SetFinalizer, OpCode::SetLegacyFinalizer,
+    OpCode::NewWeakref,   OpCode::Deref,        OpCode::SetDebug,     OpCode::ClearGarbage,
+    OpCode::LoadGarbage,
+};
+
+// A record that reads as an effect when it follows a finalizer or a weakref
+// record (the byte layout is binary.h's; its opcode byte is the effect code).
+inline Record random_effect(Random& rng) {
   Record r;
-  r.op = static_cast<std::uint8_t>(rng() % kOperations);
+  r.op = static_cast<std::uint8_t>(rng() % kEffectCodeCount);
+  r.a = some_name(rng);
+  r.c = static_cast<EffectCode>(r.op) == EffectCode::Collect ? rng() % 3 : some_payload(rng);
+  return r;
+}
+
+// A new operation, as records: one, or for a finalizer or a weakref with a
+// callback, the operation's record and its body's.
+inline std::vector<Record> random_operation(Random& rng);
+
+inline Record random_record(Random& rng) {
+  Record r;
+  r.op = static_cast<std::uint8_t>(kGeneratedOps[rng() % std::size(kGeneratedOps)]);
   r.a = some_name(rng);
   r.b = some_name(rng);
   r.c = some_index(rng);
@@ -80,9 +106,23 @@ inline Record random_record(Random& rng) {
       r.b = some_threshold(rng);
       r.c = some_threshold(rng) | static_cast<std::uint32_t>(some_threshold(rng)) << 16;
       break;
+    case OpCode::SetFinalizer: r.b = static_cast<std::uint16_t>(1 + rng() % 3); break;   // body length
+    case OpCode::NewWeakref:
+      r.b = static_cast<std::uint16_t>(rng() % 3);  // callback length, 0: none
+      r.c = some_name(rng);                           // the referent
+      break;
+    case OpCode::SetDebug: r.c = rng() % 2; break;
     default: break;
   }
   return r;
+}
+
+inline std::vector<Record> random_operation(Random& rng) {
+  std::vector<Record> records{random_record(rng)};
+  const OpCode code = static_cast<OpCode>(records.front().op);
+  if (code == OpCode::SetFinalizer || code == OpCode::NewWeakref)
+    for (std::uint16_t i = 0; i < records.front().b; ++i) records.push_back(random_effect(rng));
+  return records;
 }
 
 }  // namespace gcv::fuzz

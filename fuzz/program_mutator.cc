@@ -11,6 +11,7 @@
 #include <array>
 #include <cstring>
 #include <random>
+#include <vector>
 
 #include "fuzz_target.h"
 #include "program_generator.h"
@@ -20,6 +21,7 @@ namespace {
 using gcv::kRecordSize;
 using gcv::fuzz::Random;
 using gcv::fuzz::Record;
+using gcv::fuzz::random_operation;
 using gcv::fuzz::random_record;
 
 // Changes one operand of the record at `at`.
@@ -46,15 +48,18 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
   const std::size_t capacity = max_size / kRecordSize;
   auto at = [&](std::size_t i) { return data + i * kRecordSize; };
   const unsigned choice = records == 0 ? 0 : rng() % 5;
-  if (choice == 0 || choice == 2) {  // insert a new record, or duplicate one
-    if (records >= capacity) return size;
+  if (choice == 0 || choice == 2) {  // insert a new operation (with its body), or duplicate a record
+    std::vector<Record> inserted;
+    if (choice == 0) {
+      inserted = random_operation(rng);
+    } else {
+      inserted.push_back(Record::load(at(rng() % records)));
+    }
+    if (records + inserted.size() > capacity) return size;
     const std::size_t to = rng() % (records + 1);
-    std::array<std::uint8_t, kRecordSize> record;
-    if (choice == 0) random_record(rng).store(record.data());
-    else std::memcpy(record.data(), at(rng() % records), kRecordSize);
-    std::memmove(at(to + 1), at(to), (records - to) * kRecordSize);
-    std::memcpy(at(to), record.data(), kRecordSize);
-    return size + kRecordSize;
+    std::memmove(at(to + inserted.size()), at(to), (records - to) * kRecordSize);
+    for (std::size_t i = 0; i < inserted.size(); ++i) inserted[i].store(at(to + i));
+    return size + inserted.size() * kRecordSize;
   }
   if (choice == 1) {  // delete a record
     const std::size_t from = rng() % records;

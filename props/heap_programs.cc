@@ -18,6 +18,20 @@ rc::Gen<std::uint32_t> shape_length(std::uint32_t longest) {
       {{6, rc::gen::inRange<std::uint32_t>(1, 6)}, {1, rc::gen::inRange<std::uint32_t>(1, longest + 1)}});
 }
 
+// A body of 1..4 effects (a finalizer's, or a weakref callback's).
+rc::Gen<std::vector<Effect>> effects() {
+  return rc::gen::exec([] {
+    std::vector<Effect> body(*rc::gen::inRange<std::size_t>(1, 5));
+    for (Effect& e : body) {
+      e.code = static_cast<EffectCode>(*rc::gen::inRange<std::size_t>(0, kEffectCodeCount));
+      e.name = *name();
+      e.size = *payload();
+      e.generation = *rc::gen::inRange(0, 3);
+    }
+    return body;
+  });
+}
+
 // Builds an Op of `code` from generated operands.
 template <typename Fill>
 rc::Gen<Op> op_of(OpCode code, Fill fill) {
@@ -79,6 +93,29 @@ rc::Gen<Op> operation(OpCode code) {
         op.size = *payload();
       });
     case OpCode::Collect: return op_of(code, [](Op& op) { op.generation = *rc::gen::inRange(0, 3); });
+    case OpCode::SetFinalizer:
+      return op_of(code, [](Op& op) {
+        op.target = *name();
+        op.effects = *effects();
+      });
+    case OpCode::SetLegacyFinalizer: return op_of(code, [](Op& op) { op.target = *name(); });
+    case OpCode::NewWeakref:
+      return op_of(code, [](Op& op) {
+        op.target = *name();
+        op.source = *name();
+        if (*rc::gen::arbitrary<bool>()) op.effects = *effects();
+      });
+    case OpCode::Deref:
+      return op_of(code, [](Op& op) {
+        op.target = *name();
+        op.source = *name();
+      });
+    case OpCode::SetDebug: return op_of(code, [](Op& op) { op.value = *rc::gen::inRange(0, 2); });
+    case OpCode::LoadGarbage:
+      return op_of(code, [](Op& op) {
+        op.target = *name();
+        op.index = *slot_index();
+      });
     case OpCode::SetThreshold:
       return op_of(code, [](Op& op) {
         op.arity = static_cast<std::uint8_t>(*rc::gen::inRange(1, 4));
@@ -96,6 +133,9 @@ rc::Gen<Op> any_operation() {
       {2, operation(OpCode::Cycle)},        {1, operation(OpCode::Chain)},   {1, operation(OpCode::Clique)},
       {3, operation(OpCode::Collect)},      {2, operation(OpCode::SetThreshold)}, {1, operation(OpCode::Enable)},
       {1, operation(OpCode::Disable)},      {1, operation(OpCode::Freeze)},  {1, operation(OpCode::Unfreeze)},
+      {3, operation(OpCode::SetFinalizer)}, {1, operation(OpCode::SetLegacyFinalizer)},
+      {3, operation(OpCode::NewWeakref)},   {1, operation(OpCode::Deref)},   {1, operation(OpCode::SetDebug)},
+      {1, operation(OpCode::ClearGarbage)}, {1, operation(OpCode::LoadGarbage)},
   });
 }
 

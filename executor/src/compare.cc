@@ -1,6 +1,7 @@
 // Comparison of the model and the system under test. Each function returns the
 // first difference it finds, worded as model-expected versus system-actual.
 #include <algorithm>
+#include <tuple>
 #include <sstream>
 
 #include "executor_internal.h"
@@ -10,8 +11,13 @@ namespace {
 
 
 
-// Events cut into segments: the frees outside collections, and per collection
-// its start, its frees and its stop. Frees within a segment are a set.
+// Events cut into segments: what happened outside collections, and per
+// collection its start, what happened in it and its stop. Frees are a set in
+// every segment (their order is the heap's business). Finalizers and weakref
+// callbacks run user code: outside collections (deaths by refcount) their
+// order is specified and compared as a sequence; inside a collection it
+// follows the collector's list order, which CPython's move_unreachable
+// perturbs and the model does not copy, so there they are a multiset.
 struct Segment {
   bool collection = false;
   int generation = 0;
@@ -19,13 +25,24 @@ struct Segment {
   std::int64_t uncollectable = 0;
   bool stopped = false;
   std::vector<ObjectKey> freed;  // sorted
+  std::vector<Event> user_code;  // Finalized and CallbackRan, in order
 };
+
+std::string user_code_text(const std::vector<Event>& events) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < events.size(); ++i)
+    text += (i ? ", " : "") + std::string(events[i].type == Event::Type::Finalized ? "finalized " : "callback of ") +
+            events[i].key.to_string();
+  return text + "]";
+}
 
 std::vector<Segment> segments_of(const std::vector<Event>& events) {
   std::vector<Segment> segments(1);
   for (const Event& e : events) {
     switch (e.type) {
       case Event::Type::Freed: segments.back().freed.push_back(e.key); break;
+      case Event::Type::Finalized:
+      case Event::Type::CallbackRan: segments.back().user_code.push_back(e); break;
       case Event::Type::CollectionStart:
         segments.emplace_back();
         segments.back().collection = true;
@@ -39,7 +56,13 @@ std::vector<Segment> segments_of(const std::vector<Event>& events) {
         break;
     }
   }
-  for (Segment& s : segments) std::sort(s.freed.begin(), s.freed.end());
+  for (Segment& s : segments) {
+    std::sort(s.freed.begin(), s.freed.end());
+    if (s.collection)
+      std::sort(s.user_code.begin(), s.user_code.end(), [](const Event& a, const Event& b) {
+        return std::tie(a.type, a.key) < std::tie(b.type, b.key);
+      });
+  }
   return segments;
 }
 
@@ -53,6 +76,7 @@ std::vector<ObjectKey> symmetric_difference(const std::vector<ObjectKey>& a, con
   std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
 }
+
 
 std::string triple(const std::array<std::int64_t, 3>& v) {
   return "(" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " + std::to_string(v[2]) + ")";
@@ -81,6 +105,9 @@ std::optional<Difference> compare_events(const std::vector<Event>& model, const 
     if (m[i].collection && m[i].generation != s[i].generation)
       return Difference{"collected generation", "collection " + std::to_string(collection_number) + " of generation " +
                         std::to_string(m[i].generation), "generation " + std::to_string(s[i].generation), {}};
+    if (m[i].user_code != s[i].user_code)
+      return Difference{"finalizers and callbacks " + where, user_code_text(m[i].user_code),
+                        user_code_text(s[i].user_code), {}};
     if (m[i].freed != s[i].freed) {
       auto involved = symmetric_difference(m[i].freed, s[i].freed);
       return Difference{"freed objects " + where, to_string(m[i].freed), to_string(s[i].freed), std::move(involved)};
@@ -107,6 +134,15 @@ std::optional<Difference> compare_collector(const CollectorState& m, const Colle
   if (m.freeze_count != s.freeze_count)
     return Difference{"get_freeze_count()", std::to_string(m.freeze_count), std::to_string(s.freeze_count), {}};
   return std::nullopt;
+}
+
+// gc.garbage's order, like a collection's finalizers, follows the collector's
+// list order (see segments_of): compared as a multiset.
+std::optional<Difference> compare_garbage(std::vector<ObjectKey> model, std::vector<ObjectKey> sut) {
+  std::sort(model.begin(), model.end());
+  std::sort(sut.begin(), sut.end());
+  if (model == sut) return std::nullopt;
+  return Difference{"gc.garbage", to_string(model), to_string(sut), symmetric_difference(model, sut)};
 }
 
 std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut,

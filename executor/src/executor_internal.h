@@ -15,17 +15,26 @@ struct Step {
   enum class Kind : std::uint8_t {
     NewContainer, NewStr, NewInt, Bind, LoadSlot, Unbind, Append, SetSlot, RemoveSlot,
     Collect, SetThreshold, Enable, Disable, Freeze, Unfreeze,
+    SetFinalizer, SetLegacyFinalizer, NewWeakref, Deref, SetDebug, ClearGarbage, LoadGarbage,
   };
   Kind kind = Kind::Collect;
   NameIndex target = 0;
   NameIndex source = 0;
   std::uint32_t index = 0;
   std::uint32_t size = 0;
+  // Allocations take their serial when they run (effects run inside the
+  // machines allocate too): the model's next_serial(), given to both.
   Serial serial = 0;
   std::int64_t value = 0;
   int arity = 3;
   std::array<std::int64_t, 3> values{};
   int generation = 2;
+  const std::vector<Effect>* effects = nullptr;  // SetFinalizer, NewWeakref: the op's
+
+  bool allocates() const {
+    return kind == Kind::NewContainer || kind == Kind::NewStr || kind == Kind::NewWeakref ||
+           (kind == Kind::NewInt && (value < kSmallIntMin || value > kSmallIntMax));
+  }
 };
 
 // Calls `step` on `machine`; returns collect()'s result for Collect, else 0.
@@ -34,10 +43,10 @@ std::int64_t apply_step(Machine& machine, const Step& step);
 // Text of a step, for reports ("s.append(t)"); scratch names print as $h, $s, $t.
 std::string format_step(const Program& program, const Step& step);
 
-// Appends the steps of an already resolved operation. `next_serial` is the
-// serial the next allocation takes; it is advanced past the new objects.
-// Expectations have no steps. `scratch` is the first of three scratch names.
-void expand_op(const Op& op, NameIndex scratch, Serial& next_serial, std::vector<Step>& steps);
+// Appends the steps of an already resolved operation (which must outlive
+// them: finalizer and callback steps point at its effects). Expectations have
+// no steps. `scratch` is the first of three scratch names.
+void expand_op(const Op& op, NameIndex scratch, std::vector<Step>& steps);
 
 // Result of resolving an operation's operands against the model's state.
 struct Resolution {
@@ -59,6 +68,7 @@ struct Difference {
 // The comparisons, in the order the executor applies them.
 std::optional<Difference> compare_events(const std::vector<Event>& model, const std::vector<Event>& sut);
 std::optional<Difference> compare_collector(const CollectorState& model, const CollectorState& sut);
+std::optional<Difference> compare_garbage(std::vector<ObjectKey> model, std::vector<ObjectKey> sut);
 std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut,
                                            const std::vector<NameIndex>& names);
 std::optional<Difference> compare_objects(const std::vector<ObjectState>& model, const std::vector<ObjectState>& sut);

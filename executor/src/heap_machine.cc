@@ -11,6 +11,7 @@
 // Nothing here allocates per operation once its tables have grown.
 #include "gcverify/heap_machine.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <unordered_map>
@@ -54,7 +55,7 @@ ObjectKind kind_of(const Object* o) {
     case gcheap::Kind::List: return ObjectKind::Container;
     case gcheap::Kind::Str: return ObjectKind::Str;
     case gcheap::Kind::Int: return ObjectKind::Int;
-    case gcheap::Kind::Weakref: break;  // the language makes none yet
+    case gcheap::Kind::Weakref: return ObjectKind::Weakref;
   }
   return ObjectKind::Int;
 }
@@ -62,6 +63,13 @@ ObjectKind kind_of(const Object* o) {
 bool is_small_int(std::int64_t v) { return v >= kSmallIntMin && v <= kSmallIntMax; }
 
 class HeapMachine final : public Machine {
+  // A finalizer's or callback's effects, with the machine that runs them: the
+  // context the heap hands back. Owned here until the next reset.
+  struct Body {
+    HeapMachine* machine;
+    std::vector<Effect> effects;
+  };
+
  public:
   explicit HeapMachine(const HeapMachineOptions& options) : options_(options) {}
 
@@ -80,24 +88,29 @@ class HeapMachine final : public Machine {
     by_serial_.assign(1, nullptr);
     payload_of_.assign(1, 0);
     small_ints_.fill(nullptr);
-    int_serials_.clear();
+    unstamped_serials_.clear();
+    highest_serial_ = 0;
+    bodies_.clear();
+    finalizer_of_.clear();
     events_.clear();
   }
 
   // --- mutator steps ---------------------------------------------------------
   void new_container(NameIndex dst, Serial serial, std::uint32_t payload) override {
+    reserve(serial);
     adopt(dst, heap_->new_list(payload), serial, payload);
   }
   void new_str(NameIndex dst, Serial serial, std::uint32_t payload) override {
+    reserve(serial);
     adopt(dst, heap_->new_str(payload), serial, payload);
   }
   void new_int(NameIndex dst, Serial serial, std::int64_t value) override {
+    reserve(serial);
     Object* o = heap_->new_int(value);
     if (is_small_int(value)) {
       small_ints_[value - kSmallIntMin] = o;
       store(dst, o);
     } else {
-      int_serials_[o] = serial;
       adopt(dst, o, serial, 0);
     }
   }
@@ -123,8 +136,59 @@ class HeapMachine final : public Machine {
     heap_->list_remove(names_[container], index);
   }
 
+  // --- finalizers and weak references ----------------------------------------
+  void set_finalizer(NameIndex object, const std::vector<Effect>& body) override {
+    Body* b = keep(body);
+    finalizer_of_[names_[object]] = b;
+    heap_->set_finalizer(names_[object], &HeapMachine::run_finalizer, b);
+  }
+  void set_legacy_finalizer(NameIndex object) override { heap_->set_legacy_finalizer(names_[object]); }
+  // As a call: the referent is held as the argument while the weakref is made
+  // (the allocation may collect and run user code), and released after the
+  // call while the result is held; then the result moves into dst.
+  void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Effect>& callback) override {
+    reserve(serial);
+    Object* argument = names_[referent];
+    Heap::incref(argument);
+    Object* w = callback.empty() ? heap_->new_weakref(argument, nullptr, nullptr)
+                                 : heap_->new_weakref(argument, &HeapMachine::run_callback, keep(callback));
+    register_object(w, serial, 0);
+    heap_->decref(argument);
+    store(dst, w);
+  }
+  void deref(NameIndex dst, NameIndex weakref) override {
+    Object* referent = Heap::weakref_get(names_[weakref]);
+    if (referent != nullptr) Heap::incref(referent);
+    store(dst, referent);
+  }
+
   // --- the gc module ---------------------------------------------------------
   std::int64_t collect(int generation) override { return heap_->collect(generation); }
+  void set_debug(bool saveall) override { heap_->set_debug(saveall ? Heap::kDebugSaveAll : 0); }
+  // The entries are released in key order, last first, as the model does
+  // (gc.garbage's own order is the collector's business): hold them, let the
+  // heap empty gc.garbage, then drop the holds in that order.
+  void clear_garbage() override {
+    std::vector<std::pair<ObjectKey, Object*>> held;
+    for (std::size_t i = 0; i < heap_->garbage_size(); ++i) {
+      Object* o = heap_->garbage_get(i);
+      Heap::incref(o);
+      held.emplace_back(key_of(o), o);
+    }
+    heap_->clear_garbage();
+    std::sort(held.begin(), held.end());
+    for (auto it = held.rbegin(); it != held.rend(); ++it) heap_->decref(it->second);
+  }
+  void load_garbage(NameIndex dst, std::uint32_t index) override {
+    const ObjectKey wanted = garbage()[index];
+    for (std::size_t i = 0; i < heap_->garbage_size(); ++i) {
+      Object* o = heap_->garbage_get(i);
+      if (key_of(o) != wanted) continue;
+      Heap::incref(o);
+      store(dst, o);
+      return;
+    }
+  }
   void set_threshold(int arity, std::array<std::int64_t, 3> values) override {
     heap_->set_threshold(arity, values);
   }
@@ -168,7 +232,7 @@ class HeapMachine final : public Machine {
       if (by_serial_[serial] == nullptr) continue;
       ObjectState& state = next();
       describe(ObjectKey::serial(serial), by_serial_[serial], state);
-      if (state.intact && state.kind == ObjectKind::Container) state.generation = generation_of_serial_[serial];
+      if (state.intact && Heap::is_tracked(by_serial_[serial])) state.generation = generation_of_serial_[serial];
     }
     out.resize(n);
   }
@@ -183,6 +247,14 @@ class HeapMachine final : public Machine {
     s.freeze_count = static_cast<std::int64_t>(heap_->get_freeze_count());
     return s;
   }
+
+  std::vector<ObjectKey> garbage() override {
+    std::vector<ObjectKey> keys;
+    for (std::size_t i = 0; i < heap_->garbage_size(); ++i) keys.push_back(key_of(heap_->garbage_get(i)));
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  }
+  Serial next_serial() override { return highest_serial_ + 1; }
 
   void take_events(std::vector<Event>& out) override {
     out.insert(out.end(), events_.begin(), events_.end());
@@ -212,16 +284,27 @@ class HeapMachine final : public Machine {
   }
 
  private:
+  // Takes `serial` before the heap allocates: the allocation may run a
+  // collection whose finalizers and callbacks allocate the serials after it.
+  void reserve(Serial serial) { highest_serial_ = std::max(highest_serial_, serial); }
+
   // Registers a freshly allocated object under `serial`, stamps it, binds it.
   void adopt(NameIndex dst, Object* o, Serial serial, std::uint32_t payload) {
-    if (Heap::kind(o) != gcheap::Kind::Int) stamp(Heap::payload(o), serial);
+    register_object(o, serial, payload);
+    store(dst, o);
+  }
+
+  void register_object(Object* o, Serial serial, std::uint32_t payload) {
+    const gcheap::Kind kind = Heap::kind(o);
+    if (kind == gcheap::Kind::List || kind == gcheap::Kind::Str) stamp(Heap::payload(o), serial);
+    else unstamped_serials_[o] = serial;
+    reserve(serial);
     if (by_serial_.size() <= serial) {
       by_serial_.resize(serial + 1, nullptr);
       payload_of_.resize(serial + 1, 0);
     }
     by_serial_[serial] = o;
     payload_of_[serial] = payload;
-    store(dst, o);
   }
 
   // Binds `dst` to `o` (already a new reference), then drops the old binding.
@@ -235,11 +318,13 @@ class HeapMachine final : public Machine {
   // object this adapter knows to be alive there.
   ObjectKey key_of(Object* o) const {
     if (!Heap::has_valid_type(o)) return {};
-    if (Heap::kind(o) == gcheap::Kind::Int) {
-      const std::int64_t v = Heap::int_value(o);
-      if (is_small_int(v)) return small_ints_[v - kSmallIntMin] == o ? ObjectKey::small_int(v) : ObjectKey{};
-      const auto it = int_serials_.find(o);
-      return it == int_serials_.end() ? ObjectKey{} : ObjectKey::serial(it->second);
+    if (Heap::kind(o) == gcheap::Kind::Int || Heap::kind(o) == gcheap::Kind::Weakref) {
+      if (Heap::kind(o) == gcheap::Kind::Int) {
+        const std::int64_t v = Heap::int_value(o);
+        if (is_small_int(v)) return small_ints_[v - kSmallIntMin] == o ? ObjectKey::small_int(v) : ObjectKey{};
+      }
+      const auto it = unstamped_serials_.find(o);
+      return it == unstamped_serials_.end() ? ObjectKey{} : ObjectKey::serial(it->second);
     }
     const std::span<std::byte> payload = Heap::payload(o);
     std::uint64_t word = 0;
@@ -274,8 +359,15 @@ class HeapMachine final : public Machine {
     s.intact = Heap::has_valid_type(o);
     if (!s.intact) return;
     s.kind = kind_of(o);
+    s.referent = {};
+    s.has_finalizer = finalizer_of_.count(o) != 0;
+    s.finalized = Heap::is_finalized(o);
     if (s.kind == ObjectKind::Int) {
       s.int_value = Heap::int_value(o);
+      return;
+    }
+    if (s.kind == ObjectKind::Weakref) {
+      if (Object* referent = Heap::weakref_get(o)) s.referent = key_of(referent);
       return;
     }
     const std::span<std::byte> payload = Heap::payload(o);
@@ -298,11 +390,66 @@ class HeapMachine final : public Machine {
     return found;
   }
 
+  Body* keep(const std::vector<Effect>& effects) {
+    bodies_.push_back(std::make_unique<Body>(Body{this, effects}));
+    return bodies_.back().get();
+  }
+
+  static void run_finalizer(void* context, Heap&, Object* self) {
+    const auto* body = static_cast<const Body*>(context);
+    body->machine->events_.push_back({Event::Type::Finalized, body->machine->key_of(self)});
+    body->machine->run_effects(body->effects, self);
+  }
+  static void run_callback(void* context, Heap&, Object* weakref) {
+    const auto* body = static_cast<const Body*>(context);
+    body->machine->events_.push_back({Event::Type::CallbackRan, body->machine->key_of(weakref)});
+    body->machine->run_effects(body->effects, weakref);
+  }
+
+  // User code run during collection: each effect is defined in every state
+  // (program.h). `self` is borrowed from the heap for the duration.
+  void run_effects(const std::vector<Effect>& effects, Object* self) {
+    for (const Effect& e : effects) {
+      switch (e.code) {
+        case EffectCode::BindSelf:
+          Heap::incref(self);
+          store(e.name, self);
+          break;
+        case EffectCode::Unbind: store(e.name, nullptr); break;
+        case EffectCode::NewContainer: {
+          const Serial serial = next_serial();
+          reserve(serial);
+          adopt(e.name, heap_->new_list(e.size), serial, e.size);
+          break;
+        }
+        case EffectCode::AppendSelfTo:
+          if (names_[e.name] != nullptr && Heap::kind(names_[e.name]) == gcheap::Kind::List) {
+            Heap::incref(self);
+            heap_->list_append(names_[e.name], self);
+          }
+          break;
+        case EffectCode::AppendToSelf:
+          if (Heap::kind(self) == gcheap::Kind::List && names_[e.name] != nullptr) {
+            Heap::incref(names_[e.name]);
+            heap_->list_append(self, names_[e.name]);
+          }
+          break;
+        case EffectCode::ClearSelf:
+          if (Heap::kind(self) == gcheap::Kind::List)
+            for (std::size_t n = Heap::list_size(self); n > 0; --n) heap_->list_remove(self, n - 1);
+          break;
+        case EffectCode::Collect: heap_->collect(e.generation); break;
+        case EffectCode::kCount: break;
+      }
+    }
+  }
+
   static void on_free(void* context, Object* dying) {
     auto* self = static_cast<HeapMachine*>(context);
     const ObjectKey key = self->key_of(dying);
     if (key.is_serial()) self->by_serial_[key.as_serial()] = nullptr;
-    if (Heap::has_valid_type(dying) && Heap::kind(dying) == gcheap::Kind::Int) self->int_serials_.erase(dying);
+    self->unstamped_serials_.erase(dying);
+    self->finalizer_of_.erase(dying);
     self->events_.push_back({Event::Type::Freed, key});
   }
 
@@ -322,7 +469,11 @@ class HeapMachine final : public Machine {
   std::vector<Object*> by_serial_;          // serial -> live object, nullptr once freed
   std::vector<std::uint32_t> payload_of_;   // serial -> payload bytes requested
   std::array<Object*, kSmallIntMax - kSmallIntMin + 1> small_ints_{};  // the shared ints seen
-  std::unordered_map<const Object*, Serial> int_serials_;  // ints outside the small range
+  // Objects without a payload to stamp: ints outside the small range, weakrefs.
+  std::unordered_map<const Object*, Serial> unstamped_serials_;
+  Serial highest_serial_ = 0;
+  std::vector<std::unique_ptr<Body>> bodies_;
+  std::unordered_map<const Object*, const Body*> finalizer_of_;  // objects given a __del__
   std::vector<std::int8_t> generation_of_serial_;            // scratch for objects()
   std::vector<Event> events_;
 };

@@ -15,7 +15,9 @@ const char* op_kind(OpCode code) {
       "new list", "new str", "new int", "bind", "load slot", "del", "append", "set slot", "del slot",
       "cycle", "chain", "clique", "collect", "threshold", "enable", "disable", "freeze", "unfreeze",
       "expect count", "expect threshold", "expect alive", "expect dead", "expect refcount",
-      "expect generation", "expect freeze_count", "expect live"};
+      "expect generation", "expect freeze_count", "expect live", "finalizer", "legacy_finalizer", "weakref",
+      "deref", "debug", "clear garbage", "load garbage", "expect garbage", "expect finalized",
+      "expect not_finalized"};
   static_assert(std::size(kNames) == kOpCodeCount, "one name per opcode");
   return kNames[static_cast<std::size_t>(code)];
 }

@@ -14,7 +14,18 @@
 namespace gcv {
 namespace {
 
-enum class Need : std::uint8_t { AnyObject, Container };
+enum class Need : std::uint8_t { AnyObject, Container, Weakref };
+
+bool satisfies(ObjectKind kind, Need need) {
+  switch (need) {
+    case Need::AnyObject: return true;
+    case Need::Container: return kind == ObjectKind::Container;
+    case Need::Weakref: return kind == ObjectKind::Weakref;
+  }
+  return false;
+}
+
+const char* needed(Need need) { return need == Need::Weakref ? "a weakref" : "a list"; }
 
 class Resolver {
  public:
@@ -25,15 +36,15 @@ class Resolver {
   bool name(NameIndex& n, Need need) {
     if (n < program_.names.size()) {
       const auto key = model_.binding(n);
-      if (key && (need == Need::AnyObject || kind(*key) == ObjectKind::Container)) return true;
-      if (strict_) return fail(describe_problem(n, key));
+      if (key && satisfies(kind(*key), need)) return true;
+      if (strict_) return fail(describe_problem(n, key, need));
     } else if (strict_) {
       return fail("name index " + std::to_string(n) + " is not a name of this program");
     }
     std::vector<NameIndex> candidates;
     for (NameIndex i = 0; i < program_.names.size(); ++i) {
       const auto key = model_.binding(i);
-      if (key && (need == Need::AnyObject || kind(*key) == ObjectKind::Container)) candidates.push_back(i);
+      if (key && satisfies(kind(*key), need)) candidates.push_back(i);
     }
     if (candidates.empty()) return skip();
     n = candidates[n % candidates.size()];
@@ -43,11 +54,16 @@ class Resolver {
   // Resolves a slot index of the list bound to `container`.
   bool index(NameIndex container, std::uint32_t& i) {
     model_.read_object(*model_.binding(container), scratch_);
-    const std::size_t length = scratch_.slots.size();
+    return index_within(scratch_.slots.size(), "'" + program_.names[container] + "'", i);
+  }
+  // Resolves an index into gc.garbage.
+  bool garbage_index(std::uint32_t& i) { return index_within(model_.garbage().size(), "gc.garbage", i); }
+
+  bool index_within(std::size_t length, const std::string& what, std::uint32_t& i) {
     if (i < length) return true;
     if (strict_)
-      return fail("index " + std::to_string(i) + " is out of range: '" + program_.names[container] + "' has " +
-                  std::to_string(length) + (length == 1 ? " item" : " items"));
+      return fail("index " + std::to_string(i) + " is out of range: " + what + " has " + std::to_string(length) +
+                  (length == 1 ? " item" : " items"));
     if (length == 0) return skip();
     i = static_cast<std::uint32_t>(i % length);
     return true;
@@ -75,11 +91,11 @@ class Resolver {
     return scratch_.kind;
   }
 
-  std::string describe_problem(NameIndex n, const std::optional<ObjectKey>& key) {
+  std::string describe_problem(NameIndex n, const std::optional<ObjectKey>& key, Need need) {
     const std::string& spelled = program_.names[n];
     if (!key) return "name '" + spelled + "' is not bound";
     return "'" + spelled + "' is bound to " + std::string(to_string(kind(*key))) + " " + key->to_string() +
-           ", not to a list";
+           ", not to " + needed(need);
   }
 
   bool fail(std::string why) {
@@ -114,10 +130,19 @@ Resolution resolve_op(const Program& program, const Op& original, Machine& model
       r.name(op.target, Need::Container) && r.index(op.target, op.index) && r.name(op.source, Need::AnyObject);
       break;
     case OpCode::RemoveSlot: r.name(op.target, Need::Container) && r.index(op.target, op.index); break;
+    // Finalizers and weak references are for lists, standing for instances of
+    // a list subclass: CPython gives ints and strs neither.
+    case OpCode::SetFinalizer:
+    case OpCode::SetLegacyFinalizer: r.name(op.target, Need::Container); break;
+    case OpCode::NewWeakref: r.name(op.source, Need::Container); break;
+    case OpCode::Deref: r.name(op.source, Need::Weakref); break;
+    case OpCode::LoadGarbage: r.garbage_index(op.index); break;
     case OpCode::ExpectAlive:
     case OpCode::ExpectDead:
     case OpCode::ExpectRefcount:
-    case OpCode::ExpectGeneration: r.object(op.object); break;
+    case OpCode::ExpectGeneration:
+    case OpCode::ExpectFinalized:
+    case OpCode::ExpectNotFinalized: r.object(op.object); break;
     default: break;  // allocations write their target; the rest take no names
   }
   return r.result(op);

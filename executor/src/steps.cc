@@ -29,6 +29,13 @@ std::int64_t apply_step(Machine& m, const Step& s) {
     case Step::Kind::Disable: m.disable(); return 0;
     case Step::Kind::Freeze: m.freeze(); return 0;
     case Step::Kind::Unfreeze: m.unfreeze(); return 0;
+    case Step::Kind::SetFinalizer: m.set_finalizer(s.target, *s.effects); return 0;
+    case Step::Kind::SetLegacyFinalizer: m.set_legacy_finalizer(s.target); return 0;
+    case Step::Kind::NewWeakref: m.new_weakref(s.target, s.serial, s.source, *s.effects); return 0;
+    case Step::Kind::Deref: m.deref(s.target, s.source); return 0;
+    case Step::Kind::SetDebug: m.set_debug(s.value != 0); return 0;
+    case Step::Kind::ClearGarbage: m.clear_garbage(); return 0;
+    case Step::Kind::LoadGarbage: m.load_garbage(s.target, s.index); return 0;
   }
   return 0;
 }
@@ -45,12 +52,11 @@ std::string step_name(const Program& program, NameIndex n) {
 // Builds steps over the scratch names h, s, t.
 class ShapeBuilder {
  public:
-  ShapeBuilder(NameIndex scratch, Serial& next_serial, std::uint32_t payload, std::vector<Step>& steps)
-      : h_(scratch), s_(scratch + 1), t_(scratch + 2), next_serial_(next_serial), payload_(payload), steps_(steps) {}
+  ShapeBuilder(NameIndex scratch, std::uint32_t payload, std::vector<Step>& steps)
+      : h_(scratch), s_(scratch + 1), t_(scratch + 2), payload_(payload), steps_(steps) {}
 
   void new_member(NameIndex dst) {
-    Step st{.kind = Step::Kind::NewContainer, .target = dst, .size = payload_, .serial = next_serial_++};
-    steps_.push_back(st);
+    steps_.push_back({.kind = Step::Kind::NewContainer, .target = dst, .size = payload_});
     bound(dst);
   }
   void append(NameIndex container, NameIndex item) {
@@ -111,7 +117,6 @@ class ShapeBuilder {
 
   NameIndex h_, s_, t_;
   bool is_bound_[3] = {false, false, false};
-  Serial& next_serial_;
   std::uint32_t payload_;
   std::vector<Step>& steps_;
 };
@@ -124,7 +129,7 @@ std::string format_step(const Program& program, const Step& s) {
   switch (s.kind) {
     case Step::Kind::NewContainer: return t + " = list " + std::to_string(s.size) + "  (#" + std::to_string(s.serial) + ")";
     case Step::Kind::NewStr: return t + " = str " + std::to_string(s.size) + "  (#" + std::to_string(s.serial) + ")";
-    case Step::Kind::NewInt: return t + " = int " + std::to_string(s.value);
+    case Step::Kind::NewInt: return t + " = int " + std::to_string(s.value) + (s.serial ? "  (#" + std::to_string(s.serial) + ")" : "");
     case Step::Kind::Bind: return t + " = " + src;
     case Step::Kind::LoadSlot: return t + " = " + src + "[" + std::to_string(s.index) + "]";
     case Step::Kind::Unbind: return "del " + t;
@@ -141,23 +146,24 @@ std::string format_step(const Program& program, const Step& s) {
     case Step::Kind::Disable: return "disable";
     case Step::Kind::Freeze: return "freeze";
     case Step::Kind::Unfreeze: return "unfreeze";
+    case Step::Kind::SetFinalizer: return "finalizer " + t + ": ...";
+    case Step::Kind::SetLegacyFinalizer: return "legacy_finalizer " + t;
+    case Step::Kind::NewWeakref: return t + " = weakref " + src + "  (#" + std::to_string(s.serial) + ")";
+    case Step::Kind::Deref: return t + " = " + src + "()";
+    case Step::Kind::SetDebug: return s.value != 0 ? "debug saveall" : "debug none";
+    case Step::Kind::ClearGarbage: return "clear garbage";
+    case Step::Kind::LoadGarbage: return t + " = garbage[" + std::to_string(s.index) + "]";
   }
   return "?";
 }
 
-void expand_op(const Op& op, NameIndex scratch, Serial& next_serial, std::vector<Step>& steps) {
+void expand_op(const Op& op, NameIndex scratch, std::vector<Step>& steps) {
   switch (op.code) {
     case OpCode::NewContainer:
-      steps.push_back({.kind = Step::Kind::NewContainer, .target = op.target, .size = op.size, .serial = next_serial++});
+      steps.push_back({.kind = Step::Kind::NewContainer, .target = op.target, .size = op.size});
       return;
-    case OpCode::NewStr:
-      steps.push_back({.kind = Step::Kind::NewStr, .target = op.target, .size = op.size, .serial = next_serial++});
-      return;
-    case OpCode::NewInt: {
-      const bool shared = op.value >= kSmallIntMin && op.value <= kSmallIntMax;
-      steps.push_back({.kind = Step::Kind::NewInt, .target = op.target, .serial = shared ? 0 : next_serial++, .value = op.value});
-      return;
-    }
+    case OpCode::NewStr: steps.push_back({.kind = Step::Kind::NewStr, .target = op.target, .size = op.size}); return;
+    case OpCode::NewInt: steps.push_back({.kind = Step::Kind::NewInt, .target = op.target, .value = op.value}); return;
     case OpCode::Bind: steps.push_back({.kind = Step::Kind::Bind, .target = op.target, .source = op.source}); return;
     case OpCode::LoadSlot:
       steps.push_back({.kind = Step::Kind::LoadSlot, .target = op.target, .source = op.source, .index = op.index});
@@ -171,7 +177,7 @@ void expand_op(const Op& op, NameIndex scratch, Serial& next_serial, std::vector
     case OpCode::Cycle:
     case OpCode::Chain:
     case OpCode::Clique: {
-      ShapeBuilder shape(scratch, next_serial, op.size, steps);
+      ShapeBuilder shape(scratch, op.size, steps);
       if (op.code == OpCode::Cycle) shape.cycle(op.count);
       if (op.code == OpCode::Chain) shape.chain(op.count);
       if (op.code == OpCode::Clique) shape.clique(op.count);
@@ -189,6 +195,19 @@ void expand_op(const Op& op, NameIndex scratch, Serial& next_serial, std::vector
     case OpCode::Disable: steps.push_back({.kind = Step::Kind::Disable}); return;
     case OpCode::Freeze: steps.push_back({.kind = Step::Kind::Freeze}); return;
     case OpCode::Unfreeze: steps.push_back({.kind = Step::Kind::Unfreeze}); return;
+    case OpCode::SetFinalizer:
+      steps.push_back({.kind = Step::Kind::SetFinalizer, .target = op.target, .effects = &op.effects});
+      return;
+    case OpCode::SetLegacyFinalizer: steps.push_back({.kind = Step::Kind::SetLegacyFinalizer, .target = op.target}); return;
+    case OpCode::NewWeakref:
+      steps.push_back({.kind = Step::Kind::NewWeakref, .target = op.target, .source = op.source, .effects = &op.effects});
+      return;
+    case OpCode::Deref: steps.push_back({.kind = Step::Kind::Deref, .target = op.target, .source = op.source}); return;
+    case OpCode::SetDebug: steps.push_back({.kind = Step::Kind::SetDebug, .value = op.value}); return;
+    case OpCode::ClearGarbage: steps.push_back({.kind = Step::Kind::ClearGarbage}); return;
+    case OpCode::LoadGarbage:
+      steps.push_back({.kind = Step::Kind::LoadGarbage, .target = op.target, .index = op.index});
+      return;
     default: return;  // expectations have no steps
   }
 }

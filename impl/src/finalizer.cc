@@ -31,7 +31,7 @@ bool call_finalizer_from_dealloc(Heap& heap, Object* o, Heap::Finalizer finalize
   o->refcount = 1;
   if (is_gc(o)) {
     GcHead* gc = as_gc(o);
-    gc_list_remove(gc);  // drops the collecting flag if a collection holds it
+    gc_untrack(gc);  // drops the collecting flag if a collection holds it (untracked: from the trash)
     gc_list_append(gc, generation_head(state, 0));
   }
   {
@@ -69,7 +69,7 @@ bool dealloc_extras(Heap& heap, Object* o) {
   if (extras != nullptr && extras->finalizer != nullptr && !Heap::is_finalized(o) &&
       !call_finalizer_from_dealloc(heap, o, extras->finalizer, extras->finalizer_context))
     return false;
-  if (is_gc(o)) gc_list_remove(as_gc(o));
+  if (is_gc(o)) gc_untrack(as_gc(o));
   clear_weakrefs(heap, o);
   state.extras.erase(o);
   return true;

@@ -16,7 +16,7 @@
 //         update_refs and move_unreachable the pointer part holds gc_refs
 //         instead, so the collector needs no side table.
 // A container being destroyed is untracked (next == 0) and its prev word links
-// it into the heap's stack of dying containers.
+// it into the heap's stack of dying containers (or the trashcan's stack).
 //
 // Types. Each kind has a plain type and a "with extras" variant: an object
 // that has a finalizer, a legacy finalizer or weak references pointing at it
@@ -123,6 +123,11 @@ inline void gc_list_remove(GcHead* node) {
   gc_set_prev(next, prev);
   node->next = 0;
   node->prev &= kPrevMaskFinalized;
+}
+
+// PyObject_GC_UnTrack: gc_list_remove, and nothing for an untracked node.
+inline void gc_untrack(GcHead* node) {
+  if (gc_is_tracked(node)) gc_list_remove(node);
 }
 
 // Moves node from whatever list it is in to the end of list.
@@ -273,9 +278,14 @@ struct Heap::State {
   unsigned debug = 0;
   std::vector<Object*> garbage;
 
-  // Destruction (object.cc): the stack of containers releasing their items.
+  // Destruction (object.cc): the stack of containers releasing their items,
+  // and the trashcan: lists being destroyed (nesting) and those set aside
+  // beyond its limit (trash), destroyed once the outermost level ends.
   GcHead* dying = nullptr;
   bool destroying = false;
+  GcHead* trash = nullptr;
+  int trash_nesting = 0;
+  bool emptying_trash = false;
 
   // Finalizers and weakrefs (finalizer.cc, weakref.cc).
   std::unordered_map<const Object*, Extras> extras;

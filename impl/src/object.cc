@@ -22,6 +22,14 @@
 //
 // A decref reaching zero while the loop runs (from a free hook) only pushes;
 // the running loop gets to it, so the stack depth never grows.
+//
+// The trashcan (CPython's Py_TRASHCAN_BEGIN in list_dealloc and
+// subtype_dealloc) bounds how deeply embedder code can nest destructions: a
+// list's destruction counts one level from its finalizer until its memory is
+// released. A list whose count reaches zero while kTrashcanLevels are in
+// progress is set aside on the trash stack, untracked and untouched; when the
+// outermost level ends, the trash is destroyed newest first, each at one
+// level (_PyTrash_thread_destroy_chain). Weakrefs and atoms take no level.
 #include "heap_internal.h"
 
 namespace gcheap {
@@ -47,44 +55,78 @@ const Type* const all_types[] = {&list_type,         &weakref_type,         &str
                                  &str_with_extras_type, &int_with_extras_type, &str_finalized_type,
                                  &int_finalized_type};
 
-void push_dying(Heap::State& state, GcHead* gc) {
-  if (gc_is_tracked(gc)) gc_list_remove(gc);  // dealloc_extras untracks earlier
-  gc->prev = (gc->prev & kPrevMaskFinalized) | reinterpret_cast<std::uintptr_t>(state.dying);
-  state.dying = gc;
+constexpr int kTrashcanLevels = 50;  // CPython's _PyTrash_UNWIND_LEVEL
+
+// The dying stack and the trash stack are linked through untracked
+// containers' prev words (keeping the FINALIZED bit).
+void push(GcHead*& stack, GcHead* gc) {
+  gc_untrack(gc);  // dealloc_extras untracks earlier
+  gc->prev = (gc->prev & kPrevMaskFinalized) | reinterpret_cast<std::uintptr_t>(stack);
+  stack = gc;
 }
 
-GcHead* pop_dying(Heap::State& state) {
-  GcHead* top = state.dying;
-  state.dying = reinterpret_cast<GcHead*>(top->prev & ~kPrevMaskFinalized);
+GcHead* pop(GcHead*& stack) {
+  GcHead* top = stack;
+  stack = reinterpret_cast<GcHead*>(top->prev & ~kPrevMaskFinalized);
   top->prev &= kPrevMaskFinalized;
   return top;
 }
 
-// An object whose count reached zero: containers wait on the stack, atoms go now.
+// An object whose count reached zero: containers wait on the dying stack
+// (or, beyond the trashcan's limit, on the trash stack), atoms go now.
 void schedule(Heap& heap, Object* o) {
   Heap::State& state = Heap::State::of(heap);
-  if (o->type->has_extras && !dealloc_extras(heap, o)) return;
+  const bool list = o->type->kind == Kind::List;
+  if (list) {
+    if (state.trash_nesting >= kTrashcanLevels) {
+      push(state.trash, as_gc(o));
+      return;
+    }
+    ++state.trash_nesting;
+  }
+  if (o->type->has_extras && !dealloc_extras(heap, o)) {
+    if (list) --state.trash_nesting;  // resurrected
+    return;
+  }
   if (is_gc(o))
-    push_dying(state, as_gc(o));
+    push(state.dying, as_gc(o));
   else
     atom_dealloc(state, o);
 }
 
+// Runs the dying stack down; then, if that ended the outermost level of
+// nesting, destroys the trash.
 void release_dying(Heap& heap) {
   Heap::State& state = Heap::State::of(heap);
-  while (GcHead* top = state.dying) {
-    Object* o = from_gc(top);
-    ListObject* list = o->type->kind == Kind::List ? as_list(o) : nullptr;
-    if (list != nullptr && list->size > 0) {
-      Object* item = list->items[--list->size];
-      if (--item->refcount == 0) schedule(heap, item);
-    } else {
-      pop_dying(state);
-      if (list != nullptr)
-        list_dealloc(state, list);
-      else
-        weakref_dealloc(state, as_weakref(o));
+  for (;;) {
+    if (GcHead* top = state.dying) {
+      Object* o = from_gc(top);
+      ListObject* list = o->type->kind == Kind::List ? as_list(o) : nullptr;
+      if (list != nullptr && list->size > 0) {
+        Object* item = list->items[--list->size];
+        if (--item->refcount == 0) schedule(heap, item);
+      } else {
+        pop(state.dying);
+        if (list != nullptr) {
+          --state.trash_nesting;
+          list_dealloc(state, list);
+        } else {
+          weakref_dealloc(state, as_weakref(o));
+        }
+      }
+      continue;
     }
+    if (state.trash != nullptr && state.trash_nesting == (state.emptying_trash ? 1 : 0)) {
+      state.emptying_trash = true;
+      state.trash_nesting = 1;
+      schedule(heap, from_gc(pop(state.trash)));
+      continue;
+    }
+    if (state.emptying_trash && state.trash_nesting == 1) {
+      state.emptying_trash = false;
+      state.trash_nesting = 0;
+    }
+    return;
   }
 }
 
@@ -105,7 +147,7 @@ const Type* finalized_atom(const Type* t) { return t->kind == Kind::Str ? &str_f
 void Heap::destroy(Object* o) {
   State& state = *state_;
   schedule(*this, o);
-  if (state.destroying || state.dying == nullptr) return;
+  if (state.destroying || (state.dying == nullptr && state.trash == nullptr)) return;
   state.destroying = true;
   release_dying(*this);
   state.destroying = false;

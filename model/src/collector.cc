@@ -1,26 +1,116 @@
 // The reference model's gc module: CPython 3.8–3.11's three-generation cycle
-// collector, as specified (section 3), not as implemented.
+// collector, as specified (sections 3, 4 and 6), not as implemented.
 //
-// Every live container is in generation 0, 1 or 2, or in the permanent
-// generation after gc.freeze(); atoms are untracked. A collection of
-// generation g looks at the set C of live containers in generations 0..g. A
-// member of C is reachable when a path of references leads to it from outside
-// C: from a name, or from any live object not in C (older generations and
-// frozen objects act as roots even when they are garbage themselves). That is
-// a plain graph search, done here with Boost.Graph over C plus one vertex that
-// stands for "outside". The unreachable members are garbage: each one drops its
-// references, and reference counting frees them together with whatever only
-// they kept alive. The survivors move one generation up.
+// Every live tracked object (container or weakref) is in a generation list,
+// 0, 1 or 2, or in the permanent generation after gc.freeze(); atoms are
+// untracked. New and resurrected objects are appended to generation 0; a
+// list's order is the order of the objects' list_position stamps.
+//
+// A collection of generation g looks at the list of generation g followed by
+// those of 0..g-1. A member is reachable when a path of references leads to
+// it from outside the list: from a name, an entry of gc.garbage, a reference
+// the machinery holds, or any live object not in the list (older generations
+// and frozen objects act as roots even when they are garbage themselves).
+// That is a plain graph search, done here with Boost.Graph over the members
+// plus one vertex that stands for "outside". Survivors move one generation
+// up, in the order CPython's scan leaves them (kept_in_walk_order: it decides
+// which finalizer a later collection runs first). The unreachable set U then goes through CPython's phases
+// (gc_collect_main), each a function below:
+//   1. move_legacy_finalizers: members with a legacy finalizer (tp_del), and
+//      the members they reach, leave U; they are uncollectable.
+//   2. handle_weakrefs: weakrefs in U and weakrefs to members of U are
+//      cleared; then the callbacks of those not in U run.
+//   3. finalize_garbage: members' finalizers that have not run, run.
+//   4. handle_resurrected_objects: the search runs again over what is left
+//      of U; members now reachable are resurrected.
+//   5. delete_garbage: the rest goes to gc.garbage (DEBUG_SAVEALL) or drops
+//      its references, so that reference counting frees it together with
+//      whatever only it kept alive.
+//   6. handle_legacy_finalizers: the uncollectable still alive are counted
+//      and those with tp_del (all with DEBUG_SAVEALL) appended to gc.garbage.
+// User code run by these phases may free members of U by refcount, or
+// re-track them in generation 0 (a finalizer run by such a death): a phase
+// only handles the members still in its list, as CPython's list walks do.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
-#include <boost/graph/compressed_sparse_row_graph.hpp>
-#include <iterator>
+#include <boost/range/iterator_range.hpp>
+#include <boost/pending/queue.hpp>
+#include <utility>
 
 #include "reference_model.h"
 
 namespace gcv {
+namespace {
 
-// --- counts: allocations and deallocations of containers -----------------------
+// Vertex 0 is "outside"; vertex i + 1 is the i-th member of the searched list.
+// adjacency_list keeps each vertex's edges in insertion order: slot order.
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+using Vertex = Graph::vertex_descriptor;
+constexpr Vertex kOutside = 0;
+
+struct DiscoveryRecorder : boost::default_bfs_visitor {
+  std::vector<Vertex>* order;
+  void discover_vertex(Vertex v, const Graph&) const { order->push_back(v); }
+};
+
+// The vertices a breadth-first search from `sources` discovers, in the order
+// it discovers them (the sources first, in order).
+std::vector<Vertex> discovered_from(const Graph& graph, const std::vector<Vertex>& sources) {
+  std::vector<Vertex> order;
+  std::vector<boost::default_color_type> color(boost::num_vertices(graph));
+  boost::queue<Vertex> queue;
+  DiscoveryRecorder recorder;
+  recorder.order = &order;
+  boost::breadth_first_search(graph, sources.begin(), sources.end(), queue, recorder,
+                              boost::make_iterator_property_map(color.begin(), boost::get(boost::vertex_index, graph)));
+  return order;
+}
+
+Event collection_event(Event::Type type, int generation, std::int64_t collected, std::int64_t uncollectable) {
+  return {.type = type, .key = {}, .generation = generation, .collected = collected, .uncollectable = uncollectable};
+}
+
+}  // namespace
+
+// --- generation lists -----------------------------------------------------------
+
+bool ReferenceModel::is_tracked_kind(ObjectKind kind) {
+  return kind == ObjectKind::Container || kind == ObjectKind::Weakref;
+}
+
+// Appends the object to the end of a list: a generation, or one of a
+// running collection's lists.
+void ReferenceModel::track(Serial serial, int generation) {
+  objects_[serial].generation = generation;
+  objects_[serial].list_position = ++list_clock_;
+}
+
+void ReferenceModel::untrack(Serial serial) { objects_[serial].generation = kUntracked; }
+
+// The members of one list, in list order.
+std::vector<Serial> ReferenceModel::generation_list(int generation) {
+  std::vector<Serial> list;
+  for (Serial serial : live()) {
+    if (objects_[serial].generation == generation) list.push_back(serial);
+  }
+  std::sort(list.begin(), list.end(),
+            [&](Serial x, Serial y) { return objects_[x].list_position < objects_[y].list_position; });
+  return list;
+}
+
+// The members of `list` that are still alive in the list `where`.
+std::vector<Serial> ReferenceModel::members_still_in(const std::vector<Serial>& list, int where) {
+  std::vector<Serial> members;
+  for (Serial serial : list) {
+    if (objects_[serial].alive && objects_[serial].generation == where) members.push_back(serial);
+  }
+  return members;
+}
+
+// --- counts: allocations and deallocations of tracked objects ------------------
 
 // _PyObject_GC_Link: count0 counts the new container; when it exceeds
 // threshold0, collection is enabled, threshold0 is not 0 and no collection is
@@ -59,111 +149,262 @@ std::int64_t ReferenceModel::collect(int generation) {
   return collect_unless_collecting(generation);
 }
 
-// A collection requested while one is running does nothing and returns 0.
+// A collection requested while one is running (by user code it runs) does
+// nothing and returns 0. One requested by user code run by a death by
+// refcount outside a collection is a real one.
 std::int64_t ReferenceModel::collect_unless_collecting(int generation) {
   if (gc_.collecting) return 0;
   gc_.collecting = true;
-  std::int64_t collected = collect_generation(generation);
+  std::int64_t result = collect_generation(generation);
   gc_.collecting = false;
-  return collected;
+  return result;
 }
 
-// The callbacks' ("start", info) and ("stop", info); nothing is ever
-// uncollectable without finalizers.
-static Event collection_event(Event::Type type, int generation, std::int64_t collected) {
-  Event event;
-  event.type = type;
-  event.generation = generation;
-  event.collected = collected;
-  return event;
-}
-
-// gc_collect_main for generation g; returns the number of objects collected.
+// gc_collect_main for generation g; returns collected + uncollectable.
 std::int64_t ReferenceModel::collect_generation(int generation) {
-  events_.push_back(collection_event(Event::Type::CollectionStart, generation, 0));
+  events_.push_back(collection_event(Event::Type::CollectionStart, generation, 0, 0));
 
   // Collecting g counts one collection of g for generation g+1 and restarts
   // the counts of generations 0..g.
   if (generation < 2) gc_.count[generation + 1] += 1;
   for (int younger = 0; younger <= generation; ++younger) gc_.count[younger] = 0;
 
-  std::vector<Serial> collected_set;
-  for (Serial serial : live()) {
-    int object_generation = objects_[serial].generation;
-    if (object_generation >= 0 && object_generation <= generation) collected_set.push_back(serial);
-  }
-  std::vector<Serial> garbage = find_unreachable(collected_set);
+  Partition young = find_unreachable(collection_list(generation));
+  std::vector<Serial> unreachable = std::move(young.unreachable);
+  for (Serial serial : unreachable) track(serial, kUnreachableList);
 
-  // Survivors move to the next generation; generation 2's stay. A generation-1
-  // collection adds its survivors to long_lived_pending; a full collection
-  // makes its survivors the new long_lived_total.
-  std::vector<Serial> survivors;
-  std::set_difference(collected_set.begin(), collected_set.end(), garbage.begin(), garbage.end(),
-                      std::back_inserter(survivors));
-  for (Serial serial : survivors) objects_[serial].generation = std::min(generation + 1, 2);
-  if (generation == 1) gc_.long_lived_pending += static_cast<std::int64_t>(survivors.size());
+  // Survivors move to the end of the next generation, in walk order
+  // (generation 2's are re-appended to it in that order). A generation-1
+  // collection adds them to long_lived_pending; a full collection makes them
+  // the new long_lived_total.
+  const int older = std::min(generation + 1, 2);
+  for (Serial serial : young.reachable) track(serial, older);
+  const auto survivors = static_cast<std::int64_t>(young.reachable.size());
+  if (generation == 1) gc_.long_lived_pending += survivors;
   if (generation == 2) {
-    gc_.long_lived_total = static_cast<std::int64_t>(survivors.size());
+    gc_.long_lived_total = survivors;
     gc_.long_lived_pending = 0;
   }
 
-  delete_garbage(garbage);
+  const std::vector<Serial> finalizers = move_legacy_finalizers(unreachable);
+  unreachable = members_still_in(unreachable, kUnreachableList);
+  std::int64_t collected = handle_weakrefs(unreachable, older);
+  finalize_garbage(unreachable);
+  const std::vector<Serial> garbage = handle_resurrected_objects(unreachable, older);
+  collected += static_cast<std::int64_t>(garbage.size());
+  delete_garbage(garbage, older);
+  const std::int64_t uncollectable = handle_legacy_finalizers(finalizers, older);
 
-  std::int64_t collected = static_cast<std::int64_t>(garbage.size());
   gc_.stats[generation].collections += 1;
   gc_.stats[generation].collected += collected;
-  events_.push_back(collection_event(Event::Type::CollectionStop, generation, collected));
-  return collected;
+  gc_.stats[generation].uncollectable += uncollectable;
+  events_.push_back(collection_event(Event::Type::CollectionStop, generation, collected, uncollectable));
+  return collected + uncollectable;
 }
 
-// The members of `collected_set` (ascending serials) that no path of
-// references reaches from outside the set. Vertex 0 is "outside": it has an
-// edge to every member a name refers to and to every member a live object
-// outside the set refers to. Vertex i + 1 is collected_set[i].
-std::vector<Serial> ReferenceModel::find_unreachable(const std::vector<Serial>& collected_set) {
-  using Graph = boost::compressed_sparse_row_graph<boost::directedS>;
-  constexpr std::size_t kOutside = 0;
-  std::vector<std::size_t> vertex_of(objects_.size(), kOutside);  // serial -> vertex
-  for (std::size_t i = 0; i < collected_set.size(); ++i) vertex_of[collected_set[i]] = i + 1;
+// The younger generations are merged into generation g: its list, then
+// generation 0's, ..., generation g-1's.
+std::vector<Serial> ReferenceModel::collection_list(int generation) {
+  std::vector<Serial> list = generation_list(generation);
+  for (int younger = 0; younger < generation; ++younger) {
+    const std::vector<Serial> more = generation_list(younger);
+    list.insert(list.end(), more.begin(), more.end());
+  }
+  return list;
+}
 
-  std::vector<std::pair<std::size_t, std::size_t>> edges;
-  auto add_reference = [&](std::size_t from, ObjectKey to) {
+// The edges of the reference graph over `members` (see discovered_from):
+// member to member in slot order, and "outside" to every member referred to
+// by a name, gc.garbage, a held reference, or a live object not in `members`.
+static Graph reference_graph(std::size_t member_count,
+                             const std::vector<std::pair<Vertex, Vertex>>& edges) {
+  Graph graph(member_count + 1);
+  for (const auto& [from, to] : edges) boost::add_edge(from, to, graph);
+  return graph;
+}
+
+// CPython's move_unreachable walks the list once; the order it leaves the
+// survivors in decides the order of later collections' lists, hence which
+// finalizer runs first. A member referenced from outside the list, or by a
+// member kept before it, is kept where it is; one that is neither is set
+// aside, and goes to the end of the list (to be walked again there) when a
+// member kept later refers to it. Returns the kept vertices in that order.
+static std::vector<Vertex> kept_in_walk_order(const Graph& graph) {
+  enum class Mark : char { Unseen, Referenced, Kept, SetAside };
+  const std::size_t vertices = boost::num_vertices(graph);
+  std::vector<Mark> mark(vertices, Mark::Unseen);
+  for (Vertex v : boost::make_iterator_range(boost::adjacent_vertices(kOutside, graph))) mark[v] = Mark::Referenced;
+  std::vector<Vertex> list;
+  for (Vertex v = kOutside + 1; v < vertices; ++v) list.push_back(v);
+  std::vector<Vertex> kept;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Vertex v = list[i];
+    if (mark[v] == Mark::Unseen) {
+      mark[v] = Mark::SetAside;
+      continue;
+    }
+    mark[v] = Mark::Kept;
+    kept.push_back(v);
+    for (Vertex w : boost::make_iterator_range(boost::adjacent_vertices(v, graph))) {
+      if (mark[w] == Mark::SetAside) list.push_back(w);
+      if (mark[w] == Mark::SetAside || mark[w] == Mark::Unseen) mark[w] = Mark::Referenced;
+    }
+  }
+  return kept;
+}
+
+// Splits `candidates` (a list, in order) into the members no path of
+// references reaches from outside them, in list order, and the rest, in the
+// order CPython's walk leaves them (kept_in_walk_order). The graph search
+// decides who is reachable; the walk only orders them, and must agree.
+ReferenceModel::Partition ReferenceModel::find_unreachable(const std::vector<Serial>& candidates) {
+  std::vector<Vertex> vertex_of(objects_.size(), kOutside);  // serial -> vertex
+  for (std::size_t i = 0; i < candidates.size(); ++i) vertex_of[candidates[i]] = i + 1;
+
+  std::vector<std::pair<Vertex, Vertex>> edges;
+  auto add_reference = [&](Vertex from, ObjectKey to) {
     if (!to.is_serial()) return;  // small ints hold nothing and are never collected
-    const std::size_t target = vertex_of[to.as_serial()];
+    const Vertex target = vertex_of[to.as_serial()];
     if (target != kOutside) edges.emplace_back(from, target);
   };
   for (const std::optional<ObjectKey>& name : names_) {
     if (name) add_reference(kOutside, *name);
   }
+  for (ObjectKey entry : gc_.garbage) add_reference(kOutside, entry);
+  for (ObjectKey held : held_) add_reference(kOutside, held);
   for (Serial serial : live()) {
     for (ObjectKey item : objects_[serial].slots) add_reference(vertex_of[serial], item);
   }
-  const Graph graph(boost::edges_are_unsorted_multi_pass, edges.begin(), edges.end(), collected_set.size() + 1);
+  const Graph graph = reference_graph(candidates.size(), edges);
 
-  std::vector<boost::default_color_type> color(boost::num_vertices(graph));
-  boost::breadth_first_search(graph, kOutside,
-                              boost::color_map(boost::make_iterator_property_map(
-                                  color.begin(), boost::get(boost::vertex_index, graph))));
-
-  std::vector<Serial> unreachable;
-  for (std::size_t i = 0; i < collected_set.size(); ++i) {
-    if (color[i + 1] == boost::white_color) unreachable.push_back(collected_set[i]);
+  std::vector<bool> reached(candidates.size() + 1, false);
+  for (Vertex v : discovered_from(graph, {kOutside})) reached[v] = true;
+  Partition partition;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (!reached[i + 1]) partition.unreachable.push_back(candidates[i]);
   }
-  return unreachable;
+  for (Vertex v : kept_in_walk_order(graph)) partition.reachable.push_back(candidates[v - 1]);
+  if (partition.reachable.size() + partition.unreachable.size() != candidates.size()) {
+    std::fprintf(stderr, "reference model: the list walk and the graph search disagree on reachability\n");
+    std::abort();
+  }
+  return partition;
 }
 
-// delete_garbage: each unreachable object still alive drops its references
-// (tp_clear). Nothing outside the garbage refers to it, so once all of them
-// have done so every one has died by refcount, and so has every object that
-// only the garbage kept alive (old or frozen ones included; those are not
-// counted as collected).
-void ReferenceModel::delete_garbage(const std::vector<Serial>& garbage) {
-  std::vector<Serial> dying;
-  for (Serial serial : garbage) {
-    if (!objects_[serial].alive) continue;
-    release_slots(serial, dying);
-    release_all(dying);
+// Phase 1 (move_legacy_finalizers, move_legacy_finalizer_reachable): the
+// members with tp_del, in U's order, then the members they reach in the
+// order a breadth-first walk over slots finds them, move to the finalizers
+// list. Returns that list.
+std::vector<Serial> ReferenceModel::move_legacy_finalizers(const std::vector<Serial>& unreachable) {
+  std::vector<Vertex> sources;
+  std::vector<Vertex> vertex_of(objects_.size(), kOutside);
+  for (std::size_t i = 0; i < unreachable.size(); ++i) {
+    vertex_of[unreachable[i]] = i + 1;
+    if (objects_[unreachable[i]].legacy_finalizer) sources.push_back(i + 1);
   }
+  if (sources.empty()) return {};
+  std::vector<std::pair<Vertex, Vertex>> edges;
+  for (std::size_t i = 0; i < unreachable.size(); ++i) {
+    for (ObjectKey item : objects_[unreachable[i]].slots) {
+      if (item.is_serial() && vertex_of[item.as_serial()] != kOutside) edges.emplace_back(i + 1, vertex_of[item.as_serial()]);
+    }
+  }
+  std::vector<Serial> finalizers;
+  for (Vertex v : discovered_from(reference_graph(unreachable.size(), edges), sources)) {
+    finalizers.push_back(unreachable[v - 1]);
+    track(unreachable[v - 1], kFinalizersList);
+  }
+  return finalizers;
+}
+
+// Phase 2: every weakref in U, and every weakref to a member of U (newest
+// first per member, members in U's order), is cleared before any callback
+// runs, so no callback can reach a member of U. Then the callbacks of the
+// cleared weakrefs not in U run, in that order, each weakref held by the
+// collector meanwhile. One that its own callback left unreferenced is freed
+// and counted as collected; one still alive moves to the end of the older
+// generation, wherever it was (even frozen).
+std::int64_t ReferenceModel::handle_weakrefs(const std::vector<Serial>& unreachable, int older) {
+  std::vector<Serial> due;
+  for (Serial member : unreachable) {
+    if (objects_[member].kind == ObjectKind::Weakref) clear_weakref(member);
+    const std::vector<Serial> weakrefs = objects_[member].weakrefs;
+    for (auto weakref = weakrefs.rbegin(); weakref != weakrefs.rend(); ++weakref) {
+      clear_weakref(*weakref);
+      if (objects_[*weakref].callback.empty() || objects_[*weakref].generation == kUnreachableList) continue;
+      due.push_back(*weakref);
+    }
+  }
+  // Held in reverse, so each one's reference is on top when its callback ends.
+  for (auto weakref = due.rbegin(); weakref != due.rend(); ++weakref) hold(ObjectKey::serial(*weakref));
+  std::int64_t freed = 0;
+  for (Serial weakref : due) {
+    run_callback(weakref);
+    release_held(held_.size() - 1);
+    if (objects_[weakref].alive) {
+      track(weakref, older);
+    } else {
+      freed += 1;
+    }
+  }
+  return freed;
+}
+
+// Phase 3: each member still in U whose finalizer has not run is finalized,
+// in U's order, with the collector holding a reference meanwhile.
+void ReferenceModel::finalize_garbage(const std::vector<Serial>& unreachable) {
+  for (Serial member : unreachable) {
+    const ModelObject& object = objects_[member];
+    if (object.generation != kUnreachableList || !object.has_finalizer || object.finalized) continue;
+    hold(ObjectKey::serial(member));
+    run_finalizer(member);
+    release_held(held_.size() - 1);
+  }
+}
+
+// Phase 4: the search runs again over the members still in U. Those now
+// reachable (a finalizer stored a reference somewhere live), and what they
+// reach, are resurrected: they move to the older generation, keep their
+// cleared weakrefs, and are not counted. Returns the rest, the garbage.
+std::vector<Serial> ReferenceModel::handle_resurrected_objects(const std::vector<Serial>& unreachable, int older) {
+  Partition remaining = find_unreachable(members_still_in(unreachable, kUnreachableList));
+  for (Serial member : remaining.reachable) track(member, older);
+  return std::move(remaining.unreachable);
+}
+
+// Phase 5: with DEBUG_SAVEALL each member goes to gc.garbage; otherwise it
+// drops its references (tp_clear, with the collector holding one to it),
+// which frees the garbage by refcount, together with whatever only it kept
+// alive (old or frozen objects included; those are not counted). A member
+// still alive afterwards moves to the older generation; it may die later.
+void ReferenceModel::delete_garbage(const std::vector<Serial>& garbage, int older) {
+  for (Serial member : garbage) {
+    if (objects_[member].generation != kUnreachableList) continue;
+    if (gc_.saveall) {
+      add_ref(ObjectKey::serial(member));
+      gc_.garbage.push_back(ObjectKey::serial(member));
+    } else {
+      hold(ObjectKey::serial(member));
+      clear_slots(objects_[member].slots);
+      release_held(held_.size() - 1);
+    }
+    if (objects_[member].alive && objects_[member].generation == kUnreachableList) track(member, older);
+  }
+}
+
+// Phase 6: the uncollectable still in the finalizers list are counted; those
+// with tp_del (every one with DEBUG_SAVEALL) get an entry in gc.garbage; all
+// move to the older generation. Returns the count.
+std::int64_t ReferenceModel::handle_legacy_finalizers(const std::vector<Serial>& finalizers, int older) {
+  const std::vector<Serial> uncollectable = members_still_in(finalizers, kFinalizersList);
+  for (Serial member : uncollectable) {
+    if (gc_.saveall || objects_[member].legacy_finalizer) {
+      add_ref(ObjectKey::serial(member));
+      gc_.garbage.push_back(ObjectKey::serial(member));
+    }
+    track(member, older);
+  }
+  return static_cast<std::int64_t>(uncollectable.size());
 }
 
 // --- tuning and the permanent generation ---------------------------------------------
@@ -177,25 +418,19 @@ void ReferenceModel::set_threshold(int arity, std::array<std::int64_t, 3> values
 void ReferenceModel::enable() { gc_.enabled = true; }
 void ReferenceModel::disable() { gc_.enabled = false; }
 
-// gc_freeze_impl: generations 0, 1 and 2 are merged into the permanent
-// generation, which later collections ignore, and all three counts are zeroed.
+// gc_freeze_impl: generations 0, 1 and 2, in that order, are appended to the
+// permanent generation, which later collections ignore; all counts are zeroed.
 void ReferenceModel::freeze() {
-  for (Serial serial : live()) {
-    ModelObject& object = objects_[serial];
-    if (object.generation < 0 || object.generation > 2) continue;
-    object.generation = kPermanentGeneration;
-    gc_.permanent_count += 1;
+  for (int generation = 0; generation <= 2; ++generation) {
+    for (Serial serial : generation_list(generation)) track(serial, kPermanentGeneration);
   }
   gc_.count = {0, 0, 0};
 }
 
-// gc_unfreeze_impl: the permanent generation goes back into generation 2; the
-// counts are left alone.
+// gc_unfreeze_impl: the permanent generation is appended to generation 2;
+// the counts are left alone.
 void ReferenceModel::unfreeze() {
-  for (Serial serial : live()) {
-    if (objects_[serial].generation == kPermanentGeneration) objects_[serial].generation = 2;
-  }
-  gc_.permanent_count = 0;
+  for (Serial serial : generation_list(kPermanentGeneration)) track(serial, 2);
 }
 
 CollectorState ReferenceModel::collector_state() {
@@ -204,7 +439,9 @@ CollectorState ReferenceModel::collector_state() {
   state.threshold = gc_.threshold;
   state.enabled = gc_.enabled;
   state.stats = gc_.stats;
-  state.freeze_count = gc_.permanent_count;
+  for (Serial serial : live()) {
+    if (objects_[serial].generation == kPermanentGeneration) state.freeze_count += 1;
+  }
   return state;
 }
 

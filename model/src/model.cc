@@ -1,17 +1,15 @@
-// The reference model's objects: the store, the mutator's steps, reference
-// counting and observation.
+// The reference model's objects: the store, the mutator's steps, gc.garbage's
+// steps and observation.
 //
 // Objects live in a vector indexed by their serial. Every reference, from a
-// name or from a container slot, is one count on its target, taken by
-// add_ref() and given back by drop_ref() (through release()); nothing else
-// touches a refcount. When a count reaches zero the object dies at once
-// (CPython section 2) and then gives back its own references. Those deaths can
-// cascade through long chains, so they go through a worklist instead of
-// recursion (CPython's trashcan serves the same purpose). The model records
-// each death (a Freed event) when the count reaches zero, so the order of
-// Freed events within one step is not CPython's; which objects are freed is.
-// The shared small ints are objects too, keyed by value, whose count starts at
-// 1 for the cache's own reference; they are never freed.
+// name, a container slot, an entry of gc.garbage or the machinery itself (see
+// refcount.cc), is one count on its target. The shared small ints are objects
+// too, keyed by value, whose count starts at 1 for the cache's own reference;
+// they are never freed. Serials come from the executor, except for objects an
+// effect allocates: those take next_serial(), one above the highest serial
+// seen, so the executor's next allocation (which takes the model's
+// next_serial() too) never collides with them.
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -27,12 +25,15 @@ void ReferenceModel::reset(std::size_t name_count) {
   names_.assign(name_count, std::nullopt);
   objects_.clear();
   live_.clear();
+  highest_serial_ = 0;
+  list_clock_ = 0;
   small_int_refs_.fill(1);
+  held_.clear();
+  deallocating_.clear();
+  trashcan_ = Trashcan{};
   gc_ = GcModuleState{};
   events_.clear();
 }
-
-// --- reference counting ------------------------------------------------------
 
 static bool is_small_int_key(ObjectKey key) {
   return key.raw < 0 && key.raw >= ObjectKey::small_int(kSmallIntMax).raw;
@@ -42,64 +43,11 @@ std::int64_t& ReferenceModel::small_int_refcount(ObjectKey key) {
   return small_int_refs_[key.small_int_value() - kSmallIntMin];
 }
 
-void ReferenceModel::add_ref(ObjectKey key) {
-  if (key.is_serial()) {
-    objects_[key.as_serial()].refcount += 1;
-  } else {
-    small_int_refcount(key) += 1;
-  }
-}
-
-void ReferenceModel::drop_ref(ObjectKey key) {
-  std::vector<Serial> dying;
-  release(key, dying);
-  release_all(dying);
-}
-
-// Gives back one reference. An allocated object whose count reaches zero dies
-// now; its own references are given back later by release_all().
-void ReferenceModel::release(ObjectKey key, std::vector<Serial>& dying) {
-  if (!key.is_serial()) {
-    small_int_refcount(key) -= 1;  // the cache's reference keeps it above 0
-    return;
-  }
-  ModelObject& object = objects_[key.as_serial()];
-  object.refcount -= 1;
-  if (object.refcount == 0) {
-    free_object(key.as_serial());
-    if (!object.slots.empty()) dying.push_back(key.as_serial());
-  }
-}
-
-// A container gives back its items last to first, as list_dealloc and
-// list_clear do. The slots are emptied first, so a container that dies while
-// its own items are being released (a cycle through it) has nothing left to
-// release twice.
-void ReferenceModel::release_slots(Serial serial, std::vector<Serial>& dying) {
-  std::vector<ObjectKey> items = std::exchange(objects_[serial].slots, {});
-  for (auto item = items.rbegin(); item != items.rend(); ++item) release(*item, dying);
-}
-
-void ReferenceModel::release_all(std::vector<Serial>& dying) {
-  while (!dying.empty()) {
-    Serial serial = dying.back();
-    dying.pop_back();
-    release_slots(serial, dying);
-  }
-}
-
-// The object is deallocated: it is no longer alive, and a container leaves
-// the collector (PyObject_GC_Del).
-void ReferenceModel::free_object(Serial serial) {
-  ModelObject& object = objects_[serial];
-  object.alive = false;  // live() drops it from live_
-  Event freed;
-  freed.type = Event::Type::Freed;
-  freed.key = ObjectKey::serial(serial);
-  events_.push_back(freed);
-  if (object.generation == kPermanentGeneration) gc_.permanent_count -= 1;
-  if (object.kind == ObjectKind::Container) container_freed();
-  object.generation = kUntracked;
+void ReferenceModel::record(Event::Type type, Serial serial) {
+  Event event;
+  event.type = type;
+  event.key = ObjectKey::serial(serial);
+  events_.push_back(event);
 }
 
 // --- mutator steps -------------------------------------------------------------
@@ -108,46 +56,62 @@ void ReferenceModel::free_object(Serial serial) {
 // dropped, so `a = a` or `a = a[0]` never frees what it is about to bind.
 void ReferenceModel::store_name(NameIndex dst, ObjectKey key) {
   add_ref(key);
+  move_into_name(dst, key);
+}
+
+// Binds `dst` to `key` with a reference already taken (STORE_FAST moves the
+// value's reference into the local), then releases the old binding.
+void ReferenceModel::move_into_name(NameIndex dst, ObjectKey key) {
   std::optional<ObjectKey> old = std::exchange(names_[dst], key);
   if (old) drop_ref(*old);
 }
 
-// A new container is counted (and may trigger an automatic collection) before
-// it exists, as in _PyObject_GC_Alloc of 3.8–3.11: it is never part of that
-// collection. It is then tracked in generation 0; atoms are never tracked.
-void ReferenceModel::allocate(NameIndex dst, Serial serial, ObjectKind kind, std::uint32_t payload,
-                              std::int64_t int_value) {
-  if (kind == ObjectKind::Container) container_allocated();
+// A new object, not yet referenced by anything. A tracked one (container or
+// weakref) is counted, and may trigger an automatic collection, before it
+// exists, as in _PyObject_GC_Alloc of 3.8–3.11: it is never part of that
+// collection, and what that collection's user code allocates takes the
+// serials after it. It is then tracked at the end of generation 0; atoms are
+// never tracked.
+Serial ReferenceModel::allocate(Serial serial, ObjectKind kind, std::uint32_t payload, std::int64_t int_value) {
+  highest_serial_ = std::max(highest_serial_, serial);
   if (objects_.size() <= serial) objects_.resize(serial + 1);
+  if (is_tracked_kind(kind)) container_allocated();
   ModelObject& object = objects_[serial];
   object = ModelObject{};
   object.kind = kind;
   object.payload = payload;
   object.int_value = int_value;
-  object.generation = kind == ObjectKind::Container ? 0 : kUntracked;
   object.alive = true;
-  live_.push_back(serial);
-  store_name(dst, ObjectKey::serial(serial));
+  if (is_tracked_kind(kind)) track(serial, 0);
+  live_.insert(std::upper_bound(live_.begin(), live_.end(), serial), serial);
+  return serial;
 }
 
 void ReferenceModel::new_container(NameIndex dst, Serial serial, std::uint32_t payload) {
-  allocate(dst, serial, ObjectKind::Container, payload, 0);
+  store_name(dst, ObjectKey::serial(allocate(serial, ObjectKind::Container, payload, 0)));
 }
 
 void ReferenceModel::new_str(NameIndex dst, Serial serial, std::uint32_t payload) {
-  allocate(dst, serial, ObjectKind::Str, payload, 0);
+  store_name(dst, ObjectKey::serial(allocate(serial, ObjectKind::Str, payload, 0)));
 }
 
 void ReferenceModel::new_int(NameIndex dst, Serial serial, std::int64_t value) {
   if (value >= kSmallIntMin && value <= kSmallIntMax) {
     store_name(dst, ObjectKey::small_int(value));  // the shared object, no allocation
   } else {
-    allocate(dst, serial, ObjectKind::Int, 0, value);
+    store_name(dst, ObjectKey::serial(allocate(serial, ObjectKind::Int, 0, value)));
   }
 }
 
 ModelObject& ReferenceModel::container_bound_to(NameIndex name) {
   return objects_[names_[name]->as_serial()];
+}
+
+// The allocated object bound to `name`, or null (unbound, a small int, or a
+// name out of range): for effects, which are defined in every state.
+ModelObject* ReferenceModel::object_bound_to(NameIndex name) {
+  if (name >= names_.size() || !names_[name] || !names_[name]->is_serial()) return nullptr;
+  return &objects_[names_[name]->as_serial()];
 }
 
 void ReferenceModel::bind(NameIndex dst, NameIndex src) { store_name(dst, *names_[src]); }
@@ -181,6 +145,34 @@ void ReferenceModel::remove_slot(NameIndex container, std::uint32_t index) {
   drop_ref(removed);
 }
 
+// --- gc.garbage -------------------------------------------------------------------
+
+void ReferenceModel::set_debug(bool saveall) { gc_.saveall = saveall; }
+
+// del gc.garbage[:]: the list is emptied, then its references are dropped
+// last to first (list_ass_slice).
+void ReferenceModel::clear_garbage() {
+  // Released in key order, last first: gc.garbage's own order is the
+  // collector's business (see garbage()), and which entry dies first shows.
+  std::sort(gc_.garbage.begin(), gc_.garbage.end());
+  clear_slots(gc_.garbage);
+}
+
+// `b = garbage[i]` takes the i-th entry in key order: gc.garbage's own order
+// follows the collector's lists, which the Machine contract leaves open.
+void ReferenceModel::load_garbage(NameIndex dst, std::uint32_t index) {
+  const std::vector<ObjectKey> entries = garbage();
+  if (index < entries.size()) store_name(dst, entries[index]);
+}
+
+std::vector<ObjectKey> ReferenceModel::garbage() {
+  std::vector<ObjectKey> entries = gc_.garbage;
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+Serial ReferenceModel::next_serial() { return highest_serial_ + 1; }
+
 // --- observation ----------------------------------------------------------------
 
 std::optional<ObjectKey> ReferenceModel::binding(NameIndex name) {
@@ -202,6 +194,9 @@ void ReferenceModel::read_state(Serial serial, ObjectState& out) const {
   out.payload = object.payload;
   out.int_value = object.int_value;
   out.slots.assign(object.slots.begin(), object.slots.end());
+  out.referent = object.referent;
+  out.has_finalizer = object.has_finalizer;
+  out.finalized = object.finalized;
   out.intact = true;
 }
 
@@ -213,6 +208,9 @@ void ReferenceModel::read_small_int_state(ObjectKey key, ObjectState& out) {
   out.payload = 0;
   out.int_value = key.small_int_value();
   out.slots.clear();
+  out.referent = {};
+  out.has_finalizer = false;
+  out.finalized = false;
   out.intact = true;
 }
 
@@ -248,10 +246,13 @@ void ReferenceModel::take_events(std::vector<Event>& out) {
   events_.clear();
 }
 
-// Everything held by names is dropped and every cycle collected; whatever is
-// still alive then (never, in a correct model) is reported.
+// Everything held by names and by gc.garbage is dropped and every cycle
+// collected; whatever is still alive then is reported: only objects a legacy
+// finalizer keeps uncollectable (back in gc.garbage), in a correct model.
 std::string ReferenceModel::teardown() {
   for (NameIndex name = 0; name < names_.size(); ++name) unbind(name);
+  set_debug(false);
+  clear_garbage();
   unfreeze();
   collect(2);
   std::vector<ObjectKey> leftovers;

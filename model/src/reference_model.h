@@ -1,8 +1,12 @@
-// The reference model's state, shared by its two halves:
-//   model.cc      the object store, the mutator's steps, reference counting
+// The reference model's state, shared by its four parts:
+//   model.cc      the object store, the mutator's steps, gc.garbage's steps
 //                 and observation;
+//   refcount.cc   reference counting and death by refcount: finalizer,
+//                 weakref callbacks, release of the items, free;
+//   effects.cc    finalizers, weak references, and the effects their user
+//                 code runs;
 //   collector.cc  the gc module: counts, thresholds, automatic and explicit
-//                 collections, freeze.
+//                 collections with their finalizer and weakref phases, freeze.
 // See gcverify/model.h for what the model promises.
 #pragma once
 
@@ -16,6 +20,12 @@
 
 namespace gcv {
 
+// Where a tracked object is, beyond generations 0..2 and the permanent one:
+// the two lists a running collection moves unreachable objects into
+// (CPython's `unreachable` and `finalizers`). Never observed between steps.
+inline constexpr int kUnreachableList = kPermanentGeneration + 1;
+inline constexpr int kFinalizersList = kPermanentGeneration + 2;
+
 // One allocated object: what CPython's object header and body hold.
 struct ModelObject {
   ObjectKind kind = ObjectKind::Container;
@@ -23,8 +33,21 @@ struct ModelObject {
   std::int64_t int_value = 0;
   std::vector<ObjectKey> slots;  // containers only
   std::int64_t refcount = 0;
-  int generation = kUntracked;  // 0..2, kPermanentGeneration, or kUntracked
+  int generation = kUntracked;  // 0..2, kPermanentGeneration, a collection's list, or kUntracked
+  // Its place in its generation's list: objects are appended to a list with
+  // an ever larger stamp, so a list's order is the order of their stamps.
+  std::uint64_t list_position = 0;
   bool alive = false;
+  // PEP 442 __del__: runs at most once in the object's lifetime.
+  bool has_finalizer = false;
+  bool finalized = false;
+  std::vector<Effect> finalizer;
+  bool legacy_finalizer = false;  // tp_del: uncollectable in a cycle
+  std::vector<Serial> weakrefs;   // live weakrefs to this object, oldest first
+  // Weakrefs only: the referent ({} once cleared) and the callback (empty:
+  // none, or already run).
+  ObjectKey referent;
+  std::vector<Effect> callback;
 };
 
 // The gc module's own state (CPython's GCState).
@@ -33,10 +56,11 @@ struct GcModuleState {
   std::array<std::int64_t, 3> threshold{700, 10, 10};
   bool enabled = true;
   bool collecting = false;
+  bool saveall = false;                 // DEBUG_SAVEALL
   std::int64_t long_lived_total = 0;    // survivors of the last full collection
   std::int64_t long_lived_pending = 0;  // moved into generation 2 since then
-  std::int64_t permanent_count = 0;     // live objects in the permanent generation
   std::array<GcStats, 3> stats{};
+  std::vector<ObjectKey> garbage;       // gc.garbage: one reference per entry
 };
 
 class ReferenceModel final : public Machine {
@@ -55,7 +79,15 @@ class ReferenceModel final : public Machine {
   void set_slot(NameIndex container, std::uint32_t index, NameIndex item) override;
   void remove_slot(NameIndex container, std::uint32_t index) override;
 
+  void set_finalizer(NameIndex object, const std::vector<Effect>& body) override;
+  void set_legacy_finalizer(NameIndex object) override;
+  void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Effect>& callback) override;
+  void deref(NameIndex dst, NameIndex weakref) override;
+
   std::int64_t collect(int generation) override;
+  void set_debug(bool saveall) override;
+  void clear_garbage() override;
+  void load_garbage(NameIndex dst, std::uint32_t index) override;
   void set_threshold(int arity, std::array<std::int64_t, 3> values) override;
   void enable() override;
   void disable() override;
@@ -66,41 +98,94 @@ class ReferenceModel final : public Machine {
   bool read_object(ObjectKey key, ObjectState& out) override;
   void objects(std::vector<ObjectState>& out) override;
   CollectorState collector_state() override;
+  std::vector<ObjectKey> garbage() override;
+  Serial next_serial() override;
   void take_events(std::vector<Event>& out) override;
   std::string teardown() override;
 
  private:
-  // --- model.cc: objects and reference counting ---
-  void allocate(NameIndex dst, Serial serial, ObjectKind kind, std::uint32_t payload,
-                std::int64_t int_value);
+  // --- model.cc: objects and steps ---
+  Serial allocate(Serial serial, ObjectKind kind, std::uint32_t payload, std::int64_t int_value);
   void store_name(NameIndex dst, ObjectKey key);
+  void move_into_name(NameIndex dst, ObjectKey key);
   ModelObject& container_bound_to(NameIndex name);
+  ModelObject* object_bound_to(NameIndex name);
   std::int64_t& small_int_refcount(ObjectKey key);
-  void add_ref(ObjectKey key);
-  void drop_ref(ObjectKey key);
-  void release(ObjectKey key, std::vector<Serial>& dying);
-  void release_slots(Serial serial, std::vector<Serial>& dying);
-  void release_all(std::vector<Serial>& dying);
-  void free_object(Serial serial);
   const std::vector<Serial>& live();
   void read_state(Serial serial, ObjectState& out) const;
   void read_small_int_state(ObjectKey key, ObjectState& out);
+  void record(Event::Type type, Serial serial);
+
+  // --- refcount.cc: references and deaths ---
+  void add_ref(ObjectKey key);
+  void hold(ObjectKey key);
+  void drop_ref(ObjectKey key);
+  void release_held(std::size_t base);
+  void begin_death(Serial serial);
+  void clear_slots(std::vector<ObjectKey>& slots);
+  bool survives_finalizer(Serial serial);
+  void clear_weakrefs_to(Serial serial);
+  void free_object(Serial serial);
+
+  // --- effects.cc: user code ---
+  void run_finalizer(Serial serial);
+  void run_callback(Serial weakref);
+  void run_effects(ObjectKey self, const std::vector<Effect>& body);
+  void clear_weakref(Serial weakref);
 
   // --- collector.cc: the gc module ---
+  static bool is_tracked_kind(ObjectKind kind);
+  void track(Serial serial, int generation);
+  void untrack(Serial serial);
   void container_allocated();
   void container_freed();
   void collect_automatically();
   std::int64_t collect_unless_collecting(int generation);
   std::int64_t collect_generation(int generation);
-  std::vector<Serial> find_unreachable(const std::vector<Serial>& collected);
-  void delete_garbage(const std::vector<Serial>& garbage);
+  std::vector<Serial> generation_list(int generation);
+  std::vector<Serial> collection_list(int generation);
+  std::vector<Serial> members_still_in(const std::vector<Serial>& list, int where);
+  struct Partition {
+    std::vector<Serial> reachable;    // in the order CPython's list walk leaves them
+    std::vector<Serial> unreachable;  // in list order
+  };
+  Partition find_unreachable(const std::vector<Serial>& candidates);
+  std::vector<Serial> move_legacy_finalizers(const std::vector<Serial>& unreachable);
+  std::int64_t handle_weakrefs(const std::vector<Serial>& unreachable, int older);
+  void finalize_garbage(const std::vector<Serial>& unreachable);
+  std::vector<Serial> handle_resurrected_objects(const std::vector<Serial>& unreachable, int older);
+  void delete_garbage(const std::vector<Serial>& garbage, int older);
+  std::int64_t handle_legacy_finalizers(const std::vector<Serial>& finalizers, int older);
 
   std::vector<std::optional<ObjectKey>> names_;
   std::vector<ModelObject> objects_;  // indexed by serial; [0] is never used
   // Serials of the live objects, ascending (serials only grow), plus dead ones
   // not yet dropped: live() drops them before anyone iterates.
   std::vector<Serial> live_;
+  Serial highest_serial_ = 0;         // of every allocation so far, executor's or an effect's
+  std::uint64_t list_clock_ = 0;      // the last list_position handed out
   std::array<std::int64_t, kSmallIntMax - kSmallIntMin + 1> small_int_refs_;
+  // References the machinery itself holds for a while, each one count on its
+  // target: a finalizer's self, a weakref whose callback is due, the items of
+  // a list being cleared or deallocated that are not released yet. They are
+  // roots like names, and they are released last first (release_held).
+  std::vector<ObjectKey> held_;
+  // Objects being deallocated, innermost last: their items sit on held_ from
+  // `items_begin` up; once those are released the object is freed.
+  struct Deallocation {
+    Serial serial;
+    std::size_t items_begin;
+  };
+  std::vector<Deallocation> deallocating_;
+  // CPython's trashcan (see refcount.cc): container deaths in progress, and
+  // the containers set aside beyond kTrashcanLevels, newest last.
+  static constexpr int kTrashcanLevels = 50;  // _PyTrash_UNWIND_LEVEL
+  struct Trashcan {
+    int nesting = 0;
+    bool emptying = false;  // _PyTrash_thread_destroy_chain is running
+    std::vector<Serial> deferred;
+  };
+  Trashcan trashcan_;
   GcModuleState gc_;
   std::vector<Event> events_;
 };

@@ -7,6 +7,12 @@
 // encode-then-decode the identity; the modulo is what makes every byte string
 // a program, so fuzzers and reducers can mutate bytes freely.
 //
+// A finalizer or weakref record is followed by its body, one record per
+// effect; its length field is clamped to what can follow (kMaxEffects, the
+// records left), so a mutated length or a cut-off body still decodes, only
+// shorter. A finalizer has at least one effect: a finalizer record with no
+// record after it is an incomplete tail and is dropped, like a partial record.
+//
 // Encoding is the inverse for valid ops and refuses (with a reason) any op
 // field that the record cannot carry or that decoding would change.
 #include <algorithm>
@@ -52,6 +58,24 @@ struct Record {
   }
 };
 
+// The whole records of a byte string, front to back; a trailing partial
+// record is never read.
+class RecordReader {
+ public:
+  explicit RecordReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+
+  std::size_t remaining() const { return (bytes_.size() - at_) / kRecordSize; }
+  Record next() {
+    const Record r = Record::read(bytes_.data() + at_);
+    at_ += kRecordSize;
+    return r;
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+  std::size_t at_ = 0;
+};
+
 // The normalization rule shared by every operand.
 std::uint32_t into_range(std::uint32_t v, std::uint32_t lo, std::uint32_t hi) {
   if (v >= lo && v <= hi) return v;
@@ -59,13 +83,39 @@ std::uint32_t into_range(std::uint32_t v, std::uint32_t lo, std::uint32_t hi) {
   return static_cast<std::uint32_t>(lo + v % span);
 }
 
+// The fewest effects a body has: a finalizer needs one, a callback may be absent.
+std::size_t min_body_length(OpCode code) { return code == OpCode::SetFinalizer ? 1 : 0; }
+
+// The effects that follow an op's record, from its length field: none for an
+// op without a body, else clamped to kMaxEffects and to the records left.
+std::size_t body_length(OpCode code, std::uint16_t length, std::size_t records_left) {
+  if (code != OpCode::SetFinalizer && code != OpCode::NewWeakref) return 0;
+  return std::min({std::max<std::size_t>(length, min_body_length(code)), kMaxEffects, records_left});
+}
+
 // Decodes records into ops, remembering how many names they use so the
 // program's name table can be sized to cover them.
 class RecordDecoder {
  public:
-  Op decode(const Record& r) {
+  // The next op and its body; nullopt for a finalizer with no record left
+  // for its body.
+  std::optional<Op> decode(RecordReader& reader) {
+    const Record r = reader.next();
+    const auto code = static_cast<OpCode>(r.opcode % kOpCodeCount);
+    const std::size_t length = body_length(code, r.b, reader.remaining());
+    if (length < min_body_length(code)) return std::nullopt;  // before its names count
+    Op op = decode_op(code, r);
+    for (std::size_t i = 0; i < length; ++i) op.effects.push_back(decode_effect(reader.next()));
+    return op;
+  }
+
+  // Names used so far cover indices 0..name_count()-1.
+  std::size_t name_count() const { return name_count_; }
+
+ private:
+  Op decode_op(OpCode code, const Record& r) {
     Op op;
-    op.code = static_cast<OpCode>(r.opcode % kOpCodeCount);
+    op.code = code;
     switch (op.code) {
       case OpCode::NewContainer:
       case OpCode::NewStr:
@@ -78,6 +128,7 @@ class RecordDecoder {
         break;
       case OpCode::Bind:
       case OpCode::Append:
+      case OpCode::Deref:
         op.target = name(r.a);
         op.source = name(r.b);
         break;
@@ -88,11 +139,18 @@ class RecordDecoder {
         op.index = r.c;
         break;
       case OpCode::Unbind:
+      case OpCode::SetLegacyFinalizer:
+      case OpCode::SetFinalizer:  // body length in b
         op.target = name(r.a);
         break;
       case OpCode::RemoveSlot:
+      case OpCode::LoadGarbage:
         op.target = name(r.a);
         op.index = r.c;
+        break;
+      case OpCode::NewWeakref:  // body length in b
+        op.target = name(r.a);
+        op.source = name(r.c & 0xff);
         break;
       case OpCode::Cycle:
       case OpCode::Chain:
@@ -117,6 +175,8 @@ class RecordDecoder {
         break;
       case OpCode::ExpectAlive:
       case OpCode::ExpectDead:
+      case OpCode::ExpectFinalized:
+      case OpCode::ExpectNotFinalized:
         op.object = object(r);
         break;
       case OpCode::ExpectRefcount:
@@ -129,22 +189,47 @@ class RecordDecoder {
         break;
       case OpCode::ExpectFreezeCount:
       case OpCode::ExpectLive:
+      case OpCode::ExpectGarbage:
         op.value = r.c;
+        break;
+      case OpCode::SetDebug:
+        op.value = into_range(r.c, 0, 1);
         break;
       case OpCode::Enable:
       case OpCode::Disable:
       case OpCode::Freeze:
       case OpCode::Unfreeze:
+      case OpCode::ClearGarbage:
       case OpCode::kCount:
         break;
     }
     return op;
   }
 
-  // Names used so far cover indices 0..name_count()-1.
-  std::size_t name_count() const { return name_count_; }
+  Effect decode_effect(const Record& r) {
+    Effect effect;
+    effect.code = static_cast<EffectCode>(r.opcode % kEffectCodeCount);
+    switch (effect.code) {
+      case EffectCode::BindSelf:
+      case EffectCode::Unbind:
+      case EffectCode::AppendSelfTo:
+      case EffectCode::AppendToSelf:
+        effect.name = name(r.a);
+        break;
+      case EffectCode::NewContainer:
+        effect.name = name(r.a);
+        effect.size = payload(r.c);
+        break;
+      case EffectCode::Collect:
+        effect.generation = static_cast<int>(into_range(r.c, 0, 2));
+        break;
+      case EffectCode::ClearSelf:
+      case EffectCode::kCount:
+        break;
+    }
+    return effect;
+  }
 
- private:
   NameIndex name(std::uint32_t v) {
     const auto i = static_cast<NameIndex>(v % kMaxNames);
     name_count_ = std::max<std::size_t>(name_count_, i + 1);
@@ -159,13 +244,23 @@ class RecordDecoder {
   std::size_t name_count_ = 0;
 };
 
-// Builds one op's record, checking each field against what the record can
-// carry; the first field out of range sets `error`.
+// Builds one op's records (its own, then its body's), checking each field
+// against what the record can carry; the first field out of range sets `error`.
 class RecordEncoder {
  public:
   RecordEncoder(const Program& program, std::string& error) : program_(program), error_(error) {}
 
-  bool encode(const Op& op, Record& r) {
+  bool encode(const Op& op, std::vector<Record>& out) {
+    Record r;
+    body_.clear();
+    if (!encode_op(op, r)) return false;
+    out.push_back(r);
+    out.insert(out.end(), body_.begin(), body_.end());
+    return true;
+  }
+
+ private:
+  bool encode_op(const Op& op, Record& r) {
     r.opcode = static_cast<std::uint8_t>(op.code);
     switch (op.code) {
       case OpCode::NewContainer:
@@ -175,14 +270,21 @@ class RecordEncoder {
         return name(op.target, r.a) && int_value(op.value, r.c);
       case OpCode::Bind:
       case OpCode::Append:
+      case OpCode::Deref:
         return name(op.target, r.a) && name(op.source, r.b);
       case OpCode::LoadSlot:
       case OpCode::SetSlot:
         return name(op.target, r.a) && name(op.source, r.b) && field("slot index", op.index, 0, kU32Max, r.c);
       case OpCode::Unbind:
+      case OpCode::SetLegacyFinalizer:
         return name(op.target, r.a);
       case OpCode::RemoveSlot:
-        return name(op.target, r.a) && field("slot index", op.index, 0, kU32Max, r.c);
+      case OpCode::LoadGarbage:
+        return name(op.target, r.a) && field("index", op.index, 0, kU32Max, r.c);
+      case OpCode::SetFinalizer:
+        return name(op.target, r.a) && body(op, r);
+      case OpCode::NewWeakref:
+        return name(op.target, r.a) && name(op.source, r.c) && body(op, r);
       case OpCode::Cycle:
       case OpCode::Chain:
       case OpCode::Clique:
@@ -200,6 +302,8 @@ class RecordEncoder {
         return values(op, 3, r);
       case OpCode::ExpectAlive:
       case OpCode::ExpectDead:
+      case OpCode::ExpectFinalized:
+      case OpCode::ExpectNotFinalized:
         return object(op.object, r);
       case OpCode::ExpectRefcount:
         return object(op.object, r) && field("refcount", op.value, 0, kMaxSmallValue, r.b);
@@ -207,11 +311,15 @@ class RecordEncoder {
         return object(op.object, r) && field("generation", op.generation, 0, kPermanentGeneration, r.b);
       case OpCode::ExpectFreezeCount:
       case OpCode::ExpectLive:
+      case OpCode::ExpectGarbage:
         return field("count", op.value, 0, kU32Max, r.c);
+      case OpCode::SetDebug:
+        return field("debug flag", op.value, 0, 1, r.c);
       case OpCode::Enable:
       case OpCode::Disable:
       case OpCode::Freeze:
       case OpCode::Unfreeze:
+      case OpCode::ClearGarbage:
         return true;
       case OpCode::kCount:
         break;
@@ -219,7 +327,39 @@ class RecordEncoder {
     return fail("opcode " + std::to_string(static_cast<int>(op.code)) + " does not exist");
   }
 
- private:
+  // The body's length into the op's b, its effects into body_.
+  bool body(const Op& op, Record& r) {
+    if (!field("body length", static_cast<std::int64_t>(op.effects.size()),
+               static_cast<std::int64_t>(min_body_length(op.code)), kMaxEffects, r.b))
+      return false;
+    for (const Effect& effect : op.effects) {
+      Record e;
+      if (!encode_effect(effect, e)) return false;
+      body_.push_back(e);
+    }
+    return true;
+  }
+
+  bool encode_effect(const Effect& effect, Record& r) {
+    r.opcode = static_cast<std::uint8_t>(effect.code);
+    switch (effect.code) {
+      case EffectCode::BindSelf:
+      case EffectCode::Unbind:
+      case EffectCode::AppendSelfTo:
+      case EffectCode::AppendToSelf:
+        return name(effect.name, r.a);
+      case EffectCode::NewContainer:
+        return name(effect.name, r.a) && field("payload", effect.size, kMinPayload, kMaxPayload, r.c);
+      case EffectCode::Collect:
+        return field("generation", effect.generation, 0, 2, r.c);
+      case EffectCode::ClearSelf:
+        return true;
+      case EffectCode::kCount:
+        break;
+    }
+    return fail("effect code " + std::to_string(static_cast<int>(effect.code)) + " does not exist");
+  }
+
   bool fail(const std::string& reason) {
     error_ = reason;
     return false;
@@ -265,6 +405,7 @@ class RecordEncoder {
 
   const Program& program_;
   std::string& error_;
+  std::vector<Record> body_;  // the current op's body records
 };
 
 }  // namespace
@@ -272,9 +413,10 @@ class RecordEncoder {
 Program decode_binary(std::span<const std::uint8_t> bytes) {
   Program program;
   program.origin = "<binary>";
+  RecordReader reader(bytes);
   RecordDecoder decoder;
-  for (std::size_t at = 0; at + kRecordSize <= bytes.size(); at += kRecordSize)
-    program.ops.push_back(decoder.decode(Record::read(bytes.data() + at)));
+  while (reader.remaining() > 0)
+    if (std::optional<Op> op = decoder.decode(reader)) program.ops.push_back(*std::move(op));
   for (std::size_t i = 0; i < decoder.name_count(); ++i)
     program.names.push_back(canonical_name(static_cast<NameIndex>(i)));
   return program;
@@ -286,18 +428,20 @@ std::optional<std::vector<std::uint8_t>> encode_binary(const Program& program, s
             std::to_string(kMaxNames) + " fit the binary form";
     return std::nullopt;
   }
-  std::vector<std::uint8_t> out;
-  out.reserve(program.ops.size() * kRecordSize);
+  std::vector<Record> records;
+  records.reserve(program.ops.size());
+  RecordEncoder encoder(program, error);
   for (std::size_t i = 0; i < program.ops.size(); ++i) {
-    Record r;
     const Op& op = program.ops[i];
-    if (!RecordEncoder(program, error).encode(op, r)) {
+    if (!encoder.encode(op, records)) {
       const std::string line = op.where.line ? " (line " + std::to_string(op.where.line) + ")" : "";
       error = "op " + std::to_string(i + 1) + line + ": " + error;
       return std::nullopt;
     }
-    r.write(out);
   }
+  std::vector<std::uint8_t> out;
+  out.reserve(records.size() * kRecordSize);
+  for (const Record& r : records) r.write(out);
   return out;
 }
 

@@ -34,8 +34,10 @@ std::string to_string(const ObjectState& s) {
   out << s.key.to_string() << " " << to_string(s.kind) << " refcount " << s.refcount << " generation "
       << generation_text(s.generation);
   if (s.kind == ObjectKind::Int) out << " value " << s.int_value;
+  else if (s.kind == ObjectKind::Weakref) out << " referent " << (s.referent.raw ? s.referent.to_string() : "none");
   else out << " payload " << s.payload;
   if (s.kind == ObjectKind::Container) out << " slots " << to_string(s.slots);
+  if (s.has_finalizer) out << (s.finalized ? " finalized" : " finalizer pending");
   if (!s.intact) out << " STAMP DAMAGED";
   return out.str();
 }
@@ -45,6 +47,7 @@ const char* to_string(ObjectKind kind) {
     case ObjectKind::Container: return "list";
     case ObjectKind::Str: return "str";
     case ObjectKind::Int: return "int";
+    case ObjectKind::Weakref: return "weakref";
   }
   return "unknown";
 }

@@ -19,6 +19,25 @@ bool same_values(const Op& x, const Op& y, std::size_t n) {
 
 }  // namespace
 
+bool Effect::operator==(const Effect& other) const {
+  if (code != other.code) return false;
+  switch (code) {
+    case EffectCode::BindSelf:
+    case EffectCode::Unbind:
+    case EffectCode::AppendSelfTo:
+    case EffectCode::AppendToSelf:
+      return name == other.name;
+    case EffectCode::NewContainer:
+      return name == other.name && size == other.size;
+    case EffectCode::Collect:
+      return generation == other.generation;
+    case EffectCode::ClearSelf:
+    case EffectCode::kCount:
+      return true;
+  }
+  return false;
+}
+
 bool Op::operator==(const Op& other) const {
   if (code != other.code) return false;
   const Op& o = other;
@@ -51,6 +70,7 @@ bool Op::operator==(const Op& other) const {
     case OpCode::Disable:
     case OpCode::Freeze:
     case OpCode::Unfreeze:
+    case OpCode::ClearGarbage:
     case OpCode::kCount:
       return true;
     case OpCode::ExpectCount:
@@ -65,7 +85,22 @@ bool Op::operator==(const Op& other) const {
       return object == o.object && generation == o.generation;
     case OpCode::ExpectFreezeCount:
     case OpCode::ExpectLive:
+    case OpCode::ExpectGarbage:
+    case OpCode::SetDebug:
       return value == o.value;
+    case OpCode::SetFinalizer:
+      return target == o.target && effects == o.effects;
+    case OpCode::SetLegacyFinalizer:
+      return target == o.target;
+    case OpCode::NewWeakref:
+      return target == o.target && source == o.source && effects == o.effects;
+    case OpCode::Deref:
+      return target == o.target && source == o.source;
+    case OpCode::LoadGarbage:
+      return target == o.target && index == o.index;
+    case OpCode::ExpectFinalized:
+    case OpCode::ExpectNotFinalized:
+      return object == o.object;
   }
   return false;
 }

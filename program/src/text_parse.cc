@@ -4,9 +4,14 @@
 // read the same) and each line holds at most one operation. A line is read by
 // recursive descent over a small lexer that produces one token at a time:
 // words (names and keywords), numbers, '#serial' object references, the
-// symbols = [ ] . ( ) - ->, and End at the end of the line or at a '#' that
+// symbols = [ ] . ( ) - -> : ;, and End at the end of the line or at a '#' that
 // starts a comment. Whether '#' followed by a digit is a serial or a comment is
 // decided by the parser: it is a serial only where an object is expected.
+//
+// A finalizer or a weakref with a callback ends its line with a body: after
+// ':', one to kMaxEffects effects separated by ';'. Inside a body ';' ends an
+// effect as the end of the line ends an operation, and the keyword 'self'
+// (the object being finalized, or the weakref) may appear.
 //
 // Every failure names the offending token's line and column and says what was
 // expected and what was found. Parsing never throws and never reads outside
@@ -22,12 +27,15 @@ namespace gcv {
 
 namespace {
 
-// Words that cannot be names. "append" is not one: it only follows a '.'.
-constexpr std::array<std::string_view, 23> kKeywords = {
+// Words that cannot be names. "append" is not one: it only follows a '.'
+// (as "clear" does in `self.clear()`, besides starting `clear garbage`).
+constexpr std::array<std::string_view, 34> kKeywords = {
     "list",     "str",     "int",    "cycle",      "chain",        "clique",
     "del",      "collect", "threshold", "enable",  "disable",      "freeze",
     "unfreeze", "expect",  "count",  "alive",      "dead",         "refcount",
-    "generation", "freeze_count", "live", "permanent", "names"};
+    "generation", "freeze_count", "live", "permanent", "names",
+    "finalizer", "legacy_finalizer", "weakref", "self", "debug", "saveall",
+    "none",     "garbage", "clear",  "finalized",  "not_finalized"};
 
 bool is_keyword(std::string_view word) {
   for (std::string_view keyword : kKeywords)
@@ -149,7 +157,7 @@ class LineLexer {
       token.kind = TokenKind::Symbol;
       pos += 2;
     } else {
-      token.kind = std::string_view("=[].()-").find(c) == std::string_view::npos ? TokenKind::Bad
+      token.kind = std::string_view("=[].()-:;").find(c) == std::string_view::npos ? TokenKind::Bad
                                                                                 : TokenKind::Symbol;
       pos += 1;
     }
@@ -189,6 +197,13 @@ constexpr Range kResultRange{"expected result", 0, kU32Max};
 constexpr Range kSerialRange{"serial", 1, kU32Max};
 constexpr Range kFreezeCountRange{"freeze count", 0, kU32Max};
 constexpr Range kLiveRange{"live count", 0, kU32Max};
+constexpr Range kGarbageIndexRange{"garbage index", 0, kU32Max};
+constexpr Range kGarbageCountRange{"garbage count", 0, kU32Max};
+
+// What a body may hold, for "expected ..." messages.
+constexpr const char* kEffectForms =
+    "an effect ('n = self', 'del n', 'n = list', 'n.append(self)', 'self.append(n)', 'self.clear()' or "
+    "'collect')";
 
 // Parses one line into at most one op. Each parse_* function consumes the
 // tokens of one construct and returns false after filling in the error.
@@ -225,12 +240,23 @@ class LineParser {
     return fail(found.column, reason + ", found " + describe(found));
   }
   bool fail_keyword(const Token& word) {
+    if (word.text == "self" && !in_body_)
+      return fail(word.column, "'self' can only be used in a finalizer body or a weakref callback");
     return fail(word.column, quote(word.text) + " is a keyword and cannot be a name");
   }
 
-  // Every parse_* function that decides the opcode sets it through here, so
-  // the rest of its body reads as the grammar: set_code(op, X) && operands.
-  static bool set_code(Op& op, OpCode code) {
+  // Where an operation or effect may end: the end of the line, or inside a
+  // body also the ';' before the next effect.
+  bool at_end(const Token& token) const {
+    return token.kind == TokenKind::End || (in_body_ && token.is(TokenKind::Symbol, ";"));
+  }
+  const char* end_forms() const { return in_body_ ? "';' or end of line" : "end of line"; }
+
+  // Every parse_* function that decides the opcode of an op or an effect sets
+  // it through here, so the rest of its body reads as the grammar:
+  // set_code(op, X) && operands.
+  template <typename OpOrEffect, typename Code>
+  static bool set_code(OpOrEffect& op, Code code) {
     op.code = code;
     return true;
   }
@@ -243,6 +269,10 @@ class LineParser {
   bool parse_symbol(std::string_view symbol) {
     const Token token = lex_.next();
     return token.is(TokenKind::Symbol, symbol) || fail_expected(token, quote(symbol));
+  }
+  bool parse_word(std::string_view word) {
+    const Token token = lex_.next();
+    return token.is(TokenKind::Word, word) || fail_expected(token, quote(word));
   }
 
   // A name from an already-read word token: not a keyword, and interned.
@@ -288,9 +318,9 @@ class LineParser {
   template <typename T>
   bool parse_optional_number(const Range& range, T& out) {
     const Token token = lex_.peek();
-    if (token.kind == TokenKind::End) return true;
+    if (at_end(token)) return true;
     if (token.kind != TokenKind::Number)
-      return fail_expected(token, with_article(range.what) + " or end of line");
+      return fail_expected(token, with_article(range.what) + (in_body_ ? ", " : " or ") + end_forms());
     return parse_number(range, out);
   }
 
@@ -319,6 +349,10 @@ class LineParser {
     if (first.text == "disable") return set_code(op, OpCode::Disable);
     if (first.text == "freeze") return set_code(op, OpCode::Freeze);
     if (first.text == "unfreeze") return set_code(op, OpCode::Unfreeze);
+    if (first.text == "finalizer") return parse_finalizer(op);
+    if (first.text == "legacy_finalizer") return set_code(op, OpCode::SetLegacyFinalizer) && parse_name(op.target);
+    if (first.text == "debug") return parse_debug(op);
+    if (first.text == "clear") return set_code(op, OpCode::ClearGarbage) && parse_word("garbage");
     return fail_keyword(first);
   }
 
@@ -345,11 +379,17 @@ class LineParser {
   bool parse_assignment(Op& op) {
     const Token token = lex_.next();
     if (token.kind != TokenKind::Word)
-      return fail_expected(token, "'list', 'str', 'int', 'cycle', 'chain', 'clique' or a name");
+      return fail_expected(token,
+                           "'list', 'str', 'int', 'cycle', 'chain', 'clique', 'weakref', 'garbage' or a name");
     if (!is_keyword(token.text)) {
       if (!intern_name(token, op.source)) return false;
       op.code = OpCode::Bind;
-      if (!lex_.peek().is(TokenKind::Symbol, "[")) return true;
+      const Token after = lex_.peek();
+      if (after.is(TokenKind::Symbol, "(")) {  // b = w()
+        lex_.next();
+        return set_code(op, OpCode::Deref) && parse_symbol(")");
+      }
+      if (!after.is(TokenKind::Symbol, "[")) return true;
       lex_.next();
       op.code = OpCode::LoadSlot;
       return parse_number(kIndexRange, op.index) && parse_symbol("]");
@@ -360,6 +400,10 @@ class LineParser {
     if (token.text == "cycle") return set_code(op, OpCode::Cycle) && parse_shape(kChainRange, op);
     if (token.text == "chain") return set_code(op, OpCode::Chain) && parse_shape(kChainRange, op);
     if (token.text == "clique") return set_code(op, OpCode::Clique) && parse_shape(kCliqueRange, op);
+    if (token.text == "weakref") return parse_weakref(op);
+    if (token.text == "garbage")
+      return set_code(op, OpCode::LoadGarbage) && parse_symbol("[") && parse_number(kGarbageIndexRange, op.index) &&
+             parse_symbol("]");
     return fail_keyword(token);
   }
 
@@ -385,18 +429,23 @@ class LineParser {
     return parse_number(kIndexRange, op.index) && parse_symbol("]");
   }
 
+  // The [g] of `collect [g]`, 2 when left out.
+  bool parse_collect_generation(int& generation) {
+    generation = 2;
+    const Token token = lex_.peek();
+    if (token.kind != TokenKind::Number) return true;
+    lex_.next();
+    if (!token.well_formed || token.overflow || token.number > 2)
+      return fail(token.column, "expected a generation 0, 1 or 2 after 'collect', found " + describe(token));
+    generation = static_cast<int>(token.number);
+    return true;
+  }
+
   // collect [g] [-> expected]
   bool parse_collect(Op& op) {
     op.code = OpCode::Collect;
-    op.generation = 2;
-    Token token = lex_.peek();
-    if (token.kind == TokenKind::Number) {
-      lex_.next();
-      if (!token.well_formed || token.overflow || token.number > 2)
-        return fail(token.column, "expected a generation 0, 1 or 2 after 'collect', found " + describe(token));
-      op.generation = static_cast<int>(token.number);
-      token = lex_.peek();
-    }
+    if (!parse_collect_generation(op.generation)) return false;
+    const Token token = lex_.peek();
     if (token.kind == TokenKind::End) return true;
     if (!token.is(TokenKind::Symbol, "->"))
       return fail_expected(token, "a generation 0, 1 or 2, '->' or end of line");
@@ -437,7 +486,12 @@ class LineParser {
       return set_code(op, OpCode::ExpectGeneration) && parse_object(op.object) && parse_generation(op.generation);
     if (is("freeze_count")) return set_code(op, OpCode::ExpectFreezeCount) && parse_number(kFreezeCountRange, op.value);
     if (is("live")) return set_code(op, OpCode::ExpectLive) && parse_number(kLiveRange, op.value);
-    return fail_expected(kind, "count, threshold, alive, dead, refcount, generation, freeze_count or live");
+    if (is("garbage")) return set_code(op, OpCode::ExpectGarbage) && parse_number(kGarbageCountRange, op.value);
+    if (is("finalized")) return set_code(op, OpCode::ExpectFinalized) && parse_object(op.object);
+    if (is("not_finalized")) return set_code(op, OpCode::ExpectNotFinalized) && parse_object(op.object);
+    return fail_expected(kind,
+                         "count, threshold, alive, dead, refcount, generation, freeze_count, live, garbage, "
+                         "finalized or not_finalized");
   }
 
   // <obj>: a name or #serial
@@ -464,10 +518,93 @@ class LineParser {
     return true;
   }
 
+  // finalizer a: <body>   (a finalizer always has a body)
+  bool parse_finalizer(Op& op) {
+    op.code = OpCode::SetFinalizer;
+    if (!parse_name(op.target)) return false;
+    const Token colon = lex_.next();
+    if (!colon.is(TokenKind::Symbol, ":")) return fail_expected(colon, "':' and the finalizer's body");
+    return parse_body(op.effects);
+  }
+
+  // w = weakref a [: <body>]   after the '='
+  bool parse_weakref(Op& op) {
+    op.code = OpCode::NewWeakref;
+    if (!parse_name(op.source)) return false;
+    const Token token = lex_.next();
+    if (token.kind == TokenKind::End) return true;
+    if (!token.is(TokenKind::Symbol, ":")) return fail_expected(token, "':' and a callback, or end of line");
+    return parse_body(op.effects);
+  }
+
+  // debug saveall | debug none
+  bool parse_debug(Op& op) {
+    op.code = OpCode::SetDebug;
+    const Token token = lex_.next();
+    if (!token.is(TokenKind::Word, "saveall") && !token.is(TokenKind::Word, "none"))
+      return fail_expected(token, "'saveall' or 'none'");
+    op.value = token.text == "saveall" ? 1 : 0;
+    return true;
+  }
+
+  // <effect> [; <effect>]... up to the end of the line, after a ':'.
+  bool parse_body(std::vector<Effect>& body) {
+    in_body_ = true;
+    for (;;) {
+      const Token first = lex_.next();
+      if (first.kind != TokenKind::End && body.size() == kMaxEffects)
+        return fail(first.column, "too many effects: a body holds at most " + std::to_string(kMaxEffects));
+      Effect effect;
+      if (!parse_effect(first, effect)) return false;
+      body.push_back(effect);
+      const Token after = lex_.peek();
+      if (after.kind == TokenKind::End) return true;
+      if (!after.is(TokenKind::Symbol, ";")) return fail_expected(after, end_forms());
+      lex_.next();
+    }
+  }
+
+  // One effect, starting at the already-read token `first`.
+  bool parse_effect(const Token& first, Effect& effect) {
+    if (first.kind != TokenKind::Word) return fail_expected(first, kEffectForms);
+    if (first.text == "del") return set_code(effect, EffectCode::Unbind) && parse_name(effect.name);
+    if (first.text == "collect")
+      return set_code(effect, EffectCode::Collect) && parse_collect_generation(effect.generation);
+    if (first.text == "self") return parse_self_method(effect);
+    if (is_keyword(first.text)) return fail_expected(first, kEffectForms);
+    if (!intern_name(first, effect.name)) return false;
+    const Token token = lex_.next();
+    if (token.is(TokenKind::Symbol, "=")) {  // n = self   n = list [payload]
+      const Token value = lex_.next();
+      if (value.is(TokenKind::Word, "self")) return set_code(effect, EffectCode::BindSelf);
+      if (value.is(TokenKind::Word, "list"))
+        return set_code(effect, EffectCode::NewContainer) && parse_optional_number(kPayloadRange, effect.size);
+      return fail_expected(value, "'self' or 'list'");
+    }
+    if (token.is(TokenKind::Symbol, ".")) {  // n.append(self)
+      return parse_word("append") && parse_symbol("(") && parse_word("self") && parse_symbol(")") &&
+             set_code(effect, EffectCode::AppendSelfTo);
+    }
+    return fail_expected(token, "'=' or '.append('");
+  }
+
+  // self.append(n)   self.clear()
+  bool parse_self_method(Effect& effect) {
+    if (!parse_symbol(".")) return false;
+    const Token method = lex_.next();
+    if (method.is(TokenKind::Word, "append"))
+      return set_code(effect, EffectCode::AppendToSelf) && parse_symbol("(") && parse_name(effect.name) &&
+             parse_symbol(")");
+    if (method.is(TokenKind::Word, "clear"))
+      return set_code(effect, EffectCode::ClearSelf) && parse_symbol("(") && parse_symbol(")");
+    return fail_expected(method, "'append' or 'clear'");
+  }
+
   LineLexer lex_;
   std::uint32_t line_;
   Program& program_;
   ParseError& error_;
+  bool in_body_ = false;  // inside a finalizer body or callback: after its ':'
 };
 
 }  // namespace

@@ -3,7 +3,9 @@
 // Each op prints with single spaces between tokens and no optional operand
 // that equals its default (payload 16, collect generation 2 without an
 // expected result), so printing is canonical: two equal ops print the same,
-// and parse_text(print_text(p)) gives back p's ops and names.
+// and parse_text(print_text(p)) gives back p's ops and names. A body (of a
+// finalizer or a weakref callback) prints after ": " with its effects joined
+// by "; ", under the same rules.
 #include <string>
 
 #include "gcverify/text.h"
@@ -45,10 +47,35 @@ std::string format_shape(const Program& program, const Op& op, const char* shape
          payload_suffix(op.size);
 }
 
+std::string format_collect_generation(int generation) {
+  return generation == 2 ? "collect" : "collect " + std::to_string(generation);
+}
+
 std::string format_collect(const Op& op) {
   if (op.has_expected) return "collect " + std::to_string(op.generation) + " -> " + std::to_string(op.value);
-  if (op.generation == 2) return "collect";
-  return "collect " + std::to_string(op.generation);
+  return format_collect_generation(op.generation);
+}
+
+std::string format_effect(const Program& program, const Effect& effect) {
+  const std::string name = name_of(program, effect.name);
+  switch (effect.code) {
+    case EffectCode::BindSelf: return name + " = self";
+    case EffectCode::Unbind: return "del " + name;
+    case EffectCode::NewContainer: return name + " = list" + payload_suffix(effect.size);
+    case EffectCode::AppendSelfTo: return name + ".append(self)";
+    case EffectCode::AppendToSelf: return "self.append(" + name + ")";
+    case EffectCode::ClearSelf: return "self.clear()";
+    case EffectCode::Collect: return format_collect_generation(effect.generation);
+    case EffectCode::kCount: break;
+  }
+  return "<invalid effect " + std::to_string(static_cast<int>(effect.code)) + ">";
+}
+
+// ": e1; e2; ..." after a finalizer or weakref; nothing for a weakref without a callback.
+std::string body_suffix(const Program& program, const std::vector<Effect>& body) {
+  std::string out;
+  for (const Effect& effect : body) out += (out.empty() ? ": " : "; ") + format_effect(program, effect);
+  return out;
 }
 
 }  // namespace
@@ -85,6 +112,17 @@ std::string format_op(const Program& program, const Op& op) {
       return "expect generation " + object_of(program, op.object) + " " + generation_of(op.generation);
     case OpCode::ExpectFreezeCount: return "expect freeze_count " + std::to_string(op.value);
     case OpCode::ExpectLive: return "expect live " + std::to_string(op.value);
+    case OpCode::SetFinalizer: return "finalizer " + name(op.target) + body_suffix(program, op.effects);
+    case OpCode::SetLegacyFinalizer: return "legacy_finalizer " + name(op.target);
+    case OpCode::NewWeakref:
+      return name(op.target) + " = weakref " + name(op.source) + body_suffix(program, op.effects);
+    case OpCode::Deref: return name(op.target) + " = " + name(op.source) + "()";
+    case OpCode::SetDebug: return op.value ? "debug saveall" : "debug none";
+    case OpCode::ClearGarbage: return "clear garbage";
+    case OpCode::LoadGarbage: return name(op.target) + " = garbage" + index;
+    case OpCode::ExpectGarbage: return "expect garbage " + std::to_string(op.value);
+    case OpCode::ExpectFinalized: return "expect finalized " + object_of(program, op.object);
+    case OpCode::ExpectNotFinalized: return "expect not_finalized " + object_of(program, op.object);
     case OpCode::kCount: break;
   }
   return "<invalid opcode " + std::to_string(static_cast<int>(op.code)) + ">";

@@ -48,6 +48,16 @@ class FinalizerTest : public ::testing::Test {
   }
 
   Object* list() { return heap.new_list(0); }
+  // n lists, each holding the next; the caller owns the first.
+  std::vector<Object*> chain_of(int n) {
+    std::vector<Object*> chain{list()};
+    for (int i = 1; i < n; ++i) {
+      Object* next = list();
+      heap.list_append(chain.back(), next);
+      chain.push_back(next);
+    }
+    return chain;
+  }
   // a -> b, with a new reference to b.
   void link(Object* a, Object* b) {
     Heap::incref(b);
@@ -562,26 +572,26 @@ TEST_F(FinalizerTest, FinalizerMayAllocateAndNewObjectsJoinGenerationZero) {
 constexpr int kDeep = 10000;
 
 TEST_F(FinalizerTest, DeepChainWithFinalizersAndWeakrefsIsFreedWithoutRecursion) {
-  std::vector<Object*> chain;
+  const std::vector<Object*> chain = chain_of(kDeep);
+  Object* head = chain.front();
   std::vector<Object*> weakrefs;
-  Object* head = list();
-  chain.push_back(head);
-  for (int i = 1; i < kDeep; ++i) {
-    Object* next = list();
-    heap.list_append(chain.back(), next);
-    chain.push_back(next);
-  }
   for (Object* o : chain) {
     finalizer(o);
     weakrefs.push_back(weakref(o));
   }
   heap.decref(head);
+  // The trashcan cuts the chain into batches: 50 nested destructions, then
+  // (from the trash, at one level already) 49 at a time. Each batch runs its
+  // finalizers and callbacks top down and frees bottom up.
   std::vector<Event> expected;
-  for (int i = 0; i < kDeep; ++i) {
-    expected.push_back(finalized(chain[i]));
-    expected.push_back(callback(weakrefs[i]));
+  for (int begin = 0, size = 50; begin < kDeep; begin += size, size = 49) {
+    const int end = std::min(begin + size, kDeep);
+    for (int i = begin; i < end; ++i) {
+      expected.push_back(finalized(chain[i]));
+      expected.push_back(callback(weakrefs[i]));
+    }
+    for (int i = end - 1; i >= begin; --i) expected.push_back(freed(chain[i]));
   }
-  for (int i = kDeep - 1; i >= 0; --i) expected.push_back(freed(chain[i]));
   EXPECT_EQ(events, expected);
   // All user code ran at the same depth, give or take a few frames.
   EXPECT_LT(stack_high - stack_low, 4096u);
@@ -589,13 +599,29 @@ TEST_F(FinalizerTest, DeepChainWithFinalizersAndWeakrefsIsFreedWithoutRecursion)
   for (Object* w : weakrefs) heap.decref(w);
 }
 
+// Finalizers that clear their own list nest one destruction inside another
+// through embedder code; the trashcan stops that after 50 levels and finishes
+// the rest once the outermost returns.
+TEST_F(FinalizerTest, FinalizersThatDestroyTheirItemsNestAtMostFiftyDeep) {
+  const std::vector<Object*> chain = chain_of(kDeep);
+  for (Object* o : chain) finalizer(o, [&](Object* self) { heap.list_remove(self, 0); });
+  std::uintptr_t deepest_frame_spread = 0;
+  finalizer(chain[60], [&](Object* self) {
+    deepest_frame_spread = stack_high - stack_low;
+    heap.list_remove(self, 0);
+  });
+  heap.decref(chain.front());
+  EXPECT_EQ(events_of(What::Finalized), chain);  // top down, each once
+  EXPECT_EQ(events_of(What::Freed).size(), static_cast<std::size_t>(kDeep));
+  EXPECT_EQ(heap.stats().lists_live, 0u);
+  // The spread grows over the first 50 levels (all passed when chain[60]'s
+  // finalizer runs), and no further, give or take a few frames.
+  EXPECT_GT(deepest_frame_spread, 0u);
+  EXPECT_LT(stack_high - stack_low, deepest_frame_spread + 4096);
+}
+
 TEST_F(FinalizerTest, DeepGarbageCycleWithFinalizersIsCollectedWithoutRecursion) {
-  std::vector<Object*> chain{list()};
-  for (int i = 1; i < kDeep; ++i) {
-    Object* next = list();
-    heap.list_append(chain.back(), next);
-    chain.push_back(next);
-  }
+  const std::vector<Object*> chain = chain_of(kDeep);
   link(chain.back(), chain.front());
   heap.decref(chain.front());
   for (Object* o : chain) finalizer(o);

@@ -4,101 +4,10 @@
 // values are CPython 3.8–3.11's, as in cpython-memory-semantics.md.
 #include <gtest/gtest.h>
 
-#include <algorithm>
+#include "model_fixture.h"
 
-#include "gcverify/model.h"
-
-namespace gcv {
+namespace gcv::model_test {
 namespace {
-
-constexpr NameIndex a = 0, b = 1, c = 2, d = 3, e = 4, f = 5;
-constexpr NameIndex kRingFirst = 7, kRingTail = 8, kRingNext = 9;  // garbage_cycle_of's
-
-class ModelTest : public ::testing::Test {
- protected:
-  void SetUp() override { model->reset(10); }
-
-  // `dst = []`, with the next serial; returns that serial.
-  Serial list(NameIndex dst) {
-    model->new_container(dst, next_serial, kDefaultPayload);
-    return next_serial++;
-  }
-  Serial str(NameIndex dst, std::uint32_t payload) {
-    model->new_str(dst, next_serial, payload);
-    return next_serial++;
-  }
-  Serial big_int(NameIndex dst, std::int64_t value) {
-    model->new_int(dst, next_serial, value);
-    return next_serial++;
-  }
-  // `dst = []` n times, each appended to the list bound to `holder`.
-  void append_lists(NameIndex holder, NameIndex scratch, int n) {
-    for (int i = 0; i < n; ++i) {
-      list(scratch);
-      model->append(holder, scratch);
-    }
-  }
-  // k lists in a ring (each refers to the next, the last to the first), bound
-  // to nothing; returns the first one's serial.
-  Serial garbage_cycle_of(int k) {
-    Serial first = list(kRingFirst);
-    model->bind(kRingTail, kRingFirst);
-    for (int i = 1; i < k; ++i) {
-      list(kRingNext);
-      model->append(kRingTail, kRingNext);
-      model->bind(kRingTail, kRingNext);
-    }
-    model->append(kRingTail, kRingFirst);
-    for (NameIndex name : {kRingFirst, kRingTail, kRingNext}) model->unbind(name);
-    return first;
-  }
-
-  bool alive(Serial s) { return model->object(ObjectKey::serial(s)).has_value(); }
-  std::int64_t refcount(Serial s) { return model->object(ObjectKey::serial(s))->refcount; }
-  int generation(Serial s) { return model->object(ObjectKey::serial(s))->generation; }
-  std::array<std::int64_t, 3> count() { return model->collector_state().count; }
-
-  std::vector<Event> events() {
-    std::vector<Event> out;
-    model->take_events(out);
-    return out;
-  }
-  // The serials freed since the last look, ascending.
-  std::vector<Serial> freed() {
-    std::vector<Serial> serials;
-    for (const Event& event : events()) {
-      if (event.type == Event::Type::Freed) serials.push_back(event.key.as_serial());
-    }
-    std::sort(serials.begin(), serials.end());
-    return serials;
-  }
-  // The generations collected since the last look, in order.
-  std::vector<int> collections() {
-    std::vector<int> generations;
-    for (const Event& event : events()) {
-      if (event.type == Event::Type::CollectionStart) generations.push_back(event.generation);
-    }
-    return generations;
-  }
-
-  std::unique_ptr<Machine> model = make_reference_model();
-  Serial next_serial = 1;
-};
-
-Event freed_event(Serial s) {
-  Event event;
-  event.type = Event::Type::Freed;
-  event.key = ObjectKey::serial(s);
-  return event;
-}
-
-Event collection_event(Event::Type type, int generation, std::int64_t collected) {
-  Event event;
-  event.type = type;
-  event.generation = generation;
-  event.collected = collected;
-  return event;
-}
 
 // --- reference counting ----------------------------------------------------------
 
@@ -525,4 +434,4 @@ TEST_F(ModelTest, TeardownLeavesNothingBehind) {
 }
 
 }  // namespace
-}  // namespace gcv
+}  // namespace gcv::model_test

@@ -35,6 +35,8 @@ Bytes record(std::uint8_t opcode, std::uint8_t a, std::uint16_t b, std::uint32_t
           static_cast<std::uint8_t>(c >> 16), static_cast<std::uint8_t>(c >> 24)};
 }
 
+void append(Bytes& bytes, const Bytes& more) { bytes.insert(bytes.end(), more.begin(), more.end()); }
+
 Op decode_one(const Bytes& bytes) {
   Program program = decode_binary(bytes);
   EXPECT_EQ(program.ops.size(), 1u);
@@ -43,10 +45,30 @@ Op decode_one(const Bytes& bytes) {
 
 std::uint8_t opcode(OpCode code) { return static_cast<std::uint8_t>(code); }
 
+bool has_body(OpCode code) { return code == OpCode::SetFinalizer || code == OpCode::NewWeakref; }
+
 // Checks the properties every decoded program has.
 void expect_well_formed_decoding(const Bytes& bytes) {
   Program program = decode_binary(bytes);
-  ASSERT_EQ(program.ops.size(), bytes.size() / kRecordSize);
+  // Every whole record is an op or an effect of a body, except a finalizer
+  // record at the very end, which has no record left for its body.
+  std::size_t records = 0;
+  for (const Op& op : program.ops) {
+    records += 1 + op.effects.size();
+    EXPECT_LE(op.effects.size(), kMaxEffects);
+    if (!has_body(op.code)) {
+      EXPECT_TRUE(op.effects.empty());
+    }
+    if (op.code == OpCode::SetFinalizer) {
+      EXPECT_FALSE(op.effects.empty());
+    }
+    for (const Effect& effect : op.effects) EXPECT_LT(static_cast<std::size_t>(effect.code), kEffectCodeCount);
+  }
+  const std::size_t whole = bytes.size() / kRecordSize;
+  if (records != whole) {
+    ASSERT_EQ(records + 1, whole);
+    EXPECT_EQ(bytes[records * kRecordSize] % kOpCodeCount, opcode(OpCode::SetFinalizer));
+  }
   EXPECT_EQ(program.origin, "<binary>");
   ASSERT_LE(program.names.size(), kMaxNames);
   for (NameIndex i = 0; i < program.names.size(); ++i) EXPECT_EQ(program.names[i], canonical_name(i));
@@ -122,6 +144,42 @@ TEST(Binary, RecordLayout) {
         << "op " << i;
 }
 
+TEST(Binary, RecordLayoutOfBodiesAndTheNewOps) {
+  Program program = parse_ok(
+      "finalizer a: b = self; del c; d = list 600; e.append(self); self.append(f); self.clear(); collect 1\n"
+      "w = weakref a\nx = weakref b: collect\nlegacy_finalizer b\ny = w()\ndebug saveall\ndebug none\n"
+      "clear garbage\nz = garbage[70000]\nexpect garbage 65537\nexpect finalized #5\nexpect not_finalized a\n");
+  const NameIndex w = 6, x = 7, y = 8, z = 9;
+  const Bytes expected[] = {
+      record(opcode(OpCode::SetFinalizer), 0, 7, 0),
+      record(static_cast<std::uint8_t>(EffectCode::BindSelf), 1, 0, 0),
+      record(static_cast<std::uint8_t>(EffectCode::Unbind), 2, 0, 0),
+      record(static_cast<std::uint8_t>(EffectCode::NewContainer), 3, 0, 600),
+      record(static_cast<std::uint8_t>(EffectCode::AppendSelfTo), 4, 0, 0),
+      record(static_cast<std::uint8_t>(EffectCode::AppendToSelf), 5, 0, 0),
+      record(static_cast<std::uint8_t>(EffectCode::ClearSelf), 0, 0, 0),
+      record(static_cast<std::uint8_t>(EffectCode::Collect), 0, 0, 1),
+      record(opcode(OpCode::NewWeakref), w, 0, 0),
+      record(opcode(OpCode::NewWeakref), x, 1, 1),
+      record(static_cast<std::uint8_t>(EffectCode::Collect), 0, 0, 2),
+      record(opcode(OpCode::SetLegacyFinalizer), 1, 0, 0),
+      record(opcode(OpCode::Deref), y, w, 0),
+      record(opcode(OpCode::SetDebug), 0, 0, 1),
+      record(opcode(OpCode::SetDebug), 0, 0, 0),
+      record(opcode(OpCode::ClearGarbage), 0, 0, 0),
+      record(opcode(OpCode::LoadGarbage), z, 0, 70000),
+      record(opcode(OpCode::ExpectGarbage), 0, 0, 65537),
+      record(opcode(OpCode::ExpectFinalized), 0x80, 0, 5),
+      record(opcode(OpCode::ExpectNotFinalized), 0, 0, 0),
+  };
+  const Bytes bytes = encode_ok(program);
+  ASSERT_EQ(bytes.size(), std::size(expected) * kRecordSize);
+  for (std::size_t i = 0; i < std::size(expected); ++i)
+    EXPECT_EQ(Bytes(bytes.begin() + i * kRecordSize, bytes.begin() + (i + 1) * kRecordSize), expected[i])
+        << "record " << i;
+  EXPECT_EQ(decode_binary(bytes).ops, program.ops);
+}
+
 TEST(Binary, TrailingPartialRecordIsIgnored) {
   Bytes bytes = record(opcode(OpCode::Freeze), 0, 0, 0);
   EXPECT_TRUE(decode_binary(Bytes(bytes.begin(), bytes.begin() + 7)).ops.empty());
@@ -141,6 +199,21 @@ TEST(Binary, NamesCoverEveryIndexUsed) {
   // An object named by serial uses no name.
   EXPECT_TRUE(decode_binary(record(opcode(OpCode::ExpectAlive), 0x85, 0, 3)).names.empty());
   EXPECT_EQ(decode_binary(record(opcode(OpCode::ExpectAlive), 0x05, 0, 3)).names.size(), 6u);
+}
+
+TEST(Binary, NamesUsedOnlyInBodiesAreCounted) {
+  Bytes bytes = record(opcode(OpCode::SetFinalizer), 0, 2, 0);
+  append(bytes, record(static_cast<std::uint8_t>(EffectCode::BindSelf), 9, 0, 0));
+  append(bytes, record(static_cast<std::uint8_t>(EffectCode::ClearSelf), 30, 0, 0));  // reads no name
+  EXPECT_EQ(decode_binary(bytes).names.size(), 10u);
+  bytes = record(opcode(OpCode::NewWeakref), 1, 1, 0x1403);  // referent: the low byte, 3
+  append(bytes, record(static_cast<std::uint8_t>(EffectCode::AppendToSelf), 64 + 40, 0, 0));
+  const Program program = decode_binary(bytes);
+  EXPECT_EQ(program.names.size(), 41u);
+  ASSERT_EQ(program.ops.size(), 1u);
+  EXPECT_EQ(program.ops[0].source, 3u);
+  ASSERT_EQ(program.ops[0].effects.size(), 1u);
+  EXPECT_EQ(program.ops[0].effects[0].name, 40u);
 }
 
 // --- normalization: one test per operand kind --------------------------------
@@ -218,6 +291,91 @@ TEST(BinaryNormalization, ObjectReferences) {
   EXPECT_EQ(op.value, 65535);
 }
 
+// --- normalization of bodies and the finalizer ops -------------------------------
+
+Bytes effect_records(std::size_t n) {
+  Bytes bytes;
+  for (std::size_t i = 0; i < n; ++i)
+    append(bytes, record(static_cast<std::uint8_t>(EffectCode::Unbind), static_cast<std::uint8_t>(i), 0, 0));
+  return bytes;
+}
+
+Program decode_concatenated(Bytes head, const Bytes& tail) {
+  append(head, tail);
+  return decode_binary(head);
+}
+
+TEST(BinaryNormalization, BodyLengthIsClampedToTheLimitAndTheRecordsLeft) {
+  // A length above kMaxEffects takes kMaxEffects; the records after them are ops again.
+  Program program = decode_concatenated(record(opcode(OpCode::NewWeakref), 0, 0xffff, 0), effect_records(10));
+  ASSERT_EQ(program.ops.size(), 3u);
+  EXPECT_EQ(program.ops[0].effects.size(), kMaxEffects);
+  EXPECT_EQ(program.ops[0].effects.back().name, kMaxEffects - 1);
+  // The ninth effect record is read as an op: its effect code byte is an opcode.
+  EXPECT_EQ(program.ops[1].code, static_cast<OpCode>(EffectCode::Unbind));
+  EXPECT_EQ(program.ops[1].target, 8u);
+  // A body cut off by the end of the bytes is just shorter.
+  program = decode_concatenated(record(opcode(OpCode::SetFinalizer), 0, 5, 0), effect_records(2));
+  ASSERT_EQ(program.ops.size(), 1u);
+  EXPECT_EQ(program.ops[0].effects.size(), 2u);
+  // A weakref whose callback is cut off entirely has no callback.
+  program = decode_binary(record(opcode(OpCode::NewWeakref), 0, 3, 1));
+  ASSERT_EQ(program.ops.size(), 1u);
+  EXPECT_TRUE(program.ops[0].effects.empty());
+  // A weakref of length 0 has no callback; the next record is an op.
+  program = decode_concatenated(record(opcode(OpCode::NewWeakref), 0, 0, 1), effect_records(1));
+  ASSERT_EQ(program.ops.size(), 2u);
+  EXPECT_TRUE(program.ops[0].effects.empty());
+}
+
+TEST(BinaryNormalization, AFinalizerHasAtLeastOneEffect) {
+  // Length 0 reads one effect: a finalizer always has a body.
+  Program program = decode_concatenated(record(opcode(OpCode::SetFinalizer), 2, 0, 0), effect_records(2));
+  ASSERT_EQ(program.ops.size(), 2u);
+  EXPECT_EQ(program.ops[0].effects.size(), 1u);
+  // A finalizer record with nothing after it is an incomplete tail, dropped.
+  Bytes bytes = record(opcode(OpCode::Freeze), 0, 0, 0);
+  append(bytes, record(opcode(OpCode::SetFinalizer), 2, 3, 0));
+  program = decode_binary(bytes);
+  ASSERT_EQ(program.ops.size(), 1u);
+  EXPECT_EQ(program.ops[0].code, OpCode::Freeze);
+  EXPECT_TRUE(program.names.empty());  // the dropped finalizer's name is not counted
+  bytes.push_back(0x01);  // a partial record after it changes nothing
+  EXPECT_EQ(decode_binary(bytes).ops, program.ops);
+}
+
+TEST(BinaryNormalization, EffectOperands) {
+  const auto effect_of = [](std::uint8_t code, std::uint8_t a, std::uint32_t c) {
+    Bytes bytes = record(opcode(OpCode::SetFinalizer), 0, 1, 0);
+    append(bytes, record(code, a, 0xffff, c));
+    const Program program = decode_binary(bytes);
+    return program.ops.size() == 1 && program.ops[0].effects.size() == 1 ? program.ops[0].effects[0] : Effect{};
+  };
+  EXPECT_EQ(effect_of(static_cast<std::uint8_t>(kEffectCodeCount), 0, 0).code, EffectCode::BindSelf);
+  EXPECT_EQ(effect_of(255, 0, 0).code, static_cast<EffectCode>(255 % kEffectCodeCount));
+  EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::Unbind), 200, 0).name, 200u % kMaxNames);
+  Effect effect = effect_of(static_cast<std::uint8_t>(EffectCode::NewContainer), 1, 3);
+  EXPECT_EQ(effect.size, kMinPayload + 3 % (kMaxPayload - kMinPayload + 1));
+  EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::NewContainer), 1, 600).size, 600u);
+  EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::Collect), 9, 1).generation, 1);
+  EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::Collect), 9, 7).generation, 7 % 3);
+}
+
+TEST(BinaryNormalization, FinalizerOpOperands) {
+  EXPECT_EQ(decode_one(record(opcode(OpCode::SetDebug), 0, 0, 1)).value, 1);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::SetDebug), 0, 0, 6)).value, 0);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::SetDebug), 0, 0, 0xffffffff)).value, 1);
+  Op op = decode_one(record(opcode(OpCode::LoadGarbage), 70, 9, 0xffffffff));
+  EXPECT_EQ(op.target, 70u % kMaxNames);
+  EXPECT_EQ(op.index, 0xffffffffu);
+  op = decode_one(record(opcode(OpCode::Deref), 65, 130, 0));
+  EXPECT_EQ(op.target, 1u);
+  EXPECT_EQ(op.source, 2u);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::ExpectGarbage), 0, 0, 0xffffffff)).value, 0xffffffffLL);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::ExpectFinalized), 0x80, 0, 0)).object, (ObjectRef{true, 1}));
+  EXPECT_EQ(decode_one(record(opcode(OpCode::ExpectNotFinalized), 0x42, 0, 0)).object, (ObjectRef{false, 2}));
+}
+
 // --- encoding refuses what a record cannot carry ---------------------------------
 
 TEST(BinaryEncode, RefusesOutOfRangeFields) {
@@ -246,6 +404,18 @@ TEST(BinaryEncode, RefusesOutOfRangeFields) {
       {"refcount", make(OpCode::ExpectRefcount, [](Op& o) { o.value = 65536; }), "refcount 65536"},
       {"expected generation", make(OpCode::ExpectGeneration, [](Op& o) { o.generation = 4; }), "generation 4"},
       {"opcode", make(OpCode::kCount, [](Op&) {}), "opcode"},
+      {"empty finalizer", make(OpCode::SetFinalizer, [](Op&) {}), "body length 0 is outside 1..8"},
+      {"long body", make(OpCode::NewWeakref, [](Op& o) { o.effects.resize(kMaxEffects + 1); }), "body length 9"},
+      {"effect name", make(OpCode::SetFinalizer, [](Op& o) { o.effects = {Effect{EffectCode::Unbind, 5}}; }),
+       "name index 5"},
+      {"effect payload", make(OpCode::SetFinalizer, [](Op& o) { o.effects = {Effect{EffectCode::NewContainer, 0, 7}}; }),
+       "payload 7"},
+      {"effect generation", make(OpCode::NewWeakref, [](Op& o) { o.effects = {Effect{EffectCode::Collect, 0, 16, 3}}; }),
+       "generation 3"},
+      {"effect code", make(OpCode::SetFinalizer, [](Op& o) { o.effects = {Effect{EffectCode::kCount}}; }), "effect code"},
+      {"referent", make(OpCode::NewWeakref, [](Op& o) { o.source = 2; }), "name index 2"},
+      {"debug flag", make(OpCode::SetDebug, [](Op& o) { o.value = 2; }), "debug flag 2"},
+      {"finalized object", make(OpCode::ExpectNotFinalized, [](Op& o) { o.object = {true, 0}; }), "serial 0"},
   };
   for (const Case& c : cases) {
     Program program;

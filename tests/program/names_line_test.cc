@@ -21,6 +21,16 @@ std::string parse_error(const std::string& text) {
   return error.to_string();
 }
 
+// `text` needs its names line: printing gives it back verbatim, and parsing
+// that gives the same program.
+void expect_printed_as_written(const std::string& text) {
+  const Program p = parse_ok(text);
+  EXPECT_EQ(print_text(p), text);
+  const Program back = parse_ok(print_text(p));
+  EXPECT_EQ(back.names, p.names);
+  EXPECT_EQ(back.ops, p.ops);
+}
+
 TEST(NamesLine, FixesTheNumberingOfNames) {
   const Program p = parse_ok("# comment first is fine\nnames b a unused\na = list\nb = a\n");
   EXPECT_EQ(p.names, (std::vector<std::string>{"b", "a", "unused"}));
@@ -33,13 +43,30 @@ TEST(NamesLine, FixesTheNumberingOfNames) {
 TEST(NamesLine, IsPrintedOnlyWhenFirstUseWouldNumberDifferently) {
   const Program in_order = parse_ok("a = list\nb = a\n");
   EXPECT_EQ(print_text(in_order), "a = list\nb = a\n");
-  for (const char* text : {"names b a\na = list\nb = a\n", "names a b c\na = list\nb = a\n"}) {
-    const Program p = parse_ok(text);
-    EXPECT_EQ(print_text(p), text);
-    const Program back = parse_ok(print_text(p));
-    EXPECT_EQ(back.names, p.names);
-    EXPECT_EQ(back.ops, p.ops);
-  }
+  for (const char* text : {"names b a\na = list\nb = a\n", "names a b c\na = list\nb = a\n"})
+    expect_printed_as_written(text);
+}
+
+TEST(NamesLine, NamesUsedOnlyInBodiesCountAsUsesInPrintedOrder) {
+  // First use runs left to right through a line, body included.
+  const Program in_order = parse_ok("a = list\nfinalizer a: b = self; c = list; b.append(self)\nw = weakref c: d = self\n");
+  EXPECT_EQ(in_order.names, (std::vector<std::string>{"a", "b", "c", "w", "d"}));
+  EXPECT_EQ(print_text(in_order), "a = list\nfinalizer a: b = self; c = list; b.append(self)\nw = weakref c: d = self\n");
+  // Listed in another order, or never used, they need the names line.
+  for (const char* text : {"names a c b\na = list\nfinalizer a: b = self; c = list\n",
+                           "names a b c\na = list\nfinalizer a: b = self\n",
+                           "names w d c\nw = weakref c: d = self\n"})
+    expect_printed_as_written(text);
+}
+
+TEST(FirstUseOrder, CountsNamesInBodies) {
+  const Program p = parse_ok("names z y x v\nx = list\nfinalizer x: del y; self.append(z)\n");
+  const Program renumbered = with_names_in_first_use_order(p);
+  EXPECT_EQ(renumbered.names, (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(print_text(renumbered), "x = list\nfinalizer x: del y; self.append(z)\n");
+  ASSERT_EQ(renumbered.ops.size(), 2u);
+  ASSERT_EQ(renumbered.ops[1].effects.size(), 2u);
+  EXPECT_EQ(renumbered.ops[1].effects[1].name, 2u);
 }
 
 TEST(NamesLine, MustComeFirstListNamesOnceAndNoKeywords) {
@@ -48,6 +75,7 @@ TEST(NamesLine, MustComeFirstListNamesOnceAndNoKeywords) {
   EXPECT_NE(parse_error("names a list\n").find("t.heap:1:9: error: 'list' is a keyword"), std::string::npos);
   EXPECT_NE(parse_error("names a 3\n").find("t.heap:1:9: error: expected a name"), std::string::npos);
   EXPECT_NE(parse_error("names = list\n").find("t.heap:1:7:"), std::string::npos);
+  EXPECT_NE(parse_error("names a garbage\n").find("t.heap:1:9: error: 'garbage' is a keyword"), std::string::npos);
 }
 
 TEST(FirstUseOrder, KeepsOnlyUsedNamesInOrderOfUseAndTheLocations) {

@@ -60,12 +60,77 @@ TEST(OpEquality, ComparesEveryFieldTheOpcodeReads) {
       {OpCode::ExpectGeneration, [](Op& o) { o.generation = kPermanentGeneration; }},
       {OpCode::ExpectFreezeCount, [](Op& o) { o.value = 4; }},
       {OpCode::ExpectLive, [](Op& o) { o.value = 4; }},
+      {OpCode::SetFinalizer, [](Op& o) { o.target = 1; }},
+      {OpCode::SetFinalizer, [](Op& o) { o.effects.emplace_back(); }},
+      {OpCode::SetLegacyFinalizer, [](Op& o) { o.target = 1; }},
+      {OpCode::NewWeakref, [](Op& o) { o.target = 1; }},
+      {OpCode::NewWeakref, [](Op& o) { o.source = 1; }},
+      {OpCode::NewWeakref, [](Op& o) { o.effects.emplace_back(); }},
+      {OpCode::Deref, [](Op& o) { o.target = 1; }},
+      {OpCode::Deref, [](Op& o) { o.source = 1; }},
+      {OpCode::SetDebug, [](Op& o) { o.value = 1; }},
+      {OpCode::LoadGarbage, [](Op& o) { o.target = 1; }},
+      {OpCode::LoadGarbage, [](Op& o) { o.index = 1; }},
+      {OpCode::ExpectGarbage, [](Op& o) { o.value = 1; }},
+      {OpCode::ExpectFinalized, [](Op& o) { o.object.value = 1; }},
+      {OpCode::ExpectNotFinalized, [](Op& o) { o.object.by_serial = true; }},
   };
   for (const Field& field : fields) {
     Op x = make(field.code);
     Op y = x;
     field.change(y);
     EXPECT_NE(x, y) << "opcode " << static_cast<int>(field.code);
+  }
+}
+
+TEST(OpEquality, BodiesMatterOnlyForFinalizersAndWeakrefs) {
+  for (OpCode code : {OpCode::Unbind, OpCode::SetLegacyFinalizer, OpCode::Deref, OpCode::ClearGarbage,
+                      OpCode::ExpectFinalized}) {
+    Op x = make(code);
+    Op y = x;
+    y.effects = {Effect{}};
+    EXPECT_EQ(x, y) << "opcode " << static_cast<int>(code);
+  }
+  Op x = make(OpCode::SetFinalizer);
+  x.effects = {Effect{EffectCode::Unbind, 1}, Effect{}};
+  Op y = x;
+  std::swap(y.effects[0], y.effects[1]);
+  EXPECT_NE(x, y);  // a body is a sequence
+  y = x;
+  y.effects.back().name = 7;  // a Collect effect reads no name
+  EXPECT_EQ(x, y);
+  y.effects.front().name = 7;
+  EXPECT_NE(x, y);
+}
+
+TEST(EffectEquality, ComparesExactlyTheFieldsTheCodeReads) {
+  struct Field {
+    EffectCode code;
+    void (*change)(Effect&);
+    bool read;
+  };
+  const Field fields[] = {
+      {EffectCode::BindSelf, [](Effect& e) { e.name = 1; }, true},
+      {EffectCode::BindSelf, [](Effect& e) { e.size = 600; }, false},
+      {EffectCode::Unbind, [](Effect& e) { e.name = 1; }, true},
+      {EffectCode::Unbind, [](Effect& e) { e.generation = 0; }, false},
+      {EffectCode::NewContainer, [](Effect& e) { e.name = 1; }, true},
+      {EffectCode::NewContainer, [](Effect& e) { e.size = 600; }, true},
+      {EffectCode::NewContainer, [](Effect& e) { e.generation = 1; }, false},
+      {EffectCode::AppendSelfTo, [](Effect& e) { e.name = 1; }, true},
+      {EffectCode::AppendToSelf, [](Effect& e) { e.name = 1; }, true},
+      {EffectCode::AppendToSelf, [](Effect& e) { e.size = 8; }, false},
+      {EffectCode::ClearSelf, [](Effect& e) { e.name = 1; }, false},
+      {EffectCode::Collect, [](Effect& e) { e.generation = 1; }, true},
+      {EffectCode::Collect, [](Effect& e) { e.name = 1; }, false},
+      {EffectCode::Collect, [](Effect& e) { e.code = EffectCode::ClearSelf; }, true},
+  };
+  for (const Field& field : fields) {
+    Effect x;
+    x.code = field.code;
+    Effect y = x;
+    field.change(y);
+    EXPECT_EQ(x == y, !field.read) << "effect code " << static_cast<int>(field.code);
   }
 }
 
@@ -112,6 +177,29 @@ TEST(Machine, ObjectKeysAndKindsPrint) {
   EXPECT_STREQ(to_string(ObjectKind::Container), "list");
   EXPECT_STREQ(to_string(ObjectKind::Str), "str");
   EXPECT_STREQ(to_string(ObjectKind::Int), "int");
+  EXPECT_STREQ(to_string(ObjectKind::Weakref), "weakref");
+}
+
+TEST(Machine, WeakrefsAndFinalizersPrintTheirState) {
+  ObjectState weakref;
+  weakref.key = ObjectKey::serial(4);
+  weakref.kind = ObjectKind::Weakref;
+  weakref.refcount = 1;
+  weakref.generation = 0;
+  weakref.referent = ObjectKey::serial(2);
+  EXPECT_EQ(to_string(weakref), "#4 weakref refcount 1 generation 0 referent #2");
+  weakref.referent = ObjectKey{};
+  EXPECT_EQ(to_string(weakref), "#4 weakref refcount 1 generation 0 referent none");
+  ObjectState list;
+  list.key = ObjectKey::serial(2);
+  list.kind = ObjectKind::Container;
+  list.refcount = 0;
+  list.generation = 1;
+  list.payload = 16;
+  list.has_finalizer = true;
+  EXPECT_EQ(to_string(list), "#2 list refcount 0 generation 1 payload 16 slots {} finalizer pending");
+  list.finalized = true;
+  EXPECT_EQ(to_string(list), "#2 list refcount 0 generation 1 payload 16 slots {} finalized");
 }
 
 }  // namespace

@@ -67,7 +67,22 @@ inline constexpr std::string_view kCanonicalSample =
     "expect generation b 1\n"
     "expect generation q 2\n"
     "expect freeze_count 5\n"
-    "expect live 12\n";
+    "expect live 12\n"
+    "finalizer a: r = self; del s; t = list 600; u.append(self); self.append(v); self.clear(); collect 1; collect\n"
+    "finalizer b: collect 0\n"
+    "legacy_finalizer c\n"
+    "w = weakref a\n"
+    "x = weakref b: y = self; z = list; collect\n"
+    "a1 = w()\n"
+    "debug saveall\n"
+    "debug none\n"
+    "clear garbage\n"
+    "b1 = garbage[3]\n"
+    "b1 = garbage[4294967295]\n"
+    "expect garbage 3\n"
+    "expect finalized a\n"
+    "expect not_finalized #3\n"
+    "expect finalized #4294967295\n";
 
 // The same operations spelled with free whitespace, comments, CRLF line
 // endings, non-canonical names and defaults written out.
@@ -119,6 +134,22 @@ inline constexpr std::string_view kLooseSample =
     "expect generation second 1\r\n"
     "expect generation q 2\r\n"
     "expect freeze_count 5\r\n"
-    "expect live 12";  // no final newline
+    "expect live 12\r\n"
+    "finalizer first:r=self;del s ;t = list 0600;u . append ( self );self.append(v) ;self . clear ( );collect 1;"
+    "collect 2 # a comment after a body\r\n"
+    "finalizer second :collect 0\r\n"
+    "  legacy_finalizer   third\r\n"
+    "w=weakref first # no callback\r\n"
+    "x = weakref second:y = self ; z = list 16;collect\r\n"
+    "a1 = w ( )\r\n"
+    "debug   saveall\r\n"
+    "debug none\r\n"
+    "clear  garbage\r\n"
+    "b1=garbage [ 3 ]\r\n"
+    "b1 = garbage[4294967295]\r\n"
+    "expect garbage 03\r\n"
+    "expect finalized first\r\n"
+    "expect not_finalized #3#comment\r\n"
+    "expect finalized #4294967295";  // no final newline
 
 }  // namespace gcv::testing

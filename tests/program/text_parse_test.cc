@@ -156,6 +156,85 @@ TEST(TextParse, Expectations) {
   EXPECT_EQ(op.value, 12);
 }
 
+TEST(TextParse, FinalizerBodies) {
+  Program p = parse_ok(
+      "finalizer a: n = self; del b; m = list 600; k = list; n.append(self); self.append(m); self.clear(); collect 1\n"
+      "finalizer b: collect\n");
+  EXPECT_EQ(p.names, (std::vector<std::string>{"a", "n", "b", "m", "k"}));
+  ASSERT_EQ(p.ops.size(), 2u);
+  const Op& op = p.ops[0];
+  EXPECT_EQ(op.code, OpCode::SetFinalizer);
+  EXPECT_EQ(op.target, 0u);
+  ASSERT_EQ(op.effects.size(), kMaxEffects);
+  const std::vector<Effect>& e = op.effects;
+  EXPECT_EQ(e[0].code, EffectCode::BindSelf);
+  EXPECT_EQ(e[0].name, 1u);
+  EXPECT_EQ(e[1].code, EffectCode::Unbind);
+  EXPECT_EQ(e[1].name, 2u);
+  EXPECT_EQ(e[2].code, EffectCode::NewContainer);
+  EXPECT_EQ(e[2].name, 3u);
+  EXPECT_EQ(e[2].size, 600u);
+  EXPECT_EQ(e[3].code, EffectCode::NewContainer);
+  EXPECT_EQ(e[3].size, kDefaultPayload);
+  EXPECT_EQ(e[4].code, EffectCode::AppendSelfTo);
+  EXPECT_EQ(e[4].name, 1u);
+  EXPECT_EQ(e[5].code, EffectCode::AppendToSelf);
+  EXPECT_EQ(e[5].name, 3u);
+  EXPECT_EQ(e[6].code, EffectCode::ClearSelf);
+  EXPECT_EQ(e[7].code, EffectCode::Collect);
+  EXPECT_EQ(e[7].generation, 1);
+  ASSERT_EQ(p.ops[1].effects.size(), 1u);
+  EXPECT_EQ(p.ops[1].effects[0].code, EffectCode::Collect);
+  EXPECT_EQ(p.ops[1].effects[0].generation, 2);
+}
+
+TEST(TextParse, WeakrefsAndGcGarbage) {
+  Program p = parse_ok(
+      "w = weakref a\nv = weakref w: n = self; collect 0\nb = w()\nlegacy_finalizer b\ndebug saveall\n"
+      "debug none\nclear garbage\nc = garbage[7]\nexpect garbage 2\nexpect finalized a\n"
+      "expect not_finalized #4\n");
+  EXPECT_EQ(p.names, (std::vector<std::string>{"w", "a", "v", "n", "b", "c"}));
+  ASSERT_EQ(p.ops.size(), 11u);
+  EXPECT_EQ(p.ops[0].code, OpCode::NewWeakref);
+  EXPECT_EQ(p.ops[0].target, 0u);
+  EXPECT_EQ(p.ops[0].source, 1u);
+  EXPECT_TRUE(p.ops[0].effects.empty());
+  EXPECT_EQ(p.ops[1].code, OpCode::NewWeakref);
+  EXPECT_EQ(p.ops[1].target, 2u);
+  EXPECT_EQ(p.ops[1].source, 0u);
+  ASSERT_EQ(p.ops[1].effects.size(), 2u);
+  EXPECT_EQ(p.ops[1].effects[0].code, EffectCode::BindSelf);
+  EXPECT_EQ(p.ops[1].effects[0].name, 3u);
+  EXPECT_EQ(p.ops[1].effects[1].generation, 0);
+  EXPECT_EQ(p.ops[2].code, OpCode::Deref);
+  EXPECT_EQ(p.ops[2].target, 4u);
+  EXPECT_EQ(p.ops[2].source, 0u);
+  EXPECT_EQ(p.ops[3].code, OpCode::SetLegacyFinalizer);
+  EXPECT_EQ(p.ops[3].target, 4u);
+  EXPECT_EQ(p.ops[4].code, OpCode::SetDebug);
+  EXPECT_EQ(p.ops[4].value, 1);
+  EXPECT_EQ(p.ops[5].code, OpCode::SetDebug);
+  EXPECT_EQ(p.ops[5].value, 0);
+  EXPECT_EQ(p.ops[6].code, OpCode::ClearGarbage);
+  EXPECT_EQ(p.ops[7].code, OpCode::LoadGarbage);
+  EXPECT_EQ(p.ops[7].target, 5u);
+  EXPECT_EQ(p.ops[7].index, 7u);
+  EXPECT_EQ(p.ops[8].code, OpCode::ExpectGarbage);
+  EXPECT_EQ(p.ops[8].value, 2);
+  EXPECT_EQ(p.ops[9].code, OpCode::ExpectFinalized);
+  EXPECT_EQ(p.ops[9].object, (ObjectRef{false, 1}));
+  EXPECT_EQ(p.ops[10].code, OpCode::ExpectNotFinalized);
+  EXPECT_EQ(p.ops[10].object, (ObjectRef{true, 4}));
+}
+
+TEST(TextParse, ACommentEndsABody) {
+  Program p = parse_ok("finalizer a: collect # ; del b\nfinalizer a: del b;collect#x\n");
+  ASSERT_EQ(p.ops.size(), 2u);
+  EXPECT_EQ(p.ops[0].effects.size(), 1u);
+  EXPECT_EQ(p.ops[1].effects.size(), 2u);
+  EXPECT_EQ(p.names, (std::vector<std::string>{"a", "b"}));
+}
+
 TEST(TextParse, HashIsASerialOnlyWhereAnObjectIsExpected) {
   // Where an object is expected '#<digit>' is a serial; anywhere else '#' starts a comment.
   Program p = parse_ok("a = list #3 is not a payload\nexpect alive #3 #4\nexpect dead a#7\n");
@@ -250,7 +329,9 @@ TEST(TextParseRobustness, RandomTokenSoup) {
       "2", "7", "16", "600", "65536", "4294967296", "99999999999999999999999", "list", "str", "int",
       "cycle", "chain", "clique", "del", "collect", "threshold", "enable", "freeze", "expect", "count",
       "alive", "dead", "refcount", "generation", "permanent", "live", "freeze_count", " ", "\t", "\n",
-      "\r\n", "@", "\xff"};
+      "\r\n", "@", "\xff", ":", ";", "finalizer", "legacy_finalizer", "weakref", "self", "clear", "debug",
+      "saveall", "none", "garbage", "finalized", "not_finalized", "finalizer a:", "self.append(", "self.clear()",
+      "x = self;", "x.append(self)", "w()"};
   std::mt19937 rng(777);
   for (int round = 0; round < 5000; ++round) {
     std::string text;

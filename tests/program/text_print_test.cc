@@ -62,6 +62,20 @@ TEST(TextPrint, CanonicalSpacingAndDefaultsOmitted) {
       {"expect generation a 1", "expect generation a 1"},
       {"expect freeze_count 5", "expect freeze_count 5"},
       {"expect live 12", "expect live 12"},
+      {"finalizer a:collect 2", "finalizer a: collect"},
+      {"finalizer a :  b=self ;del  b;b = list 16 ; b . append ( self )", "finalizer a: b = self; del b; b = list; b.append(self)"},
+      {"finalizer a: self . append ( b );self.clear( ) ; b = list 600;collect 0", "finalizer a: self.append(b); self.clear(); b = list 600; collect 0"},
+      {"legacy_finalizer  b", "legacy_finalizer b"},
+      {"b=weakref a", "b = weakref a"},
+      {"b = weakref a :collect 1;a=self", "b = weakref a: collect 1; a = self"},
+      {"b = a( )", "b = a()"},
+      {"debug saveall # on", "debug saveall"},
+      {"debug  none", "debug none"},
+      {"clear   garbage", "clear garbage"},
+      {"b = garbage [ 007 ]", "b = garbage[7]"},
+      {"expect garbage 00", "expect garbage 0"},
+      {"expect finalized #04", "expect finalized #4"},
+      {"expect not_finalized  a", "expect not_finalized a"},
   };
   for (const auto& [input, expected] : cases) EXPECT_EQ(reformat(input), expected) << "input: " << input;
 }
@@ -103,6 +117,26 @@ TEST(TextPrint, UsesTheProgramsNameSpellings) {
   op.object = {false, 1};
   op.value = 4;
   EXPECT_EQ(format_op(program, op), "expect refcount second_name 4");
+}
+
+TEST(TextPrint, BodiesUseTheProgramsNameSpellingsAndDefaults) {
+  Program program;
+  program.names = {"obj", "saved", "holder"};
+  Op op;
+  op.code = OpCode::SetFinalizer;
+  op.target = 0;
+  op.effects = {Effect{EffectCode::BindSelf, 1}, Effect{EffectCode::NewContainer, 2, kDefaultPayload},
+                Effect{EffectCode::NewContainer, 2, 8}, Effect{EffectCode::Collect, 0, 16, 2},
+                Effect{EffectCode::Collect, 0, 16, 0}};
+  EXPECT_EQ(format_op(program, op),
+            "finalizer obj: saved = self; holder = list; holder = list 8; collect; collect 0");
+  op.code = OpCode::NewWeakref;
+  op.target = 2;
+  op.source = 0;
+  op.effects = {Effect{EffectCode::AppendSelfTo, 1}};
+  EXPECT_EQ(format_op(program, op), "holder = weakref obj: saved.append(self)");
+  op.effects.clear();  // no callback: no ':'
+  EXPECT_EQ(format_op(program, op), "holder = weakref obj");
 }
 
 TEST(TextPrint, PrintTextIsOneOpPerLineWithoutHeader) {

@@ -2,19 +2,22 @@
 //
 // It predicts exactly what CPython 3.8–3.11 does with a program's objects:
 // reference counting (an object dies the moment its count reaches zero, and
-// its references are dropped in turn) and the classic three-generation cycle
-// collector with its counts, thresholds, automatic collections, the long-lived
-// 25% rule, statistics and the permanent generation of gc.freeze(). The rules
-// are those of /work/shared/reference/cpython-memory-semantics.md sections 2
-// and 3; each is written beside the code that applies it.
+// its references are dropped in turn, depth first) and the classic
+// three-generation cycle collector with its counts, thresholds, automatic
+// collections, the long-lived 25% rule, statistics and the permanent
+// generation of gc.freeze(); finalizers (PEP 442, run once per object, which
+// may resurrect it), legacy finalizers (uncollectable, into gc.garbage), weak
+// references with callbacks, gc.garbage and DEBUG_SAVEALL. The rules are those
+// of /work/shared/reference/cpython-memory-semantics.md sections 2, 3, 4 and 6
+// and docs/design-finalizers.md; each is written beside the code that applies
+// it. Finalizer bodies and callbacks are effects, run inside the model when
+// CPython would run the Python code.
 //
 // The model is deliberately simple rather than fast: objects live in a vector
-// indexed by serial, and unreachable cycles are found with Boost.Graph, never
-// with the gc_refs arithmetic the production heap uses. It shares no code with
-// impl/. Steps assume the Machine contract's valid operands.
-//
-// Not modelled yet: finalizers, resurrection and weak references (section 4);
-// uncollectable is therefore always 0.
+// indexed by serial, and unreachable cycles are found (and found again, for
+// resurrection) with Boost.Graph searches, never with the gc_refs arithmetic
+// the production heap uses. It shares no code with impl/. Steps assume the
+// Machine contract's valid operands; effects are defined in every state.
 #pragma once
 
 #include <memory>

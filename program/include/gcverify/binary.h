@@ -6,6 +6,20 @@
 //   bytes 2-3  b: u16 operand
 //   bytes 4-7  c: u32 operand
 //
+// A finalizer (SetFinalizer: a = name, b = body length) and a weakref
+// (NewWeakref: a = target name, b = callback length, c's low byte = referent
+// name) are followed by their body, one record per effect:
+//
+//   byte 0     effect code, taken modulo kEffectCodeCount
+//   byte 1     a: the effect's name (modulo kMaxNames)
+//   bytes 4-7  c: payload (NewContainer) or generation (Collect)
+//
+// The body length is clamped to kMaxEffects and to the records that follow; a
+// finalizer's is at least 1, so a finalizer record with nothing after it is
+// dropped. Other operands: Deref a = target, b = weakref; LoadGarbage a =
+// target, c = index; SetDebug c = 1 (saveall) or 0; ExpectGarbage c = count;
+// object references as in the other expectations.
+//
 // Every byte string decodes: operands are brought into range (a value already in
 // range is kept, so encode then decode is the identity) and a trailing partial
 // record is ignored. Decoded programs use canonical names (a, b, ..., z, a1, ...).

@@ -39,7 +39,7 @@ struct ObjectKey {
   friend auto operator<=>(const ObjectKey&, const ObjectKey&) = default;
 };
 
-enum class ObjectKind : std::uint8_t { Container, Str, Int };
+enum class ObjectKind : std::uint8_t { Container, Str, Int, Weakref };
 const char* to_string(ObjectKind kind);
 
 // Generation of an object: 0..2, kPermanentGeneration when frozen, or
@@ -54,6 +54,9 @@ struct ObjectState {
   std::uint32_t payload = 0;       // payload bytes (containers and strs)
   std::int64_t int_value = 0;      // ints only
   std::vector<ObjectKey> slots;    // containers only, in slot order
+  ObjectKey referent;              // weakrefs only: the referent, {} once cleared
+  bool has_finalizer = false;      // a __del__ (PEP 442) is set
+  bool finalized = false;          // gc.is_finalized: the __del__ has run
   // False when the system saw its stored serial stamp or payload damaged:
   // a premature free whose block was reused, or a wild write.
   bool intact = true;
@@ -87,6 +90,8 @@ struct Event {
     Freed,            // `key` was deallocated
     CollectionStart,  // a collection of `generation` began
     CollectionStop,   // it ended: `collected`, `uncollectable`
+    Finalized,        // `key`'s __del__ ran
+    CallbackRan,      // the callback of weakref `key` ran
   };
   Type type = Type::Freed;
   ObjectKey key;
@@ -119,8 +124,22 @@ class Machine {
   virtual void set_slot(NameIndex container, std::uint32_t index, NameIndex item) = 0;
   virtual void remove_slot(NameIndex container, std::uint32_t index) = 0;
 
+  // Finalizers and weak references. Effects run inside the machine, when the
+  // finalizer or callback runs (docs/design-finalizers.md).
+  virtual void set_finalizer(NameIndex object, const std::vector<Effect>& body) = 0;
+  virtual void set_legacy_finalizer(NameIndex object) = 0;
+  // A new weakref object (tracked, its own serial) to `referent`.
+  virtual void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Effect>& callback) = 0;
+  // Binds `dst` to the referent of the weakref bound to `weakref`, or unbinds
+  // `dst` when it has been cleared.
+  virtual void deref(NameIndex dst, NameIndex weakref) = 0;
+
   // --- the gc module -----------------------------------------------------------
   virtual std::int64_t collect(int generation) = 0;  // gc.collect(generation)
+  virtual void set_debug(bool saveall) = 0;          // gc.set_debug(DEBUG_SAVEALL or 0)
+  virtual void clear_garbage() = 0;  // del gc.garbage[:], releasing entries in key order, last first
+  // Binds `dst` to garbage()[index] (index < its size).
+  virtual void load_garbage(NameIndex dst, std::uint32_t index) = 0;
   // gc.set_threshold with `arity` values (1..3); the rest stay unchanged.
   virtual void set_threshold(int arity, std::array<std::int64_t, 3> values) = 0;
   virtual void enable() = 0;
@@ -139,11 +158,20 @@ class Machine {
   // is replaced; implementations reuse its elements' storage.
   virtual void objects(std::vector<ObjectState>& out) = 0;
   virtual CollectorState collector_state() = 0;
+  // gc.garbage's entries in key order. (Its own order follows the
+  // collector's lists, which CPython's move_unreachable perturbs; the
+  // contract leaves it open, and `b = garbage[i]` means this order.)
+  virtual std::vector<ObjectKey> garbage() = 0;
+  // The serial the next allocation made inside the machine (by an effect)
+  // takes; the executor gives the model's to both machines' next allocation.
+  virtual Serial next_serial() = 0;
   // Appends the events since the last call and forgets them.
   virtual void take_events(std::vector<Event>& out) = 0;
 
-  // Drops every name, collects, and releases everything the machine holds.
-  // Returns a description of anything left over (a leak), empty when clean.
+  // Drops every name, clears gc.garbage, switches legacy finalizers off (as an
+  // interpreter at exit releases what it could not collect), collects, and
+  // releases everything the machine holds. Returns a description of anything
+  // left over (a leak), empty when clean.
   virtual std::string teardown() = 0;
 
   // read_object as a value, for callers off the hot path.

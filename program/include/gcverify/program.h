@@ -74,9 +74,45 @@ enum class OpCode : std::uint8_t {
   ExpectGeneration,  // expect generation <obj> 0|1|2|permanent
   ExpectFreezeCount, // expect freeze_count n
   ExpectLive,        // expect live n      (allocated objects alive, small ints excluded)
+  // Finalizers, weak references, gc.garbage (docs/design-finalizers.md).
+  SetFinalizer,        // finalizer a: <effects>          a's __del__ (PEP 442)
+  SetLegacyFinalizer,  // legacy_finalizer a              tp_del: uncollectable
+  NewWeakref,          // w = weakref a [: <effects>]     target w, source a, callback
+  Deref,               // b = w()                         target b, source w
+  SetDebug,            // debug saveall | debug none      value 1 | 0
+  ClearGarbage,        // clear garbage
+  LoadGarbage,         // b = garbage[i]
+  ExpectGarbage,       // expect garbage n                len(gc.garbage)
+  ExpectFinalized,     // expect finalized <obj>          gc.is_finalized
+  ExpectNotFinalized,  // expect not_finalized <obj>
   kCount
 };
 inline constexpr std::size_t kOpCodeCount = static_cast<std::size_t>(OpCode::kCount);
+
+// What user code run during collection (a finalizer body, a weakref callback)
+// may do. Every effect is defined in every state, so the model and each system
+// under test run it alike with no operand resolution; `self` is the object
+// being finalized, or the weakref whose callback runs.
+enum class EffectCode : std::uint8_t {
+  BindSelf,      // n = self
+  Unbind,        // del n             (nothing when n is unbound)
+  NewContainer,  // n = list [payload]
+  AppendSelfTo,  // n.append(self)    (nothing unless n is bound to a list)
+  AppendToSelf,  // self.append(n)    (nothing unless self is a list and n is bound)
+  ClearSelf,     // self.clear()      (nothing unless self is a list)
+  Collect,       // collect [g]       (returns 0 while a collection runs)
+  kCount
+};
+inline constexpr std::size_t kEffectCodeCount = static_cast<std::size_t>(EffectCode::kCount);
+inline constexpr std::size_t kMaxEffects = 8;  // per body
+
+struct Effect {
+  EffectCode code = EffectCode::Collect;
+  NameIndex name = 0;                  // BindSelf, Unbind, NewContainer, AppendSelfTo, AppendToSelf
+  std::uint32_t size = kDefaultPayload;  // NewContainer
+  int generation = 2;                  // Collect
+  bool operator==(const Effect& other) const;  // compares the fields the code uses
+};
 
 // An object named in an expectation: by name (`a`) or by serial (`#3`).
 struct ObjectRef {
@@ -95,13 +131,18 @@ struct SourceLocation {
 
 // One operation. Which fields matter depends on `code` (see OpCode's comments):
 //   target    the name assigned, unbound, or the container operated on
-//   source    the name read (Bind, LoadSlot) or stored (Append, SetSlot)
-//   index     slot index (LoadSlot, SetSlot, RemoveSlot)
+//             (also the object given a finalizer, the new weakref)
+//   source    the name read (Bind, LoadSlot, Deref: the weakref) or stored
+//             (Append, SetSlot), a weakref's referent (NewWeakref)
+//   index     slot index (LoadSlot, SetSlot, RemoveSlot), LoadGarbage's index
 //   size      payload bytes (New*, macros), macro length k in `count`
-//   value     int value (NewInt), expected result (Collect), n (Expect*)
+//   value     int value (NewInt), expected result (Collect), n (Expect*),
+//             SetDebug's flag (1 saveall, 0 none)
 //   values    thresholds or counts; `arity` says how many SetThreshold gives
 //   generation  Collect's and ExpectGeneration's generation
 //   object    the object of an Expect on one object
+//   effects   SetFinalizer's body (1..kMaxEffects) or NewWeakref's callback
+//             (0..kMaxEffects; none: no callback)
 struct Op {
   OpCode code = OpCode::Collect;
   NameIndex target = 0;
@@ -115,6 +156,7 @@ struct Op {
   std::array<std::uint32_t, 3> values{};
   int generation = 2;
   ObjectRef object;
+  std::vector<Effect> effects;  // SetFinalizer's body, NewWeakref's callback (<= kMaxEffects)
   SourceLocation where;  // not part of equality
 
   bool operator==(const Op& other) const;

@@ -15,12 +15,27 @@
 //   expect count 3 0 0            expect threshold 700 10 10
 //   expect alive #3  expect dead a   expect refcount a 2
 //   expect generation #3 permanent   expect freeze_count 5   expect live 12
+//   finalizer a: n = self; del b  a's __del__: a body of 1 to 8 effects
+//   legacy_finalizer a            tp_del: a is uncollectable in a collection
+//   w = weakref a                 a weak reference to a ...
+//   w = weakref a: n = self; collect   ... with a callback (a body)
+//   b = w()                       dereference: b = the referent, or unbound
+//   debug saveall  debug none     gc.set_debug(DEBUG_SAVEALL) / gc.set_debug(0)
+//   clear garbage   b = garbage[3]   expect garbage 3
+//   expect finalized a   expect not_finalized #3
+//
+// A body follows ':' to the end of the line, its effects separated by ';':
+//   n = self   del n   n = list [payload]   n.append(self)   self.append(n)
+//   self.clear()   collect [g]
+// where `self` (a keyword usable only in a body) is the object being
+// finalized, or the weakref whose callback runs; see program.h's EffectCode.
 //
 // Names are identifiers ([A-Za-z_][A-Za-z0-9_]*) other than the keywords.
 // `#n` names the object with allocation serial n. Names are numbered in order
-// of first appearance, unless a first line `names a b c` gives their order
-// (lenient runs resolve unbound names by that number; print_text writes the
-// line when first appearance would number them differently).
+// of first appearance (left to right, bodies included), unless a first line
+// `names a b c` gives their order (lenient runs resolve unbound names by that
+// number; print_text writes the line when first appearance would number them
+// differently).
 #pragma once
 
 #include <optional>
