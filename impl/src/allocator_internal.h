@@ -29,6 +29,7 @@
 #include <memory>
 
 #include "gcheap/allocator.h"
+#include "seeded_bugs_internal.h"
 
 #ifdef GCHEAP_ASAN
 #include <sanitizer/asan_interface.h>
@@ -149,6 +150,7 @@ struct Allocator::State {
   pymalloc::ArenaMap arena_map;
   bool owns(const void* p) const {
     const auto address = reinterpret_cast<std::uintptr_t>(p);
+    if (GCHEAP_BUG(owns_accepts_pool_headers)) return arena_map.contains(address);
     return arena_map.contains(address) && (address & (pool_size - 1)) >= pool_header_size;
   }
   PoolHeader* pool_of(const void* p) const {
@@ -217,7 +219,7 @@ inline void* Allocator::State::take_block(PoolHeader* pool) {
     pymalloc::unpoison(block, pool->block_size);
   }
   ++pool->ref;
-  if (pymalloc::pool_is_full(pool)) unlink_used_pool(pool);
+  if (pymalloc::pool_is_full(pool) && !GCHEAP_BUG(full_pool_stays_in_use)) unlink_used_pool(pool);
   ++counters.small_blocks_live;
   counters.small_bytes_live += pool->block_size;
   return block;

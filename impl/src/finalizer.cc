@@ -38,6 +38,10 @@ bool call_finalizer_from_dealloc(Heap& heap, Object* o, Heap::Finalizer finalize
     const UserCodeScope scope(state);
     finalizer(context, heap, o);
   }
+  if (GCHEAP_BUG(dealloc_frees_resurrected_object)) {
+    --o->refcount;
+    return true;
+  }
   return --o->refcount == 0;
 }
 

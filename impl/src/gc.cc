@@ -83,6 +83,7 @@ void visit_reachable(Object* op, GcHead* reachable) {
   // scan position), have no collecting flag.
   if (!gc_is_collecting(gc)) return;
   if (gc->next & kNextMaskUnreachable) {
+    if (GCHEAP_BUG(move_unreachable_forgets_rescue)) return;
     // It looked unreachable when the scan passed it; take it out of the
     // unreachable list by hand (its links carry the flag) and rescan it.
     GcHead* prev = gc_prev(gc);
@@ -104,7 +105,7 @@ void move_survivors(Heap::State& state, int generation, GcHead* young, GcHead* o
   if (young != old) {
     if (generation == kGenerations - 2)
       state.long_lived_pending += static_cast<std::int64_t>(gc_list_size(young));
-    gc_list_merge(young, old);
+    if (!GCHEAP_BUG(survivors_stay_in_collected_generation)) gc_list_merge(young, old);
   } else {
     state.long_lived_pending = 0;
     state.long_lived_total = static_cast<std::int64_t>(gc_list_size(young));
@@ -168,7 +169,15 @@ void update_refs(GcHead* containers) {
 }
 
 void subtract_refs(GcHead* containers) {
-  for (GcHead* gc = gc_next(containers); gc != containers; gc = gc_next(gc)) gc_traverse(from_gc(gc), visit_decref);
+  for (GcHead* gc = gc_next(containers); gc != containers; gc = gc_next(gc)) {
+    const Object* op = from_gc(gc);
+    if (GCHEAP_BUG(subtract_refs_skips_last_item) && op->type->kind == Kind::List) {
+      const ListObject* list = as_list(op);
+      for (std::size_t i = 0; i + 1 < list->size; ++i) visit_decref(list->items[i]);
+    } else {
+      gc_traverse(op, visit_decref);
+    }
+  }
 }
 
 // After this, young holds exactly the objects reachable from outside the
@@ -246,7 +255,9 @@ std::int64_t handle_weakrefs(Heap& heap, GcHead* unreachable, GcHead* old) {
       clear_weakref(state, wr);
       // A weakref in U is trash with its referent: its callback never runs;
       // nor does that of a weakref being destroyed.
-      if (wr->callback == nullptr || gc_is_collecting(&wr->gc) || wr->ob.refcount == 0) continue;
+      if (wr->callback == nullptr || (gc_is_collecting(&wr->gc) && !GCHEAP_BUG(trash_weakref_callback_runs)) ||
+          wr->ob.refcount == 0)
+        continue;
       Heap::incref(&wr->ob);  // so it cannot go before its callback has run
       gc_list_move(&wr->gc, &wrcb_to_call);
     }
@@ -277,7 +288,9 @@ void finalize_garbage(Heap& heap, GcHead* collectable) {
     Object* op = from_gc(gc);
     gc_list_move(gc, &seen);
     const Extras* extras = find_extras(state, op);
-    if (extras == nullptr || extras->finalizer == nullptr || gc_is_finalized(gc)) continue;
+    if (extras == nullptr || extras->finalizer == nullptr ||
+        (gc_is_finalized(gc) && !GCHEAP_BUG(finalizer_runs_twice_after_resurrection)))
+      continue;
     gc_set_finalized(gc);
     const Heap::Finalizer finalizer = extras->finalizer;
     void* context = extras->finalizer_context;
@@ -331,7 +344,10 @@ void handle_legacy_finalizers(Heap& heap, GcHead* finalizers, GcHead* old) {
   Heap::State& state = Heap::State::of(heap);
   for (GcHead* gc = gc_next(finalizers); gc != finalizers; gc = gc_next(gc)) {
     Object* op = from_gc(gc);
-    if ((state.debug & Heap::kDebugSaveAll) || has_legacy_finalizer(state, op)) append_to_garbage(state, op);
+    const bool save_all = (state.debug & Heap::kDebugSaveAll) != 0;
+    if (GCHEAP_BUG(legacy_garbage_saved_only_with_saveall) ? save_all && has_legacy_finalizer(state, op)
+                                                            : save_all || has_legacy_finalizer(state, op))
+      append_to_garbage(state, op);
   }
   gc_list_merge(finalizers, old);
 }
@@ -351,19 +367,28 @@ CollectionResult gc_collect_main(Heap& heap, int generation) {
   GcHead finalizers;
   gc_list_init(&finalizers);
   move_legacy_finalizers(state, &unreachable, &finalizers);
-  move_legacy_finalizer_reachable(&finalizers);
+  if (!GCHEAP_BUG(legacy_finalizer_reachable_not_moved)) move_legacy_finalizer_reachable(&finalizers);
 
   CollectionResult result;
   result.collected = handle_weakrefs(heap, &unreachable, old);
   finalize_garbage(heap, &unreachable);
+  // The seeded bug counts before resurrection, as CPython did before bpo-38379.
+  if (GCHEAP_BUG(resurrected_objects_counted_as_collected))
+    result.collected += static_cast<std::int64_t>(gc_list_size(&unreachable));
   GcHead final_unreachable;
-  handle_resurrected_objects(&unreachable, &final_unreachable, old);
-  result.collected += static_cast<std::int64_t>(gc_list_size(&final_unreachable));
+  if (GCHEAP_BUG(resurrection_check_skipped)) {
+    gc_list_init(&final_unreachable);
+    gc_list_merge(&unreachable, &final_unreachable);
+  } else {
+    handle_resurrected_objects(&unreachable, &final_unreachable, old);
+  }
+  if (!GCHEAP_BUG(resurrected_objects_counted_as_collected))
+    result.collected += static_cast<std::int64_t>(gc_list_size(&final_unreachable));
   delete_garbage(heap, &final_unreachable, old);
   result.uncollectable = static_cast<std::int64_t>(gc_list_size(&finalizers));
   handle_legacy_finalizers(heap, &finalizers, old);
 
-  if (generation == kGenerations - 1) heap.clear_free_lists();
+  if (generation == kGenerations - 1 && !GCHEAP_BUG(free_list_survives_full_collection)) heap.clear_free_lists();
   GenerationStats& stats = state.stats[generation];
   ++stats.collections;
   stats.collected += result.collected;
@@ -374,8 +399,11 @@ CollectionResult gc_collect_main(Heap& heap, int generation) {
 std::int64_t collect_generations(Heap& heap) {
   Heap::State& state = Heap::State::of(heap);
   for (int i = kGenerations - 1; i >= 0; --i) {
-    if (state.generations[i].count <= state.generations[i].threshold) continue;
-    if (i == kGenerations - 1 && state.long_lived_pending < state.long_lived_total / 4) continue;
+    const Generation& g = state.generations[i];
+    if (GCHEAP_BUG(gc_triggers_at_threshold) ? g.count < g.threshold : g.count <= g.threshold) continue;
+    if (i == kGenerations - 1 && state.long_lived_pending < state.long_lived_total / 4 &&
+        !GCHEAP_BUG(full_collection_ignores_long_lived_ratio))
+      continue;
     return gc_collect_with_callback(heap, i);
   }
   return 0;
@@ -387,7 +415,9 @@ void gc_link(Heap& heap) {
   Heap::State& state = Heap::State::of(heap);
   Generation& young = state.generations[0];
   ++young.count;
-  if (young.count > young.threshold && state.enabled && young.threshold != 0 && !state.collecting) {
+  const bool over_threshold =
+      GCHEAP_BUG(gc_triggers_at_threshold) ? young.count >= young.threshold : young.count > young.threshold;
+  if (over_threshold && state.enabled && young.threshold != 0 && !state.collecting) {
     const CollectingScope scope(state);
     collect_generations(heap);
   }
@@ -445,11 +475,14 @@ bool Heap::is_enabled() const { return state_->enabled; }
 void Heap::freeze() {
   for (int i = 0; i < kGenerations; ++i) {
     gc_list_merge(generation_head(*state_, i), &state_->permanent.head);
-    state_->generations[i].count = 0;
+    state_->generations[GCHEAP_BUG(freeze_zeroes_only_count0) ? 0 : i].count = 0;
   }
 }
 
-void Heap::unfreeze() { gc_list_merge(&state_->permanent.head, generation_head(*state_, kGenerations - 1)); }
+void Heap::unfreeze() {
+  const int into = GCHEAP_BUG(unfreeze_moves_to_generation_0) ? 0 : kGenerations - 1;
+  gc_list_merge(&state_->permanent.head, generation_head(*state_, into));
+}
 
 std::size_t Heap::get_freeze_count() const { return gc_list_size(&state_->permanent.head); }
 

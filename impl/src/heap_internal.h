@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "gcheap/heap.h"
+#include "seeded_bugs_internal.h"
 
 namespace gcheap {
 

@@ -63,9 +63,13 @@ void list_resize(Allocator& allocator, ListObject* list, std::size_t newsize) {
 Object* Heap::new_list(std::uint32_t payload_bytes) {
   State& state = *state_;
   ListObject* list = take_from_free_list(state, payload_bytes);
+  const bool reused = list != nullptr;
   if (list == nullptr)
     list = static_cast<ListObject*>(allocate_or_throw(allocator_, sizeof(ListObject) + payload_bytes));
-  list->gc = {0, 0};
+  if (GCHEAP_BUG(free_list_keeps_finalized_flag) && reused)
+    list->gc = {0, list->gc.prev & kPrevMaskFinalized};
+  else
+    list->gc = {0, 0};
   list->ob = {1, &list_type};
   list->items = nullptr;
   list->size = 0;
@@ -94,12 +98,18 @@ void Heap::list_append(Object* list, Object* item) {
     throw;
   }
   l->items[n] = item;
+  if (GCHEAP_BUG(list_append_double_counts_item)) incref(item);
 }
 
 void Heap::list_set(Object* list, std::size_t i, Object* item) {
   ListObject* l = as_list(list);
   if (i >= l->size) {  // out of range: the slot does not exist, drop the reference
     decref(item);
+    return;
+  }
+  if (GCHEAP_BUG(list_set_decrefs_before_store)) {
+    decref(l->items[i]);
+    l->items[i] = item;
     return;
   }
   Object* old = l->items[i];
@@ -112,6 +122,7 @@ void Heap::list_remove(Object* list, std::size_t i) {
   if (i >= l->size) return;
   Object* removed = l->items[i];
   std::memmove(l->items + i, l->items + i + 1, (l->size - i - 1) * sizeof(Object*));
+  if (GCHEAP_BUG(list_remove_decrefs_successor)) removed = l->items[i];  // read after the shift
   list_resize(allocator_, l, l->size - 1);  // shrinking never throws
   decref(removed);  // last, so the list is consistent if this frees anything
 }

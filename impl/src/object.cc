@@ -85,7 +85,7 @@ void schedule(Heap& heap, Object* o) {
     ++state.trash_nesting;
   }
   if (o->type->has_extras && !dealloc_extras(heap, o)) {
-    if (list) --state.trash_nesting;  // resurrected
+    if (list && !GCHEAP_BUG(trashcan_level_leaks_on_resurrection)) --state.trash_nesting;  // resurrected
     return;
   }
   if (is_gc(o))
@@ -102,7 +102,7 @@ void release_dying(Heap& heap) {
     if (GcHead* top = state.dying) {
       Object* o = from_gc(top);
       ListObject* list = o->type->kind == Kind::List ? as_list(o) : nullptr;
-      if (list != nullptr && list->size > 0) {
+      if (list != nullptr && list->size > (GCHEAP_BUG(list_dealloc_skips_first_item) ? 1u : 0u)) {
         Object* item = list->items[--list->size];
         if (--item->refcount == 0) schedule(heap, item);
       } else {

@@ -77,6 +77,10 @@ void clear_weakrefs(Heap& heap, Object* o) {
   while (WeakrefObject* wr = extras->weakrefs) {
     clear_weakref(state, wr);
     if (wr->callback == nullptr || wr->ob.refcount == 0) continue;  // none, or being destroyed
+    if (GCHEAP_BUG(weakref_callback_before_clearing_all)) {
+      run_weakref_callback(heap, wr);  // older weakrefs still lead to o
+      continue;
+    }
     Heap::incref(&wr->ob);
     to_call.push_back(wr);
   }
