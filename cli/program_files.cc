@@ -57,17 +57,16 @@ std::optional<Program> load_program(const std::string& path, ProgramFormat forma
 }
 
 bool save_program(const Program& program, const std::string& path, ProgramFormat format, std::string& error) {
-  std::string bytes;
-  if (format_of(path, format) == ProgramFormat::Binary) {
-    const auto encoded = encode_binary(program, error);
-    if (!encoded) {
-      error = path + ": " + error;
-      return false;
-    }
-    bytes.assign(encoded->begin(), encoded->end());
-  } else {
-    bytes = print_text(program);
+  if (format_of(path, format) != ProgramFormat::Binary) return save_text(path, print_text(program), error);
+  const auto encoded = encode_binary(program, error);
+  if (!encoded) {
+    error = path + ": " + error;
+    return false;
   }
+  return save_text(path, std::string(encoded->begin(), encoded->end()), error);
+}
+
+bool save_text(const std::string& path, const std::string& bytes, std::string& error) {
   // Write beside the target and rename, so a failure never leaves half a file.
   const std::string temporary = path + ".tmp";
   {
@@ -90,7 +89,8 @@ bool save_program(const Program& program, const std::string& path, ProgramFormat
   return true;
 }
 
-bool collect_program_files(const std::vector<std::string>& paths, std::vector<std::string>& files, std::string& error) {
+bool collect_program_files(const std::vector<std::string>& paths, std::vector<std::string>& files, std::string& error,
+                           FileFilter filter) {
   for (const std::string& path : paths) {
     std::error_code ec;
     const fs::file_status status = fs::status(path, ec);
@@ -105,7 +105,8 @@ bool collect_program_files(const std::vector<std::string>& paths, std::vector<st
     std::vector<std::string> found;
     for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
       const auto extension = it->path().extension();
-      if (it->is_regular_file() && (extension == ".heap" || extension == ".bin")) found.push_back(it->path().string());
+      if (it->is_regular_file() && (filter == FileFilter::AnyFile || extension == ".heap" || extension == ".bin"))
+        found.push_back(it->path().string());
     }
     if (ec) {
       error = path + ": " + ec.message();

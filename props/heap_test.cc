@@ -320,6 +320,8 @@ class BrokenHeap : public ForwardingMachine {
 
  protected:
   gcheap::Heap& heap() { return *heap_machine_heap(*inner_); }
+  // The object bound to n (nullptr when the adapter holds none for its key:
+  // the fault is then skipped, never applied to a null pointer).
   gcheap::Object* held_by(NameIndex n) { return heap_machine_object(*inner_, *binding(n)); }
 };
 
@@ -328,13 +330,13 @@ class BrokenHeap : public ForwardingMachine {
 struct AppendTakesNoReference : BrokenHeap {
   void append(NameIndex list, NameIndex item) override {
     BrokenHeap::append(list, item);
-    heap().decref(held_by(item));
+    if (gcheap::Object* o = held_by(item)) heap().decref(o);
   }
 };
 // Unbinding a name forgets to drop its reference.
 struct UnbindKeepsTheReference : BrokenHeap {
   void unbind(NameIndex n) override {
-    gcheap::Heap::incref(held_by(n));
+    if (gcheap::Object* o = held_by(n)) gcheap::Heap::incref(o);
     BrokenHeap::unbind(n);
   }
 };
@@ -342,7 +344,7 @@ struct UnbindKeepsTheReference : BrokenHeap {
 struct BindTakesTwoReferences : BrokenHeap {
   void bind(NameIndex dst, NameIndex src) override {
     BrokenHeap::bind(dst, src);
-    gcheap::Heap::incref(held_by(dst));
+    if (gcheap::Object* o = held_by(dst)) gcheap::Heap::incref(o);
   }
 };
 // The statistics count one object too many per collection.

@@ -47,18 +47,6 @@ bool call_finalizer_from_dealloc(Heap& heap, Object* o, Heap::Finalizer finalize
 
 }  // namespace
 
-Extras& add_extras(Heap::State& state, Object* o) {
-  Extras& extras = state.extras[o];
-  o->type = with_extras(o->type);
-  return extras;
-}
-
-Extras* find_extras(Heap::State& state, const Object* o) {
-  if (!o->type->has_extras) return nullptr;
-  const auto it = state.extras.find(o);
-  return it == state.extras.end() ? nullptr : &it->second;
-}
-
 void set_finalized(Object* o) {
   if (is_gc(o))
     gc_set_finalized(as_gc(o));
@@ -75,7 +63,7 @@ bool dealloc_extras(Heap& heap, Object* o) {
     return false;
   if (is_gc(o)) gc_untrack(as_gc(o));
   clear_weakrefs(heap, o);
-  state.extras.erase(o);
+  remove_extras(state, o);
   return true;
 }
 

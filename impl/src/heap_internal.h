@@ -329,7 +329,7 @@ void small_ints_init(Heap::State& state);
 void small_ints_free(Heap::State& state);
 void atom_dealloc(Heap::State& state, Object* atom);
 
-// --- finalizers (finalizer.cc) ----------------------------------------------------------
+// --- finalizers (finalizer.cc, extras.cc) -----------------------------------------------
 
 // Runs embedder code (a finalizer, a weakref callback) the way CPython runs
 // Python code from a deallocator: a decref in it destroys objects completely
@@ -355,10 +355,13 @@ class UserCodeScope {
   bool destroying_;
 };
 
-// The object's Extras, creating them (and switching its type) if needed.
+// The side table (extras.cc). The object's Extras, creating them (and
+// switching its type) if needed.
 Extras& add_extras(Heap::State& state, Object* o);
 // nullptr when o has none.
 Extras* find_extras(Heap::State& state, const Object* o);
+// Drops o's entry, if any (it is being freed).
+void remove_extras(Heap::State& state, const Object* o);
 void set_finalized(Object* o);
 // subtype_dealloc's part for an object with extras whose count reached zero:
 // its finalizer (once), then, unless that resurrected it, its weakrefs are

@@ -123,4 +123,43 @@ std::string canonical_name(NameIndex i) {
   return name;
 }
 
+void for_each_name(Op& op, const std::function<void(NameIndex&)>& visit) {
+  switch (op.code) {
+    case OpCode::NewContainer:
+    case OpCode::NewStr:
+    case OpCode::NewInt:
+    case OpCode::Unbind:
+    case OpCode::RemoveSlot:
+    case OpCode::Cycle:
+    case OpCode::Chain:
+    case OpCode::Clique:
+    case OpCode::SetLegacyFinalizer:
+    case OpCode::LoadGarbage:
+      visit(op.target);
+      break;
+    case OpCode::Bind:
+    case OpCode::LoadSlot:
+    case OpCode::Append:
+    case OpCode::SetSlot:
+    case OpCode::Deref:
+    case OpCode::SetFinalizer:
+    case OpCode::NewWeakref:
+      visit(op.target);
+      if (op.code != OpCode::SetFinalizer) visit(op.source);
+      break;
+    case OpCode::ExpectAlive:
+    case OpCode::ExpectDead:
+    case OpCode::ExpectRefcount:
+    case OpCode::ExpectGeneration:
+    case OpCode::ExpectFinalized:
+    case OpCode::ExpectNotFinalized:
+      if (!op.object.by_serial) visit(op.object.value);
+      break;
+    default:
+      break;
+  }
+  for (Effect& effect : op.effects)
+    if (effect.code != EffectCode::ClearSelf && effect.code != EffectCode::Collect) visit(effect.name);
+}
+
 }  // namespace gcv

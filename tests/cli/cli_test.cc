@@ -1,58 +1,14 @@
 // The gcverify tool as a user drives it: every subcommand's help, exit
 // statuses (0 pass, 1 failure, 2 bad usage or input) and the places its
 // messages name.
-#include <gtest/gtest.h>
-
-#include <array>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <string>
-#include <sys/wait.h>
+#include "cli_fixture.h"
 
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Outcome {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome gcverify(const std::string& arguments) {
-  const std::string command = std::string(GCVERIFY_BINARY) + " " + arguments + " 2>&1";
-  Outcome result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gcverify-cli-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string write(const std::string& name, const std::string& content) {
-    const fs::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << content;
-    return path.string();
-  }
-  std::string read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  }
-  fs::path dir_;
-};
+using namespace cli_test;
 
 TEST_F(CliTest, EverySubcommandHasHelp) {
-  for (const char* command : {"run", "convert", "print", "replay"}) {
+  for (const char* command : {"run", "convert", "print", "replay", "minimize", "explain", "triage", "promote"}) {
     const Outcome o = gcverify(std::string(command) + " --help");
     EXPECT_EQ(o.status, 0) << command;
     EXPECT_NE(o.output.find(std::string("usage: gcverify ") + command), std::string::npos) << o.output;

@@ -4,6 +4,8 @@
 // one it falsifies.
 #include <gtest/gtest.h>
 
+#include "parse_program.h"
+
 #include "gcverify/executor.h"
 #include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
@@ -13,16 +15,9 @@
 namespace gcv {
 namespace {
 
-Program parse(const std::string& text) {
-  ParseError error;
-  auto program = parse_text(text, "test.heap", error);
-  EXPECT_TRUE(program.has_value()) << error.to_string();
-  return program.value_or(Program{});
-}
-
 RunResult run(const std::string& text, Machine& sut, RunOptions options = {}) {
   auto model = make_reference_model();
-  return run_lockstep(parse(text), *model, sut, options);
+  return run_lockstep(parse_program(text), *model, sut, options);
 }
 
 RunResult run_on_heap(const std::string& text, RunOptions options = {}) {
@@ -42,14 +37,14 @@ collect -> 2
 TEST(Lockstep, ModelAgainstItselfPasses) {
   ForwardingMachine sut;
   const RunResult result = run(kCycleProgram, sut);
-  EXPECT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(parse(kCycleProgram), "model");
+  EXPECT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(parse_program(kCycleProgram), "model");
   EXPECT_EQ(result.ops_run, 7u);
   EXPECT_EQ(result.collections, 2u);  // the program's and the teardown's
 }
 
 TEST(Lockstep, HeapAgreesWithModelOnCycles) {
   const RunResult result = run_on_heap(kCycleProgram);
-  EXPECT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(parse(kCycleProgram), "gcheap");
+  EXPECT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(parse_program(kCycleProgram), "gcheap");
 }
 
 TEST(Lockstep, HeapAgreesOnEveryShapeBothGeometries) {
@@ -69,7 +64,7 @@ collect
   for (auto geometry : {gcheap::Geometry::modern(), gcheap::Geometry::classic()}) {
     auto heap = make_heap_machine({.geometry = geometry});
     const RunResult result = run(text, *heap);
-    EXPECT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(parse(text), "gcheap");
+    EXPECT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(parse_program(text), "gcheap");
   }
 }
 
@@ -240,7 +235,7 @@ TEST(Resolution, LenientModeSkipsWhatHasNothingToActOn) {
 TEST(Macros, ShapesHaveTheirDefinedEdges) {
   auto model = make_reference_model();
   ForwardingMachine sut;
-  const Program program = parse("c = cycle 3\nk = clique 3\n");
+  const Program program = parse_program("c = cycle 3\nk = clique 3\n");
   ASSERT_EQ(run_lockstep(program, *model, sut, {.teardown = false}).outcome, Outcome::Pass);
   auto slots = [&](Serial s) { return model->object(ObjectKey::serial(s))->slots; };
   using K = std::vector<ObjectKey>;
@@ -269,7 +264,7 @@ TEST(Lockstep, StepBudgetStopsBeforeTheNextOperation) {
 }
 
 TEST(LockstepSession, OperationsAppendedAsItGoesRunLikeABatch) {
-  const Program whole = parse(kCycleProgram);
+  const Program whole = parse_program(kCycleProgram);
   Program growing;
   growing.names = whole.names;
   growing.origin = whole.origin;
@@ -302,7 +297,7 @@ TEST(Report, TextNamesPlaceOperationAndBothSides) {
   struct Undercounting : ForwardingMachine {
     std::int64_t collect(int g) override { return inner_->collect(g) - 1; }
   } sut;
-  const Program program = parse(kCycleProgram);
+  const Program program = parse_program(kCycleProgram);
   auto model = make_reference_model();
   const RunResult result = run_lockstep(program, *model, sut, {});
   const std::string text = result.report.to_string(program, "buggy");

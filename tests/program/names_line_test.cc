@@ -3,17 +3,12 @@
 // exactly; and with_names_in_first_use_order, which makes it unnecessary.
 #include <gtest/gtest.h>
 
+#include "parse_program.h"
+
 #include "gcverify/text.h"
 
 namespace gcv {
 namespace {
-
-Program parse_ok(const std::string& text) {
-  ParseError error;
-  auto program = parse_text(text, "t.heap", error);
-  EXPECT_TRUE(program) << error.to_string();
-  return program.value_or(Program{});
-}
 
 std::string parse_error(const std::string& text) {
   ParseError error;
@@ -24,15 +19,15 @@ std::string parse_error(const std::string& text) {
 // `text` needs its names line: printing gives it back verbatim, and parsing
 // that gives the same program.
 void expect_printed_as_written(const std::string& text) {
-  const Program p = parse_ok(text);
+  const Program p = parse_program(text);
   EXPECT_EQ(print_text(p), text);
-  const Program back = parse_ok(print_text(p));
+  const Program back = parse_program(print_text(p));
   EXPECT_EQ(back.names, p.names);
   EXPECT_EQ(back.ops, p.ops);
 }
 
 TEST(NamesLine, FixesTheNumberingOfNames) {
-  const Program p = parse_ok("# comment first is fine\nnames b a unused\na = list\nb = a\n");
+  const Program p = parse_program("# comment first is fine\nnames b a unused\na = list\nb = a\n");
   EXPECT_EQ(p.names, (std::vector<std::string>{"b", "a", "unused"}));
   ASSERT_EQ(p.ops.size(), 2u);
   EXPECT_EQ(p.ops[0].target, 1u);  // a
@@ -41,7 +36,7 @@ TEST(NamesLine, FixesTheNumberingOfNames) {
 }
 
 TEST(NamesLine, IsPrintedOnlyWhenFirstUseWouldNumberDifferently) {
-  const Program in_order = parse_ok("a = list\nb = a\n");
+  const Program in_order = parse_program("a = list\nb = a\n");
   EXPECT_EQ(print_text(in_order), "a = list\nb = a\n");
   for (const char* text : {"names b a\na = list\nb = a\n", "names a b c\na = list\nb = a\n"})
     expect_printed_as_written(text);
@@ -49,7 +44,7 @@ TEST(NamesLine, IsPrintedOnlyWhenFirstUseWouldNumberDifferently) {
 
 TEST(NamesLine, NamesUsedOnlyInBodiesCountAsUsesInPrintedOrder) {
   // First use runs left to right through a line, body included.
-  const Program in_order = parse_ok("a = list\nfinalizer a: b = self; c = list; b.append(self)\nw = weakref c: d = self\n");
+  const Program in_order = parse_program("a = list\nfinalizer a: b = self; c = list; b.append(self)\nw = weakref c: d = self\n");
   EXPECT_EQ(in_order.names, (std::vector<std::string>{"a", "b", "c", "w", "d"}));
   EXPECT_EQ(print_text(in_order), "a = list\nfinalizer a: b = self; c = list; b.append(self)\nw = weakref c: d = self\n");
   // Listed in another order, or never used, they need the names line.
@@ -60,7 +55,7 @@ TEST(NamesLine, NamesUsedOnlyInBodiesCountAsUsesInPrintedOrder) {
 }
 
 TEST(FirstUseOrder, CountsNamesInBodies) {
-  const Program p = parse_ok("names z y x v\nx = list\nfinalizer x: del y; self.append(z)\n");
+  const Program p = parse_program("names z y x v\nx = list\nfinalizer x: del y; self.append(z)\n");
   const Program renumbered = with_names_in_first_use_order(p);
   EXPECT_EQ(renumbered.names, (std::vector<std::string>{"x", "y", "z"}));
   EXPECT_EQ(print_text(renumbered), "x = list\nfinalizer x: del y; self.append(z)\n");
@@ -79,7 +74,7 @@ TEST(NamesLine, MustComeFirstListNamesOnceAndNoKeywords) {
 }
 
 TEST(FirstUseOrder, KeepsOnlyUsedNamesInOrderOfUseAndTheLocations) {
-  const Program p = parse_ok("names z y x\n\nx = list\nz = x\n");
+  const Program p = parse_program("names z y x\n\nx = list\nz = x\n");
   const Program renumbered = with_names_in_first_use_order(p);
   EXPECT_EQ(renumbered.names, (std::vector<std::string>{"x", "z"}));
   EXPECT_EQ(print_text(renumbered), "x = list\nz = x\n");

@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -173,5 +174,10 @@ struct Program {
 
 // Canonical spelling of name index i: a..z, then a1..z1, a2.. .
 std::string canonical_name(NameIndex i);
+
+// Calls visit(name) for every name operand `op` reads or writes, its body's
+// included (an expectation's object only when given by name), in the order
+// the text form spells them; the visitor may rename them.
+void for_each_name(Op& op, const std::function<void(NameIndex&)>& visit);
 
 }  // namespace gcv

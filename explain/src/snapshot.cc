@@ -1,0 +1,86 @@
+// Reading both machines' state (take_snapshot) and printing it beside the
+// program (annotate).
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "explain_internal.h"
+#include "gcverify/text.h"
+
+namespace gcv {
+namespace {
+
+MachineSnapshot snapshot_of(const Program& program, Machine& machine) {
+  MachineSnapshot snapshot;
+  for (NameIndex n = 0; n < program.names.size(); ++n) snapshot.bindings.push_back(machine.binding(n));
+  machine.objects(snapshot.objects);
+  std::sort(snapshot.objects.begin(), snapshot.objects.end(),
+            [](const ObjectState& x, const ObjectState& y) { return x.key < y.key; });
+  snapshot.collector = machine.collector_state();
+  snapshot.garbage = machine.garbage();
+  return snapshot;
+}
+
+std::string binding_text(const std::optional<ObjectKey>& key) { return key ? key->to_string() : "unbound"; }
+
+std::string counts_text(const CollectorState& state) {
+  std::ostringstream out;
+  out << "count " << state.count[0] << " " << state.count[1] << " " << state.count[2] << ", freeze_count "
+      << state.freeze_count;
+  return out.str();
+}
+
+// "model | sut", or one value when they agree.
+std::string both(const std::string& model, const std::string& sut) {
+  return model == sut ? model : model + " | " + sut + "   <- differs";
+}
+
+}  // namespace
+
+Snapshot take_snapshot(const Program& program, Machine& model, Machine& sut) {
+  return {snapshot_of(program, model), snapshot_of(program, sut), std::string(sut.name())};
+}
+
+std::vector<ObjectPair> paired_objects(const Snapshot& snapshot) {
+  std::map<ObjectKey, ObjectPair> pairs;
+  for (const ObjectState& o : snapshot.model.objects) pairs[o.key].model = o;
+  for (const ObjectState& o : snapshot.sut.objects) pairs[o.key].sut = o;
+  std::vector<ObjectPair> out;
+  for (auto& [key, pair] : pairs) {
+    pair.key = key;
+    out.push_back(std::move(pair));
+  }
+  return out;
+}
+
+std::string annotate(const Program& program, const RunResult& result, const Snapshot& snapshot) {
+  const Report& report = result.report;
+  std::ostringstream out;
+  out << "signature: " << report.signature(program) << "\n\n";
+  const std::size_t width = std::to_string(program.ops.size()).size();
+  for (std::size_t i = 0; i < program.ops.size(); ++i) {
+    std::string number = std::to_string(i + 1);
+    number.insert(0, width - number.size(), ' ');
+    out << (i == report.op_index ? ">> " : "   ") << number << "  " << format_op(program, program.ops[i]);
+    if (i == report.op_index) out << "      <- " << report.check;
+    out << "\n";
+  }
+  if (report.op_index >= program.ops.size()) out << ">> " << std::string(width, ' ') << "  teardown      <- " << report.check << "\n";
+  out << "\n" << report.to_string(program, snapshot.sut_name) << "\n";
+
+  out << "state there (model | " << snapshot.sut_name << "):\n  names:\n";
+  for (NameIndex n = 0; n < program.names.size(); ++n)
+    out << "    " << program.names[n] << " -> "
+        << both(binding_text(snapshot.model.bindings[n]), binding_text(snapshot.sut.bindings[n])) << "\n";
+  out << "  objects:\n";
+  for (const ObjectPair& pair : paired_objects(snapshot)) {
+    const std::string model = pair.model ? to_string(*pair.model) : pair.key.to_string() + " dead";
+    const std::string sut = pair.sut ? to_string(*pair.sut) : pair.key.to_string() + " freed";
+    out << "    " << (model == sut ? model : model + "\n      " + snapshot.sut_name + ": " + sut + "   <- differs") << "\n";
+  }
+  out << "  collector: " << both(counts_text(snapshot.model.collector), counts_text(snapshot.sut.collector)) << "\n";
+  out << "  gc.garbage: " << both(to_string(snapshot.model.garbage), to_string(snapshot.sut.garbage)) << "\n";
+  return out.str();
+}
+
+}  // namespace gcv

@@ -1,0 +1,162 @@
+// The minimizer's driver: the Reducer, and the loop that runs the passes
+// until a whole round of them changes nothing. See gcverify/minimize.h.
+#include <cstdlib>
+
+#include "gcverify/model.h"
+#include "minimize_internal.h"
+
+namespace gcv {
+namespace minimize_internal {
+namespace {
+
+std::uint64_t distance(std::int64_t value, std::int64_t simplest) {
+  return static_cast<std::uint64_t>(std::llabs(value - simplest));
+}
+
+}  // namespace
+
+Cost cost_of(const Program& program) {
+  Cost cost;
+  cost.ops = program.ops.size();
+  for (const Op& op : program.ops) {
+    switch (op.code) {
+      case OpCode::Cycle:
+      case OpCode::Chain:
+      case OpCode::Clique:
+        cost.made += op.count - 1;
+        cost.edges += op.code == OpCode::Chain   ? op.count - 1
+                      : op.code == OpCode::Cycle ? op.count
+                                                 : std::uint64_t{op.count} * (op.count - 1);
+        [[fallthrough]];
+      case OpCode::NewContainer:
+      case OpCode::NewStr:
+        cost.operands += distance(op.size, kDefaultPayload);
+        break;
+      case OpCode::NewInt:
+        cost.operands += distance(op.value, 0);
+        break;
+      case OpCode::LoadSlot:
+      case OpCode::SetSlot:
+      case OpCode::RemoveSlot:
+      case OpCode::LoadGarbage:
+        cost.operands += op.index;
+        break;
+      case OpCode::Collect:
+        cost.operands += distance(op.generation, 2) + (op.has_expected ? 1 : 0);
+        break;
+      case OpCode::SetThreshold:
+        for (std::size_t i = 0; i < op.arity && i < op.values.size(); ++i) cost.operands += op.values[i];
+        break;
+      default:
+        break;
+    }
+    cost.effects += op.effects.size();
+    for (const Effect& effect : op.effects)
+      cost.operands += effect.code == EffectCode::Collect ? distance(effect.generation, 2)
+                                                          : distance(effect.size, kDefaultPayload) * (effect.code == EffectCode::NewContainer);
+  }
+  return cost;
+}
+
+Reducer::Reducer(const Program& failing, const MachineFactory& make_sut, const MinimizeOptions& options)
+    : make_sut_(make_sut), options_(options), run_options_(options.run), current_(failing) {
+  run_options_.strict = false;  // every candidate is a valid program
+}
+
+RunResult Reducer::run(const Program& program) {
+  ++tests_;
+  std::unique_ptr<Machine> model = make_reference_model();
+  std::unique_ptr<Machine> sut = make_sut_();
+  return executor_.run(program, *model, *sut, run_options_);
+}
+
+bool Reducer::start() {
+  started_ = std::chrono::steady_clock::now();
+  original_ops_ = current_.ops.size();
+  RunResult result = run(current_);
+  if (result.outcome == Outcome::Pass) return false;
+  signature_ = result.report.signature(current_);
+  current_ = result.reproducer();
+  current_run_ = std::move(result);
+  current_cost_ = cost_of(current_);
+  return true;
+}
+
+bool Reducer::try_candidate(const Program& candidate) {
+  if (out_of_budget() || cost_of(candidate) >= current_cost_) return false;
+  RunResult result = run(candidate);
+  if (result.outcome == Outcome::Pass || result.report.signature(candidate) != signature_) return false;
+  Program ran = result.reproducer();
+  const Cost cost = cost_of(ran);
+  if (cost >= current_cost_) return false;
+  current_ = std::move(ran);
+  current_run_ = std::move(result);
+  current_cost_ = cost;
+  report_progress();
+  return true;
+}
+
+bool Reducer::out_of_budget() {
+  if (budget_exhausted_) return true;
+  const bool tests_spent = options_.max_tests != 0 && tests_ >= options_.max_tests;
+  const bool time_spent =
+      options_.max_time.count() > 0 && std::chrono::steady_clock::now() - started_ >= options_.max_time;
+  budget_exhausted_ = tests_spent || time_spent;
+  return budget_exhausted_;
+}
+
+void Reducer::begin_pass(const char* name) {
+  pass_ = name;
+  report_progress();
+}
+
+void Reducer::report_progress() {
+  if (!options_.progress) return;
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started_;
+  options_.progress({pass_, tests_, original_ops_, current_.ops.size(), elapsed.count()});
+}
+
+MinimizeResult Reducer::finish() {
+  MinimizeResult result;
+  result.reproduced = true;
+  result.signature = signature_;
+  result.program = renumber_names(current_);
+  result.run = std::move(current_run_);
+  result.original_ops = original_ops_;
+  result.tests = tests_;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  result.budget_exhausted = budget_exhausted_;
+  return result;
+}
+
+}  // namespace minimize_internal
+
+MinimizeResult minimize(const Program& failing, const MachineFactory& make_sut, const MinimizeOptions& options) {
+  using namespace minimize_internal;
+  Reducer reducer(failing, make_sut, options);
+  if (!reducer.start()) {
+    MinimizeResult result;
+    result.original_ops = failing.ops.size();
+    result.tests = 1;
+    return result;
+  }
+  struct Pass {
+    const char* name;
+    bool (*run)(Reducer&);
+  };
+  static constexpr Pass kPasses[] = {{"delete_ranges", delete_ranges},
+                                     {"delete_objects", delete_objects},
+                                     {"merge_names", merge_names},
+                                     {"drop_edges", drop_edges},
+                                     {"shrink_operands", shrink_operands}};
+  for (bool changed = true; changed && !reducer.out_of_budget();) {
+    changed = false;
+    for (const Pass& pass : kPasses) {
+      reducer.begin_pass(pass.name);
+      changed |= pass.run(reducer);
+    }
+  }
+  return reducer.finish();
+}
+
+}  // namespace gcv
