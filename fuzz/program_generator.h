@@ -71,7 +71,12 @@ inline Record random_effect(Random& rng) {
   Record r;
   r.op = static_cast<std::uint8_t>(rng() % kEffectCodeCount);
   r.a = some_name(rng);
-  r.c = static_cast<EffectCode>(r.op) == EffectCode::Collect ? rng() % 3 : some_payload(rng);
+  r.b = some_name(rng);  // the list or weakref an effect reads
+  switch (static_cast<EffectCode>(r.op)) {
+    case EffectCode::Collect: r.c = rng() % 3; break;
+    case EffectCode::LoadSlot: r.c = some_index(rng); break;
+    default: r.c = some_payload(rng); break;
+  }
   return r;
 }
 

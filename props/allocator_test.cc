@@ -23,8 +23,8 @@
 //   StatsMatchShadow      live block and byte counts and pools in use match
 //                         the shadow;
 //   Ownership             owns() holds for live pool blocks and fails for
-//                         large blocks, freed large blocks, the stack and
-//                         malloc'd memory.
+//                         pool headers, large blocks, freed large blocks,
+//                         the stack and malloc'd memory.
 //
 // Each property runs for both geometries. Each also runs against an adapter
 // over the allocator that breaks exactly that property, and must fail there,
@@ -392,8 +392,11 @@ class Harness {
     }
     if (checks(Property::Ownership)) {
       // A pool with a live block stays mapped, so every block address in it
-      // stays owned.
-      for (const auto& [pool, use] : pools_) RC_ASSERT(subject_.owns(reinterpret_cast<const void*>(use.anchor)));
+      // stays owned; its header, at the pool's start, is not a block.
+      for (const auto& [pool, use] : pools_) {
+        RC_ASSERT(subject_.owns(reinterpret_cast<const void*>(use.anchor)));
+        RC_ASSERT(!subject_.owns(reinterpret_cast<const void*>(pool)));
+      }
       int on_stack = 0;
       RC_ASSERT(!subject_.owns(&on_stack));
       RC_ASSERT(!subject_.owns(foreign_.get()));

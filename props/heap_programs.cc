@@ -25,6 +25,8 @@ rc::Gen<std::vector<Effect>> effects() {
     for (Effect& e : body) {
       e.code = static_cast<EffectCode>(*rc::gen::inRange<std::size_t>(0, kEffectCodeCount));
       e.name = *name();
+      e.source = *name();
+      e.index = *slot_index();
       e.size = *payload();
       e.generation = *rc::gen::inRange(0, 3);
     }

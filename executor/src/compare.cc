@@ -133,6 +133,9 @@ std::optional<Difference> compare_collector(const CollectorState& m, const Colle
       return Difference{"get_stats()[" + std::to_string(g) + "]", stats_text(m.stats[g]), stats_text(s.stats[g]), {}};
   if (m.freeze_count != s.freeze_count)
     return Difference{"get_freeze_count()", std::to_string(m.freeze_count), std::to_string(s.freeze_count), {}};
+  if (m.list_free_list != s.list_free_list)
+    return Difference{"lists in the list free list (emptied by every generation-2 collection)",
+                      std::to_string(m.list_free_list), std::to_string(s.list_free_list), {}};
   return std::nullopt;
 }
 

@@ -245,6 +245,7 @@ class HeapMachine final : public Machine {
     const auto stats = heap_->get_stats();
     for (int g = 0; g < 3; ++g) s.stats[g] = {stats[g].collections, stats[g].collected, stats[g].uncollectable};
     s.freeze_count = static_cast<std::int64_t>(heap_->get_freeze_count());
+    s.list_free_list = static_cast<std::int64_t>(heap_->stats().free_list_length);
     return s;
   }
 
@@ -439,6 +440,18 @@ class HeapMachine final : public Machine {
             for (std::size_t n = Heap::list_size(self); n > 0; --n) heap_->list_remove(self, n - 1);
           break;
         case EffectCode::Collect: heap_->collect(e.generation); break;
+        case EffectCode::LoadSlot:
+          if (Object* list = names_[e.source];
+              list != nullptr && Heap::kind(list) == gcheap::Kind::List && e.index < Heap::list_size(list)) {
+            Object* item = Heap::list_get(list, e.index);
+            Heap::incref(item);
+            store(e.name, item);
+          }
+          break;
+        case EffectCode::Deref:
+          if (names_[e.source] != nullptr && Heap::kind(names_[e.source]) == gcheap::Kind::Weakref)
+            deref(e.name, e.source);
+          break;
         case EffectCode::kCount: break;
       }
     }

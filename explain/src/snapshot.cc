@@ -26,7 +26,7 @@ std::string binding_text(const std::optional<ObjectKey>& key) { return key ? key
 std::string counts_text(const CollectorState& state) {
   std::ostringstream out;
   out << "count " << state.count[0] << " " << state.count[1] << " " << state.count[2] << ", freeze_count "
-      << state.freeze_count;
+      << state.freeze_count << ", list free list " << state.list_free_list;
   return out.str();
 }
 

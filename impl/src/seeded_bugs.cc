@@ -49,7 +49,7 @@ constexpr Entry entries[] = {
         "owns() checks only that the address lies in a mapped arena and forgets that a pool's "
         "header is not a block, so pointers into pool headers are claimed: the class of "
         "address_in_range bugs of obmalloc, whose ownership test had to be exact for foreign "
-        "pointers. Only the allocator's properties and fuzzer see it."),
+        "pointers. Seen by the allocator's Ownership property, which asks about pool headers."),
     GCHEAP_SEEDED_BUG(
         list_append_double_counts_item, "refcount",
         "list_append increfs the item although it takes over the caller's reference: the "
@@ -60,8 +60,7 @@ constexpr Entry entries[] = {
         "list_set drops the old item before storing the new one, so the old item's finalizer "
         "(or anything its death runs) sees the slot still holding a dead object: the bug class "
         "that Py_SETREF / Py_XSETREF were introduced to fix (decref only after the slot is "
-        "updated). Seen only by a finalizer that reads the list, which heap programs cannot "
-        "express yet: the directed unit test shows it."),
+        "updated). Seen by a finalizer that reads the slot (`n = m[i]` in its body)."),
     GCHEAP_SEEDED_BUG(
         list_remove_decrefs_successor, "refcount",
         "list_remove reads the slot to release after shifting the later items down, so it drops "
@@ -156,8 +155,7 @@ constexpr Entry entries[] = {
         "On refcount death each weakref's callback runs as soon as that weakref is cleared, "
         "not after all weakrefs to the object are cleared (PyObject_ClearWeakRefs clears them "
         "all first), so a callback can still reach the dying object through an older weakref. "
-        "Seen only by a callback that reads another weakref, which heap programs cannot express "
-        "yet: the directed unit test shows it."),
+        "Seen by a callback that dereferences another weakref (`n = m()` in its body)."),
     GCHEAP_SEEDED_BUG(
         trashcan_level_leaks_on_resurrection, "trashcan",
         "When a dying list's finalizer resurrects it, its trashcan level is not given back: an "
@@ -173,8 +171,8 @@ constexpr Entry entries[] = {
         free_list_survives_full_collection, "free list",
         "A full collection does not empty the list free list (gcmodule.c's "
         "clear_freelists() call after a generation-2 collection is missing), so memory kept "
-        "by free lists is never given back to the allocator. The lockstep harness does not observe "
-        "the free list (HeapStats::free_list_length does): the directed unit test shows it."),
+        "by free lists is never given back to the allocator. Seen by the executor, which compares "
+        "the free list's length with the model's after every operation."),
 };
 
 #undef GCHEAP_SEEDED_BUG

@@ -51,9 +51,11 @@ Cost cost_of(const Program& program) {
         break;
     }
     cost.effects += op.effects.size();
-    for (const Effect& effect : op.effects)
-      cost.operands += effect.code == EffectCode::Collect ? distance(effect.generation, 2)
-                                                          : distance(effect.size, kDefaultPayload) * (effect.code == EffectCode::NewContainer);
+    for (const Effect& effect : op.effects) {
+      if (effect.code == EffectCode::Collect) cost.operands += distance(effect.generation, 2);
+      if (effect.code == EffectCode::NewContainer) cost.operands += distance(effect.size, kDefaultPayload);
+      if (effect.code == EffectCode::LoadSlot) cost.operands += effect.index;
+    }
   }
   return cost;
 }

@@ -119,6 +119,10 @@ bool shrink_op(Reducer& reducer, std::size_t i) {
         shrink_field(reducer, i, effect.generation, 2,
                      [e](Op& o, std::int64_t v) { o.effects[e].generation = static_cast<int>(v); }))
       return true;
+    if (effect.code == EffectCode::LoadSlot &&
+        shrink_field(reducer, i, effect.index, 0,
+                     [e](Op& o, std::int64_t v) { o.effects[e].index = static_cast<std::uint32_t>(v); }))
+      return true;
   }
   return false;
 }

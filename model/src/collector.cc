@@ -28,6 +28,7 @@
 //      whatever only it kept alive.
 //   6. handle_legacy_finalizers: the uncollectable still alive are counted
 //      and those with tp_del (all with DEBUG_SAVEALL) appended to gc.garbage.
+//   7. A generation-2 collection empties the list free list (clear_freelists).
 // User code run by these phases may free members of U by refcount, or
 // re-track them in generation 0 (a finalizer run by such a death): a phase
 // only handles the members still in its list, as CPython's list walks do.
@@ -194,6 +195,7 @@ std::int64_t ReferenceModel::collect_generation(int generation) {
   collected += static_cast<std::int64_t>(garbage.size());
   delete_garbage(garbage, older);
   const std::int64_t uncollectable = handle_legacy_finalizers(finalizers, older);
+  if (generation == 2) list_free_list_.clear();  // clear_freelists
 
   gc_.stats[generation].collections += 1;
   gc_.stats[generation].collected += collected;
@@ -439,6 +441,7 @@ CollectorState ReferenceModel::collector_state() {
   state.threshold = gc_.threshold;
   state.enabled = gc_.enabled;
   state.stats = gc_.stats;
+  state.list_free_list = list_free_list_.length;
   for (Serial serial : live()) {
     if (objects_[serial].generation == kPermanentGeneration) state.freeze_count += 1;
   }

@@ -125,6 +125,16 @@ void ReferenceModel::run_effects(ObjectKey self, const std::vector<Effect>& body
       case EffectCode::Collect:  // gc.collect(g): 0, doing nothing, while a collection runs
         collect(effect.generation);
         break;
+      case EffectCode::LoadSlot:  // n = m[i]
+        if (const ModelObject* list = object_bound_to(effect.source);
+            named && list != nullptr && list->kind == ObjectKind::Container && effect.index < list->slots.size())
+          store_name(effect.name, list->slots[effect.index]);
+        break;
+      case EffectCode::Deref:  // n = m(): the referent, or None once cleared
+        if (const ModelObject* weakref = object_bound_to(effect.source);
+            named && weakref != nullptr && weakref->kind == ObjectKind::Weakref)
+          deref(effect.name, effect.source);
+        break;
       case EffectCode::kCount:
         break;
     }

@@ -32,6 +32,7 @@ void ReferenceModel::reset(std::size_t name_count) {
   deallocating_.clear();
   trashcan_ = Trashcan{};
   gc_ = GcModuleState{};
+  list_free_list_ = ListFreeList{};
   events_.clear();
 }
 
@@ -71,10 +72,12 @@ void ReferenceModel::move_into_name(NameIndex dst, ObjectKey key) {
 // exists, as in _PyObject_GC_Alloc of 3.8–3.11: it is never part of that
 // collection, and what that collection's user code allocates takes the
 // serials after it. It is then tracked at the end of generation 0; atoms are
-// never tracked.
+// never tracked. A list may come from the list free list, which it leaves
+// before that count.
 Serial ReferenceModel::allocate(Serial serial, ObjectKind kind, std::uint32_t payload, std::int64_t int_value) {
   highest_serial_ = std::max(highest_serial_, serial);
   if (objects_.size() <= serial) objects_.resize(serial + 1);
+  if (kind == ObjectKind::Container) list_free_list_.list_allocated(payload);
   if (is_tracked_kind(kind)) container_allocated();
   ModelObject& object = objects_[serial];
   object = ModelObject{};

@@ -165,12 +165,14 @@ void ReferenceModel::clear_weakrefs_to(Serial serial) {
   release_held(base);
 }
 
-// Step 3's end: PyObject_GC_Del. The object has left its generation already.
+// Step 3's end: PyObject_GC_Del, or for a list maybe the list free list. The
+// object has left its generation already.
 void ReferenceModel::free_object(Serial serial) {
   ModelObject& object = objects_[serial];
   object.alive = false;  // live() drops it from live_
   record(Event::Type::Freed, serial);
   if (is_tracked_kind(object.kind)) container_freed();
+  if (object.kind == ObjectKind::Container) list_free_list_.list_freed(object.payload);
 }
 
 }  // namespace gcv

@@ -63,6 +63,28 @@ struct GcModuleState {
   std::vector<ObjectKey> garbage;       // gc.garbage: one reference per entry
 };
 
+// CPython's list free list (Objects/listobject.c), the model's whole rule for
+// it: a freed list is kept for reuse while fewer than 80 are, a new list takes
+// a kept one when there is one (before it is counted, so before any automatic
+// collection its allocation triggers), and every generation-2 collection
+// empties it (gc_collect_main's clear_freelists). Only its length is observed.
+// Lists here carry an inline payload CPython's do not, and a kept block fits
+// only a list of the same size: only default-payload lists are kept or taken
+// (every CPython list is that case).
+struct ListFreeList {
+  static constexpr std::int64_t kCapacity = 80;  // PyList_MAXFREELIST
+  std::int64_t length = 0;
+
+  static bool keeps(std::uint32_t payload) { return payload == kDefaultPayload; }
+  void list_freed(std::uint32_t payload) {
+    if (keeps(payload) && length < kCapacity) length += 1;
+  }
+  void list_allocated(std::uint32_t payload) {
+    if (keeps(payload) && length > 0) length -= 1;
+  }
+  void clear() { length = 0; }
+};
+
 class ReferenceModel final : public Machine {
  public:
   ReferenceModel();
@@ -187,6 +209,7 @@ class ReferenceModel final : public Machine {
   };
   Trashcan trashcan_;
   GcModuleState gc_;
+  ListFreeList list_free_list_;
   std::vector<Event> events_;
 };
 

@@ -220,6 +220,15 @@ class RecordDecoder {
         effect.name = name(r.a);
         effect.size = payload(r.c);
         break;
+      case EffectCode::LoadSlot:
+        effect.name = name(r.a);
+        effect.source = name(r.b);
+        effect.index = r.c;
+        break;
+      case EffectCode::Deref:
+        effect.name = name(r.a);
+        effect.source = name(r.b);
+        break;
       case EffectCode::Collect:
         effect.generation = static_cast<int>(into_range(r.c, 0, 2));
         break;
@@ -350,6 +359,10 @@ class RecordEncoder {
         return name(effect.name, r.a);
       case EffectCode::NewContainer:
         return name(effect.name, r.a) && field("payload", effect.size, kMinPayload, kMaxPayload, r.c);
+      case EffectCode::LoadSlot:
+        return name(effect.name, r.a) && name(effect.source, r.b) && field("slot index", effect.index, 0, kU32Max, r.c);
+      case EffectCode::Deref:
+        return name(effect.name, r.a) && name(effect.source, r.b);
       case EffectCode::Collect:
         return field("generation", effect.generation, 0, 2, r.c);
       case EffectCode::ClearSelf:

@@ -29,6 +29,10 @@ bool Effect::operator==(const Effect& other) const {
       return name == other.name;
     case EffectCode::NewContainer:
       return name == other.name && size == other.size;
+    case EffectCode::LoadSlot:
+      return name == other.name && source == other.source && index == other.index;
+    case EffectCode::Deref:
+      return name == other.name && source == other.source;
     case EffectCode::Collect:
       return generation == other.generation;
     case EffectCode::ClearSelf:
@@ -158,8 +162,11 @@ void for_each_name(Op& op, const std::function<void(NameIndex&)>& visit) {
     default:
       break;
   }
-  for (Effect& effect : op.effects)
-    if (effect.code != EffectCode::ClearSelf && effect.code != EffectCode::Collect) visit(effect.name);
+  for (Effect& effect : op.effects) {
+    if (effect.code == EffectCode::ClearSelf || effect.code == EffectCode::Collect) continue;
+    visit(effect.name);
+    if (effect.code == EffectCode::LoadSlot || effect.code == EffectCode::Deref) visit(effect.source);
+  }
 }
 
 }  // namespace gcv

@@ -202,8 +202,8 @@ constexpr Range kGarbageCountRange{"garbage count", 0, kU32Max};
 
 // What a body may hold, for "expected ..." messages.
 constexpr const char* kEffectForms =
-    "an effect ('n = self', 'del n', 'n = list', 'n.append(self)', 'self.append(n)', 'self.clear()' or "
-    "'collect')";
+    "an effect ('n = self', 'del n', 'n = list', 'n = m[i]', 'n = m()', 'n.append(self)', 'self.append(n)', "
+    "'self.clear()' or 'collect')";
 
 // Parses one line into at most one op. Each parse_* function consumes the
 // tokens of one construct and returns false after filling in the error.
@@ -574,18 +574,29 @@ class LineParser {
     if (is_keyword(first.text)) return fail_expected(first, kEffectForms);
     if (!intern_name(first, effect.name)) return false;
     const Token token = lex_.next();
-    if (token.is(TokenKind::Symbol, "=")) {  // n = self   n = list [payload]
+    if (token.is(TokenKind::Symbol, "=")) {  // n = self   n = list [payload]   n = m[i]   n = m()
       const Token value = lex_.next();
       if (value.is(TokenKind::Word, "self")) return set_code(effect, EffectCode::BindSelf);
       if (value.is(TokenKind::Word, "list"))
         return set_code(effect, EffectCode::NewContainer) && parse_optional_number(kPayloadRange, effect.size);
-      return fail_expected(value, "'self' or 'list'");
+      if (value.kind == TokenKind::Word && !is_keyword(value.text)) return parse_effect_read(value, effect);
+      return fail_expected(value, "'self', 'list' or a name");
     }
     if (token.is(TokenKind::Symbol, ".")) {  // n.append(self)
       return parse_word("append") && parse_symbol("(") && parse_word("self") && parse_symbol(")") &&
              set_code(effect, EffectCode::AppendSelfTo);
     }
     return fail_expected(token, "'=' or '.append('");
+  }
+
+  // m[i]   m()   after `n = `, from the already-read word `source`.
+  bool parse_effect_read(const Token& source, Effect& effect) {
+    if (!intern_name(source, effect.source)) return false;
+    const Token token = lex_.next();
+    if (token.is(TokenKind::Symbol, "["))
+      return set_code(effect, EffectCode::LoadSlot) && parse_number(kIndexRange, effect.index) && parse_symbol("]");
+    if (token.is(TokenKind::Symbol, "(")) return set_code(effect, EffectCode::Deref) && parse_symbol(")");
+    return fail_expected(token, "'[' or '('");
   }
 
   // self.append(n)   self.clear()

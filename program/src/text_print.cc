@@ -66,6 +66,9 @@ std::string format_effect(const Program& program, const Effect& effect) {
     case EffectCode::AppendToSelf: return "self.append(" + name + ")";
     case EffectCode::ClearSelf: return "self.clear()";
     case EffectCode::Collect: return format_collect_generation(effect.generation);
+    case EffectCode::LoadSlot:
+      return name + " = " + name_of(program, effect.source) + "[" + std::to_string(effect.index) + "]";
+    case EffectCode::Deref: return name + " = " + name_of(program, effect.source) + "()";
     case EffectCode::kCount: break;
   }
   return "<invalid effect " + std::to_string(static_cast<int>(effect.code)) + ">";

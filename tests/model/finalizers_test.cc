@@ -579,6 +579,110 @@ TEST_F(ModelTest, EffectsAreTotal) {
   EXPECT_EQ(model->next_serial(), next);
 }
 
+// `l[0] = n` stores n before dropping the old item (list_ass_item): the old
+// item's finalizer reading the slot sees n, and the old item dies.
+TEST_F(ModelTest, FinalizerReadingTheSlotBeingReplacedSeesTheNewItem) {
+  Serial holder = list(a);
+  Serial old_item = list(b);
+  model->set_finalizer(b, {load_slot(c, a, 0)});
+  model->append(a, b);
+  model->unbind(b);
+  Serial new_item = list(d);
+  events();
+  model->set_slot(a, 0, d);
+  EXPECT_EQ(events(), (Events{finalized_event(old_item), freed_event(old_item)}));
+  EXPECT_EQ(model->binding(c), key(new_item));
+  EXPECT_EQ(refcount(new_item), 3);  // d, the slot, c
+  EXPECT_EQ(state(holder).slots, Keys{key(new_item)});
+}
+
+// PyObject_ClearWeakRefs clears every weakref before any callback runs: a
+// callback calling a sibling weakref gets None (its name is unbound).
+TEST_F(ModelTest, CallbackCallingASiblingWeakrefSeesItCleared) {
+  Serial referent = list(a);
+  weakref(b, a);
+  Serial marker = list(c);
+  Serial calling = weakref(d, a, {deref_effect(c, b)});
+  events();
+  model->unbind(a);
+  EXPECT_EQ(events(), (Events{callback_event(calling), freed_event(marker), freed_event(referent)}));
+  EXPECT_EQ(model->binding(c), std::nullopt);
+}
+
+// A weakref still alive derefs to its referent from user code too.
+TEST_F(ModelTest, DerefEffectBindsALiveReferent) {
+  Serial referent = list(a);
+  weakref(b, a);
+  list(e);
+  model->set_finalizer(e, {deref_effect(c, b), load_slot(d, c, 0)});
+  model->append(a, a);
+  model->unbind(e);
+  EXPECT_EQ(model->binding(c), key(referent));
+  EXPECT_EQ(model->binding(d), key(referent));  // c[0]: the referent's own slot
+  EXPECT_EQ(refcount(referent), 4);              // a, its slot, c, d
+}
+
+// The read effects do nothing when their operand is unbound, of the wrong
+// kind, or (n = m[i]) out of range; n keeps its binding then.
+TEST_F(ModelTest, ReadEffectsAreTotal) {
+  Serial text = str(a, 8);
+  Serial holder = list(b);
+  model->append(b, a);
+  Serial kept = list(c);
+  weakref(e, b);
+  Serial finalized = list(f);
+  constexpr NameIndex kOutOfRange = 200;
+  model->set_finalizer(f, {load_slot(c, b, 1), load_slot(c, a, 0), load_slot(c, g, 0), load_slot(c, kOutOfRange, 0),
+                           deref_effect(c, b), deref_effect(c, g), deref_effect(kOutOfRange, e),
+                           load_slot(kOutOfRange, b, 0)});
+  model->unbind(f);
+  EXPECT_EQ(freed(), std::vector<Serial>{finalized});
+  EXPECT_EQ(model->binding(c), key(kept));
+  EXPECT_EQ(refcount(kept), 1);
+  EXPECT_EQ(refcount(holder), 1);
+  EXPECT_EQ(refcount(text), 2);  // a and the slot
+}
+
+// The list free list (Objects/listobject.c): freed lists of the default
+// payload are kept, at most 80; a new one takes one; a generation-2
+// collection, and only that, empties it.
+TEST_F(ModelTest, ListFreeListKeepsAtMost80AndAFullCollectionEmptiesIt) {
+  const auto free_list = [&] { return model->collector_state().list_free_list; };
+  EXPECT_EQ(free_list(), 0);
+  list(a);
+  append_lists(a, b, 89);
+  model->unbind(b);
+  model->unbind(a);
+  EXPECT_EQ(free_list(), 80);
+  list(a);
+  EXPECT_EQ(free_list(), 79);
+  model->new_container(b, model->next_serial(), 600);  // another payload is neither taken ...
+  model->new_str(c, model->next_serial(), kDefaultPayload);
+  weakref(d, a);
+  EXPECT_EQ(free_list(), 79);
+  model->unbind(b);  // ... nor kept
+  model->unbind(c);
+  model->unbind(d);
+  EXPECT_EQ(free_list(), 79);
+  model->collect(0);
+  model->collect(1);
+  EXPECT_EQ(free_list(), 79);
+  model->collect(2);
+  EXPECT_EQ(free_list(), 0);
+  model->unbind(a);
+  EXPECT_EQ(free_list(), 1);
+}
+
+// Lists freed by a collection go to the free list too, until a full one.
+TEST_F(ModelTest, ListsFreedByACollectionAreKeptUntilAFullOne) {
+  garbage_cycle_of(3);
+  model->collect(0);
+  EXPECT_EQ(model->collector_state().list_free_list, 3);
+  garbage_cycle_of(2);
+  model->collect(2);
+  EXPECT_EQ(model->collector_state().list_free_list, 0);
+}
+
 // Teardown drops names and gc.garbage and collects: finalizers, weakrefs and
 // saved garbage leave nothing; a legacy-finalizer cycle stays uncollectable.
 TEST_F(ModelTest, TeardownLeavesOnlyLegacyFinalizerCycles) {

@@ -169,5 +169,16 @@ inline Effect collect_effect(int generation = 2) {                              
   made.generation = generation;
   return made;
 }
+inline Effect load_slot(NameIndex n, NameIndex m, std::uint32_t i) {                   // n = m[i]
+  Effect made = effect(EffectCode::LoadSlot, n);
+  made.source = m;
+  made.index = i;
+  return made;
+}
+inline Effect deref_effect(NameIndex n, NameIndex m) {                                  // n = m()
+  Effect made = effect(EffectCode::Deref, n);
+  made.source = m;
+  return made;
+}
 
 }  // namespace gcv::model_test

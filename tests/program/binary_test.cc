@@ -29,6 +29,17 @@ Bytes encode_ok(const Program& program) {
   return bytes.value_or(Bytes{});
 }
 
+// `program` encodes to exactly `expected`, record by record, and decodes back.
+template <std::size_t N>
+void expect_records(const Program& program, const Bytes (&expected)[N]) {
+  const Bytes bytes = encode_ok(program);
+  ASSERT_EQ(bytes.size(), N * kRecordSize);
+  for (std::size_t i = 0; i < N; ++i)
+    EXPECT_EQ(Bytes(bytes.begin() + i * kRecordSize, bytes.begin() + (i + 1) * kRecordSize), expected[i])
+        << "record " << i;
+  EXPECT_EQ(decode_binary(bytes).ops, program.ops);
+}
+
 Bytes record(std::uint8_t opcode, std::uint8_t a, std::uint16_t b, std::uint32_t c) {
   return {opcode, a, static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(b >> 8),
           static_cast<std::uint8_t>(c), static_cast<std::uint8_t>(c >> 8),
@@ -172,12 +183,7 @@ TEST(Binary, RecordLayoutOfBodiesAndTheNewOps) {
       record(opcode(OpCode::ExpectFinalized), 0x80, 0, 5),
       record(opcode(OpCode::ExpectNotFinalized), 0, 0, 0),
   };
-  const Bytes bytes = encode_ok(program);
-  ASSERT_EQ(bytes.size(), std::size(expected) * kRecordSize);
-  for (std::size_t i = 0; i < std::size(expected); ++i)
-    EXPECT_EQ(Bytes(bytes.begin() + i * kRecordSize, bytes.begin() + (i + 1) * kRecordSize), expected[i])
-        << "record " << i;
-  EXPECT_EQ(decode_binary(bytes).ops, program.ops);
+  expect_records(program, expected);
 }
 
 TEST(Binary, TrailingPartialRecordIsIgnored) {
@@ -214,6 +220,10 @@ TEST(Binary, NamesUsedOnlyInBodiesAreCounted) {
   EXPECT_EQ(program.ops[0].source, 3u);
   ASSERT_EQ(program.ops[0].effects.size(), 1u);
   EXPECT_EQ(program.ops[0].effects[0].name, 40u);
+  // The name a read effect reads counts too.
+  bytes = record(opcode(OpCode::SetFinalizer), 0, 1, 0);
+  append(bytes, record(static_cast<std::uint8_t>(EffectCode::Deref), 2, 50, 0));
+  EXPECT_EQ(decode_binary(bytes).names.size(), 51u);
 }
 
 // --- normalization: one test per operand kind --------------------------------
@@ -359,6 +369,35 @@ TEST(BinaryNormalization, EffectOperands) {
   EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::NewContainer), 1, 600).size, 600u);
   EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::Collect), 9, 1).generation, 1);
   EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::Collect), 9, 7).generation, 7 % 3);
+  effect = effect_of(static_cast<std::uint8_t>(EffectCode::LoadSlot), 200, 0xfffffff0);
+  EXPECT_EQ(effect.code, EffectCode::LoadSlot);
+  EXPECT_EQ(effect.name, 200u % kMaxNames);
+  EXPECT_EQ(effect.source, 0xffffu % kMaxNames);  // b
+  EXPECT_EQ(effect.index, 0xfffffff0u);           // every index is in range
+  effect = effect_of(static_cast<std::uint8_t>(EffectCode::Deref), 3, 9);
+  EXPECT_EQ(effect.code, EffectCode::Deref);
+  EXPECT_EQ(effect.name, 3u);
+  EXPECT_EQ(effect.source, 0xffffu % kMaxNames);
+}
+
+// The read effects were appended: the effect codes of existing binary
+// programs keep their meaning.
+TEST(Binary, EffectCodesAreStable) {
+  EXPECT_EQ(static_cast<int>(EffectCode::BindSelf), 0);
+  EXPECT_EQ(static_cast<int>(EffectCode::Collect), 6);
+  EXPECT_EQ(static_cast<int>(EffectCode::LoadSlot), 7);
+  EXPECT_EQ(static_cast<int>(EffectCode::Deref), 8);
+  EXPECT_EQ(kEffectCodeCount, 9u);
+}
+
+TEST(Binary, RecordLayoutOfReadEffects) {
+  Program program = parse_ok("finalizer a: b = c[70000]; d = e()\n");
+  const Bytes expected[] = {
+      record(opcode(OpCode::SetFinalizer), 0, 2, 0),
+      record(static_cast<std::uint8_t>(EffectCode::LoadSlot), 1, 2, 70000),
+      record(static_cast<std::uint8_t>(EffectCode::Deref), 3, 4, 0),
+  };
+  expect_records(program, expected);
 }
 
 TEST(BinaryNormalization, FinalizerOpOperands) {

@@ -124,6 +124,16 @@ TEST(EffectEquality, ComparesExactlyTheFieldsTheCodeReads) {
       {EffectCode::Collect, [](Effect& e) { e.generation = 1; }, true},
       {EffectCode::Collect, [](Effect& e) { e.name = 1; }, false},
       {EffectCode::Collect, [](Effect& e) { e.code = EffectCode::ClearSelf; }, true},
+      {EffectCode::Collect, [](Effect& e) { e.source = 1; }, false},
+      {EffectCode::BindSelf, [](Effect& e) { e.index = 1; }, false},
+      {EffectCode::LoadSlot, [](Effect& e) { e.name = 1; }, true},
+      {EffectCode::LoadSlot, [](Effect& e) { e.source = 1; }, true},
+      {EffectCode::LoadSlot, [](Effect& e) { e.index = 1; }, true},
+      {EffectCode::LoadSlot, [](Effect& e) { e.size = 600; }, false},
+      {EffectCode::Deref, [](Effect& e) { e.name = 1; }, true},
+      {EffectCode::Deref, [](Effect& e) { e.source = 1; }, true},
+      {EffectCode::Deref, [](Effect& e) { e.index = 1; }, false},
+      {EffectCode::Deref, [](Effect& e) { e.code = EffectCode::LoadSlot; }, true},
   };
   for (const Field& field : fields) {
     Effect x;
@@ -200,6 +210,23 @@ TEST(Machine, WeakrefsAndFinalizersPrintTheirState) {
   EXPECT_EQ(to_string(list), "#2 list refcount 0 generation 1 payload 16 slots {} finalizer pending");
   list.finalized = true;
   EXPECT_EQ(to_string(list), "#2 list refcount 0 generation 1 payload 16 slots {} finalized");
+}
+
+TEST(ForEachName, VisitsTheNamesTheReadEffectsBindAndRead) {
+  Op op = make(OpCode::SetFinalizer);
+  op.target = 0;
+  op.effects = {Effect{.code = EffectCode::LoadSlot, .name = 1, .source = 2, .index = 5},
+                Effect{.code = EffectCode::Deref, .name = 3, .source = 4},
+                Effect{.code = EffectCode::ClearSelf, .name = 9, .source = 9}};
+  std::vector<NameIndex> seen;
+  for_each_name(op, [&](NameIndex& name) {
+    seen.push_back(name);
+    name += 10;
+  });
+  EXPECT_EQ(seen, (std::vector<NameIndex>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(op.effects[0].source, 12u);  // renamed in place
+  EXPECT_EQ(op.effects[1].source, 14u);
+  EXPECT_EQ(op.effects[0].index, 5u);
 }
 
 }  // namespace

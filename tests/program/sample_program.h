@@ -82,7 +82,9 @@ inline constexpr std::string_view kCanonicalSample =
     "expect garbage 3\n"
     "expect finalized a\n"
     "expect not_finalized #3\n"
-    "expect finalized #4294967295\n";
+    "expect finalized #4294967295\n"
+    "finalizer a: c1 = b[4294967295]; d1 = w(); c1 = c1[0]\n"
+    "e1 = weakref a: f1 = e1(); f1 = f1[2]\n";
 
 // The same operations spelled with free whitespace, comments, CRLF line
 // endings, non-canonical names and defaults written out.
@@ -150,6 +152,8 @@ inline constexpr std::string_view kLooseSample =
     "expect garbage 03\r\n"
     "expect finalized first\r\n"
     "expect not_finalized #3#comment\r\n"
-    "expect finalized #4294967295";  // no final newline
+    "expect finalized #4294967295\r\n"
+    "finalizer first: c1=second [ 4294967295 ] ;d1 = w ( );c1 = c1[00]\r\n"
+    "e1 = weakref first:f1=e1() ; f1 = f1 [2] # a comment";  // no final newline
 
 }  // namespace gcv::testing

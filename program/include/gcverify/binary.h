@@ -12,7 +12,8 @@
 //
 //   byte 0     effect code, taken modulo kEffectCodeCount
 //   byte 1     a: the effect's name (modulo kMaxNames)
-//   bytes 4-7  c: payload (NewContainer) or generation (Collect)
+//   bytes 2-3  b: the name read (LoadSlot: the list, Deref: the weakref)
+//   bytes 4-7  c: payload (NewContainer), generation (Collect) or slot index (LoadSlot)
 //
 // The body length is clamped to kMaxEffects and to the records that follow; a
 // finalizer's is at least 1, so a finalizer record with nothing after it is

@@ -74,13 +74,17 @@ struct GcStats {
   friend bool operator==(const GcStats&, const GcStats&) = default;
 };
 
-// Everything the gc module reports.
+// Everything the gc module reports, and the collector's effect on the list free list.
 struct CollectorState {
   std::array<std::int64_t, 3> count{};
   std::array<std::int64_t, 3> threshold{};
   bool enabled = true;
   std::array<GcStats, 3> stats{};
   std::int64_t freeze_count = 0;
+  // Lists held in the list free list (Objects/listobject.c's free_list, at
+  // most 80), which every generation-2 collection empties (clear_freelists).
+  // Not part of the gc module's API, but what a full collection does to it is.
+  std::int64_t list_free_list = 0;
   friend bool operator==(const CollectorState&, const CollectorState&) = default;
 };
 

@@ -102,6 +102,10 @@ enum class EffectCode : std::uint8_t {
   AppendToSelf,  // self.append(n)    (nothing unless self is a list and n is bound)
   ClearSelf,     // self.clear()      (nothing unless self is a list)
   Collect,       // collect [g]       (returns 0 while a collection runs)
+  // Reads (appended last, so the effect codes of existing binary programs
+  // keep their meaning).
+  LoadSlot,      // n = m[i]          (nothing unless m is bound to a list with an item i)
+  Deref,         // n = m()           (nothing unless m is bound to a weakref; unbinds n once it is cleared)
   kCount
 };
 inline constexpr std::size_t kEffectCodeCount = static_cast<std::size_t>(EffectCode::kCount);
@@ -109,9 +113,11 @@ inline constexpr std::size_t kMaxEffects = 8;  // per body
 
 struct Effect {
   EffectCode code = EffectCode::Collect;
-  NameIndex name = 0;                  // BindSelf, Unbind, NewContainer, AppendSelfTo, AppendToSelf
+  NameIndex name = 0;                  // every code but ClearSelf and Collect: the name bound, unbound or used
   std::uint32_t size = kDefaultPayload;  // NewContainer
   int generation = 2;                  // Collect
+  NameIndex source = 0;                // LoadSlot: the list; Deref: the weakref
+  std::uint32_t index = 0;             // LoadSlot
   bool operator==(const Effect& other) const;  // compares the fields the code uses
 };
 
