@@ -40,7 +40,7 @@ bugs_build="${GCV_BUGS_BUILD_DIR:-$root/build-bugs}"
 fuzz_bugs_build="${GCV_FUZZ_BUGS_BUILD_DIR:-$root/build-fuzz-bugs}"
 echo "compare-minimizers: building (presets bugs and fuzz-bugs)" >&2
 (cd "$root" && cmake --preset bugs >/dev/null && cmake --build "$bugs_build" --target gcverify props_heap_test >/dev/null &&
-  cmake --preset fuzz-bugs >/dev/null && cmake --build "$fuzz_bugs_build" --target differential_fuzzer >/dev/null)
+  cmake --preset fuzz-bugs >/dev/null && cmake --build "$fuzz_bugs_build" --target differential_fuzzer fuzz_seeds >/dev/null)
 gcverify="$bugs_build/cli/gcverify"
 props="$bugs_build/props/props_heap_test"
 fuzzer="$fuzz_bugs_build/fuzz/differential_fuzzer"

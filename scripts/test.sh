@@ -2,7 +2,10 @@
 # The whole test suite: install what is missing, then
 #   1. the GCC build (build/): unit and integration tests, the corpus replayed
 #      through the executor and through every fuzz target's replay main;
-#   2. the fuzz build (build-fuzz/, clang-19 + libFuzzer + ASan + UBSan): the
+#   2. the seeded-bugs build (build-bugs/): the kill-matrix gate, which
+#      requires the property suites or the corpus replay to catch every
+#      seeded bug (docs/kill-matrix.md);
+#   3. the fuzz build (build-fuzz/, clang-19 + libFuzzer + ASan + UBSan): the
 #      same tests and corpus replays under the sanitizers, each fuzz target
 #      fuzzed for a fixed time, and OSS-Fuzz's build emulated.
 # Each part runs through CTest; the run ends with CTest's summary line.
@@ -14,6 +17,12 @@ jobs="$(nproc)"
 echo "== GCC build: unit, integration and corpus tests"
 "$root/scripts/build.sh"
 (cd "${GCV_BUILD_DIR:-$root/build}" && ctest --output-on-failure --parallel "$jobs" --timeout 900)
+
+echo "== seeded-bugs build: every seeded bug caught by the properties or the corpus"
+bugs_build="${GCV_BUGS_BUILD_DIR:-$root/build-bugs}"
+cmake --preset bugs -B "$bugs_build" >/dev/null
+cmake --build "$bugs_build" --parallel "$jobs" --target gcverify props_heap_test props_allocator_test
+(cd "$bugs_build" && ctest --output-on-failure -R '^kill-matrix/' --timeout 3600)
 
 echo "== clang-19 fuzz build: ASan + UBSan, corpus replays, fixed-time fuzzing"
 fuzz_build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
