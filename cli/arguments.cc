@@ -1,7 +1,8 @@
 // Command-line plumbing: see arguments.h.
 #include "arguments.h"
 
-#include <charconv>
+#include <cerrno>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -54,9 +55,10 @@ bool Arguments::choice(const std::string& flag, const std::vector<std::string>& 
 bool Arguments::number(const std::string& flag, double minimum, double& out) {
   if (!has(flag)) return true;
   const std::string text = get(flag, "");
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || !(value >= minimum))
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || errno != 0 || end != text.c_str() + text.size() || !(value >= minimum))
   {
     std::ostringstream at_least;
     at_least << minimum;
