@@ -9,7 +9,7 @@
 // stamp: a block's stamp is checked whenever it is touched and at the end.
 // After every operation the allocator's live-block counts must match the
 // shadow; every 16 operations every live block must still be owned (its arena
-// not released while in use) and aligned. At the end everything is freed and
+// not released while in use), its pool's header not, and it must be aligned. At the end everything is freed and
 // the allocator must hold no block and, once the reserve is released, no arena.
 #include <algorithm>
 #include <cstdio>
@@ -133,6 +133,9 @@ class AllocatorCheck {
     const Block& b = blocks_[slot];
     if (reinterpret_cast<std::uintptr_t>(b.at) % allocator_.geometry().alignment != 0) fail("misaligned block", slot);
     if (allocator_.owns(b.at) != is_small(b.size)) fail("owns() is wrong for a live block", slot);
+    // A pool's header, at its start, is not a block (pools are aligned to their size).
+    const auto pool = reinterpret_cast<std::uintptr_t>(b.at) & ~(allocator_.geometry().pool_size - 1);
+    if (is_small(b.size) && allocator_.owns(reinterpret_cast<const void*>(pool))) fail("owns() claims a pool header", slot);
     if (allocator_.usable_size(b.at) < b.size) fail("usable_size below the request", slot);
   }
   void check_stamp(std::size_t slot) {
