@@ -4,30 +4,27 @@
 # switched on one at a time.
 #
 # For each bug:
-#  1. the differential fuzz target (build-fuzz-bugs: clang, libFuzzer, ASan)
-#     runs from the bundled seeds (fixed seed, max_len 1024) until it crashes,
-#     at most --fuzz-seconds; the crash is the input all three start from or
-#     are compared on;
-#  2. libFuzzer reduces it: -minimize_crash=1, at most 60 s;
+#  1. the failing input: the first of 200 random programs of 256 operations
+#     (bench/generate_programs, seed 1: the fuzz-throughput workload, in the
+#     binary form) that fails with the bug, as `gcverify replay` runs it: a
+#     large input, as fuzzers find them;
+#  2. libFuzzer reduces it with the differential target (build-fuzz-bugs:
+#     clang, libFuzzer, ASan): -minimize_crash=1, stopped at 60 s;
 #  3. gcverify minimize reduces it (build-bugs, GCC): at most 60 s;
 #  4. RapidCheck's stateful Lockstep property finds and shrinks its own
 #     counterexample to the same bug (build-bugs' props_heap_test).
 # Sizes are operations as they ran (`gcverify print --resolved`); "same" says
-# whether the result still fails with the crash's signature.
+# whether the result still fails with the input's signature.
 #
-# usage: scripts/compare-minimizers.sh [--fuzz-seconds N] [BUG...]
+# usage: scripts/compare-minimizers.sh [BUG...]
 # Prints a Markdown table on stdout; progress on stderr.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
-fuzz_seconds=120
 bugs=()
 while (($#)); do
   case "$1" in
-    --fuzz-seconds)
-      [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || { echo "compare-minimizers: --fuzz-seconds takes a positive number" >&2; exit 2; }
-      fuzz_seconds="$2"; shift 2 ;;
     --help|-h) usage; exit 0 ;;
     -*) echo "compare-minimizers: unknown option '$1'" >&2; usage >&2; exit 2 ;;
     *) bugs+=("$1"); shift ;;
@@ -39,36 +36,49 @@ done
 bugs_build="${GCV_BUGS_BUILD_DIR:-$root/build-bugs}"
 fuzz_bugs_build="${GCV_FUZZ_BUGS_BUILD_DIR:-$root/build-fuzz-bugs}"
 echo "compare-minimizers: building (presets bugs and fuzz-bugs)" >&2
-(cd "$root" && cmake --preset bugs >/dev/null && cmake --build "$bugs_build" --target gcverify props_heap_test >/dev/null &&
-  cmake --preset fuzz-bugs >/dev/null && cmake --build "$fuzz_bugs_build" --target differential_fuzzer fuzz_seeds >/dev/null)
+(cd "$root" && cmake --preset bugs >/dev/null && cmake --build "$bugs_build" --target gcverify props_heap_test generate_programs >/dev/null &&
+  cmake --preset fuzz-bugs >/dev/null && cmake --build "$fuzz_bugs_build" --target differential_fuzzer >/dev/null)
 gcverify="$bugs_build/cli/gcverify"
 props="$bugs_build/props/props_heap_test"
 fuzzer="$fuzz_bugs_build/fuzz/differential_fuzzer"
-seeds="$fuzz_bugs_build/fuzz/seeds/differential"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+unset GCHEAP_SEEDED_BUG
+"$bugs_build/bench/generate_programs" "$work/programs" 200 256 1 >/dev/null
 
 now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-# Operations of a program as it runs (names line and comments left out).
-ops_of() { "$gcverify" print --resolved "$1" 2>/dev/null | grep -vcE '^(names |#|$)' || true; }
-signature_of() { "$gcverify" replay "$1" 2>/dev/null | sed -n 's/^  signature: //p' | head -1; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# "N ops / M objects" of a program as it runs: its operations (names line
+# and comments left out) and the objects they allocate (a shape macro makes
+# k; small ints none).
+ops_of() {
+  { "$gcverify" print --resolved "$1" 2>/dev/null || true; } | awk '
+    /^(names |#|$)/ { next }
+    { ops++ }
+    / = (cycle|chain|clique) / { for (i = 1; i < NF; i++) if ($i ~ /^(cycle|chain|clique)$/) objects += $(i + 1); next }
+    / = (list|str|weakref)( |$)/ { objects++; next }
+    / = int / { v = $4 + 0; if (v < -5 || v > 256) objects++ }
+    END { printf "%d ops / %d objects", ops, objects }'
+}
+# (replay exits 1 when the input fails, which is the point here.)
+signature_of() { { "$gcverify" replay "$1" 2>/dev/null || true; } | sed -n 's/^  signature: //p' | head -1; }
 
-echo "| Bug | Crash (ops) | libFuzzer -minimize_crash | gcverify minimize | RapidCheck shrinking |"
+echo "| Bug | Failing input (ops) | libFuzzer -minimize_crash | gcverify minimize | RapidCheck shrinking |"
 echo "|---|---|---|---|---|"
 for bug in "${bugs[@]}"; do
   export GCHEAP_SEEDED_BUG="$bug"
   dir="$work/$bug"
-  mkdir -p "$dir/corpus"
-  echo "compare-minimizers: $bug: fuzzing (at most ${fuzz_seconds} s)" >&2
-  start=$(now)
-  "$fuzzer" -seed=1 -max_len=1024 -max_total_time="$fuzz_seconds" -artifact_prefix="$dir/" \
-    -dict="$root/fuzz/differential_fuzzer.dict" "$dir/corpus" "$seeds" >"$dir/fuzz.log" 2>&1 || true
-  found=$(elapsed "$start" "$(now)")
-  crash=$(find "$dir" -maxdepth 1 -name 'crash-*' | head -1)
+  mkdir -p "$dir"
+  echo "compare-minimizers: $bug: the first generated program that fails" >&2
+  crash=""
+  for program in "$work"/programs/*; do
+    status=0
+    "$gcverify" replay "$program" >/dev/null 2>&1 || status=$?
+    if ((status == 1)); then crash="$program"; break; fi  # a divergence, not a crash of gcverify itself
+  done
   if [[ -z "$crash" ]]; then
-    echo "| \`$bug\` | none in ${fuzz_seconds} s | | | |"
+    echo "| \`$bug\` | none of 200 fails | | | |"
     continue
   fi
   signature=$(signature_of "$crash")
@@ -76,8 +86,11 @@ for bug in "${bugs[@]}"; do
 
   echo "compare-minimizers: $bug: libFuzzer -minimize_crash" >&2
   start=$(now)
-  ASAN_OPTIONS=detect_leaks=0 "$fuzzer" -minimize_crash=1 -max_total_time=60 \
+  # -max_total_time bounds each of -minimize_crash's steps, not the loop of
+  # steps: the whole is stopped at 60 s, keeping the smallest crash so far.
+  ASAN_OPTIONS=detect_leaks=0 timeout 60 "$fuzzer" -minimize_crash=1 -max_total_time=60 \
     -exact_artifact_path="$dir/libfuzzer.min" "$crash" >"$dir/libfuzzer.log" 2>&1 || true
+  pkill -f -- "-exact_artifact_path=$dir/libfuzzer.min" 2>/dev/null || true  # the step timeout left running
   lf_seconds=$(elapsed "$start" "$(now)")
   lf_input="$dir/libfuzzer.min"
   [[ -s "$lf_input" ]] || lf_input="$crash"
@@ -102,5 +115,5 @@ for bug in "${bugs[@]}"; do
   rc_found=$(grep -c 'Falsifiable' "$dir/rapidcheck.log" || true)
   rc_cell=$([[ "$rc_found" -gt 0 ]] && echo "$rc_ops ops, $rc_seconds s (find + shrink)" || echo "not found")
 
-  echo "| \`$bug\` | $crash_ops (found in $found s) | $lf_ops ops, $lf_seconds s, $lf_same | $our_ops ops, $our_seconds s, $our_same | $rc_cell |"
+  echo "| \`$bug\` | $crash_ops | $lf_ops, $lf_seconds s, $lf_same | $our_ops, $our_seconds s, $our_same | $rc_cell |"
 done

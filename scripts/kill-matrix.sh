@@ -123,7 +123,9 @@ for bug in "${bugs[@]}"; do
         -dict="$root/fuzz/$target.dict" -artifact_prefix="$dir/" "$dir/corpus" "$(seeds_of "$target")" >"$dir/log" 2>&1 || true
       seconds=$(elapsed "$start" "$(now)")
       artifact=$(find "$dir" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | head -1)
-      if [[ -n "$artifact" ]]; then
+      # A sanitizer that aborts inside its own report ("nested bug") leaves no
+      # artifact; its report still says the target failed.
+      if [[ -n "$artifact" ]] || grep -qE '^==[0-9]+==ERROR: |^SUMMARY: (Address|Undefined)' "$dir/log"; then
         row+=" | ${seconds} s"
         json_row+="\"$target\": {\"caught\": true, \"seconds\": $seconds}"
         [[ "$target" == differential_fuzzer ]] && crash="$artifact"
