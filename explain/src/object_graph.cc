@@ -1,9 +1,10 @@
 // The object graph at a failing operation, as Graphviz DOT, built as a
 // Boost.Graph adjacency_list and written with boost::write_graphviz.
 //
-// Vertices: the bound names and gc.garbage (boxes, the roots), and every
-// object either machine has alive, filled by generation (0 light blue, 1
-// light yellow, 2 light grey, permanent lavender, untracked white). An object
+// Vertices: the names bound in either machine and gc.garbage (boxes, the
+// roots), and every object either machine has alive, filled by generation
+// (0 light blue, 1 light yellow, 2 light grey, permanent lavender, untracked
+// white). An object
 // only the model has alive is red (the system freed it too early); one only
 // the system under test has is orange (it kept what the model freed); one
 // whose state differs gets a red border; the report's objects a thick one.
@@ -87,9 +88,11 @@ class GraphBuilder {
       const bool named = std::find(involved.begin(), involved.end(), pair.key) != involved.end();
       objects_[pair.key] = boost::add_vertex(object_look(pair, snapshot_.sut_name, named), graph_);
     }
-    for (NameIndex n = 0; n < program_.names.size(); ++n)
+    for (NameIndex n = 0; n < program_.names.size(); ++n) {
+      if (!snapshot_.model.bindings[n] && !snapshot_.sut.bindings[n]) continue;  // unbound in both: no root
       add_references(root(program_.names[n]), {as_list(snapshot_.model.bindings[n]), as_list(snapshot_.sut.bindings[n])},
                      /*numbered=*/false);
+    }
     if (!snapshot_.model.garbage.empty() || !snapshot_.sut.garbage.empty())
       add_references(root("gc.garbage"), {snapshot_.model.garbage, snapshot_.sut.garbage}, /*numbered=*/true);
     for (const ObjectPair& pair : paired_objects(snapshot_))

@@ -85,6 +85,15 @@ TEST(Explain, GraphShowsRootsGenerationsAndWhatTheSystemDidWrong) {
       << dot;
 }
 
+TEST(Explain, GraphLeavesOutNamesBoundInNeitherMachine) {
+  LosesObjectTwo sut;
+  const Explained e = explain_run("gone = list\ndel gone\nb = list\n", sut);
+  ASSERT_EQ(e.result.outcome, Outcome::Divergence);
+  const std::string dot = object_graph_dot(e.program, e.result, e.snapshot);
+  EXPECT_EQ(dot.find("label=\"gone\""), std::string::npos) << dot;
+  EXPECT_NE(dot.find("label=\"b\",shape=box"), std::string::npos) << dot;
+}
+
 TEST(Explain, GraphDrawsReferencesOnlyTheSystemHasDashed) {
   ExtraSlot sut;
   const Explained e = explain_run("a = list\nb = list\nb.append(a)\nb.append(a)\n", sut);
