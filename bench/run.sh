@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The heap's benchmarks, side by side in one run, as a table.
+#
+# Builds build-bench/ (Release, no sanitizers), runs the allocator benchmark
+# (gcheap's allocator, glibc malloc, mimalloc and CPython 3.11's pymalloc in
+# one process; workloads in bench/allocator_bench.cc) and prints, per
+# workload, nanoseconds per allocate+free for each allocator and gcheap's
+# ratios against the targets of issue 8: at least 2x faster than pymalloc
+# (pymalloc / gcheap >= 2) and within 1.2x of mimalloc (gcheap / mimalloc
+# <= 1.2).
+#
+# usage: bench/run.sh [--min-time SECONDS]   (default 0.5 per benchmark)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+min_time=0.5
+while (($#)); do
+  case "$1" in
+    --min-time)
+      [[ $# -ge 2 && "$2" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "bench/run.sh: --min-time takes seconds" >&2; exit 2; }
+      min_time="$2"; shift 2 ;;
+    --help|-h) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+"$root/scripts/deps.sh"
+build="${GCV_BENCH_BUILD_DIR:-$root/build-bench}"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGCV_SANITIZED_TESTS=OFF >/dev/null
+cmake --build "$build" --target allocator_bench >/dev/null
+[[ -x "$build/bench/allocator_bench" ]] || { echo "bench/run.sh: allocator_bench was not built (see cmake's bench: message)" >&2; exit 2; }
+
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+echo "bench: running (about a minute per allocator)..." >&2
+"$build/bench/allocator_bench" --benchmark_min_time="$min_time" --benchmark_format=csv >"$results" 2>/dev/null
+
+# Rows "workload/allocator[/arg]"; ns per operation = 1e9 / items_per_second.
+awk -F, '
+  NR == 1 { for (i = 1; i <= NF; i++) column[$i] = i; next }
+  {
+    name = $1; gsub(/"/, "", name)
+    n = split(name, part, "/")
+    workload = part[1] (n > 2 ? "/" part[3] : "")
+    ns[workload, part[2]] = 1e9 / $column["items_per_second"]
+    if (!(workload in seen)) { seen[workload] = 1; order[++count] = workload }
+  }
+  END {
+    printf "| workload | gcheap ns | glibc ns | mimalloc ns | pymalloc ns | pymalloc/gcheap (>= 2) | gcheap/mimalloc (<= 1.2) |\n"
+    printf "|---|---|---|---|---|---|---|\n"
+    for (i = 1; i <= count; i++) {
+      w = order[i]
+      vs_py = ns[w, "pymalloc"] / ns[w, "gcheap"]; vs_mi = ns[w, "gcheap"] / ns[w, "mimalloc"]
+      printf "| %s | %.1f | %.1f | %.1f | %.1f | %.2f %s | %.2f %s |\n", w, ns[w, "gcheap"], ns[w, "glibc"],
+             ns[w, "mimalloc"], ns[w, "pymalloc"], vs_py, (vs_py >= 2 ? "met" : "missed"), vs_mi, (vs_mi <= 1.2 ? "met" : "missed")
+    }
+  }' "$results"
