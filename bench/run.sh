@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The heap's benchmarks, side by side in one run, as a table.
 #
-# Builds build-bench/ (Release, no sanitizers), runs the allocator benchmark
-# (gcheap's allocator, glibc malloc, mimalloc and CPython 3.11's pymalloc in
-# one process; workloads in bench/allocator_bench.cc) and prints, per
-# workload, nanoseconds per allocate+free for each allocator and gcheap's
-# ratios against the targets of issue 8: at least 2x faster than pymalloc
-# (pymalloc / gcheap >= 2) and within 1.2x of mimalloc (gcheap / mimalloc
-# <= 1.2).
+# Builds build-bench/ (Release, no sanitizers) and prints two tables:
+#  - the allocator benchmark (gcheap's allocator, glibc malloc, mimalloc and
+#    CPython 3.11's pymalloc in one process; bench/allocator_bench.cc): ns per
+#    allocate+free, and gcheap's ratios against the targets of issue 8: at
+#    least 2x faster than pymalloc, within 1.2x of mimalloc;
+#  - the collector benchmark (gcheap's full collection beside CPython 3.11's
+#    gc.collect() on the same shapes; bench/collector_bench.cc): ns per
+#    object, CPython / gcheap (target >= 5), and how the time grows from 1e6
+#    to 1e7 objects (target <= 11x).
 #
 # usage: bench/run.sh [--min-time SECONDS]   (default 0.5 per benchmark)
 set -euo pipefail
@@ -25,11 +27,13 @@ done
 "$root/scripts/deps.sh"
 build="${GCV_BENCH_BUILD_DIR:-$root/build-bench}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGCV_SANITIZED_TESTS=OFF >/dev/null
-cmake --build "$build" --target allocator_bench >/dev/null
-[[ -x "$build/bench/allocator_bench" ]] || { echo "bench/run.sh: allocator_bench was not built (see cmake's bench: message)" >&2; exit 2; }
+cmake --build "$build" --target allocator_bench collector_bench >/dev/null
+for bench in allocator_bench collector_bench; do
+  [[ -x "$build/bench/$bench" ]] || { echo "bench/run.sh: $bench was not built (see cmake's bench: message)" >&2; exit 2; }
+done
 
-results="$(mktemp)"
-trap 'rm -f "$results"' EXIT
+results="$(mktemp)" collections="$(mktemp)"
+trap 'rm -f "$results" "$collections"' EXIT
 echo "bench: running (about a minute per allocator)..." >&2
 "$build/bench/allocator_bench" --benchmark_min_time="$min_time" --benchmark_format=csv >"$results" 2>/dev/null
 
@@ -53,3 +57,30 @@ awk -F, '
              ns[w, "mimalloc"], ns[w, "pymalloc"], vs_py, (vs_py >= 2 ? "met" : "missed"), vs_mi, (vs_mi <= 1.2 ? "met" : "missed")
     }
   }' "$results"
+
+echo "bench: collections (1e7 objects take a while on both sides)..." >&2
+"$build/bench/collector_bench" --benchmark_min_time="$min_time" --benchmark_format=csv >"$collections" 2>/dev/null
+echo
+# Rows "shape/system/N"; ns per object = 1e9 / items_per_second.
+awk -F, '
+  NR == 1 { for (i = 1; i <= NF; i++) column[$i] = i; next }
+  {
+    name = $1; gsub(/"/, "", name)
+    split(name, part, "/")
+    ns[part[1], part[3], part[2]] = 1e9 / $column["items_per_second"]
+    if (!((part[1], part[3]) in seen)) { seen[part[1], part[3]] = 1; order[++count] = part[1] SUBSEP part[3] }
+  }
+  END {
+    printf "| collection | objects | gcheap ns/object | cpython ns/object | cpython/gcheap (>= 5) | gcheap time vs 10x fewer (<= 11) |\n"
+    printf "|---|---|---|---|---|---|\n"
+    for (i = 1; i <= count; i++) {
+      split(order[i], key, SUBSEP); shape = key[1]; n = key[2]
+      g = ns[shape, n, "gcheap"]; c = ns[shape, n, "cpython"]
+      smaller = n / 10; growth = ""
+      if ((shape, smaller, "gcheap") in ns) {
+        r = 10 * g / ns[shape, smaller, "gcheap"]
+        growth = sprintf("%.1f %s", r, (r <= 11 ? "met" : "missed"))
+      }
+      printf "| %s | %d | %.1f | %.1f | %.2f %s | %s |\n", shape, n, g, c, c / g, (c / g >= 5 ? "met" : "missed"), growth
+    }
+  }' "$collections"
