@@ -6,7 +6,14 @@
 //   dead_pairs  N lists in two-list cycles, unreachable: the collection
 //               finds and frees them all (the graph is rebuilt, untimed,
 //               before every collection)
-// for N = 1e5, 1e6 and 1e7. Automatic collection is off on both sides, and
+// for N = 1e5, 1e6 and 1e7; and
+//   young_stream  a steady allocation stream with the default thresholds
+//                 (700, 10, 10): each step makes a two-list cycle and drops
+//                 it, so automatic young collections find garbage every 350
+//                 steps; ns per step, allocation, linking and the share of
+//                 collections included. CPython's side uses the C API
+//                 (PyList_New, PyList_Append, Py_DECREF), so no bytecode runs.
+// For the full collections automatic collection is off on both sides, and
 // the interpreter's own objects are frozen (gc.freeze()) so that CPython's
 // collection examines the benchmark's lists only. bench/run.sh turns the
 // results into ratios (the targets: gcheap at least 5x faster per
@@ -92,6 +99,42 @@ void collect_cpython(benchmark::State& state, bool live) {
   Py_DECREF(gc);
 }
 
+constexpr std::int64_t kStreamSteps = 1'000'000;
+
+void young_stream_gcheap(benchmark::State& state) {
+  gcheap::Allocator allocator;
+  Heap heap(allocator);  // default thresholds: automatic collection on
+  for (auto _ : state) {
+    for (std::int64_t i = 0; i < kStreamSteps; ++i) {
+      Object* a = heap.new_list(0);
+      Object* b = heap.new_list(0);
+      heap.list_append(a, b);
+      Heap::incref(a);
+      heap.list_append(b, a);
+      heap.decref(a);  // a two-list cycle, garbage for the next young collection
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kStreamSteps);
+  heap.collect(2);
+}
+
+void young_stream_cpython(benchmark::State& state) {
+  ensure_python();
+  run_python("import gc\ngc.collect()\ngc.freeze()\ngc.enable()\ngc.set_threshold(700, 10, 10)\n");
+  for (auto _ : state) {
+    for (std::int64_t i = 0; i < kStreamSteps; ++i) {
+      PyObject* a = PyList_New(0);
+      PyObject* b = PyList_New(0);
+      PyList_Append(a, b);  // takes its own reference to b
+      PyList_Append(b, a);
+      Py_DECREF(a);
+      Py_DECREF(b);  // a two-list cycle, garbage for the next young collection
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kStreamSteps);
+  run_python("gc.disable()\ngc.collect()\ngc.unfreeze()\n");
+}
+
 void live_pairs_gcheap(benchmark::State& state) { collect_gcheap(state, true); }
 void dead_pairs_gcheap(benchmark::State& state) { collect_gcheap(state, false); }
 void live_pairs_cpython(benchmark::State& state) { collect_cpython(state, true); }
@@ -101,6 +144,8 @@ BENCHMARK(live_pairs_gcheap)->Name("full_collection_live_pairs/gcheap")->Arg(100
 BENCHMARK(dead_pairs_gcheap)->Name("full_collection_dead_pairs/gcheap")->Arg(100000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(live_pairs_cpython)->Name("full_collection_live_pairs/cpython")->Arg(100000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(dead_pairs_cpython)->Name("full_collection_dead_pairs/cpython")->Arg(100000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(young_stream_gcheap)->Name("young_stream/gcheap/1000000")->Unit(benchmark::kMillisecond);
+BENCHMARK(young_stream_cpython)->Name("young_stream/cpython/1000000")->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace gcv::bench

@@ -7,9 +7,11 @@
 #    allocate+free, and gcheap's ratios against the targets of issue 8: at
 #    least 2x faster than pymalloc, within 1.2x of mimalloc;
 #  - the collector benchmark (gcheap's full collection beside CPython 3.11's
-#    gc.collect() on the same shapes; bench/collector_bench.cc): ns per
-#    object, CPython / gcheap (target >= 5), and how the time grows from 1e6
-#    to 1e7 objects (target <= 11x).
+#    gc.collect() on the same shapes, and a steady allocation stream under
+#    automatic young collections; bench/collector_bench.cc): ns per object
+#    (per step for the stream), CPython / gcheap (target for full
+#    collections: >= 5), and how the time grows from 1e6 to 1e7 objects
+#    (target <= 11x).
 #
 # usage: bench/run.sh [--min-time SECONDS]   (default 0.5 per benchmark)
 set -euo pipefail
@@ -81,6 +83,8 @@ awk -F, '
         r = 10 * g / ns[shape, smaller, "gcheap"]
         growth = sprintf("%.1f %s", r, (r <= 11 ? "met" : "missed"))
       }
-      printf "| %s | %d | %.1f | %.1f | %.2f %s | %s |\n", shape, n, g, c, c / g, (c / g >= 5 ? "met" : "missed"), growth
+      # The 5x target is for full collections; the young stream is reported as measured.
+      verdict = shape ~ /^full_collection/ ? (c / g >= 5 ? "met" : "missed") : ""
+      printf "| %s | %d | %.1f | %.1f | %.2f %s | %s |\n", shape, n, g, c, c / g, verdict, growth
     }
   }' "$collections"
