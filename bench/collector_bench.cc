@@ -13,6 +13,10 @@
 //                 steps; ns per step, allocation, linking and the share of
 //                 collections included. CPython's side uses the C API
 //                 (PyList_New, PyList_Append, Py_DECREF), so no bytecode runs.
+//   memory        the live_pairs graph of 1e6 lists, built once: resident
+//                 bytes per object it added to the process on each side
+//                 (/proc/self/statm), and for gcheap the arena bytes mapped
+//                 per object and how full its pools are.
 // For the full collections automatic collection is off on both sides, and
 // the interpreter's own objects are frozen (gc.freeze()) so that CPython's
 // collection examines the benchmark's lists only. bench/run.sh turns the
@@ -20,7 +24,9 @@
 // object; 1e7 objects at most 11x the time of 1e6).
 #include <Python.h>
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <string>
 
 #include "allocators.h"
@@ -135,6 +141,51 @@ void young_stream_cpython(benchmark::State& state) {
   run_python("gc.disable()\ngc.collect()\ngc.unfreeze()\n");
 }
 
+// The process's resident set, in bytes.
+double resident_bytes() {
+  long total_pages = 0, resident_pages = 0;
+  std::FILE* statm = std::fopen("/proc/self/statm", "r");
+  if (statm == nullptr || std::fscanf(statm, "%ld %ld", &total_pages, &resident_pages) != 2) std::abort();
+  std::fclose(statm);
+  return static_cast<double>(resident_pages) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+void memory_gcheap(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  for (auto _ : state) {
+    gcheap::Allocator allocator;
+    Heap heap(allocator, Heap::Config{{0, 10, 10}});
+    const double before = resident_bytes();
+    Object* root = heap.new_list(0);
+    build_pairs(heap, n, root);
+    const gcheap::AllocatorStats stats = allocator.stats();
+    state.counters["rss_bytes_per_object"] = (resident_bytes() - before) / static_cast<double>(n);
+    state.counters["mapped_bytes_per_object"] = static_cast<double>(stats.bytes_mapped) / static_cast<double>(n);
+    state.counters["pool_utilisation"] = static_cast<double>(stats.small_bytes_live) /
+                                         static_cast<double>(stats.pools_in_use * allocator.geometry().pool_size);
+    heap.decref(root);
+    heap.collect(2);
+  }
+}
+
+void memory_cpython(benchmark::State& state) {
+  ensure_python();
+  const std::int64_t n = state.range(0);
+  run_python("import gc\ngc.disable()\ngc.collect()\n"
+             "def build_pairs(n, root):\n"
+             "    for _ in range(n // 2):\n"
+             "        a = []\n"
+             "        b = [a]\n"
+             "        a.append(b)\n"
+             "        if root is not None: root.append(a)\n");
+  for (auto _ : state) {
+    const double before = resident_bytes();
+    run_python("root = []\nbuild_pairs(" + std::to_string(n) + ", root)\n");
+    state.counters["rss_bytes_per_object"] = (resident_bytes() - before) / static_cast<double>(n);
+    run_python("root = None\ngc.collect()\n");
+  }
+}
+
 void live_pairs_gcheap(benchmark::State& state) { collect_gcheap(state, true); }
 void dead_pairs_gcheap(benchmark::State& state) { collect_gcheap(state, false); }
 void live_pairs_cpython(benchmark::State& state) { collect_cpython(state, true); }
@@ -146,6 +197,10 @@ BENCHMARK(live_pairs_cpython)->Name("full_collection_live_pairs/cpython")->Arg(1
 BENCHMARK(dead_pairs_cpython)->Name("full_collection_dead_pairs/cpython")->Arg(100000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(young_stream_gcheap)->Name("young_stream/gcheap/1000000")->Unit(benchmark::kMillisecond);
 BENCHMARK(young_stream_cpython)->Name("young_stream/cpython/1000000")->Unit(benchmark::kMillisecond);
+// Memory first in its process's life on each side, so freed memory from
+// earlier benchmarks does not hide new mappings: run it alone (bench/run.sh).
+BENCHMARK(memory_gcheap)->Name("memory/gcheap")->Arg(1000000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(memory_cpython)->Name("memory/cpython")->Arg(1000000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace gcv::bench

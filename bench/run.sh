@@ -11,7 +11,10 @@
 #    automatic young collections; bench/collector_bench.cc): ns per object
 #    (per step for the stream), CPython / gcheap (target for full
 #    collections: >= 5), and how the time grows from 1e6 to 1e7 objects
-#    (target <= 11x).
+#    (target <= 11x);
+#  - memory: resident bytes per object for the same graph of 1e6 lists on
+#    both sides (target: gcheap's no larger than CPython's), gcheap's arena
+#    bytes per object and pool utilisation.
 #
 # usage: bench/run.sh [--min-time SECONDS]   (default 0.5 per benchmark)
 set -euo pipefail
@@ -61,7 +64,8 @@ awk -F, '
   }' "$results"
 
 echo "bench: collections (1e7 objects take a while on both sides)..." >&2
-"$build/bench/collector_bench" --benchmark_min_time="$min_time" --benchmark_format=csv >"$collections" 2>/dev/null
+"$build/bench/collector_bench" --benchmark_filter='^(full|young)' --benchmark_min_time="$min_time" --benchmark_format=csv \
+  >"$collections" 2>/dev/null
 echo
 # Rows "shape/system/N"; ns per object = 1e9 / items_per_second.
 awk -F, '
@@ -88,3 +92,18 @@ awk -F, '
       printf "| %s | %d | %.1f | %.1f | %.2f %s | %s |\n", shape, n, g, c, c / g, verdict, growth
     }
   }' "$collections"
+
+# Memory: each side in a process of its own, so that neither reuses what the
+# other freed; resident bytes per object the graph added.
+echo
+printf "| memory, 1e6 lists in live two-list cycles | gcheap | cpython | gcheap/cpython (<= 1) |\n|---|---|---|---|\n"
+gcheap_row=$("$build/bench/collector_bench" --benchmark_filter='^memory/gcheap' --benchmark_format=csv 2>/dev/null | tail -1)
+cpython_row=$("$build/bench/collector_bench" --benchmark_filter='^memory/cpython' --benchmark_format=csv 2>/dev/null | tail -1)
+# Counters come last, alphabetically: mapped_bytes_per_object, pool_utilisation, rss_bytes_per_object.
+awk -F, -v g="$gcheap_row" -v c="$cpython_row" 'BEGIN {
+  ng = split(g, gf, ","); nc = split(c, cf, ",")
+  rss_g = gf[ng]; mapped_g = gf[ng - 2]; util_g = gf[ng - 1]; rss_c = cf[nc]
+  printf "| resident bytes per object | %.1f | %.1f | %.2f %s |\n", rss_g, rss_c, rss_g / rss_c, (rss_g <= rss_c ? "met" : "missed")
+  printf "| arena bytes mapped per object | %.1f | | |\n", mapped_g
+  printf "| pool utilisation (live bytes / pool bytes) | %.1f%% | | |\n", 100 * util_g
+}'
