@@ -72,6 +72,15 @@ void collect_gcheap(benchmark::State& state, bool live) {
   heap.collect(2);
 }
 
+// build_pairs, in Python: the same shapes on CPython's side.
+const char* const kBuildPairsInPython =
+    "def build_pairs(n, root):\n"
+    "    for _ in range(n // 2):\n"
+    "        a = []\n"
+    "        b = [a]\n"
+    "        a.append(b)\n"
+    "        if root is not None: root.append(a)\n";
+
 // Runs Python source in the embedded interpreter's __main__; aborts the
 // benchmark run on an exception (the source is ours).
 void run_python(const std::string& source) {
@@ -81,13 +90,7 @@ void run_python(const std::string& source) {
 void collect_cpython(benchmark::State& state, bool live) {
   ensure_python();
   const std::int64_t n = state.range(0);
-  run_python("import gc\ngc.disable()\ngc.collect()\ngc.freeze()\n"
-             "def build_pairs(n, root):\n"
-             "    for _ in range(n // 2):\n"
-             "        a = []\n"
-             "        b = [a]\n"
-             "        a.append(b)\n"
-             "        if root is not None: root.append(a)\n");
+  run_python(std::string("import gc\ngc.disable()\ngc.collect()\ngc.freeze()\n") + kBuildPairsInPython);
   PyObject* gc = PyImport_ImportModule("gc");
   if (live) run_python("root = []\nbuild_pairs(" + std::to_string(n) + ", root)\n");
   for (auto _ : state) {
@@ -171,13 +174,7 @@ void memory_gcheap(benchmark::State& state) {
 void memory_cpython(benchmark::State& state) {
   ensure_python();
   const std::int64_t n = state.range(0);
-  run_python("import gc\ngc.disable()\ngc.collect()\n"
-             "def build_pairs(n, root):\n"
-             "    for _ in range(n // 2):\n"
-             "        a = []\n"
-             "        b = [a]\n"
-             "        a.append(b)\n"
-             "        if root is not None: root.append(a)\n");
+  run_python(std::string("import gc\ngc.disable()\ngc.collect()\n") + kBuildPairsInPython);
   for (auto _ : state) {
     const double before = resident_bytes();
     run_python("root = []\nbuild_pairs(" + std::to_string(n) + ", root)\n");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gcheap/heap.h"
+#include "heap_builders.h"
 #include "heap_internal.h"
 
 namespace gcheap {
@@ -58,21 +59,8 @@ class FinalizerTest : public ::testing::Test {
     }
     return chain;
   }
-  // a -> b, with a new reference to b.
-  void link(Object* a, Object* b) {
-    Heap::incref(b);
-    heap.list_append(a, b);
-  }
-  // a <-> b with no other reference: garbage.
-  std::pair<Object*, Object*> garbage_pair() {
-    Object* a = list();
-    Object* b = list();
-    link(a, b);
-    link(b, a);
-    heap.decref(a);
-    heap.decref(b);
-    return {a, b};
-  }
+  void link(Object* a, Object* b) { test::link(heap, a, b); }
+  std::pair<Object*, Object*> garbage_pair() { return test::garbage_pair(heap); }
   // Stores a new reference to o in a root: what `n = self` does.
   void keep(Object* o) {
     Heap::incref(o);

@@ -24,6 +24,7 @@
 
 #include "gcheap/allocator.h"
 #include "gcheap/heap.h"
+#include "heap_builders.h"
 #include "seeded_bugs_internal.h"
 
 namespace gcheap {
@@ -41,20 +42,8 @@ class Scene {
 
   Object* list(std::uint32_t payload_bytes = 0) { return heap.new_list(payload_bytes); }
   Object* str() { return heap.new_str(0); }
-  // a -> b, with a new reference to b.
-  void link(Object* a, Object* b) {
-    Heap::incref(b);
-    heap.list_append(a, b);
-  }
-  // Two lists referring to each other, with no other reference: garbage.
-  void garbage_pair() {
-    Object* a = list();
-    Object* b = list();
-    link(a, b);
-    link(b, a);
-    heap.decref(a);
-    heap.decref(b);
-  }
+  void link(Object* a, Object* b) { test::link(heap, a, b); }
+  void garbage_pair() { test::garbage_pair(heap); }
   void finalizer(Object* o, Action action) { heap.set_finalizer(o, &Scene::run, &keep(std::move(action))); }
   Object* weakref(Object* referent, Action action) {
     return heap.new_weakref(referent, &Scene::run, &keep(std::move(action)));
