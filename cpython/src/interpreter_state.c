@@ -1,0 +1,67 @@
+// See interpreter_state.h. Compiled as C with Py_BUILD_CORE: the internal
+// headers of CPython 3.11 (pycore_interp.h, pycore_gc.h) describe the
+// interpreter's GCState and free lists, which nothing else exposes without
+// allocating.
+#define Py_BUILD_CORE 1
+#include "interpreter_state.h"
+
+#include "internal/pycore_gc.h"
+#include "internal/pycore_interp.h"
+
+static struct _gc_runtime_state* gc_state(void) { return &PyInterpreterState_Get()->gc; }
+
+void gcv_py_gc_state(GcvPyGcState* out) {
+  const struct _gc_runtime_state* gc = gc_state();
+  for (int g = 0; g < 3; ++g) {
+    out->count[g] = gc->generations[g].count;
+    out->threshold[g] = gc->generations[g].threshold;
+    out->collections[g] = gc->generation_stats[g].collections;
+    out->collected[g] = gc->generation_stats[g].collected;
+    out->uncollectable[g] = gc->generation_stats[g].uncollectable;
+  }
+  out->enabled = gc->enabled;
+  out->collecting = gc->collecting;
+  out->long_lived_total = gc->long_lived_total;
+  out->long_lived_pending = gc->long_lived_pending;
+}
+
+static PyGC_Head* list_head(struct _gc_runtime_state* gc, int generation) {
+  return generation < 3 ? &gc->generations[generation].head : &gc->permanent_generation.head;
+}
+
+void gcv_py_for_each_tracked(void (*visit)(void*, PyObject*, int), void* context) {
+  struct _gc_runtime_state* gc = gc_state();
+  for (int g = 0; g < 4; ++g) {
+    PyGC_Head* head = list_head(gc, g);
+    for (PyGC_Head* node = _PyGCHead_NEXT(head); node != head; node = _PyGCHead_NEXT(node))
+      visit(context, (PyObject*)(node + 1), g);  // the object follows its PyGC_Head
+  }
+}
+
+int gcv_py_generation_of(PyObject* object) {
+  if (!_PyObject_GC_IS_TRACKED(object)) return -1;
+  struct _gc_runtime_state* gc = gc_state();
+  // Walk forward to the list's head: new objects sit near the end of theirs.
+  PyGC_Head* start = _Py_AS_GC(object);
+  for (PyGC_Head* node = _PyGCHead_NEXT(start); node != start; node = _PyGCHead_NEXT(node))
+    for (int g = 0; g < 4; ++g)
+      if (node == list_head(gc, g)) return g;
+  return -1;
+}
+
+int gcv_py_list_free_list(void) { return PyInterpreterState_Get()->list.numfree; }
+
+// gc.callbacks are called with an info dict that gc_collect_with_callback
+// allocates: a container allocation, counted in generation 0's count. It is
+// freed into the dict free list, which does not count it back. Between
+// collections the dict free list keeps the previous info dict, so the
+// allocation takes that one (uncounted) and the count is unchanged, except
+// at the stop of a generation-2 collection, which has just emptied every free
+// list (clear_freelists): that info dict is new and leaves get_count()[0]
+// one too high, as in any interpreter with a gc callback. Called from the
+// adapter's callback at such a stop, this takes that one count back when the
+// dict free list is empty, so the count is the program's.
+void gcv_py_uncount_callback_info(void) {
+  PyInterpreterState* interp = PyInterpreterState_Get();
+  if (interp->dict_state.numfree == 0 && interp->gc.generations[0].count > 0) interp->gc.generations[0].count -= 1;
+}

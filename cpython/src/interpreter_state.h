@@ -1,0 +1,45 @@
+// Read-only views of CPython 3.11's collector state that its public API
+// gives only through calls that allocate (gc.get_count() builds a tuple,
+// which counts as a container allocation and can itself start a collection).
+// Implemented in C (interpreter_state.c) against the interpreter's internal
+// headers, which do not compile as C++. Everything here reads; the one
+// write, gcv_py_uncount_callback_info(), is documented there.
+#pragma once
+
+#include <Python.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  Py_ssize_t count[3];
+  Py_ssize_t threshold[3];
+  Py_ssize_t collections[3];
+  Py_ssize_t collected[3];
+  Py_ssize_t uncollectable[3];
+  int enabled;
+  int collecting;
+  Py_ssize_t long_lived_total;
+  Py_ssize_t long_lived_pending;
+} GcvPyGcState;
+
+void gcv_py_gc_state(GcvPyGcState* out);
+
+// Calls visit(context, object, generation) for every object the collector
+// tracks, generation 0, 1, 2 in list order, then the permanent one (3).
+void gcv_py_for_each_tracked(void (*visit)(void* context, PyObject* object, int generation), void* context);
+
+// The generation list `object` is in (0..2, 3 permanent), or -1 when it is
+// not tracked (or in a list of a running collection).
+int gcv_py_generation_of(PyObject* object);
+
+// Lists held in Objects/listobject.c's free list.
+int gcv_py_list_free_list(void);
+
+// gc.callbacks' info dict: see interpreter_state.c.
+void gcv_py_uncount_callback_info(void);
+
+#ifdef __cplusplus
+}
+#endif
