@@ -123,7 +123,7 @@ std::optional<Difference> compare_events(const std::vector<Event>& model, const 
   return std::nullopt;
 }
 
-std::optional<Difference> compare_collector(const CollectorState& m, const CollectorState& s) {
+std::optional<Difference> compare_collector(const CollectorState& m, const CollectorState& s, Observations seen) {
   if (m.count != s.count) return Difference{"get_count()", triple(m.count), triple(s.count), {}};
   if (m.threshold != s.threshold) return Difference{"get_threshold()", triple(m.threshold), triple(s.threshold), {}};
   if (m.enabled != s.enabled)
@@ -133,7 +133,7 @@ std::optional<Difference> compare_collector(const CollectorState& m, const Colle
       return Difference{"get_stats()[" + std::to_string(g) + "]", stats_text(m.stats[g]), stats_text(s.stats[g]), {}};
   if (m.freeze_count != s.freeze_count)
     return Difference{"get_freeze_count()", std::to_string(m.freeze_count), std::to_string(s.freeze_count), {}};
-  if (m.list_free_list != s.list_free_list)
+  if (seen.has(Observation::ListFreeList) && m.list_free_list != s.list_free_list)
     return Difference{"lists in the list free list (emptied by every generation-2 collection)",
                       std::to_string(m.list_free_list), std::to_string(s.list_free_list), {}};
   return std::nullopt;
@@ -172,8 +172,23 @@ std::optional<Difference> sut_only(const ObjectState& s) {
   return Difference{"live objects (leak)", s.key.to_string() + " is dead", to_string(s), {s.key}};
 }
 
-// The same object as the model and the system under test describe it.
-std::optional<Difference> compare_states(const ObjectState& m, const ObjectState& s) {
+// Whether an object's entry is compared at all: a small int's entry stands
+// for its refcount, compared only when both machines observe it.
+bool compared(const ObjectState& state, Observations seen) {
+  return state.key.is_serial() || seen.has(Observation::SmallIntRefcounts);
+}
+
+// The state with what is not observed blanked out.
+ObjectState observed_part(const ObjectState& state, Observations seen) {
+  ObjectState part = state;
+  if (!seen.has(Observation::ContainerPayload) && part.kind == ObjectKind::Container) part.payload = 0;
+  if (!seen.has(Observation::SmallIntRefcounts) && !part.key.is_serial()) part.refcount = 0;
+  return part;
+}
+
+// The same object as the model and the system under test describe it,
+// everything in both states observed.
+std::optional<Difference> compare_observed(const ObjectState& m, const ObjectState& s) {
   if (m == s) return std::nullopt;
   std::string check = "object " + m.key.to_string();
   if (!s.intact) check += " (stamp damaged: freed and reused?)";
@@ -190,25 +205,40 @@ std::optional<Difference> compare_states(const ObjectState& m, const ObjectState
   return Difference{check, to_string(m), to_string(s), std::move(involved)};
 }
 
+std::optional<Difference> compare_states(const ObjectState& model, const ObjectState& sut, Observations seen) {
+  if (model == sut) return std::nullopt;
+  if (seen.complete()) return compare_observed(model, sut);
+  return compare_observed(observed_part(model, seen), observed_part(sut, seen));
+}
+
 }  // namespace
 
-std::optional<Difference> compare_objects(const std::vector<ObjectState>& m, const std::vector<ObjectState>& s) {
+std::optional<Difference> compare_objects(const std::vector<ObjectState>& m, const std::vector<ObjectState>& s,
+                                          Observations seen) {
   std::size_t i = 0, j = 0;
   while (i < m.size() || j < s.size()) {
+    if (i < m.size() && !compared(m[i], seen)) {
+      ++i;
+      continue;
+    }
+    if (j < s.size() && !compared(s[j], seen)) {
+      ++j;
+      continue;
+    }
     if (j >= s.size() || (i < m.size() && m[i].key < s[j].key)) return model_only(m[i]);
     if (i >= m.size() || s[j].key < m[i].key) return sut_only(s[j]);
-    if (auto d = compare_states(m[i], s[j])) return d;
+    if (auto d = compare_states(m[i], s[j], seen)) return d;
     ++i, ++j;
   }
   return std::nullopt;
 }
 
 std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut, ObjectState& model_state,
-                                         ObjectState& sut_state) {
+                                         ObjectState& sut_state, Observations seen) {
   const bool in_model = model.read_object(key, model_state), in_sut = sut.read_object(key, sut_state);
-  if (in_model && in_sut) return compare_states(model_state, sut_state);
-  if (in_model) return model_only(model_state);
-  if (in_sut) return sut_only(sut_state);
+  if (in_model && in_sut) return compare_states(model_state, sut_state, seen);
+  if (in_model && compared(model_state, seen)) return model_only(model_state);
+  if (in_sut && compared(sut_state, seen)) return sut_only(sut_state);
   return std::nullopt;
 }
 

@@ -48,6 +48,7 @@ class Lockstep {
  public:
   Lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options, Executor::Buffers& buffers)
       : program_(program), model_(model), sut_(sut), options_(options),
+        seen_(model.observations() & sut.observations()),
         scratch_(static_cast<NameIndex>(program.names.size())), name_count_(program.names.size() + kScratchNames),
         steps_(buffers.steps), all_names_(buffers.all_names), touched_(buffers.touched),
         model_events_(buffers.model_events), sut_events_(buffers.sut_events),
@@ -141,14 +142,14 @@ class Lockstep {
     }
     if (!options_.compare) return;
     std::optional<Difference> d = compare_events(model_events_, sut_events_);
-    if (!d) d = compare_collector(model_.collector_state(), sut_.collector_state());
+    if (!d) d = compare_collector(model_.collector_state(), sut_.collector_state(), seen_);
     if (!d) d = compare_garbage(model_.garbage(), sut_.garbage());
     const bool everything = options_.check == CheckLevel::Full || collected || last;
     if (!d) d = compare_bindings(program_, model_, sut_, everything ? all_names_ : named_by_op());
     if (!d && everything) {
       model_.objects(model_objects_);
       sut_.objects(sut_objects_);
-      d = compare_objects(model_objects_, sut_objects_);
+      d = compare_objects(model_objects_, sut_objects_, seen_);
     }
     if (!d && options_.check == CheckLevel::Fast) d = compare_named_objects();
     if (d) fail(Outcome::Divergence, std::move(*d));
@@ -158,7 +159,7 @@ class Lockstep {
   std::optional<Difference> compare_named_objects() {
     for (NameIndex n : named_by_op()) {
       if (const auto key = model_.binding(n))
-        if (auto d = compare_object(*key, model_, sut_, model_state_, sut_state_)) return d;
+        if (auto d = compare_object(*key, model_, sut_, model_state_, sut_state_, seen_)) return d;
     }
     return std::nullopt;
   }
@@ -324,6 +325,7 @@ class Lockstep {
   Machine& model_;
   Machine& sut_;
   const RunOptions& options_;
+  const Observations seen_;  // what both machines observe: all that is compared
   const NameIndex scratch_;
   const std::size_t name_count_;
   RunResult result_;

@@ -67,14 +67,17 @@ struct Difference {
 
 // The comparisons, in the order the executor applies them.
 std::optional<Difference> compare_events(const std::vector<Event>& model, const std::vector<Event>& sut);
-std::optional<Difference> compare_collector(const CollectorState& model, const CollectorState& sut);
+// `seen`: what both machines observe (Machine::observations()); the rest is
+// left out of the comparison.
+std::optional<Difference> compare_collector(const CollectorState& model, const CollectorState& sut, Observations seen);
 std::optional<Difference> compare_garbage(std::vector<ObjectKey> model, std::vector<ObjectKey> sut);
 std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut,
                                            const std::vector<NameIndex>& names);
-std::optional<Difference> compare_objects(const std::vector<ObjectState>& model, const std::vector<ObjectState>& sut);
+std::optional<Difference> compare_objects(const std::vector<ObjectState>& model, const std::vector<ObjectState>& sut,
+                                          Observations seen);
 // One object in both machines; `model_state` and `sut_state` are reused storage.
 std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut, ObjectState& model_state,
-                                         ObjectState& sut_state);
+                                         ObjectState& sut_state, Observations seen);
 
 
 }  // namespace gcv

@@ -14,7 +14,10 @@
 // objects freed), the collector's state (counts, thresholds, enabled, stats,
 // freeze count), the name bindings, and every live object (kind, refcount,
 // generation, slots, payload size, int value, integrity of its serial stamp).
-// The first difference stops the run with a Report. Expectations written in the
+// Only what both machines observe is compared (Machine::observations(): a
+// system under test such as CPython may be unable to report small ints'
+// refcounts, containers' payloads or the list free list); the rest is left
+// out of every comparison. The first difference stops the run with a Report. Expectations written in the
 // program are checked against the model.
 //
 // At the end the executor tears both machines down in lockstep (unfreeze, drop

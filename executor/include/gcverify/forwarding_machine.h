@@ -15,6 +15,7 @@ class ForwardingMachine : public Machine {
  public:
   explicit ForwardingMachine(std::unique_ptr<Machine> inner = make_reference_model()) : inner_(std::move(inner)) {}
   std::string_view name() const override { return "forwarding"; }
+  Observations observations() const override { return inner_->observations(); }
   void reset(std::size_t n) override { inner_->reset(n); }
   void new_container(NameIndex d, Serial s, std::uint32_t p) override { inner_->new_container(d, s, p); }
   void new_str(NameIndex d, Serial s, std::uint32_t p) override { inner_->new_str(d, s, p); }
