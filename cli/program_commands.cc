@@ -6,6 +6,9 @@
 #include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
 #include "gcverify/text.h"
+#ifdef GCV_HAVE_CPYTHON
+#include "gcverify/cpython_machine.h"
+#endif
 
 namespace gcv {
 namespace {
@@ -18,8 +21,11 @@ checks that nothing is left. PATH may be a file or a directory (its *.heap and
 *.bin files, recursively).
 
 options:
-  --sut heap|model          system under test (default heap; model runs the
-                            model against itself)
+  --sut heap|model|cpython  system under test (default heap; model runs the
+                            model against itself; cpython runs the program on
+                            the embedded CPython 3.11, when built with it)
+  --three-way               model vs heap, then model vs CPython, on each
+                            program: it passes when both pass
   --geometry modern|classic allocator geometry of the heap (default modern)
   --check full|fast         full: every live object after every operation
                             (default); fast: see the README
@@ -46,19 +52,31 @@ reference model in lenient mode and printed as it actually ran: operands
 resolved, operations that had nothing to act on left out.
 )";
 
+#ifdef GCV_HAVE_CPYTHON
+constexpr bool kHaveCPython = true;
+std::unique_ptr<Machine> make_cpython() { return make_cpython_machine(); }
+#else
+constexpr bool kHaveCPython = false;
+std::unique_ptr<Machine> make_cpython() { return nullptr; }
+#endif
+
 int run_command(Arguments& args) {
-  if (!args.parse({{"--sut", true}, {"--geometry", true}, {"--check", true}, {"--strict", false},
+  if (!args.parse({{"--sut", true}, {"--three-way", false}, {"--geometry", true}, {"--check", true}, {"--strict", false},
                    {"--lenient", false}, {"--no-expectations", false}, {"--format", true}, {"--quiet", false},
                    {"--help", false}}))
     return kExitUsage;
   if (args.has("--help")) return std::cout << kRunHelp, 0;
   std::string sut_name, geometry, check;
   ProgramFormat format;
-  if (!args.choice("--sut", {"heap", "model"}, sut_name) || !args.choice("--geometry", {"modern", "classic"}, geometry) ||
+  if (!args.choice("--sut", {"heap", "model", "cpython"}, sut_name) || !args.choice("--geometry", {"modern", "classic"}, geometry) ||
       !args.choice("--check", {"full", "fast"}, check) || !read_format(args, "--format", format))
     return kExitUsage;
   if (args.has("--strict") && args.has("--lenient")) return args.usage_error("--strict and --lenient exclude each other"), kExitUsage;
   if (args.positional().empty()) return args.usage_error("no program given"), kExitUsage;
+  const bool three_way = args.has("--three-way");
+  if (three_way && args.has("--sut")) return args.usage_error("--three-way and --sut exclude each other"), kExitUsage;
+  if ((three_way || sut_name == "cpython") && !kHaveCPython)
+    return args.usage_error("this gcverify was built without libpython3.11: no CPython adapter"), kExitUsage;
   std::vector<std::string> files;
   std::string error;
   if (!collect_program_files(args.positional(), files, error)) return std::cerr << "gcverify run: " << error << "\n", kExitUsage;
@@ -66,8 +84,10 @@ int run_command(Arguments& args) {
 
   const bool quiet = args.has("--quiet");
   std::unique_ptr<Machine> model = make_reference_model();
-  std::unique_ptr<Machine> sut =
-      sut_name == "model" ? make_reference_model() : make_heap_machine({.geometry = geometry_named(geometry)});
+  std::vector<std::unique_ptr<Machine>> suts;
+  if (sut_name != "cpython" && sut_name != "model") suts.push_back(make_heap_machine({.geometry = geometry_named(geometry)}));
+  if (sut_name == "model") suts.push_back(make_reference_model());
+  if (sut_name == "cpython" || three_way) suts.push_back(make_cpython());
   std::size_t passed = 0, failed = 0, invalid = 0;
   for (const std::string& file : files) {
     auto program = load_program(file, format, error);
@@ -80,16 +100,26 @@ int run_command(Arguments& args) {
     options.strict = args.has("--strict") || (!args.has("--lenient") && format_of(file, format) == ProgramFormat::Text);
     options.check_expectations = !args.has("--no-expectations");
     options.check = check == "fast" ? CheckLevel::Fast : CheckLevel::Full;
-    const RunResult result = run_lockstep(*program, *model, *sut, options);
-    if (result.outcome == Outcome::Pass) {
+    // One run per system under test; the program passes when every one does.
+    Outcome worst = Outcome::Pass;
+    std::string reports, summary;
+    for (const std::unique_ptr<Machine>& sut : suts) {
+      const RunResult result = run_lockstep(*program, *model, *sut, options);
+      if (summary.empty())
+        summary = std::to_string(result.ops_run) + " ops, " + std::to_string(result.steps_run) + " steps, " +
+                  std::to_string(result.collections) + " collections";
+      if (result.outcome == Outcome::Pass) continue;
+      if (worst != Outcome::ProgramError) worst = result.outcome;
+      reports += result.report.to_string(*program, std::string(sut->name()));
+      if (result.outcome == Outcome::ProgramError) break;  // the same for every system
+    }
+    if (worst == Outcome::Pass) {
       ++passed;
-      if (!quiet)
-        std::cout << "PASS " << file << "  (" << result.ops_run << " ops, " << result.steps_run << " steps, "
-                  << result.collections << " collections)\n";
+      if (!quiet) std::cout << "PASS " << file << "  (" << summary << (suts.size() > 1 ? ", three-way" : "") << ")\n";
       continue;
     }
-    ++(result.outcome == Outcome::ProgramError ? invalid : failed);
-    std::cout << "FAIL " << file << "\n" << result.report.to_string(*program, std::string(sut->name()));
+    ++(worst == Outcome::ProgramError ? invalid : failed);
+    std::cout << "FAIL " << file << "\n" << reports;
   }
   std::cout << passed << " passed, " << failed << " failed";
   if (invalid != 0) std::cout << ", " << invalid << " invalid";

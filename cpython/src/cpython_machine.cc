@@ -71,7 +71,6 @@ struct Interpreter {
   PyObject* class_attribute = nullptr;  // "__class__"
   PyObject* clear_method = nullptr;     // "clear"
   PyObject* args1 = nullptr;            // (referent,) for Ref(referent)
-  PyObject* args2 = nullptr;            // (referent, callback)
   // gc.set_threshold takes a tuple (METH_VARARGS); one made now for each
   // arity, so that calling it allocates no tracked tuple later.
   PyObject* threshold_args[3] = {};
@@ -102,6 +101,9 @@ struct Interpreter {
       if (t != kRef && (t & kLegacyBit)) types[t]->tp_del = legacy_hook;
       PyType_Modified(types[t]);
     }
+    // Exact weakrefs too: their tp_free is PyObject_GC_Del, which the hook
+    // calls after noting the free (of a program's weakref only).
+    _PyWeakref_RefType.tp_free = free_hook;
     PyObject* gc = PyImport_ImportModule("gc");
     if (gc == nullptr) fatal("no gc module");
     auto attribute = [&](const char* name) {
@@ -128,10 +130,8 @@ struct Interpreter {
     class_attribute = PyUnicode_InternFromString("__class__");
     clear_method = PyUnicode_InternFromString("clear");
     args1 = PyTuple_Pack(1, Py_None);
-    args2 = PyTuple_Pack(2, Py_None, callback);
     for (int n = 0; n < 3; ++n) threshold_args[n] = PyTuple_Pack(n + 1, Py_None, Py_None, Py_None);
-    if (callback == nullptr || class_attribute == nullptr || clear_method == nullptr || args1 == nullptr ||
-        args2 == nullptr)
+    if (callback == nullptr || class_attribute == nullptr || clear_method == nullptr || args1 == nullptr)
       fatal("cannot set up the adapter's objects");
     for (std::int64_t v = kSmallIntMin; v <= kSmallIntMax; ++v) {
       PyObject* i = PyLong_FromLongLong(v);
@@ -152,10 +152,12 @@ struct Interpreter {
   }
   void call_void(PyObject* function, std::initializer_list<std::int64_t> args = {}) { Py_DECREF(call(function, args)); }
 
+  // The class of one of the program's containers or weakrefs (an exact
+  // weakref.ref counts as kRef), or -1.
   int type_index(PyObject* o) const {
     for (int t = 0; t < kTypeCount; ++t)
       if (Py_TYPE(o) == types[t]) return t;
-    return -1;
+    return PyWeakref_CheckRefExact(o) ? kRef : -1;
   }
 };
 
@@ -273,18 +275,24 @@ class CPythonMachine final : public Machine {
     PyObject* o = names_[object];
     set_variant(o, py_.type_index(o) | kLegacyBit);
   }
-  // Ref(referent[, callback]): the referent is held as the argument while
-  // the weakref is made, released after the call while the result is held,
-  // then the result moves into dst.
+  // weakref.ref(referent[, callback]): the referent is held as the argument
+  // while the weakref is made, released after the call while the result is
+  // held, then the result moves into dst. Without a callback, weakref.ref
+  // hands back the referent's existing callback-less weakref if it has one;
+  // the language wants a new object, so then the weakref is a Ref (a
+  // subclass, never shared) instead.
   void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Effect>& callback) override {
     reserve(serial);
-    PyObject* args = callback.empty() ? py_.args1 : py_.args2;
     PyObject* argument = names_[referent];
     Py_INCREF(argument);
-    PyObject* none = PyTuple_GET_ITEM(args, 0);
-    PyTuple_SET_ITEM(args, 0, argument);  // the tuple holds the argument for the call
-    PyObject* w = PyObject_Call(reinterpret_cast<PyObject*>(py_.types[kRef]), args, nullptr);
-    PyTuple_SET_ITEM(args, 0, none);
+    PyObject* w = PyWeakref_NewRef(argument, callback.empty() ? nullptr : py_.callback);
+    if (w != nullptr && serial_of_.count(w) != 0) {
+      Py_DECREF(w);
+      PyObject* none = PyTuple_GET_ITEM(py_.args1, 0);
+      PyTuple_SET_ITEM(py_.args1, 0, argument);  // the tuple holds the argument for the call
+      w = PyObject_Call(reinterpret_cast<PyObject*>(py_.types[kRef]), py_.args1, nullptr);
+      PyTuple_SET_ITEM(py_.args1, 0, none);
+    }
     if (w == nullptr) fatal("cannot make a weakref");
     adopt(w, serial, ObjectKind::Weakref);
     if (!callback.empty()) callbacks_[serial] = callback;

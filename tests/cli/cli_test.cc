@@ -96,4 +96,27 @@ TEST_F(CliTest, PrintResolvedShowsWhatRan) {
   EXPECT_EQ(o.output, "a = list\na.append(a)\n");
 }
 
+// run --sut cpython and --three-way (docs/cpython-adapter.md), when built with
+// the CPython adapter; refused with a reason otherwise.
+TEST_F(CliTest, ThreeWayRunsTheModelAgainstTheHeapAndCPython) {
+  const std::string cycle = write("cycle.heap", "a = list\nb = list\na.append(b)\nb.append(a)\ndel a\ndel b\ncollect -> 2\n");
+#ifdef GCV_HAVE_CPYTHON
+  Outcome o = gcverify("run --three-way " + cycle);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("three-way"), std::string::npos) << o.output;
+  // Two callbacks on one death: CPython counts the tuple that holds them.
+  const std::string two = write("two.heap",
+                                "a = list\nw1 = weakref a: x = self\nw2 = weakref a: x = self\ncollect\nb = list\ndel a\n");
+  o = gcverify("run --sut cpython " + two);
+  EXPECT_EQ(o.status, 1) << o.output;
+  EXPECT_NE(o.output.find("(cpython)"), std::string::npos) << o.output;
+  EXPECT_EQ(gcverify("run --sut heap " + two).status, 0);
+  EXPECT_EQ(gcverify("run --three-way --sut heap " + cycle).status, 2);
+#else
+  const Outcome o = gcverify("run --three-way " + cycle);
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("without libpython3.11"), std::string::npos) << o.output;
+#endif
+}
+
 }  // namespace

@@ -11,11 +11,13 @@
 //               `legacy_finalizer a` assign a.__class__. The twins differ
 //               only in those slots, so the object keeps its identity, its
 //               generation and its FINALIZED bit.
-//   weakrefs    instances of `class Ref(_weakref.ref): __slots__ = ()`, made
-//               by calling the class with (referent) or (referent, callback).
-//               A subclass, because weakref.ref(a) without a callback returns
-//               a's existing callback-less weakref instead of a new object,
-//               and the language makes a new object each time.
+//   weakrefs    weakref.ref(referent[, callback]) (PyWeakref_NewRef). Without
+//               a callback, weakref.ref hands back the referent's existing
+//               callback-less weakref when it has one, and the language makes
+//               a new object each time: then the weakref is an instance of
+//               `class Ref(_weakref.ref): __slots__ = ()`, which is never
+//               shared. The callback is one C function that runs the
+//               weakref's effects.
 //   strs        exact str objects of `payload` characters (PyUnicode_New).
 //   ints        exact ints; -5..256 are the interpreter's shared small ints.
 //   names       strong references held by the adapter (a C array standing
