@@ -31,12 +31,14 @@ export AFL_LLVM_DENYLIST="$src/fuzz/coverage_ignorelist.txt"
 # debug-info levels are exactly those of $CXXFLAGS. Sanitizers come from
 # $CXXFLAGS too (never GCV_SANITIZERS). GoogleTest is off: Debian's and
 # Ubuntu's are built against libstdc++, the targets use libc++.
+# The CPython adapter is off: the three-way target is for local builds.
 cmake -S "$src" -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=None \
   -DCMAKE_CXX_COMPILER="$CXX" \
   -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
   -DGCV_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
   -DGCV_BUILD_TESTS=OFF \
+  -DGCV_CPYTHON=OFF \
   -DGCV_SANITIZED_TESTS=OFF
 # fuzz_seeds runs the gcverify tool, built with the same flags: it has no
 # fuzzer main, so it runs as an ordinary (instrumented) program.

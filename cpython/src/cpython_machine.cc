@@ -356,7 +356,13 @@ class CPythonMachine final : public Machine {
     py_.call_void(py_.gc_freeze);
     froze_ = true;
   }
-  void unfreeze() override { py_.call_void(py_.gc_unfreeze); }
+  // gc.unfreeze(), after which the interpreter's own objects, frozen at
+  // reset, are frozen again (they would join generation 2 and count among
+  // its long-lived survivors).
+  void unfreeze() override {
+    py_.call_void(py_.gc_unfreeze);
+    gcv_py_refreeze_others(&CPythonMachine::is_program_object, this);
+  }
 
   // --- observation -------------------------------------------------------------
   std::optional<ObjectKey> binding(NameIndex name) override {
@@ -447,14 +453,14 @@ class CPythonMachine final : public Machine {
     if (it == serial_of_.end()) return;
     events_.push_back({Event::Type::Finalized, ObjectKey::serial(it->second)});
     const auto body = finalizers_.find(it->second);
-    if (body != finalizers_.end()) run_effects(std::vector<Effect>(body->second), self);
+    if (body != finalizers_.end()) run_effects_holding(std::vector<Effect>(body->second), self);
   }
   void on_callback(PyObject* weakref) {
     const auto it = serial_of_.find(weakref);
     if (it == serial_of_.end()) return;
     events_.push_back({Event::Type::CallbackRan, ObjectKey::serial(it->second)});
     const auto body = callbacks_.find(it->second);
-    if (body != callbacks_.end()) run_effects(std::vector<Effect>(body->second), weakref);
+    if (body != callbacks_.end()) run_effects_holding(std::vector<Effect>(body->second), weakref);
   }
   void on_collection(bool start, int generation, std::int64_t collected, std::int64_t uncollectable) {
     sweep_atoms();
@@ -557,11 +563,25 @@ class CPythonMachine final : public Machine {
     }
   }
 
+  static int is_program_object(void* context, PyObject* o) {
+    return static_cast<CPythonMachine*>(context)->serial_of_.count(o) != 0;
+  }
+
   static void note_generation(void* context, PyObject* o, int generation) {
     auto* self = static_cast<CPythonMachine*>(context);
     if (self->py_.type_index(o) < 0) return;
     const auto it = self->serial_of_.find(o);
     if (it != self->serial_of_.end()) self->generation_of_serial_[it->second] = static_cast<std::int8_t>(generation);
+  }
+
+  // A Python __del__ or callback holds its argument in its frame until it
+  // returns (PyObject_CallFinalizer and handle_callback pass it borrowed), so
+  // a weakref whose callback drops the last other reference to it dies only
+  // after the callback: the C functions standing for them hold it likewise.
+  void run_effects_holding(const std::vector<Effect>& effects, PyObject* self) {
+    Py_INCREF(self);
+    run_effects(effects, self);
+    Py_DECREF(self);
   }
 
   // User code run by a finalizer or a callback: each effect is defined in

@@ -65,3 +65,30 @@ void gcv_py_uncount_callback_info(void) {
   PyInterpreterState* interp = PyInterpreterState_Get();
   if (interp->dict_state.numfree == 0 && interp->gc.generations[0].count > 0) interp->gc.generations[0].count -= 1;
 }
+
+// gc.unfreeze() appends the permanent generation to generation 2: the
+// interpreter's own objects (frozen at reset) with the program's. This moves
+// every object of generation 2 that is not the program's back to the end of
+// the permanent generation, in order, leaving the program's objects in
+// generation 2 in the order unfreeze left them: the interpreter then
+// collects as one whose only objects are the program's.
+void gcv_py_refreeze_others(int (*is_program)(void* context, PyObject* object), void* context) {
+  struct _gc_runtime_state* gc = gc_state();
+  PyGC_Head* old = list_head(gc, 2);
+  PyGC_Head* permanent = list_head(gc, 3);
+  PyGC_Head* node = _PyGCHead_NEXT(old);
+  while (node != old) {
+    PyGC_Head* next = _PyGCHead_NEXT(node);
+    if (!is_program(context, (PyObject*)(node + 1))) {
+      PyGC_Head* prev = _PyGCHead_PREV(node);
+      _PyGCHead_SET_NEXT(prev, next);
+      _PyGCHead_SET_PREV(next, prev);
+      PyGC_Head* last = _PyGCHead_PREV(permanent);
+      _PyGCHead_SET_NEXT(last, node);
+      _PyGCHead_SET_PREV(node, last);
+      _PyGCHead_SET_NEXT(node, permanent);
+      _PyGCHead_SET_PREV(permanent, node);
+    }
+    node = next;
+  }
+}

@@ -37,6 +37,10 @@ int gcv_py_generation_of(PyObject* object);
 // Lists held in Objects/listobject.c's free list.
 int gcv_py_list_free_list(void);
 
+// After gc.unfreeze(): the objects of generation 2 that are not the
+// program's go back to the permanent generation (see interpreter_state.c).
+void gcv_py_refreeze_others(int (*is_program)(void* context, PyObject* object), void* context);
+
 // gc.callbacks' info dict: see interpreter_state.c.
 void gcv_py_uncount_callback_info(void);
 

@@ -1,0 +1,65 @@
+// The three-way differential target: bytes -> binary heap program -> the
+// reference model in lockstep with gcheap, then with the real CPython 3.11
+// (the embedded interpreter, cpython/). Built only in libFuzzer and replay
+// builds that found libpython3.11; never in OSS-Fuzz's libc++ builds.
+//
+// The CPython run compares what the adapter observes (see
+// cpython_machine.h). Inputs that reach a documented model simplification
+// are run on CPython without comparison: a referent given two or more
+// weakrefs, one of them with a callback, may make PyObject_ClearWeakRefs
+// allocate a counted tuple, which the model does not count
+// (docs/cpython-adapter.md). Any other divergence prints the report and the
+// program as it ran, then aborts so that libFuzzer keeps the input.
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "fuzz_target.h"
+#include "gcverify/binary.h"
+#include "gcverify/cpython_machine.h"
+#include "gcverify/executor.h"
+#include "gcverify/heap_machine.h"
+#include "gcverify/model.h"
+#include "gcverify/text.h"
+
+namespace {
+
+struct Machines {
+  std::unique_ptr<gcv::Machine> model = gcv::make_reference_model();
+  std::unique_ptr<gcv::Machine> heap = gcv::make_heap_machine({.debug_fill = !gcheap::kPoisonsFreeBlocks});
+  std::unique_ptr<gcv::Machine> cpython = gcv::make_cpython_machine();
+  gcv::Executor executor;
+};
+
+// The documented simplification above, judged on the program as it ran.
+bool reaches_clear_weakrefs_tuple(const gcv::Program& resolved) {
+  std::size_t weakrefs = 0, with_callback = 0;
+  for (const gcv::Op& op : resolved.ops) {
+    if (op.code != gcv::OpCode::NewWeakref) continue;
+    ++weakrefs;
+    with_callback += !op.effects.empty();
+  }
+  return weakrefs >= 2 && with_callback >= 1;
+}
+
+[[noreturn]] void report(const gcv::Program& program, const gcv::RunResult& result, const char* sut) {
+  std::fprintf(stderr, "\n==== gcverify %s (model vs %s) ====\n%s\n---- the program as it ran (.heap) ----\n%s----\n",
+               gcv::to_string(result.outcome), sut, result.report.to_string(program, sut).c_str(),
+               gcv::print_text(result.reproducer()).c_str());
+  std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static Machines machines;
+  const gcv::Program program = gcv::decode_binary({data, size});
+  static const gcv::RunOptions options = gcv::differential_fuzz_options();
+  const gcv::RunResult heap = machines.executor.run(program, *machines.model, *machines.heap, options);
+  if (heap.outcome != gcv::Outcome::Pass) report(program, heap, "gcheap");
+  gcv::RunOptions cpython_options = options;
+  cpython_options.compare = !reaches_clear_weakrefs_tuple(heap.resolved);
+  const gcv::RunResult cpython = machines.executor.run(program, *machines.model, *machines.cpython, cpython_options);
+  if (cpython.outcome != gcv::Outcome::Pass) report(program, cpython, "cpython");
+  return 0;
+}
