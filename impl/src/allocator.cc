@@ -188,11 +188,11 @@ std::size_t Allocator::usable_size(const void* p) const {
   return header_of(p)->size;
 }
 
-void Allocator::release_reserve() { state_->release_reserve(); }
+void Allocator::trim() { state_->trim(); }
+void Allocator::release_free_arenas() { state_->release_free_arenas(); }
 
 AllocatorStats Allocator::stats() const {
   AllocatorStats stats = state_->counters;
-  stats.arenas_reserved = state_->nfp2lasta[state_->pools_per_arena] != nullptr ? 1 : 0;
   stats.bytes_mapped = stats.arenas_mapped * geometry_.arena_size;
   return stats;
 }

@@ -17,8 +17,8 @@
 //  - usable_arenas: arenas with a free pool, sorted by nfreepools ascending
 //    (fullest first). nfp2lasta[n] is the last arena on it with n free pools,
 //    so an arena whose count grew by one moves behind nfp2lasta[n - 1] in O(1)
-//    (bpo-37029). nfp2lasta[pools_per_arena] is the one wholly free arena
-//    kept in reserve (bpo-37257).
+//    (bpo-37029). The wholly free arenas are its tail, ending at
+//    nfp2lasta[pools_per_arena]; trim() walks them from there.
 //  - unused_arena_objects: ArenaObjects that describe no mapping. The objects
 //    live in one growable array, indexed from pool headers; the array only
 //    grows when no arena is usable, i.e. when no pointer into it is held.
@@ -78,6 +78,7 @@ struct ArenaObject {
   PoolHeader* freepools;      // emptied pools, linked through nextpool
   ArenaObject* nextarena;     // usable_arenas, or unused_arena_objects
   ArenaObject* prevarena;     // usable_arenas only
+  std::uint64_t free_since;   // trims done when its pools were last all free
 };
 
 // A two-level radix tree over arena numbers (address >> arena_bits): the top
@@ -181,7 +182,10 @@ struct Allocator::State {
   void unlink_usable_arena(ArenaObject* ao);
   void unmap_arena(ArenaObject* ao);
   void release_arena(ArenaObject* ao);
-  void release_reserve();
+  void release_free_arena(ArenaObject* ao);
+  void trim();
+  void release_free_arenas();
+  std::uint64_t trims = 0;  // trim() calls so far
   void unmap_all_arenas();
 
   // --- allocator.cc: the large path
@@ -193,7 +197,7 @@ struct Allocator::State {
   void* reallocate_large(void* p, std::size_t n);
   void free_all_large();
 
-  // Exact counters; arenas_reserved and bytes_mapped are derived on reading.
+  // Exact counters; bytes_mapped is derived on reading.
   AllocatorStats counters;
 };
 

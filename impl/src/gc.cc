@@ -45,7 +45,9 @@
 //  10. handle_legacy_finalizers: the finalizers list counts as uncollectable;
 //      its members with a legacy finalizer (all of them with DEBUG_SAVEALL) go
 //      to gc.garbage, and the whole list moves to old.
-//  11. a full collection empties the free lists; statistics are updated.
+//  11. a full collection empties the free lists and trims the allocator (the
+//      arenas idle since the previous full collection are unmapped);
+//      statistics are updated.
 // Finalizers and callbacks are embedder code: they may allocate, decref or
 // call collect(), which returns 0 while a collection runs. Every phase that
 // runs them takes the first object of its list each time round, since that
@@ -388,7 +390,10 @@ CollectionResult gc_collect_main(Heap& heap, int generation) {
   result.uncollectable = static_cast<std::int64_t>(gc_list_size(&finalizers));
   handle_legacy_finalizers(heap, &finalizers, old);
 
-  if (generation == kGenerations - 1 && !GCHEAP_BUG(free_list_survives_full_collection)) heap.clear_free_lists();
+  if (generation == kGenerations - 1) {
+    if (!GCHEAP_BUG(free_list_survives_full_collection)) heap.clear_free_lists();
+    heap.allocator().trim();  // arenas idle since the previous full collection go back
+  }
   GenerationStats& stats = state.stats[generation];
   ++stats.collections;
   stats.collected += result.collected;

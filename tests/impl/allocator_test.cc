@@ -1,5 +1,5 @@
 // Tests of gcheap's small-object allocator (gcheap/allocator.h): size classes,
-// alignment, block placement and reuse, arena packing, reserve and release,
+// alignment, block placement and reuse, arena packing, trimming and release,
 // ownership of any pointer, reallocate, debug fill and AddressSanitizer
 // poisoning. Most tests run for both geometries.
 #include "gcheap/allocator.h"
@@ -256,7 +256,7 @@ TEST_P(AllocatorTest, EmptiedPoolServesAnotherSizeClass) {
   allocator.free(other);
 }
 
-TEST_P(AllocatorTest, FreeArenasAreReleasedExceptOneReserve) {
+TEST_P(AllocatorTest, FreeArenasStayMappedUntilTrimmed) {
   Allocator allocator(options());
   const std::size_t n = geometry().max_small;
   std::vector<void*> blocks;
@@ -270,39 +270,85 @@ TEST_P(AllocatorTest, FreeArenasAreReleasedExceptOneReserve) {
   AllocatorStats stats = allocator.stats();
   EXPECT_EQ(stats.arenas_allocated_total, 4u);
   EXPECT_EQ(stats.arenas_released_total, 0u);
-  EXPECT_EQ(stats.arenas_reserved, 0u);
+  EXPECT_EQ(stats.arenas_free, 0u);
   EXPECT_EQ(stats.bytes_mapped, 4 * geometry().arena_size);
   EXPECT_EQ(stats.small_bytes_live, blocks.size() * n);
 
+  // Emptied arenas stay mapped, counted free.
   for (void* p : blocks) allocator.free(p);
   stats = allocator.stats();
   EXPECT_EQ(stats.small_blocks_live, 0u);
   EXPECT_EQ(stats.small_bytes_live, 0u);
   EXPECT_EQ(stats.pools_in_use, 0u);
+  EXPECT_EQ(stats.arenas_mapped, 4u);
+  EXPECT_EQ(stats.arenas_free, 4u);
+  EXPECT_EQ(stats.arenas_released_total, 0u);
+
+  // Rebuilding the same blocks reuses them: no new mapping.
+  for (void*& p : blocks) p = allocator.allocate(n);
+  EXPECT_EQ(allocator.stats().arenas_allocated_total, 4u);
+  EXPECT_EQ(allocator.stats().arenas_free, 0u);
+  for (void* p : blocks) allocator.free(p);
+
+  // The first trim keeps what was freed since the last one (none before);
+  // the next unmaps all but the reserve.
+  allocator.trim();
+  EXPECT_EQ(allocator.stats().arenas_mapped, 4u);
+  allocator.trim();
+  stats = allocator.stats();
   EXPECT_EQ(stats.arenas_mapped, 1u);
-  EXPECT_EQ(stats.arenas_reserved, 1u);
+  EXPECT_EQ(stats.arenas_free, 1u);
   EXPECT_EQ(stats.arenas_released_total, 3u);
   EXPECT_EQ(stats.bytes_mapped, geometry().arena_size);
   const auto owned = std::count_if(one_per_arena.begin(), one_per_arena.end(),
                                    [&](void* p) { return allocator.owns(p); });
   EXPECT_EQ(owned, 1);  // only the reserve is still mapped
+  allocator.trim();     // the reserve is never trimmed
+  EXPECT_EQ(allocator.stats().arenas_mapped, 1u);
 
   // The reserve serves the next allocation without a new mapping.
   void* p = allocator.allocate(n);
   EXPECT_EQ(allocator.stats().arenas_allocated_total, 4u);
-  EXPECT_EQ(allocator.stats().arenas_reserved, 0u);
+  EXPECT_EQ(allocator.stats().arenas_free, 0u);
   allocator.free(p);
-  EXPECT_EQ(allocator.stats().arenas_reserved, 1u);
+  EXPECT_EQ(allocator.stats().arenas_free, 1u);
 
-  allocator.release_reserve();
+  allocator.release_free_arenas();
   stats = allocator.stats();
   EXPECT_EQ(stats.arenas_mapped, 0u);
-  EXPECT_EQ(stats.arenas_reserved, 0u);
+  EXPECT_EQ(stats.arenas_free, 0u);
   EXPECT_EQ(stats.bytes_mapped, 0u);
   EXPECT_EQ(stats.arenas_released_total, 4u);
   for (void* q : one_per_arena) EXPECT_FALSE(allocator.owns(q));
-  allocator.release_reserve();  // nothing left to release
+  allocator.release_free_arenas();  // nothing left to release
   EXPECT_EQ(allocator.stats().arenas_released_total, 4u);
+}
+
+// An arena freed after a trim survives the next one even when older free
+// arenas go: trim() only takes what was idle for a whole period.
+TEST_P(AllocatorTest, TrimKeepsArenasFreedSinceThePreviousTrim) {
+  Allocator allocator(options());
+  const std::size_t n = geometry().max_small;
+  std::vector<void*> first;
+  std::vector<void*> second;
+  while (allocator.stats().arenas_mapped < 2) first.push_back(allocator.allocate(n));
+  second.push_back(first.back());  // the second arena's first block
+  first.pop_back();
+  while (allocator.stats().arenas_mapped < 3) second.push_back(allocator.allocate(n));
+  void* third = second.back();
+  second.pop_back();
+
+  for (void* p : first) allocator.free(p);  // arena 1 free before the first trim
+  allocator.trim();
+  for (void* p : second) allocator.free(p);  // arena 2 free after it
+  allocator.trim();
+  EXPECT_FALSE(allocator.owns(first.front()));
+  EXPECT_TRUE(allocator.owns(second.front()));
+  EXPECT_EQ(allocator.stats().arenas_mapped, 2u);
+  EXPECT_EQ(allocator.stats().arenas_free, 1u);
+  allocator.free(third);
+  allocator.release_free_arenas();
+  EXPECT_EQ(allocator.stats().arenas_mapped, 0u);
 }
 
 TEST_P(AllocatorTest, NewPoolsComeFromTheFullestArena) {
@@ -349,9 +395,9 @@ TEST_P(AllocatorTest, NewPoolsComeFromTheFullestArena) {
 
 // Random churn over several arenas: every new pool must come from a mapped
 // arena with the fewest free pools, and mapped arenas must be exactly those
-// with live blocks plus at most one reserve. Frees drain one arena at a time
-// so that arenas empty, become the reserve and are released mid-run.
-TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndOneReserve) {
+// with live blocks plus the free ones, counted. Frees drain one arena at a
+// time so that arenas empty, are reused and are trimmed mid-run.
+TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndCounted) {
   const Geometry& g = geometry();
   const std::size_t pools_per_arena = g.pools_per_arena();
   const std::size_t sizes[] = {1, g.max_small / 2, g.max_small, g.max_small};
@@ -373,8 +419,7 @@ TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndOneReserve) {
       }
     }
     const AllocatorStats stats = allocator.stats();
-    ASSERT_EQ(stats.arenas_reserved, idle_mapped);
-    ASSERT_LE(stats.arenas_reserved, 1u);
+    ASSERT_EQ(stats.arenas_free, idle_mapped);
     ASSERT_EQ(stats.arenas_mapped, busy + idle_mapped);
     ASSERT_EQ(stats.small_blocks_live, live);
   };
@@ -437,11 +482,18 @@ TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndOneReserve) {
       }
       ASSERT_NO_FATAL_FAILURE(check_arenas());
     }
+    // Two trims: the arenas drained in this round are idle for a whole period.
+    allocator.trim();
+    allocator.trim();
+    ASSERT_NO_FATAL_FAILURE(check_arenas());
   }
-  EXPECT_GE(allocator.stats().arenas_released_total, 3u);
+  EXPECT_GT(allocator.stats().arenas_released_total, 0u);  // trimmed mid-run
   for (auto& [arena, blocks] : live_in_arena) {
     while (!blocks.empty()) free_one_in(blocks);
   }
+  check_arenas();
+  allocator.trim();
+  allocator.trim();
   check_arenas();
   EXPECT_EQ(allocator.stats().arenas_mapped, 1u);
 }
@@ -481,8 +533,8 @@ TEST_P(AllocatorTest, OwnsOnlyBlocksOfMappedArenas) {
   other.free(foreign);
 
   allocator.free(small);
-  EXPECT_TRUE(allocator.owns(small));  // the arena is the reserve
-  allocator.release_reserve();
+  EXPECT_TRUE(allocator.owns(small));  // the arena is free, still mapped
+  allocator.release_free_arenas();
   EXPECT_FALSE(allocator.owns(small));
   EXPECT_FALSE(allocator.owns(as_pointer(arena + g.arena_size - 1)));
 }

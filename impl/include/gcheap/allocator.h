@@ -9,10 +9,17 @@
 // Packing: arenas with free pools are kept on a list sorted by their number of
 // free pools, fullest first, so allocation packs into busy arenas and idle
 // arenas drain and can be given back. The order is kept in O(1) per change with
-// a "last arena with n free pools" finger per count (CPython bpo-37029). An
-// arena whose pools are all free is unmapped, except that one wholly free arena
-// is kept in reserve so that a program oscillating at an arena boundary does
-// not map and unmap on every step (bpo-37257).
+// a "last arena with n free pools" finger per count (CPython bpo-37029).
+//
+// Returning memory: an arena whose pools are all free stays mapped, at the end
+// of that list, until trim() finds it has been free for a whole trim period
+// (it was already free at the previous trim()); trim() then unmaps it, keeping
+// one wholly free arena in reserve (bpo-37257). Between trims the allocator
+// therefore never maps more than its peak, and a program that frees and
+// rebuilds a large structure reuses its arenas instead of unmapping them and
+// page-faulting them back in (CPython unmaps at once and pays that on every
+// rebuild). The heap calls trim() after every full collection;
+// release_free_arenas() unmaps every wholly free arena at once.
 //
 // Ownership: owns(p) answers "did this allocator hand out p from a pool?" in
 // O(1) for any pointer, including pointers into memory this allocator never
@@ -78,8 +85,8 @@ struct AllocatorStats {
   std::size_t large_blocks_live = 0;   // system-allocator blocks live
   std::size_t small_bytes_live = 0;    // sum of live pool block sizes
   std::size_t large_bytes_live = 0;    // sum of requested sizes of live large blocks
-  std::size_t arenas_mapped = 0;       // arenas currently mmap'd (including the reserve)
-  std::size_t arenas_reserved = 0;     // wholly free arenas kept (0 or 1)
+  std::size_t arenas_mapped = 0;       // arenas currently mmap'd (including free ones)
+  std::size_t arenas_free = 0;         // mapped arenas whose pools are all free
   std::size_t pools_in_use = 0;        // pools serving a size class
   std::size_t arenas_allocated_total = 0;  // mmap calls for arenas over the lifetime
   std::size_t arenas_released_total = 0;   // munmap calls for arenas over the lifetime
@@ -117,8 +124,11 @@ class Allocator {
   // Usable size of a block p from this allocator.
   std::size_t usable_size(const void* p) const;
 
-  // Gives back the reserve arena, so a torn-down heap maps nothing.
-  void release_reserve();
+  // Unmaps every wholly free arena that was already wholly free at the
+  // previous trim(), but keeps one wholly free arena mapped as the reserve.
+  void trim();
+  // Unmaps every wholly free arena now, so a torn-down heap maps nothing.
+  void release_free_arenas();
 
   const Geometry& geometry() const { return geometry_; }
   AllocatorStats stats() const;
