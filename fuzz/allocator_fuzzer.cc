@@ -138,9 +138,9 @@ class AllocatorCheck {
     const Block& b = blocks_[slot];
     if (reinterpret_cast<std::uintptr_t>(b.at) % allocator_.geometry().alignment != 0) fail("misaligned block", slot);
     if (allocator_.owns(b.at) != is_small(b.size)) fail("owns() is wrong for a live block", slot);
-    // A pool's header, at its start, is not a block (pools are aligned to their size).
-    const auto pool = reinterpret_cast<std::uintptr_t>(b.at) & ~(allocator_.geometry().pool_size - 1);
-    if (is_small(b.size) && allocator_.owns(reinterpret_cast<const void*>(pool))) fail("owns() claims a pool header", slot);
+    // The arena's pool headers, at its start, are not blocks (arenas are aligned to their size).
+    const auto arena = reinterpret_cast<std::uintptr_t>(b.at) & ~(allocator_.geometry().arena_size - 1);
+    if (is_small(b.size) && allocator_.owns(reinterpret_cast<const void*>(arena))) fail("owns() claims a pool header", slot);
     if (allocator_.usable_size(b.at) < b.size) fail("usable_size below the request", slot);
   }
   void check_stamp(std::size_t slot) {

@@ -411,10 +411,11 @@ class Harness {
     }
     if (checks(Property::Ownership)) {
       // A pool with a live block stays mapped, so every block address in it
-      // stays owned; its header, at the pool's start, is not a block.
+      // stays owned; its arena's pool headers, at the arena's start, are not
+      // blocks.
       for (const auto& [pool, use] : pools_) {
         RC_ASSERT(subject_.owns(reinterpret_cast<const void*>(use.anchor)));
-        RC_ASSERT(!subject_.owns(reinterpret_cast<const void*>(pool)));
+        RC_ASSERT(!subject_.owns(reinterpret_cast<const void*>(arena_of(reinterpret_cast<const void*>(use.anchor)))));
       }
       int on_stack = 0;
       RC_ASSERT(!subject_.owns(&on_stack));

@@ -17,11 +17,11 @@
 // arena when no partly used one is left.
 //
 // Arenas are mapped aligned to their size (map twice the size, trim both
-// ends) so that no pool is lost to alignment and the radix tree can key on
-// the arena number. Under AddressSanitizer a pool is poisoned, all but its
-// header, when it is first carved from its arena's frontier, and the carved
-// part of an arena is unpoisoned before the arena is unmapped, so that a later
-// mapping of the same addresses starts clean. Poisoning only what is carved
+// ends) so that no pool is lost to alignment and the ownership map can key on
+// the arena number. Under AddressSanitizer a pool's blocks are poisoned when
+// it is first carved from its arena's frontier, and the carved part of an
+// arena is unpoisoned before the arena is unmapped, so that a later mapping
+// of the same addresses starts clean. Poisoning only what is carved
 // keeps the shadow memory an arena touches in proportion to the pools it
 // serves, not to its size.
 #include <sys/mman.h>
@@ -94,10 +94,11 @@ Allocator::State::PoolHeader* Allocator::State::take_pool() {
     pool = ao->freepools;
     ao->freepools = pool->nextpool;
   } else {
-    pool = reinterpret_cast<PoolHeader*>(ao->pool_frontier);
-    // The header stays addressable from now on; the blocks are poisoned
-    // until they are handed out.
-    pymalloc::poison(reinterpret_cast<std::byte*>(pool) + pool_header_size, pool_size - pool_header_size);
+    std::byte* memory = ao->pool_frontier;
+    pool = pool_of(memory);
+    // The blocks are poisoned until they are handed out.
+    std::byte* blocks = first_block(memory);
+    pymalloc::poison(blocks, static_cast<std::size_t>(memory + pool_size - blocks));
     pool->arena_index = static_cast<std::uint32_t>(ao - arenas);
     ao->pool_frontier += pool_size;
   }

@@ -31,13 +31,25 @@ std::uintptr_t arena_of(const void* p, const Geometry& g) { return address(p) & 
 std::uintptr_t pool_of(const void* p, const Geometry& g) { return address(p) & ~(g.pool_size - 1); }
 const void* as_pointer(std::uintptr_t a) { return reinterpret_cast<const void*>(a); }
 
-// Blocks of an n-byte class per pool, measured on a separate allocator.
-std::size_t blocks_per_pool(const Geometry& g, std::size_t n) {
+// Blocks of an n-byte class in a pool, measured on a separate allocator: in
+// an arena's first pool, which shares its memory with the arena's pool
+// headers, and in every other pool.
+struct PoolCapacity {
+  std::size_t first;
+  std::size_t other;
+};
+PoolCapacity pool_capacity(const Geometry& g, std::size_t n) {
   Allocator probe({g, false});
-  const void* first = probe.allocate(n);
-  std::size_t count = 1;
-  while (pool_of(probe.allocate(n), g) == pool_of(first, g)) ++count;
-  return count;
+  PoolCapacity capacity{0, 0};
+  const void* block = probe.allocate(n);
+  for (; pool_of(block, g) == arena_of(block, g); block = probe.allocate(n)) ++capacity.first;
+  const std::uintptr_t second = pool_of(block, g);
+  for (; pool_of(block, g) == second; block = probe.allocate(n)) ++capacity.other;
+  return capacity;
+}
+std::size_t blocks_per_arena(const Geometry& g, std::size_t n) {
+  const PoolCapacity capacity = pool_capacity(g, n);
+  return capacity.first + (g.pools_per_arena() - 1) * capacity.other;
 }
 
 unsigned char stamp_byte(std::size_t block, std::size_t offset) {
@@ -354,13 +366,13 @@ TEST_P(AllocatorTest, TrimKeepsArenasFreedSinceThePreviousTrim) {
 TEST_P(AllocatorTest, NewPoolsComeFromTheFullestArena) {
   const Geometry& g = geometry();
   const std::size_t n = g.max_small;
-  const std::size_t per_pool = blocks_per_pool(g, n);
+  const std::size_t per_pool = pool_capacity(g, n).other;
   const std::size_t pools_per_arena = g.pools_per_arena();
   Allocator allocator(options());
   // Fill three arenas exactly; arena_blocks[a][k] are the blocks of its k-th pool.
   std::map<std::uintptr_t, std::map<std::uintptr_t, std::vector<void*>>> arena_blocks;
   std::vector<std::uintptr_t> arena_order;
-  for (std::size_t i = 0; i < 3 * pools_per_arena * per_pool; ++i) {
+  for (std::size_t i = 0; i < 3 * blocks_per_arena(g, n); ++i) {
     void* p = allocator.allocate(n);
     ASSERT_NE(p, nullptr);
     const std::uintptr_t arena = arena_of(p, g);
@@ -370,11 +382,13 @@ TEST_P(AllocatorTest, NewPoolsComeFromTheFullestArena) {
   ASSERT_EQ(arena_order.size(), 3u);
   ASSERT_EQ(allocator.stats().pools_in_use, 3 * pools_per_arena);
 
+  // Frees the arena's last `count` pools (whole ones, not the first).
   auto free_pools = [&](std::uintptr_t arena, std::size_t count) {
     auto& pools = arena_blocks[arena];
     for (std::size_t k = 0; k < count; ++k) {
-      for (void* p : pools.begin()->second) allocator.free(p);
-      pools.erase(pools.begin());
+      const auto last = std::prev(pools.end());
+      for (void* p : last->second) allocator.free(p);
+      pools.erase(last);
     }
   };
   // The second arena keeps all but two pools; the first loses half of them
@@ -462,9 +476,9 @@ TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndCounted) {
     return *busy[random() % busy.size()];
   };
 
-  const std::size_t arena_blocks = pools_per_arena * blocks_per_pool(g, g.max_small);
+  const std::size_t arena_blocks = blocks_per_arena(g, g.max_small);
   for (int round = 0; round < 3; ++round) {
-    while (live < 4 * arena_blocks) {
+    while (live < 8 * arena_blocks) {
       if (random() % 4 == 0 && live > 0) {
         free_one_in(random_busy_arena());
       } else {
@@ -507,7 +521,7 @@ TEST_P(AllocatorTest, OwnsOnlyBlocksOfMappedArenas) {
   EXPECT_TRUE(allocator.owns(as_pointer(arena + g.arena_size - 1)));  // in an unused pool
   EXPECT_FALSE(allocator.owns(as_pointer(arena + g.arena_size)));     // just past it
   EXPECT_FALSE(allocator.owns(as_pointer(arena - 1)));                // just before it
-  EXPECT_FALSE(allocator.owns(as_pointer(pool_of(small, g))));        // a pool header
+  EXPECT_FALSE(allocator.owns(as_pointer(arena)));                    // the pool headers
 
   int on_stack = 0;
   void* from_malloc = std::malloc(16);

@@ -4,7 +4,9 @@
 // byte steps) and served from pools: fixed-size pieces of an arena, each pool
 // serving one size class. A pool hands out blocks from its free list first and
 // then from its never-used frontier. Arenas are mmap'd, aligned to their size,
-// and split into pools.
+// and split into pools; the pools' headers are packed in one array at the
+// start of the arena (so they stay in cache), and the first pool's blocks
+// follow that array.
 //
 // Packing: arenas with free pools are kept on a list sorted by their number of
 // free pools, fullest first, so allocation packs into busy arenas and idle
@@ -23,7 +25,8 @@
 //
 // Ownership: owns(p) answers "did this allocator hand out p from a pool?" in
 // O(1) for any pointer, including pointers into memory this allocator never
-// mapped, with a two-level radix tree over arena addresses (CPython 3.10+).
+// mapped, with one bit per possible arena address (CPython 3.10+ keys a radix
+// tree the same way).
 //
 // Requests of 0 bytes and of more than max_small bytes go to the system
 // allocator (malloc) and are counted separately.
@@ -103,7 +106,8 @@ class Allocator {
   Allocator();
   // Throws std::invalid_argument for an impossible geometry (sizes not powers
   // of two, pools not dividing arenas, alignment outside 8..alignof(max_align_t),
-  // a largest block that does not fit a pool).
+  // a largest block that does not fit in the first pool beside the arena's
+  // pool headers).
   explicit Allocator(const Options& options);
   Allocator(const Allocator&) = delete;
   Allocator& operator=(const Allocator&) = delete;
@@ -134,7 +138,7 @@ class Allocator {
   AllocatorStats stats() const;
 
  private:
-  struct State;  // arenas, pools, radix tree: impl/src/allocator_internal.h
+  struct State;  // arenas, pools, ownership map: impl/src/allocator_internal.h
   Geometry geometry_;
   State* state_;
 };
