@@ -74,7 +74,10 @@ inline GcHead* as_gc(const Object* o) {
 inline Object* from_gc(GcHead* g) { return reinterpret_cast<Object*>(g + 1); }
 inline bool is_gc(const Object* o) { return o->type->gc; }
 
-inline GcHead* gc_next(const GcHead* g) { return reinterpret_cast<GcHead*>(g->next); }
+// Ignores NEXT_MASK_UNREACHABLE, so the unreachable list can be walked and
+// its members unlinked before the flags are cleared (only move_unreachable
+// and visit_reachable read the flag).
+inline GcHead* gc_next(const GcHead* g) { return reinterpret_cast<GcHead*>(g->next & ~kNextMaskUnreachable); }
 inline GcHead* gc_prev(const GcHead* g) { return reinterpret_cast<GcHead*>(g->prev & kPrevMask); }
 inline void gc_set_next(GcHead* g, GcHead* next) { g->next = reinterpret_cast<std::uintptr_t>(next); }
 // Keeps g's flag bits.
@@ -216,10 +219,19 @@ inline WeakrefObject* as_weakref(const Object* o) {
                                           offsetof(WeakrefObject, ob));
 }
 
-// Visits every item of a list, first to last (tp_traverse).
+// Visits every item of a list, first to last (tp_traverse). The items of a
+// long list are independent loads, likely misses in a large heap: each is
+// requested kTraversePrefetch items before it is visited, so their misses
+// overlap instead of following one another.
+inline constexpr std::size_t kTraversePrefetch = 8;
 template <typename Visit>
 inline void list_traverse(const ListObject* list, Visit&& visit) {
-  for (std::size_t i = 0; i < list->size; ++i) visit(list->items[i]);
+  const std::size_t size = list->size;
+  Object* const* items = list->items;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (i + kTraversePrefetch < size) __builtin_prefetch(items[i + kTraversePrefetch], 1);
+    visit(items[i]);
+  }
 }
 
 // tp_traverse of any tracked object: a weakref holds no strong reference.
