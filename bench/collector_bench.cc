@@ -6,7 +6,14 @@
 //   dead_pairs  N lists in two-list cycles, unreachable: the collection
 //               finds and frees them all (the graph is rebuilt, untimed,
 //               before every collection)
-// for N = 1e5, 1e6 and 1e7; and
+// for N = 1e5, 1e6 and 1e7;
+//   three_pass_floor  the memory traffic alone of a collector that, like both
+//                 of these, makes three passes over its objects (update_refs,
+//                 subtract_refs, move_unreachable), each reading and
+//                 writing one 64-byte line per object: three passes over an
+//                 N-line buffer, one word read and written per line. No
+//                 three-pass collector can beat it once the heap outgrows
+//                 the caches; and
 //   young_stream  a steady allocation stream with the default thresholds
 //                 (700, 10, 10): each step makes a two-list cycle and drops
 //                 it, so automatic young collections find garbage every 350
@@ -28,6 +35,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "allocators.h"
 #include "gcheap/heap.h"
@@ -183,6 +191,20 @@ void memory_cpython(benchmark::State& state) {
   }
 }
 
+void three_pass_floor(benchmark::State& state) {
+  constexpr std::size_t kWordsPerLine = 64 / sizeof(std::uint64_t);
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<std::uint64_t> lines(n * kWordsPerLine, 1);
+  for (auto _ : state) {
+    for (std::uint64_t pass = 0; pass < 3; ++pass) {
+      for (std::size_t i = 0; i < lines.size(); i += kWordsPerLine) lines[i] += pass;
+      benchmark::ClobberMemory();
+    }
+  }
+  benchmark::DoNotOptimize(lines.data());
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
 void live_pairs_gcheap(benchmark::State& state) { collect_gcheap(state, true); }
 void dead_pairs_gcheap(benchmark::State& state) { collect_gcheap(state, false); }
 void live_pairs_cpython(benchmark::State& state) { collect_cpython(state, true); }
@@ -192,6 +214,7 @@ BENCHMARK(live_pairs_gcheap)->Name("full_collection_live_pairs/gcheap")->Arg(100
 BENCHMARK(dead_pairs_gcheap)->Name("full_collection_dead_pairs/gcheap")->Arg(100000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(live_pairs_cpython)->Name("full_collection_live_pairs/cpython")->Arg(100000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(dead_pairs_cpython)->Name("full_collection_dead_pairs/cpython")->Arg(100000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(three_pass_floor)->Name("full_collection/three_pass_floor")->Arg(100000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(young_stream_gcheap)->Name("young_stream/gcheap/1000000")->Unit(benchmark::kMillisecond);
 BENCHMARK(young_stream_cpython)->Name("young_stream/cpython/1000000")->Unit(benchmark::kMillisecond);
 // Memory first in its process's life on each side, so freed memory from

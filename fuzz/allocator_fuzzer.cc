@@ -9,8 +9,10 @@
 // stamp: a block's stamp is checked whenever it is touched and at the end.
 // After every operation the allocator's live-block counts must match the
 // shadow; every 16 operations every live block must still be owned (its arena
-// not released while in use), its pool's header not, and it must be aligned. At the end everything is freed and
-// the allocator must hold no block and, once the reserve is released, no arena.
+// not released while in use), its pool's header not, and it must be aligned.
+// At the end everything is freed and the allocator must hold no block, after
+// two trims at most the reserve arena, and once the free arenas are released,
+// no arena.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -104,9 +106,12 @@ class AllocatorCheck {
     while (!live_.empty()) release(live_.back());
     const gcheap::AllocatorStats s = allocator_.stats();
     if (s.small_blocks_live != 0 || s.large_blocks_live != 0) fail("blocks live after everything was freed", 0);
-    if (s.arenas_mapped > 1) fail("more than the reserve arena mapped after everything was freed", 0);
-    allocator_.release_reserve();
-    if (allocator_.stats().arenas_mapped != 0) fail("arenas mapped after the reserve was released", 0);
+    if (s.arenas_mapped != s.arenas_free) fail("an arena counted busy after everything was freed", 0);
+    allocator_.trim();
+    allocator_.trim();
+    if (allocator_.stats().arenas_mapped > 1) fail("more than the reserve arena mapped after two trims", 0);
+    allocator_.release_free_arenas();
+    if (allocator_.stats().arenas_mapped != 0) fail("arenas mapped after the free arenas were released", 0);
   }
 
  private:
@@ -133,9 +138,9 @@ class AllocatorCheck {
     const Block& b = blocks_[slot];
     if (reinterpret_cast<std::uintptr_t>(b.at) % allocator_.geometry().alignment != 0) fail("misaligned block", slot);
     if (allocator_.owns(b.at) != is_small(b.size)) fail("owns() is wrong for a live block", slot);
-    // A pool's header, at its start, is not a block (pools are aligned to their size).
-    const auto pool = reinterpret_cast<std::uintptr_t>(b.at) & ~(allocator_.geometry().pool_size - 1);
-    if (is_small(b.size) && allocator_.owns(reinterpret_cast<const void*>(pool))) fail("owns() claims a pool header", slot);
+    // The arena's pool headers, at its start, are not blocks (arenas are aligned to their size).
+    const auto arena = reinterpret_cast<std::uintptr_t>(b.at) & ~(allocator_.geometry().arena_size - 1);
+    if (is_small(b.size) && allocator_.owns(reinterpret_cast<const void*>(arena))) fail("owns() claims a pool header", slot);
     if (allocator_.usable_size(b.at) < b.size) fail("usable_size below the request", slot);
   }
   void check_stamp(std::size_t slot) {

@@ -2,11 +2,11 @@
 //
 // RapidCheck generates a program of allocator commands: allocate one block or
 // a batch (enough, at times, to fill a few arenas), free one block, every k-th
-// block or all of them, reallocate a block, give back the reserve arena. A
+// block or all of them, reallocate a block, trim the free arenas. A
 // shadow model keeps, per live slot, the requested size and a stamp; the
 // harness runs the program against the allocator, writes each block's stamp
 // pattern over all its requested bytes, and after every command and at
-// teardown (free everything, then release the reserve) checks one property:
+// teardown (free everything, then release the free arenas) checks one property:
 //
 //   Alignment             every block is aligned to geometry().alignment;
 //   SizeClasses           1..max_small bytes are served by a pool block of the
@@ -17,9 +17,10 @@
 //                         stamp is intact when it is freed or reallocated;
 //   ReallocKeepsContents  reallocate keeps min(old, new) bytes, between any
 //                         mix of small and large sizes;
-//   ArenasReleased        every mapped arena but at most one reserve holds a
-//                         live block, so freeing everything leaves at most the
-//                         reserve, and release_reserve() leaves nothing;
+//   ArenasReleased        every mapped arena holds a live block or is counted
+//                         free; trim() unmaps every free arena that was free
+//                         at the previous trim unless it is the last free one;
+//                         release_free_arenas() leaves only busy arenas;
 //   StatsMatchShadow      live block and byte counts and pools in use match
 //                         the shadow;
 //   Ownership             owns() holds for live pool blocks and fails for
@@ -85,7 +86,8 @@ class Subject {
   virtual void* reallocate(void* p, std::size_t n) { return allocator_.reallocate(p, n); }
   virtual bool owns(const void* p) const { return allocator_.owns(p); }
   virtual std::size_t usable_size(const void* p) const { return allocator_.usable_size(p); }
-  virtual void release_reserve() { allocator_.release_reserve(); }
+  virtual void trim() { allocator_.trim(); }
+  virtual void release_free_arenas() { allocator_.release_free_arenas(); }
   virtual AllocatorStats stats() const { return allocator_.stats(); }
   const Geometry& geometry() const { return allocator_.geometry(); }
 
@@ -191,12 +193,13 @@ class ReallocLosesFirstByte : public Subject {
   void* reallocate(void* p, std::size_t n) override { return move_block(p, n, /*skipped=*/1); }
 };
 
-// Breaks ArenasReleased: the reserve arena is never given back.
-class KeepsReserve : public Subject {
+// Breaks ArenasReleased: free arenas are never given back.
+class KeepsFreeArenas : public Subject {
  public:
   using Subject::Subject;
 
-  void release_reserve() override {}
+  void trim() override {}
+  void release_free_arenas() override {}
 };
 
 // Breaks StatsMatchShadow: live 0-byte blocks are left out of
@@ -352,7 +355,7 @@ class Harness {
     slots_[slot] = moved;
   }
 
-  // Frees every live block, then gives back the reserve: no arena may remain.
+  // Frees every live block, then gives back the free arenas: none may remain.
   void free_all(const std::vector<Block>& live) {
     if (checks(Property::Ownership)) {
       for (std::size_t i = 0; i < slots_.size(); ++i) {
@@ -361,17 +364,31 @@ class Harness {
     }
     for (std::size_t i = 0; i < slots_.size(); ++i) release(slots_[i], live[i]);
     slots_.clear();
-    const std::size_t arenas_when_empty = subject_.stats().arenas_mapped;
-    subject_.release_reserve();
-    if (checks(Property::ArenasReleased)) {
-      RC_ASSERT(arenas_when_empty <= 1u);
-      RC_ASSERT(subject_.stats().arenas_mapped == 0u);
-    }
+    release_free_arenas();
+    if (checks(Property::ArenasReleased)) RC_ASSERT(subject_.stats().arenas_mapped == 0u);
   }
 
-  void release_reserve() {
-    subject_.release_reserve();
-    if (checks(Property::ArenasReleased)) RC_ASSERT(subject_.stats().arenas_reserved == 0u);
+  // Arenas that were free at the previous trim go, but one free arena stays.
+  void trim() {
+    subject_.trim();
+    std::size_t still_free = 0;
+    std::size_t stale = 0;
+    for (auto arena = idle_.begin(); arena != idle_.end();) {
+      if (!is_mapped(*arena)) {
+        arena = idle_.erase(arena);
+        continue;
+      }
+      ++still_free;
+      stale += freed_since_trim_.count(*arena) == 0 ? 1 : 0;
+      ++arena;
+    }
+    if (checks(Property::ArenasReleased)) RC_ASSERT(stale == 0u || still_free == 1u);
+    freed_since_trim_.clear();
+  }
+
+  void release_free_arenas() {
+    subject_.release_free_arenas();
+    if (checks(Property::ArenasReleased)) RC_ASSERT(subject_.stats().arenas_free == 0u);
   }
 
   // What must hold between any two commands.
@@ -385,17 +402,20 @@ class Harness {
       RC_ASSERT(stats.pools_in_use == pools_.size());
     }
     if (checks(Property::ArenasReleased)) {
-      RC_ASSERT(stats.arenas_reserved <= 1u);
-      RC_ASSERT(stats.arenas_mapped == arenas_.size() + stats.arenas_reserved);
+      std::size_t idle_mapped = 0;
+      for (std::uintptr_t arena : idle_) idle_mapped += is_mapped(arena) ? 1 : 0;
+      RC_ASSERT(stats.arenas_free == idle_mapped);
+      RC_ASSERT(stats.arenas_mapped == arenas_.size() + stats.arenas_free);
       RC_ASSERT(stats.arenas_allocated_total - stats.arenas_released_total == stats.arenas_mapped);
       RC_ASSERT(stats.bytes_mapped == stats.arenas_mapped * geometry_.arena_size);
     }
     if (checks(Property::Ownership)) {
       // A pool with a live block stays mapped, so every block address in it
-      // stays owned; its header, at the pool's start, is not a block.
+      // stays owned; its arena's pool headers, at the arena's start, are not
+      // blocks.
       for (const auto& [pool, use] : pools_) {
         RC_ASSERT(subject_.owns(reinterpret_cast<const void*>(use.anchor)));
-        RC_ASSERT(!subject_.owns(reinterpret_cast<const void*>(pool)));
+        RC_ASSERT(!subject_.owns(reinterpret_cast<const void*>(arena_of(reinterpret_cast<const void*>(use.anchor)))));
       }
       int on_stack = 0;
       RC_ASSERT(!subject_.owns(&on_stack));
@@ -481,7 +501,7 @@ class Harness {
     ++shadow_.small_blocks_live;
     shadow_.small_bytes_live += geometry_.block_size(size_class);
     ++pools_.try_emplace(pool_of(p), PoolUse{size_class, address(p), 0}).first->second.live;
-    ++arenas_[arena_of(p)];
+    if (++arenas_[arena_of(p)] == 1) idle_.erase(arena_of(p));
   }
 
   void untrack(const void* p, std::size_t n) {
@@ -496,7 +516,16 @@ class Harness {
     const auto pool = pools_.find(pool_of(p));
     if (--pool->second.live == 0) pools_.erase(pool);
     const auto arena = arenas_.find(arena_of(p));
-    if (--arena->second == 0) arenas_.erase(arena);
+    if (--arena->second == 0) {
+      idle_.insert(arena->first);
+      freed_since_trim_.insert(arena->first);
+      arenas_.erase(arena);
+    }
+  }
+
+  // The first block address of an arena is owned exactly while it is mapped.
+  bool is_mapped(std::uintptr_t arena) const {
+    return subject_.owns(reinterpret_cast<const void*>(arena + geometry_.pool_size - geometry_.alignment));
   }
 
   Subject& subject_;
@@ -507,6 +536,8 @@ class Harness {
   std::multimap<std::uintptr_t, std::uintptr_t> ranges_;  // live blocks: begin -> end
   std::map<std::uintptr_t, PoolUse> pools_;               // pools holding live blocks
   std::map<std::uintptr_t, std::size_t> arenas_;          // arenas holding live blocks
+  std::set<std::uintptr_t> idle_;                         // arenas that held blocks, now none
+  std::set<std::uintptr_t> freed_since_trim_;             // arenas emptied since the last trim
   AllocatorStats shadow_;                                 // live counts only
   // Memory the allocator never saw.
   struct FreeWithLibc {
@@ -662,12 +693,20 @@ struct FreeAll : Command {
   void show(std::ostream& os) const override { os << "FreeAll"; }
 };
 
-struct ReleaseReserve : Command {
+struct Trim : Command {
   void run(const Model&, Harness& h) const override {
-    h.release_reserve();
+    h.trim();
     h.check_invariants();
   }
-  void show(std::ostream& os) const override { os << "ReleaseReserve"; }
+  void show(std::ostream& os) const override { os << "Trim"; }
+};
+
+struct ReleaseFreeArenas : Command {
+  void run(const Model&, Harness& h) const override {
+    h.release_free_arenas();
+    h.check_invariants();
+  }
+  void show(std::ostream& os) const override { os << "ReleaseFreeArenas"; }
 };
 
 // One random program run on a fresh S, checking one property; teardown frees
@@ -680,7 +719,8 @@ void run_program(const GeometryCase& geometry, Property property) {
       *rc::state::gen::commands(
            initial,
            rc::state::gen::execOneOfWithArgs<Allocate, Allocate, Allocate, Allocate, AllocateBatch, Free, Free, Free,
-                                             FreeSome, Reallocate, Reallocate, Reallocate, FreeAll, ReleaseReserve>())
+                                             FreeSome, Reallocate, Reallocate, Reallocate, FreeAll, Trim, Trim,
+                                             ReleaseFreeArenas>())
            .as("commands");
   S subject(geometry.geometry, *rc::gen::arbitrary<bool>().as("debug_fill"));
   Harness harness(subject, property, geometry.step);
@@ -728,7 +768,7 @@ TEST_P(AllocatorProps, ReallocKeepsContentsCanFail) {
 }
 
 TEST_P(AllocatorProps, ArenasReleased) { expect_holds(Property::ArenasReleased); }
-TEST_P(AllocatorProps, ArenasReleasedCanFail) { expect_fails<KeepsReserve>(Property::ArenasReleased); }
+TEST_P(AllocatorProps, ArenasReleasedCanFail) { expect_fails<KeepsFreeArenas>(Property::ArenasReleased); }
 
 TEST_P(AllocatorProps, StatsMatchShadow) { expect_holds(Property::StatsMatchShadow); }
 TEST_P(AllocatorProps, StatsMatchShadowCanFail) { expect_fails<MiscountsEmptyBlocks>(Property::StatsMatchShadow); }

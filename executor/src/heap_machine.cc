@@ -277,7 +277,7 @@ class HeapMachine final : public Machine {
       leftover += "allocator still holds " + std::to_string(held.small_blocks_live) + " small blocks (" +
                   std::to_string(held.small_bytes_live) + " bytes) and " +
                   std::to_string(held.large_blocks_live) + " large blocks after the heap was destroyed\n";
-    allocator_->release_reserve();
+    allocator_->release_free_arenas();
     if (const std::size_t mapped = allocator_->stats().arenas_mapped; mapped != 0)
       leftover += "allocator still maps " + std::to_string(mapped) + " arenas after teardown\n";
     allocator_.reset();  // a run allocates and frees its own allocator: no growth between runs

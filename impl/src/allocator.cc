@@ -33,13 +33,17 @@ constexpr std::size_t max_large = std::numeric_limits<std::size_t>::max() - size
 
 std::size_t round_up(std::size_t n, std::size_t alignment) { return (n + alignment - 1) & ~(alignment - 1); }
 
-std::size_t pool_header_size(const Geometry& g) {
-  return round_up(sizeof(pymalloc::PoolHeader), g.alignment);
+constexpr std::size_t cache_line = 64;
+
+// The array of an arena's pool headers, in whole cache lines.
+std::size_t arena_header_size(const Geometry& g) {
+  return round_up(g.pools_per_arena() * sizeof(pymalloc::PoolHeader), cache_line);
 }
 
 // Powers of two where the design relies on masks, blocks that can hold a
 // free-list link and are aligned no more than malloc aligns, arenas that mmap
-// can align and the radix tree can key, and pools that fit their largest block.
+// can align and the ownership map can key, and a first pool that holds the
+// arena's pool headers and still fits the largest block.
 const Geometry& validated(const Geometry& g) {
   const auto page_size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   const bool valid =
@@ -49,7 +53,7 @@ const Geometry& validated(const Geometry& g) {
       g.pool_size <= (std::size_t{1} << 31) && std::has_single_bit(g.arena_size) &&
       g.arena_size >= g.pool_size && g.arena_size >= page_size &&
       static_cast<unsigned>(std::countr_zero(g.arena_size)) < pymalloc::ArenaMap::address_bits &&
-      g.max_small <= g.pool_size - std::min(g.pool_size, pool_header_size(g));
+      arena_header_size(g) <= g.pool_size && g.max_small <= g.pool_size - arena_header_size(g);
   if (!valid) throw std::invalid_argument("gcheap::Allocator: invalid geometry");
   return g;
 }
@@ -68,7 +72,8 @@ Allocator::State::State(const Geometry& geometry, bool fill)
     : arena_size(geometry.arena_size),
       pool_size(geometry.pool_size),
       pools_per_arena(geometry.pools_per_arena()),
-      pool_header_size(gcheap::pool_header_size(geometry)),
+      pool_shift(static_cast<unsigned>(std::countr_zero(geometry.pool_size))),
+      arena_header_size(gcheap::arena_header_size(geometry)),
       max_small(geometry.max_small),
       size_class_shift(static_cast<unsigned>(std::countr_zero(geometry.alignment))),
       debug_fill(fill),
@@ -188,11 +193,28 @@ std::size_t Allocator::usable_size(const void* p) const {
   return header_of(p)->size;
 }
 
-void Allocator::release_reserve() { state_->release_reserve(); }
+void Allocator::trim() { state_->trim(); }
+void Allocator::release_free_arenas() { state_->release_free_arenas(); }
+
+// Every carved pool of every mapped arena: a pool on its arena's freepools
+// has ref 0.
+void Allocator::State::count_small_blocks(AllocatorStats& stats) const {
+  stats.small_blocks_live = stats.small_bytes_live = 0;
+  for (std::uint32_t i = 0; i < arenas_capacity; ++i) {
+    const ArenaObject& ao = arenas[i];
+    if (ao.address == 0) continue;
+    const auto* headers = reinterpret_cast<const PoolHeader*>(ao.address);
+    const std::size_t carved = static_cast<std::size_t>(ao.pool_frontier - reinterpret_cast<std::byte*>(ao.address)) >> pool_shift;
+    for (std::size_t p = 0; p < carved; ++p) {
+      stats.small_blocks_live += headers[p].ref;
+      stats.small_bytes_live += std::size_t{headers[p].ref} * headers[p].block_size;
+    }
+  }
+}
 
 AllocatorStats Allocator::stats() const {
   AllocatorStats stats = state_->counters;
-  stats.arenas_reserved = state_->nfp2lasta[state_->pools_per_arena] != nullptr ? 1 : 0;
+  state_->count_small_blocks(stats);
   stats.bytes_mapped = stats.arenas_mapped * geometry_.arena_size;
   return stats;
 }

@@ -3,10 +3,17 @@
 // allocator.cc; the fast paths live here as small inline functions.
 //
 // Layout. An arena is arena_size bytes mmap'd at an arena_size-aligned address
-// and cut into pools_per_arena pools. A pool starts with a PoolHeader; blocks
-// of one size class follow it. Because pools are pool_size-aligned, the pool
-// of a block is its address with the low bits cleared, so freeing needs no
-// lookup beyond the ownership test.
+// and cut into pools_per_arena pools of pool_size bytes. The pools' headers
+// are not in the pools: they form one array at the start of the arena (the
+// first pool's blocks begin after it, at a cache-line boundary), as mimalloc
+// keeps its page descriptors in the segment header. A free touches its pool's
+// header; with headers in the pools (pymalloc), every header sits at the same
+// offset modulo pool_size, so they all compete for the same few cache sets
+// and a free in a large heap misses on it. Packed, the headers of a whole
+// arena take a few KiB and stay cached. The header of a block's pool is still
+// found by arithmetic alone: the arena is the address with its low bits
+// cleared, the pool index the bits above pool_size. Blocks of pools past the
+// first start at a pool_size boundary, so a 64-byte block is one cache line.
 //
 // Lists (all intrusive, so the allocator allocates nothing per block):
 //  - usedpools[c]: pools of size class c that can hand out a block (a freed
@@ -17,8 +24,8 @@
 //  - usable_arenas: arenas with a free pool, sorted by nfreepools ascending
 //    (fullest first). nfp2lasta[n] is the last arena on it with n free pools,
 //    so an arena whose count grew by one moves behind nfp2lasta[n - 1] in O(1)
-//    (bpo-37029). nfp2lasta[pools_per_arena] is the one wholly free arena
-//    kept in reserve (bpo-37257).
+//    (bpo-37029). The wholly free arenas are its tail, ending at
+//    nfp2lasta[pools_per_arena]; trim() walks them from there.
 //  - unused_arena_objects: ArenaObjects that describe no mapping. The objects
 //    live in one growable array, indexed from pool headers; the array only
 //    grows when no arena is usable, i.e. when no pointer into it is held.
@@ -60,15 +67,15 @@ struct PoolHeader {
   std::uint32_t size_class;
   std::uint32_t block_size;
   std::uint32_t arena_index;      // the owning ArenaObject in State::arenas
-  std::uint32_t next_offset;      // frontier: first never-used block
-  std::uint32_t max_next_offset;  // last offset at which a whole block fits
+  std::byte* frontier;            // first never-used block
+  std::byte* frontier_limit;      // last address at which a whole block fits
   FreeBlock* freeblock;           // freed blocks, reused first (LIFO)
   PoolHeader* nextpool;           // usedpools[c], or the arena's freepools
   PoolHeader* prevpool;           // usedpools[c] only
 };
 
 inline bool pool_is_full(const PoolHeader* pool) {
-  return pool->freeblock == nullptr && pool->next_offset > pool->max_next_offset;
+  return pool->freeblock == nullptr && pool->frontier > pool->frontier_limit;
 }
 
 struct ArenaObject {
@@ -78,41 +85,38 @@ struct ArenaObject {
   PoolHeader* freepools;      // emptied pools, linked through nextpool
   ArenaObject* nextarena;     // usable_arenas, or unused_arena_objects
   ArenaObject* prevarena;     // usable_arenas only
+  std::uint64_t free_since;   // trims done when its pools were last all free
 };
 
-// A two-level radix tree over arena numbers (address >> arena_bits): the top
-// level is an array of leaves, a leaf is a bitmap of mapped arenas, allocated
-// on first use. User-space addresses have address_bits significant bits; any
-// address with a higher bit set is simply not an arena.
+// One bit per possible arena number (address >> arena_bits) of the user
+// address space, in a mapping reserved at construction and touched only where
+// arenas land (ownership.cc). User-space addresses have address_bits
+// significant bits; any address with a higher bit set is simply not an arena.
 class ArenaMap {
  public:
   static constexpr unsigned address_bits = 48;
 
+  // Throws std::bad_alloc when the bitmap cannot be reserved.
   explicit ArenaMap(std::size_t arena_size);
+  ~ArenaMap();
+  ArenaMap(const ArenaMap&) = delete;
+  ArenaMap& operator=(const ArenaMap&) = delete;
 
   bool contains(std::uintptr_t address) const {
     if ((address >> address_bits) != 0) return false;
-    const std::uint64_t* leaf = top_[top_index(address)].get();
-    if (leaf == nullptr) return false;
-    const std::uintptr_t bit = leaf_bit(address);
-    return ((leaf[bit / word_bits] >> (bit % word_bits)) & 1) != 0;
+    const std::uintptr_t bit = address >> arena_bits_;
+    return ((bits_[bit / word_bits] >> (bit % word_bits)) & 1) != 0;
   }
-  // Records the arena at base; false when out of memory or out of range.
+  // Records the arena at base; false when out of range.
   bool insert(std::uintptr_t base);
   void erase(std::uintptr_t base);
 
  private:
   static constexpr unsigned word_bits = 64;
-  std::uintptr_t top_index(std::uintptr_t address) const {
-    return address >> arena_bits_ >> leaf_bits_;
-  }
-  std::uintptr_t leaf_bit(std::uintptr_t address) const {
-    return (address >> arena_bits_) & ((std::uintptr_t{1} << leaf_bits_) - 1);
-  }
+  std::size_t bitmap_bytes() const;
 
   unsigned arena_bits_;
-  unsigned leaf_bits_;
-  std::unique_ptr<std::unique_ptr<std::uint64_t[]>[]> top_;
+  std::uint64_t* bits_;
 };
 
 // Header in front of every block of the large path, linking all live large
@@ -141,7 +145,8 @@ struct Allocator::State {
   const std::size_t arena_size;
   const std::size_t pool_size;
   const std::size_t pools_per_arena;
-  const std::size_t pool_header_size;  // sizeof(PoolHeader) rounded to alignment
+  const unsigned pool_shift;           // log2(pool_size)
+  const std::size_t arena_header_size; // the pool header array, in whole cache lines
   const std::size_t max_small;
   const unsigned size_class_shift;     // log2(alignment)
   const bool debug_fill;
@@ -151,10 +156,22 @@ struct Allocator::State {
   bool owns(const void* p) const {
     const auto address = reinterpret_cast<std::uintptr_t>(p);
     if (GCHEAP_BUG(owns_accepts_pool_headers)) return arena_map.contains(address);
-    return arena_map.contains(address) && (address & (pool_size - 1)) >= pool_header_size;
+    return arena_map.contains(address) && (address & (arena_size - 1)) >= arena_header_size;
   }
+  // The header of the pool holding address p (a block, or pool memory).
   PoolHeader* pool_of(const void* p) const {
-    return reinterpret_cast<PoolHeader*>(reinterpret_cast<std::uintptr_t>(p) & ~(pool_size - 1));
+    const auto address = reinterpret_cast<std::uintptr_t>(p);
+    return reinterpret_cast<PoolHeader*>(address & ~(arena_size - 1)) + ((address & (arena_size - 1)) >> pool_shift);
+  }
+  // The memory of the pool a header describes, and its first block.
+  std::byte* pool_memory(const PoolHeader* pool) const {
+    const auto header = reinterpret_cast<std::uintptr_t>(pool);
+    const std::uintptr_t arena = header & ~(arena_size - 1);
+    return reinterpret_cast<std::byte*>(arena + ((header - arena) / sizeof(PoolHeader) << pool_shift));
+  }
+  std::byte* first_block(std::byte* pool_memory) const {
+    const bool holds_headers = (reinterpret_cast<std::uintptr_t>(pool_memory) & (arena_size - 1)) == 0;
+    return holds_headers ? pool_memory + arena_header_size : pool_memory;
   }
 
   // --- pool.cc: blocks and pools
@@ -181,7 +198,10 @@ struct Allocator::State {
   void unlink_usable_arena(ArenaObject* ao);
   void unmap_arena(ArenaObject* ao);
   void release_arena(ArenaObject* ao);
-  void release_reserve();
+  void release_free_arena(ArenaObject* ao);
+  void trim();
+  void release_free_arenas();
+  std::uint64_t trims = 0;  // trim() calls so far
   void unmap_all_arenas();
 
   // --- allocator.cc: the large path
@@ -193,8 +213,11 @@ struct Allocator::State {
   void* reallocate_large(void* p, std::size_t n);
   void free_all_large();
 
-  // Exact counters; arenas_reserved and bytes_mapped are derived on reading.
+  // Exact counters, kept off the fast paths: the live pool blocks and their
+  // bytes are summed from the pool headers, and bytes_mapped derived, when
+  // stats are read.
   AllocatorStats counters;
+  void count_small_blocks(AllocatorStats& stats) const;
 };
 
 // Fast path: the first pool of the size class hands out a block.
@@ -214,14 +237,12 @@ inline void* Allocator::State::take_block(PoolHeader* pool) {
     pymalloc::unpoison(block, pool->block_size);
     pool->freeblock = pool->freeblock->next;
   } else {
-    block = reinterpret_cast<std::byte*>(pool) + pool->next_offset;
-    pool->next_offset += pool->block_size;
+    block = pool->frontier;
+    pool->frontier += pool->block_size;
     pymalloc::unpoison(block, pool->block_size);
   }
   ++pool->ref;
   if (pymalloc::pool_is_full(pool) && !GCHEAP_BUG(full_pool_stays_in_use)) unlink_used_pool(pool);
-  ++counters.small_blocks_live;
-  counters.small_bytes_live += pool->block_size;
   return block;
 }
 
@@ -235,8 +256,6 @@ inline void Allocator::State::free_block(void* p) {
   pool->freeblock = block;
   pymalloc::poison(block, pool->block_size);
   --pool->ref;
-  --counters.small_blocks_live;
-  counters.small_bytes_live -= pool->block_size;
   if (was_full || pool->ref == 0) settle_freed_pool(pool, was_full);
 }
 

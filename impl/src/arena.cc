@@ -8,17 +8,20 @@
 // right behind the last arena that had its old count, nfp2lasta[old], which
 // is found without walking the list (bpo-37029).
 //
-// An arena whose pools are all free is unmapped, unless it is the only wholly
-// free one: that one stays at the end of the list as the reserve (bpo-37257),
-// so a program oscillating across an arena boundary does not map and unmap on
-// every step. release_reserve() gives it back on request.
+// An arena whose pools are all free stays on the list, in the wholly free
+// group at its end, and records when it became free (the number of trims so
+// far). trim() walks that group from the end and unmaps the arenas that were
+// free before the previous trim, all but one: the reserve (bpo-37257), so
+// that a program oscillating across an arena boundary does not map and unmap
+// on every step. Reuse comes first: take_pool only reaches a wholly free
+// arena when no partly used one is left.
 //
 // Arenas are mapped aligned to their size (map twice the size, trim both
-// ends) so that no pool is lost to alignment and the radix tree can key on
-// the arena number. Under AddressSanitizer a pool is poisoned, all but its
-// header, when it is first carved from its arena's frontier, and the carved
-// part of an arena is unpoisoned before the arena is unmapped, so that a later
-// mapping of the same addresses starts clean. Poisoning only what is carved
+// ends) so that no pool is lost to alignment and the ownership map can key on
+// the arena number. Under AddressSanitizer a pool's blocks are poisoned when
+// it is first carved from its arena's frontier, and the carved part of an
+// arena is unpoisoned before the arena is unmapped, so that a later mapping
+// of the same addresses starts clean. Poisoning only what is carved
 // keeps the shadow memory an arena touches in proportion to the pools it
 // serves, not to its size.
 #include <sys/mman.h>
@@ -73,10 +76,11 @@ bool Allocator::State::new_arena() {
   ArenaObject* ao = unused_arena_objects;
   unused_arena_objects = ao->nextarena;
   *ao = ArenaObject{reinterpret_cast<std::uintptr_t>(base), base, pools_per_arena, nullptr, nullptr,
-                    nullptr};
+                    nullptr, trims};
   usable_arenas = ao;
   nfp2lasta[pools_per_arena] = ao;
   ++counters.arenas_mapped;
+  ++counters.arenas_free;
   ++counters.arenas_allocated_total;
   return true;
 }
@@ -90,16 +94,18 @@ Allocator::State::PoolHeader* Allocator::State::take_pool() {
     pool = ao->freepools;
     ao->freepools = pool->nextpool;
   } else {
-    pool = reinterpret_cast<PoolHeader*>(ao->pool_frontier);
-    // The header stays addressable from now on; the blocks are poisoned
-    // until they are handed out.
-    pymalloc::poison(reinterpret_cast<std::byte*>(pool) + pool_header_size, pool_size - pool_header_size);
+    std::byte* memory = ao->pool_frontier;
+    pool = pool_of(memory);
+    // The blocks are poisoned until they are handed out.
+    std::byte* blocks = first_block(memory);
+    pymalloc::poison(blocks, static_cast<std::size_t>(memory + pool_size - blocks));
     pool->arena_index = static_cast<std::uint32_t>(ao - arenas);
     ao->pool_frontier += pool_size;
   }
   // ao has the smallest count, so one less keeps the list sorted; only the
   // fingers move.
   const std::size_t nf = ao->nfreepools--;
+  if (nf == pools_per_arena) --counters.arenas_free;
   if (nfp2lasta[nf] == ao) nfp2lasta[nf] = nullptr;
   if (nf > 1) {
     nfp2lasta[nf - 1] = ao;
@@ -109,8 +115,7 @@ Allocator::State::PoolHeader* Allocator::State::take_pool() {
   return pool;
 }
 
-// Takes back an emptied pool, then re-sorts, keeps as reserve or unmaps its
-// arena.
+// Takes back an emptied pool and re-sorts its arena.
 void Allocator::State::return_pool(PoolHeader* pool) {
   ArenaObject* ao = &arenas[pool->arena_index];
   pool->nextpool = ao->freepools;
@@ -124,11 +129,9 @@ void Allocator::State::return_pool(PoolHeader* pool) {
     nfp2lasta[nf - 1] = prev != nullptr && prev->nfreepools == nf - 1 ? prev : nullptr;
   }
 
-  if (nf == pools_per_arena && nfp2lasta[nf] != nullptr) {
-    // Wholly free, and a reserve exists already.
-    if (nf > 1) unlink_usable_arena(ao);
-    release_arena(ao);
-    return;
+  if (nf == pools_per_arena) {
+    ao->free_since = trims;
+    ++counters.arenas_free;
   }
   if (nf == 1) {
     // It was full, hence on no list; every usable arena has at least one.
@@ -177,12 +180,30 @@ void Allocator::State::release_arena(ArenaObject* ao) {
   unused_arena_objects = ao;
 }
 
-void Allocator::State::release_reserve() {
-  ArenaObject* reserve = nfp2lasta[pools_per_arena];
-  if (reserve == nullptr) return;
-  nfp2lasta[pools_per_arena] = nullptr;
-  unlink_usable_arena(reserve);
-  release_arena(reserve);
+// Unmaps a wholly free arena of usable_arenas.
+void Allocator::State::release_free_arena(ArenaObject* ao) {
+  if (nfp2lasta[pools_per_arena] == ao) {
+    ArenaObject* prev = ao->prevarena;
+    nfp2lasta[pools_per_arena] = prev != nullptr && prev->nfreepools == pools_per_arena ? prev : nullptr;
+  }
+  unlink_usable_arena(ao);
+  release_arena(ao);
+  --counters.arenas_free;
+}
+
+void Allocator::State::trim() {
+  ArenaObject* prev = nullptr;
+  for (ArenaObject* ao = nfp2lasta[pools_per_arena]; ao != nullptr && ao->nfreepools == pools_per_arena;
+       ao = prev) {
+    prev = ao->prevarena;
+    // Freed before the previous trim, and not the last wholly free arena.
+    if (ao->free_since != trims && counters.arenas_free > 1) release_free_arena(ao);
+  }
+  ++trims;
+}
+
+void Allocator::State::release_free_arenas() {
+  while (ArenaObject* ao = nfp2lasta[pools_per_arena]) release_free_arena(ao);
 }
 
 // Teardown: unmaps every arena, whatever its pools still hold.

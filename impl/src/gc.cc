@@ -45,7 +45,14 @@
 //  10. handle_legacy_finalizers: the finalizers list counts as uncollectable;
 //      its members with a legacy finalizer (all of them with DEBUG_SAVEALL) go
 //      to gc.garbage, and the whole list moves to old.
-//  11. a full collection empties the free lists; statistics are updated.
+//  11. a full collection empties the free lists and trims the allocator (the
+//      arenas idle since the previous full collection are unmapped);
+//      statistics are updated.
+// Steps 5-8 are skipped when move_unreachable saw no object with a finalizer
+// or a weakref (to it, or being one) in U, and step 8 when no finalizer or
+// callback ran: nothing can then be resurrected. The counts come from the
+// phases' own walks, so a collection walks its objects a fixed small number
+// of times.
 // Finalizers and callbacks are embedder code: they may allocate, decref or
 // call collect(), which returns 0 while a collection runs. Every phase that
 // runs them takes the first object of its list each time round, since that
@@ -67,6 +74,14 @@ struct CollectingScope {
   ~CollectingScope() { state.collecting = false; }
   Heap::State& state;
 };
+
+// The list walks are chains of dependent loads, each a likely cache miss in
+// a large heap. Fetching the object two links ahead overlaps its miss with
+// the work on this one (the next object's line is already on its way).
+inline void prefetch_ahead(const GcHead* gc) {
+  const GcHead* next = gc_next(gc);
+  __builtin_prefetch(gc_next(next), 1);
+}
 
 // visit_decref: an internal reference to a young object.
 void visit_decref(Object* op) {
@@ -101,14 +116,13 @@ void visit_reachable(Object* op, GcHead* reachable) {
 
 // Moves the survivors of a collection of `generation` to the next one, and
 // keeps the long-lived counts that gate full collections.
-void move_survivors(Heap::State& state, int generation, GcHead* young, GcHead* old) {
+void move_survivors(Heap::State& state, int generation, GcHead* young, GcHead* old, std::size_t survivors) {
   if (young != old) {
-    if (generation == kGenerations - 2)
-      state.long_lived_pending += static_cast<std::int64_t>(gc_list_size(young));
+    if (generation == kGenerations - 2) state.long_lived_pending += static_cast<std::int64_t>(survivors);
     if (!GCHEAP_BUG(survivors_stay_in_collected_generation)) gc_list_merge(young, old);
   } else {
     state.long_lived_pending = 0;
-    state.long_lived_total = static_cast<std::int64_t>(gc_list_size(young));
+    state.long_lived_total = static_cast<std::int64_t>(survivors);
   }
 }
 
@@ -131,12 +145,21 @@ std::int64_t gc_collect_with_callback(Heap& heap, int generation) {
   return result.collected + result.uncollectable;
 }
 
+// What deduce_unreachable found.
+struct Deduction {
+  std::size_t examined = 0;
+  UnreachableScan scan;
+  std::size_t unreachable() const { return examined - scan.reachable; }
+};
+
 // deduce_unreachable: steps 1-3; base keeps the reachable objects.
-void deduce_unreachable(GcHead* base, GcHead* unreachable) {
-  update_refs(base);
+Deduction deduce_unreachable(GcHead* base, GcHead* unreachable) {
+  Deduction found;
+  found.examined = update_refs(base);
   subtract_refs(base);
   gc_list_init(unreachable);
-  move_unreachable(base, unreachable);
+  found.scan = move_unreachable(base, unreachable);
+  return found;
 }
 
 bool has_legacy_finalizer(Heap::State& state, const Object* op) {
@@ -163,13 +186,18 @@ void append_to_garbage(Heap::State& state, Object* op) {
 
 // --- the phases -----------------------------------------------------------------------
 
-void update_refs(GcHead* containers) {
-  for (GcHead* gc = gc_next(containers); gc != containers; gc = gc_next(gc))
+std::size_t update_refs(GcHead* containers) {
+  std::size_t n = 0;
+  for (GcHead* gc = gc_next(containers); gc != containers; gc = gc_next(gc), ++n) {
+    prefetch_ahead(gc);
     gc_reset_refs(gc, from_gc(gc)->refcount);
+  }
+  return n;
 }
 
 void subtract_refs(GcHead* containers) {
   for (GcHead* gc = gc_next(containers); gc != containers; gc = gc_next(gc)) {
+    prefetch_ahead(gc);
     const Object* op = from_gc(gc);
     if (GCHEAP_BUG(subtract_refs_skips_last_item) && op->type->kind == Kind::List) {
       const ListObject* list = as_list(op);
@@ -183,7 +211,8 @@ void subtract_refs(GcHead* containers) {
 // After this, young holds exactly the objects reachable from outside the
 // original young set, as a valid doubly linked list without collecting flags;
 // unreachable holds the rest, collecting flags set, next links flagged.
-void move_unreachable(GcHead* young, GcHead* unreachable) {
+UnreachableScan move_unreachable(GcHead* young, GcHead* unreachable) {
+  UnreachableScan scan;
   GcHead* prev = young;  // last object kept in young, to restore prev links
   GcHead* gc = gc_next(young);
   while (gc != young) {
@@ -194,7 +223,10 @@ void move_unreachable(GcHead* young, GcHead* unreachable) {
       gc_set_prev(gc, prev);
       gc_clear_collecting(gc);
       prev = gc;
+      ++scan.reachable;
     } else {
+      const Type* type = from_gc(gc)->type;
+      scan.needs_care |= type->has_extras || type->kind == Kind::Weakref;
       // Tentatively unreachable: unlink (young is singly linked here) and
       // append to unreachable with flagged links. This also flags the list
       // head's next word, repaired below.
@@ -209,6 +241,7 @@ void move_unreachable(GcHead* young, GcHead* unreachable) {
   }
   young->prev = reinterpret_cast<std::uintptr_t>(prev);
   unreachable->next &= ~kNextMaskUnreachable;
+  return scan;
 }
 
 // Makes unreachable an ordinary list again (its members keep the collecting
@@ -352,6 +385,36 @@ void handle_legacy_finalizers(Heap& heap, GcHead* finalizers, GcHead* old) {
   gc_list_merge(finalizers, old);
 }
 
+namespace {
+
+// Steps 5-8, for an unreachable set with finalizers or weakrefs in it:
+// leaves the garbage to delete in final_unreachable and the uncollectable in
+// finalizers, and returns the number collected (weakrefs freed by their
+// callbacks' references, and final_unreachable's members).
+std::int64_t handle_finalizers_and_weakrefs(Heap& heap, GcHead* unreachable, GcHead* finalizers,
+                                            GcHead* final_unreachable, GcHead* old) {
+  Heap::State& state = Heap::State::of(heap);
+  move_legacy_finalizers(state, unreachable, finalizers);
+  if (!GCHEAP_BUG(legacy_finalizer_reachable_not_moved)) move_legacy_finalizer_reachable(finalizers);
+
+  const std::uint64_t user_code_before = state.user_code_runs;
+  std::int64_t collected = handle_weakrefs(heap, unreachable, old);
+  finalize_garbage(heap, unreachable);
+  // The seeded bug counts before resurrection, as CPython did before bpo-38379.
+  if (GCHEAP_BUG(resurrected_objects_counted_as_collected))
+    collected += static_cast<std::int64_t>(gc_list_size(unreachable));
+  // Without embedder code nothing can have been resurrected.
+  if (GCHEAP_BUG(resurrection_check_skipped) || state.user_code_runs == user_code_before)
+    gc_list_merge(unreachable, final_unreachable);
+  else
+    handle_resurrected_objects(unreachable, final_unreachable, old);
+  if (!GCHEAP_BUG(resurrected_objects_counted_as_collected))
+    collected += static_cast<std::int64_t>(gc_list_size(final_unreachable));
+  return collected;
+}
+
+}  // namespace
+
 CollectionResult gc_collect_main(Heap& heap, int generation) {
   Heap::State& state = Heap::State::of(heap);
   if (generation + 1 < kGenerations) state.generations[generation + 1].count += 1;
@@ -361,34 +424,33 @@ CollectionResult gc_collect_main(Heap& heap, int generation) {
   GcHead* young = generation_head(state, generation);
   GcHead* old = generation + 1 < kGenerations ? generation_head(state, generation + 1) : young;
   GcHead unreachable;
-  deduce_unreachable(young, &unreachable);
-  move_survivors(state, generation, young, old);
-
-  GcHead finalizers;
-  gc_list_init(&finalizers);
-  move_legacy_finalizers(state, &unreachable, &finalizers);
-  if (!GCHEAP_BUG(legacy_finalizer_reachable_not_moved)) move_legacy_finalizer_reachable(&finalizers);
+  const Deduction found = deduce_unreachable(young, &unreachable);
+  move_survivors(state, generation, young, old, found.scan.reachable);
 
   CollectionResult result;
-  result.collected = handle_weakrefs(heap, &unreachable, old);
-  finalize_garbage(heap, &unreachable);
-  // The seeded bug counts before resurrection, as CPython did before bpo-38379.
-  if (GCHEAP_BUG(resurrected_objects_counted_as_collected))
-    result.collected += static_cast<std::int64_t>(gc_list_size(&unreachable));
+  GcHead finalizers;
+  gc_list_init(&finalizers);
   GcHead final_unreachable;
-  if (GCHEAP_BUG(resurrection_check_skipped)) {
-    gc_list_init(&final_unreachable);
-    gc_list_merge(&unreachable, &final_unreachable);
+  gc_list_init(&final_unreachable);
+  if (found.scan.needs_care) {
+    result.collected = handle_finalizers_and_weakrefs(heap, &unreachable, &finalizers, &final_unreachable, old);
   } else {
-    handle_resurrected_objects(&unreachable, &final_unreachable, old);
+    // Nothing set aside has a finalizer or a weakref, or is one: steps 5-8
+    // have nothing to do, and no embedder code can run to resurrect anything
+    // or start another collection. The members' flagged links are left as
+    // they are: delete_garbage only walks and unlinks them (gc_next ignores
+    // the flag), which saves a pass over the garbage.
+    gc_list_merge(&unreachable, &final_unreachable);
+    result.collected = static_cast<std::int64_t>(found.unreachable());
   }
-  if (!GCHEAP_BUG(resurrected_objects_counted_as_collected))
-    result.collected += static_cast<std::int64_t>(gc_list_size(&final_unreachable));
   delete_garbage(heap, &final_unreachable, old);
   result.uncollectable = static_cast<std::int64_t>(gc_list_size(&finalizers));
   handle_legacy_finalizers(heap, &finalizers, old);
 
-  if (generation == kGenerations - 1 && !GCHEAP_BUG(free_list_survives_full_collection)) heap.clear_free_lists();
+  if (generation == kGenerations - 1) {
+    if (!GCHEAP_BUG(free_list_survives_full_collection)) heap.clear_free_lists();
+    heap.allocator().trim();  // arenas idle since the previous full collection go back
+  }
   GenerationStats& stats = state.stats[generation];
   ++stats.collections;
   stats.collected += result.collected;

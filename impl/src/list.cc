@@ -1,11 +1,13 @@
 // Lists: the heap's only container, laid out as CPython's list.
 //
 // A list is one block: GC header, object header, the item-array pointer with
-// size and capacity, then the embedder's payload. Items live in a separate
-// array from the Allocator, grown and shrunk by list_resize with CPython's
-// over-allocation (capacity newsize + newsize/8 + 6, rounded down to a
-// multiple of 4: 0, 4, 8, 16, 24, 32, 40, 52, 64, 76, ...), so appends are
-// amortized O(1); it shrinks only when the size falls below half the capacity.
+// size and capacity, one inline item slot, then the embedder's payload. A list
+// of at most one item keeps it in the inline slot (heap_internal.h says why).
+// Longer lists keep their items in a separate array from the Allocator, grown
+// and shrunk by list_resize with CPython's over-allocation (capacity newsize +
+// newsize/8 + 6, rounded down to a multiple of 4: 4, 8, 16, 24, 32, 40, 52,
+// 64, 76, ...), so appends are amortized O(1); it shrinks only when the size
+// falls below half the capacity, and back to the inline slot at one item.
 //
 // Free list: up to 80 freed lists with the default payload are kept (LIFO)
 // and reused by new_list, as CPython's list free list; a full collection
@@ -26,28 +28,44 @@ ListObject* take_from_free_list(Heap::State& state, std::uint32_t payload_bytes)
   return state.list_free_list[--state.list_free_list_length];
 }
 
-// Sets the size to newsize, reallocating the item array when the capacity is
-// too small or more than twice too large. Throws std::bad_alloc when growing
-// fails (the list is unchanged); a failed shrink keeps the larger array.
+bool items_inline(const ListObject* list) { return list->items == &list->inline_item; }
+
+// Gives an item array back to the allocator (the inline slot is not one).
+void free_items(Allocator& allocator, ListObject* list, Object** items) {
+  if (items != &list->inline_item) allocator.free(items);
+}
+
+// Sets the size to newsize: the inline slot for at most one item, otherwise an
+// array reallocated when the capacity is too small or more than twice too
+// large. Throws std::bad_alloc when growing fails (the list is unchanged); a
+// failed shrink keeps the larger array.
 void list_resize(Allocator& allocator, ListObject* list, std::size_t newsize) {
   const std::size_t allocated = list->allocated;
-  if (allocated >= newsize && newsize >= (allocated >> 1)) {
+  if (allocated >= newsize && newsize >= (allocated >> 1) && newsize != 0) {
     list->size = static_cast<std::uint32_t>(newsize);
     return;
   }
-  std::size_t new_allocated = (newsize + (newsize >> 3) + 6) & ~std::size_t{3};
-  // Do not over-allocate when the new size is closer to that than to the old size.
-  if (newsize > list->size && newsize - list->size > new_allocated - newsize)
-    new_allocated = (newsize + 3) & ~std::size_t{3};
-  if (newsize == 0) {
-    allocator.free(list->items);
-    list->items = nullptr;
-    list->size = 0;
-    list->allocated = 0;
+  if (newsize <= 1) {
+    Object* item = newsize == 1 && list->size >= 1 ? list->items[0] : nullptr;
+    free_items(allocator, list, list->items);
+    list->inline_item = item;
+    list->items = newsize == 1 ? &list->inline_item : nullptr;
+    list->size = list->allocated = static_cast<std::uint32_t>(newsize);
     return;
   }
+  std::size_t new_allocated = (newsize + (newsize >> 3) + 6) & ~std::size_t{3};
+  // Do not over-allocate when the new size is closer to that than to the old
+  // size; leaving the inline slot takes what CPython's first array (4) would.
+  if (newsize > list->size && (newsize - list->size > new_allocated - newsize || items_inline(list)))
+    new_allocated = (newsize + 3) & ~std::size_t{3};
   if (new_allocated > UINT32_MAX) throw std::bad_alloc();
-  void* items = allocator.reallocate(list->items, new_allocated * sizeof(Object*));
+  void* items;
+  if (items_inline(list)) {
+    items = allocator.allocate(new_allocated * sizeof(Object*));
+    if (items != nullptr) static_cast<Object**>(items)[0] = list->inline_item;
+  } else {
+    items = allocator.reallocate(list->items, new_allocated * sizeof(Object*));
+  }
   if (items == nullptr) {
     if (newsize > allocated) throw std::bad_alloc();
     list->size = static_cast<std::uint32_t>(newsize);
@@ -75,6 +93,7 @@ Object* Heap::new_list(std::uint32_t payload_bytes) {
   list->size = 0;
   list->allocated = 0;
   list->payload_bytes = payload_bytes;
+  list->inline_item = nullptr;
   ++state.lists_live;
   gc_link(*this);  // counts the allocation (free-list reuse included); may collect
   gc_track(state, list);
@@ -128,17 +147,19 @@ void Heap::list_remove(Object* list, std::size_t i) {
 }
 
 void list_clear(Heap& heap, ListObject* list) {
-  Object** items = list->items;
+  Object* inline_item = list->inline_item;
+  Object** items = items_inline(list) ? &inline_item : list->items;
   std::size_t i = list->size;
   list->items = nullptr;
   list->size = 0;
   list->allocated = 0;
+  list->inline_item = nullptr;
   while (i > 0) heap.decref(items[--i]);
-  heap.allocator().free(items);
+  if (items != &inline_item) heap.allocator().free(items);
 }
 
 void list_dealloc(Heap::State& state, ListObject* list) {
-  state.allocator.free(list->items);
+  free_items(state.allocator, list, list->items);
   call_free_hook(state, &list->ob);
   gc_unlink_count(state);  // free-listing counts as a deallocation too (see above)
   --state.lists_live;

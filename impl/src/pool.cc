@@ -12,7 +12,7 @@
 // Allocation moves used -> full; free moves full -> used and used -> empty
 // (a one-block pool goes full -> empty directly). Under AddressSanitizer the
 // free blocks and the frontier stay poisoned throughout; a pool reinitialised
-// for another class is therefore poisoned already past its header.
+// for another class is therefore poisoned already.
 #include "allocator_internal.h"
 
 namespace gcheap {
@@ -33,8 +33,9 @@ void Allocator::State::init_pool(PoolHeader* pool, std::uint32_t size_class) {
   pool->ref = 0;
   pool->size_class = size_class;
   pool->block_size = block_size;
-  pool->next_offset = static_cast<std::uint32_t>(pool_header_size);
-  pool->max_next_offset = static_cast<std::uint32_t>(pool_size - block_size);
+  std::byte* memory = pool_memory(pool);
+  pool->frontier = first_block(memory);
+  pool->frontier_limit = memory + pool_size - block_size;
   pool->freeblock = nullptr;
 }
 

@@ -1,5 +1,5 @@
 // Tests of gcheap's small-object allocator (gcheap/allocator.h): size classes,
-// alignment, block placement and reuse, arena packing, reserve and release,
+// alignment, block placement and reuse, arena packing, trimming and release,
 // ownership of any pointer, reallocate, debug fill and AddressSanitizer
 // poisoning. Most tests run for both geometries.
 #include "gcheap/allocator.h"
@@ -31,13 +31,25 @@ std::uintptr_t arena_of(const void* p, const Geometry& g) { return address(p) & 
 std::uintptr_t pool_of(const void* p, const Geometry& g) { return address(p) & ~(g.pool_size - 1); }
 const void* as_pointer(std::uintptr_t a) { return reinterpret_cast<const void*>(a); }
 
-// Blocks of an n-byte class per pool, measured on a separate allocator.
-std::size_t blocks_per_pool(const Geometry& g, std::size_t n) {
+// Blocks of an n-byte class in a pool, measured on a separate allocator: in
+// an arena's first pool, which shares its memory with the arena's pool
+// headers, and in every other pool.
+struct PoolCapacity {
+  std::size_t first;
+  std::size_t other;
+};
+PoolCapacity pool_capacity(const Geometry& g, std::size_t n) {
   Allocator probe({g, false});
-  const void* first = probe.allocate(n);
-  std::size_t count = 1;
-  while (pool_of(probe.allocate(n), g) == pool_of(first, g)) ++count;
-  return count;
+  PoolCapacity capacity{0, 0};
+  const void* block = probe.allocate(n);
+  for (; pool_of(block, g) == arena_of(block, g); block = probe.allocate(n)) ++capacity.first;
+  const std::uintptr_t second = pool_of(block, g);
+  for (; pool_of(block, g) == second; block = probe.allocate(n)) ++capacity.other;
+  return capacity;
+}
+std::size_t blocks_per_arena(const Geometry& g, std::size_t n) {
+  const PoolCapacity capacity = pool_capacity(g, n);
+  return capacity.first + (g.pools_per_arena() - 1) * capacity.other;
 }
 
 unsigned char stamp_byte(std::size_t block, std::size_t offset) {
@@ -256,7 +268,7 @@ TEST_P(AllocatorTest, EmptiedPoolServesAnotherSizeClass) {
   allocator.free(other);
 }
 
-TEST_P(AllocatorTest, FreeArenasAreReleasedExceptOneReserve) {
+TEST_P(AllocatorTest, FreeArenasStayMappedUntilTrimmed) {
   Allocator allocator(options());
   const std::size_t n = geometry().max_small;
   std::vector<void*> blocks;
@@ -270,51 +282,97 @@ TEST_P(AllocatorTest, FreeArenasAreReleasedExceptOneReserve) {
   AllocatorStats stats = allocator.stats();
   EXPECT_EQ(stats.arenas_allocated_total, 4u);
   EXPECT_EQ(stats.arenas_released_total, 0u);
-  EXPECT_EQ(stats.arenas_reserved, 0u);
+  EXPECT_EQ(stats.arenas_free, 0u);
   EXPECT_EQ(stats.bytes_mapped, 4 * geometry().arena_size);
   EXPECT_EQ(stats.small_bytes_live, blocks.size() * n);
 
+  // Emptied arenas stay mapped, counted free.
   for (void* p : blocks) allocator.free(p);
   stats = allocator.stats();
   EXPECT_EQ(stats.small_blocks_live, 0u);
   EXPECT_EQ(stats.small_bytes_live, 0u);
   EXPECT_EQ(stats.pools_in_use, 0u);
+  EXPECT_EQ(stats.arenas_mapped, 4u);
+  EXPECT_EQ(stats.arenas_free, 4u);
+  EXPECT_EQ(stats.arenas_released_total, 0u);
+
+  // Rebuilding the same blocks reuses them: no new mapping.
+  for (void*& p : blocks) p = allocator.allocate(n);
+  EXPECT_EQ(allocator.stats().arenas_allocated_total, 4u);
+  EXPECT_EQ(allocator.stats().arenas_free, 0u);
+  for (void* p : blocks) allocator.free(p);
+
+  // The first trim keeps what was freed since the last one (none before);
+  // the next unmaps all but the reserve.
+  allocator.trim();
+  EXPECT_EQ(allocator.stats().arenas_mapped, 4u);
+  allocator.trim();
+  stats = allocator.stats();
   EXPECT_EQ(stats.arenas_mapped, 1u);
-  EXPECT_EQ(stats.arenas_reserved, 1u);
+  EXPECT_EQ(stats.arenas_free, 1u);
   EXPECT_EQ(stats.arenas_released_total, 3u);
   EXPECT_EQ(stats.bytes_mapped, geometry().arena_size);
   const auto owned = std::count_if(one_per_arena.begin(), one_per_arena.end(),
                                    [&](void* p) { return allocator.owns(p); });
   EXPECT_EQ(owned, 1);  // only the reserve is still mapped
+  allocator.trim();     // the reserve is never trimmed
+  EXPECT_EQ(allocator.stats().arenas_mapped, 1u);
 
   // The reserve serves the next allocation without a new mapping.
   void* p = allocator.allocate(n);
   EXPECT_EQ(allocator.stats().arenas_allocated_total, 4u);
-  EXPECT_EQ(allocator.stats().arenas_reserved, 0u);
+  EXPECT_EQ(allocator.stats().arenas_free, 0u);
   allocator.free(p);
-  EXPECT_EQ(allocator.stats().arenas_reserved, 1u);
+  EXPECT_EQ(allocator.stats().arenas_free, 1u);
 
-  allocator.release_reserve();
+  allocator.release_free_arenas();
   stats = allocator.stats();
   EXPECT_EQ(stats.arenas_mapped, 0u);
-  EXPECT_EQ(stats.arenas_reserved, 0u);
+  EXPECT_EQ(stats.arenas_free, 0u);
   EXPECT_EQ(stats.bytes_mapped, 0u);
   EXPECT_EQ(stats.arenas_released_total, 4u);
   for (void* q : one_per_arena) EXPECT_FALSE(allocator.owns(q));
-  allocator.release_reserve();  // nothing left to release
+  allocator.release_free_arenas();  // nothing left to release
   EXPECT_EQ(allocator.stats().arenas_released_total, 4u);
+}
+
+// An arena freed after a trim survives the next one even when older free
+// arenas go: trim() only takes what was idle for a whole period.
+TEST_P(AllocatorTest, TrimKeepsArenasFreedSinceThePreviousTrim) {
+  Allocator allocator(options());
+  const std::size_t n = geometry().max_small;
+  std::vector<void*> first;
+  std::vector<void*> second;
+  while (allocator.stats().arenas_mapped < 2) first.push_back(allocator.allocate(n));
+  second.push_back(first.back());  // the second arena's first block
+  first.pop_back();
+  while (allocator.stats().arenas_mapped < 3) second.push_back(allocator.allocate(n));
+  void* third = second.back();
+  second.pop_back();
+
+  for (void* p : first) allocator.free(p);  // arena 1 free before the first trim
+  allocator.trim();
+  for (void* p : second) allocator.free(p);  // arena 2 free after it
+  allocator.trim();
+  EXPECT_FALSE(allocator.owns(first.front()));
+  EXPECT_TRUE(allocator.owns(second.front()));
+  EXPECT_EQ(allocator.stats().arenas_mapped, 2u);
+  EXPECT_EQ(allocator.stats().arenas_free, 1u);
+  allocator.free(third);
+  allocator.release_free_arenas();
+  EXPECT_EQ(allocator.stats().arenas_mapped, 0u);
 }
 
 TEST_P(AllocatorTest, NewPoolsComeFromTheFullestArena) {
   const Geometry& g = geometry();
   const std::size_t n = g.max_small;
-  const std::size_t per_pool = blocks_per_pool(g, n);
+  const std::size_t per_pool = pool_capacity(g, n).other;
   const std::size_t pools_per_arena = g.pools_per_arena();
   Allocator allocator(options());
   // Fill three arenas exactly; arena_blocks[a][k] are the blocks of its k-th pool.
   std::map<std::uintptr_t, std::map<std::uintptr_t, std::vector<void*>>> arena_blocks;
   std::vector<std::uintptr_t> arena_order;
-  for (std::size_t i = 0; i < 3 * pools_per_arena * per_pool; ++i) {
+  for (std::size_t i = 0; i < 3 * blocks_per_arena(g, n); ++i) {
     void* p = allocator.allocate(n);
     ASSERT_NE(p, nullptr);
     const std::uintptr_t arena = arena_of(p, g);
@@ -324,11 +382,13 @@ TEST_P(AllocatorTest, NewPoolsComeFromTheFullestArena) {
   ASSERT_EQ(arena_order.size(), 3u);
   ASSERT_EQ(allocator.stats().pools_in_use, 3 * pools_per_arena);
 
+  // Frees the arena's last `count` pools (whole ones, not the first).
   auto free_pools = [&](std::uintptr_t arena, std::size_t count) {
     auto& pools = arena_blocks[arena];
     for (std::size_t k = 0; k < count; ++k) {
-      for (void* p : pools.begin()->second) allocator.free(p);
-      pools.erase(pools.begin());
+      const auto last = std::prev(pools.end());
+      for (void* p : last->second) allocator.free(p);
+      pools.erase(last);
     }
   };
   // The second arena keeps all but two pools; the first loses half of them
@@ -349,9 +409,9 @@ TEST_P(AllocatorTest, NewPoolsComeFromTheFullestArena) {
 
 // Random churn over several arenas: every new pool must come from a mapped
 // arena with the fewest free pools, and mapped arenas must be exactly those
-// with live blocks plus at most one reserve. Frees drain one arena at a time
-// so that arenas empty, become the reserve and are released mid-run.
-TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndOneReserve) {
+// with live blocks plus the free ones, counted. Frees drain one arena at a
+// time so that arenas empty, are reused and are trimmed mid-run.
+TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndCounted) {
   const Geometry& g = geometry();
   const std::size_t pools_per_arena = g.pools_per_arena();
   const std::size_t sizes[] = {1, g.max_small / 2, g.max_small, g.max_small};
@@ -373,8 +433,7 @@ TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndOneReserve) {
       }
     }
     const AllocatorStats stats = allocator.stats();
-    ASSERT_EQ(stats.arenas_reserved, idle_mapped);
-    ASSERT_LE(stats.arenas_reserved, 1u);
+    ASSERT_EQ(stats.arenas_free, idle_mapped);
     ASSERT_EQ(stats.arenas_mapped, busy + idle_mapped);
     ASSERT_EQ(stats.small_blocks_live, live);
   };
@@ -417,9 +476,9 @@ TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndOneReserve) {
     return *busy[random() % busy.size()];
   };
 
-  const std::size_t arena_blocks = pools_per_arena * blocks_per_pool(g, g.max_small);
+  const std::size_t arena_blocks = blocks_per_arena(g, g.max_small);
   for (int round = 0; round < 3; ++round) {
-    while (live < 4 * arena_blocks) {
+    while (live < 8 * arena_blocks) {
       if (random() % 4 == 0 && live > 0) {
         free_one_in(random_busy_arena());
       } else {
@@ -437,11 +496,18 @@ TEST_P(AllocatorTest, ChurnKeepsArenasSortedAndOneReserve) {
       }
       ASSERT_NO_FATAL_FAILURE(check_arenas());
     }
+    // Two trims: the arenas drained in this round are idle for a whole period.
+    allocator.trim();
+    allocator.trim();
+    ASSERT_NO_FATAL_FAILURE(check_arenas());
   }
-  EXPECT_GE(allocator.stats().arenas_released_total, 3u);
+  EXPECT_GT(allocator.stats().arenas_released_total, 0u);  // trimmed mid-run
   for (auto& [arena, blocks] : live_in_arena) {
     while (!blocks.empty()) free_one_in(blocks);
   }
+  check_arenas();
+  allocator.trim();
+  allocator.trim();
   check_arenas();
   EXPECT_EQ(allocator.stats().arenas_mapped, 1u);
 }
@@ -455,7 +521,7 @@ TEST_P(AllocatorTest, OwnsOnlyBlocksOfMappedArenas) {
   EXPECT_TRUE(allocator.owns(as_pointer(arena + g.arena_size - 1)));  // in an unused pool
   EXPECT_FALSE(allocator.owns(as_pointer(arena + g.arena_size)));     // just past it
   EXPECT_FALSE(allocator.owns(as_pointer(arena - 1)));                // just before it
-  EXPECT_FALSE(allocator.owns(as_pointer(pool_of(small, g))));        // a pool header
+  EXPECT_FALSE(allocator.owns(as_pointer(arena)));                    // the pool headers
 
   int on_stack = 0;
   void* from_malloc = std::malloc(16);
@@ -481,8 +547,8 @@ TEST_P(AllocatorTest, OwnsOnlyBlocksOfMappedArenas) {
   other.free(foreign);
 
   allocator.free(small);
-  EXPECT_TRUE(allocator.owns(small));  // the arena is the reserve
-  allocator.release_reserve();
+  EXPECT_TRUE(allocator.owns(small));  // the arena is free, still mapped
+  allocator.release_free_arenas();
   EXPECT_FALSE(allocator.owns(small));
   EXPECT_FALSE(allocator.owns(as_pointer(arena + g.arena_size - 1)));
 }

@@ -114,9 +114,10 @@ TEST_F(HeapTest, ListOperationsHoldAndDropReferences) {
 TEST_F(HeapTest, ItemArrayGrowsAndShrinksLikeCPythonListResize) {
   Object* list = heap.new_list(0);
   Object* item = heap.new_int(1);
-  // Capacity after appending up to n items: CPython's growth pattern.
+  // Capacity after appending up to n items: CPython's growth pattern, except
+  // that one item is held in the list's inline slot.
   const std::vector<std::pair<std::size_t, std::size_t>> pattern{
-      {1, 4}, {5, 8}, {9, 16}, {17, 24}, {25, 32}, {33, 40}, {41, 52}, {53, 64}, {65, 76}};
+      {1, 1}, {2, 4}, {5, 8}, {9, 16}, {17, 24}, {25, 32}, {33, 40}, {41, 52}, {53, 64}, {65, 76}};
   std::size_t n = 0;
   for (const auto& [size, allocated] : pattern) {
     while (n < size) {

@@ -112,12 +112,12 @@ const BugCase bug_cases[] = {
        return std::int64_t{allocator.usable_size(grown) >= 32};
      },
      1, 0},
-    {"owns_accepts_pool_headers", "owns() of a pool's header",
+    {"owns_accepts_pool_headers", "owns() of an arena's pool headers",
      [] {
        Allocator allocator;
        const auto block = reinterpret_cast<std::uintptr_t>(allocator.allocate(16));
-       const auto pool = block & ~(allocator.geometry().pool_size - 1);
-       return std::int64_t{allocator.owns(reinterpret_cast<void*>(pool))};
+       const auto headers = block & ~(allocator.geometry().arena_size - 1);
+       return std::int64_t{allocator.owns(reinterpret_cast<void*>(headers))};
      },
      0, 1},
     // refcount

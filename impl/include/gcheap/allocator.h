@@ -4,19 +4,29 @@
 // byte steps) and served from pools: fixed-size pieces of an arena, each pool
 // serving one size class. A pool hands out blocks from its free list first and
 // then from its never-used frontier. Arenas are mmap'd, aligned to their size,
-// and split into pools.
+// and split into pools; the pools' headers are packed in one array at the
+// start of the arena (so they stay in cache), and the first pool's blocks
+// follow that array.
 //
 // Packing: arenas with free pools are kept on a list sorted by their number of
 // free pools, fullest first, so allocation packs into busy arenas and idle
 // arenas drain and can be given back. The order is kept in O(1) per change with
-// a "last arena with n free pools" finger per count (CPython bpo-37029). An
-// arena whose pools are all free is unmapped, except that one wholly free arena
-// is kept in reserve so that a program oscillating at an arena boundary does
-// not map and unmap on every step (bpo-37257).
+// a "last arena with n free pools" finger per count (CPython bpo-37029).
+//
+// Returning memory: an arena whose pools are all free stays mapped, at the end
+// of that list, until trim() finds it has been free for a whole trim period
+// (it was already free at the previous trim()); trim() then unmaps it, keeping
+// one wholly free arena in reserve (bpo-37257). Between trims the allocator
+// therefore never maps more than its peak, and a program that frees and
+// rebuilds a large structure reuses its arenas instead of unmapping them and
+// page-faulting them back in (CPython unmaps at once and pays that on every
+// rebuild). The heap calls trim() after every full collection;
+// release_free_arenas() unmaps every wholly free arena at once.
 //
 // Ownership: owns(p) answers "did this allocator hand out p from a pool?" in
 // O(1) for any pointer, including pointers into memory this allocator never
-// mapped, with a two-level radix tree over arena addresses (CPython 3.10+).
+// mapped, with one bit per possible arena address (CPython 3.10+ keys a radix
+// tree the same way).
 //
 // Requests of 0 bytes and of more than max_small bytes go to the system
 // allocator (malloc) and are counted separately.
@@ -78,8 +88,8 @@ struct AllocatorStats {
   std::size_t large_blocks_live = 0;   // system-allocator blocks live
   std::size_t small_bytes_live = 0;    // sum of live pool block sizes
   std::size_t large_bytes_live = 0;    // sum of requested sizes of live large blocks
-  std::size_t arenas_mapped = 0;       // arenas currently mmap'd (including the reserve)
-  std::size_t arenas_reserved = 0;     // wholly free arenas kept (0 or 1)
+  std::size_t arenas_mapped = 0;       // arenas currently mmap'd (including free ones)
+  std::size_t arenas_free = 0;         // mapped arenas whose pools are all free
   std::size_t pools_in_use = 0;        // pools serving a size class
   std::size_t arenas_allocated_total = 0;  // mmap calls for arenas over the lifetime
   std::size_t arenas_released_total = 0;   // munmap calls for arenas over the lifetime
@@ -96,7 +106,8 @@ class Allocator {
   Allocator();
   // Throws std::invalid_argument for an impossible geometry (sizes not powers
   // of two, pools not dividing arenas, alignment outside 8..alignof(max_align_t),
-  // a largest block that does not fit a pool).
+  // a largest block that does not fit in the first pool beside the arena's
+  // pool headers).
   explicit Allocator(const Options& options);
   Allocator(const Allocator&) = delete;
   Allocator& operator=(const Allocator&) = delete;
@@ -117,14 +128,17 @@ class Allocator {
   // Usable size of a block p from this allocator.
   std::size_t usable_size(const void* p) const;
 
-  // Gives back the reserve arena, so a torn-down heap maps nothing.
-  void release_reserve();
+  // Unmaps every wholly free arena that was already wholly free at the
+  // previous trim(), but keeps one wholly free arena mapped as the reserve.
+  void trim();
+  // Unmaps every wholly free arena now, so a torn-down heap maps nothing.
+  void release_free_arenas();
 
   const Geometry& geometry() const { return geometry_; }
   AllocatorStats stats() const;
 
  private:
-  struct State;  // arenas, pools, radix tree: impl/src/allocator_internal.h
+  struct State;  // arenas, pools, ownership map: impl/src/allocator_internal.h
   Geometry geometry_;
   State* state_;
 };

@@ -51,7 +51,9 @@
 // reused; the free list is emptied by every full collection.
 //
 // Memory comes from an Allocator the embedder owns, so the embedder can check
-// after destroying the heap that nothing is left.
+// after destroying the heap that nothing is left. Every full collection also
+// trims the allocator: arenas idle since the previous full collection are
+// unmapped (Allocator::trim).
 //
 // A Heap is single-threaded. Functions taking an Object* require a live object
 // of the right kind; the heap does not check (an embedder-level adapter does).
