@@ -48,6 +48,11 @@
 //  11. a full collection empties the free lists and trims the allocator (the
 //      arenas idle since the previous full collection are unmapped);
 //      statistics are updated.
+// A full collection with nothing frozen examines every tracked object, so a
+// referent is young exactly when it is tracked: steps 1 and 2 are then one
+// walk (update_and_subtract_refs), each object's gc_refs set on its first
+// touch, marked by the collecting flag that no object has between
+// collections.
 // Steps 5-8 are skipped when move_unreachable saw no object with a finalizer
 // or a weakref (to it, or being one) in U, and step 8 when no finalizer or
 // callback ran: nothing can then be resurrected. The counts come from the
@@ -153,10 +158,16 @@ struct Deduction {
 };
 
 // deduce_unreachable: steps 1-3; base keeps the reachable objects.
-Deduction deduce_unreachable(GcHead* base, GcHead* unreachable) {
+// `everything_tracked`: base holds every tracked object (steps 1 and 2 are
+// then one walk, update_and_subtract_refs).
+Deduction deduce_unreachable(GcHead* base, GcHead* unreachable, bool everything_tracked) {
   Deduction found;
-  found.examined = update_refs(base);
-  subtract_refs(base);
+  if (everything_tracked) {
+    found.examined = update_and_subtract_refs(base);
+  } else {
+    found.examined = update_refs(base);
+    subtract_refs(base);
+  }
   gc_list_init(unreachable);
   found.scan = move_unreachable(base, unreachable);
   return found;
@@ -195,17 +206,58 @@ std::size_t update_refs(GcHead* containers) {
   return n;
 }
 
-void subtract_refs(GcHead* containers) {
+namespace {
+
+// subtract_refs' walk: `arrive` sees each object of the list, then `visit`
+// every reference it holds.
+template <typename Arrive, typename Visit>
+void walk_references(GcHead* containers, Arrive&& arrive, Visit&& visit) {
   for (GcHead* gc = gc_next(containers); gc != containers; gc = gc_next(gc)) {
     prefetch_ahead(gc);
+    arrive(gc);
     const Object* op = from_gc(gc);
     if (GCHEAP_BUG(subtract_refs_skips_last_item) && op->type->kind == Kind::List) {
       const ListObject* list = as_list(op);
-      for (std::size_t i = 0; i + 1 < list->size; ++i) visit_decref(list->items[i]);
+      for (std::size_t i = 0; i + 1 < list->size; ++i) visit(list->items[i]);
     } else {
-      gc_traverse(op, visit_decref);
+      gc_traverse(op, visit);
     }
   }
+}
+
+// update_refs for one object, on its first touch in update_and_subtract_refs.
+void update_refs_once(GcHead* gc) {
+  if (!gc_is_collecting(gc)) gc_reset_refs(gc, from_gc(gc)->refcount);
+}
+
+// visit_decref when every tracked object is young.
+void visit_decref_first_touch(Object* op) {
+  if (!is_gc(op)) return;
+  GcHead* gc = as_gc(op);
+  if (!gc_is_tracked(gc)) return;
+  update_refs_once(gc);
+  gc_decref(gc);
+}
+
+}  // namespace
+
+void subtract_refs(GcHead* containers) {
+  walk_references(containers, [](GcHead*) {}, visit_decref);
+}
+
+// Outside a collection no object has the collecting flag, so it marks the
+// objects whose gc_refs are set; the walk reads and writes each object's line
+// once instead of twice.
+std::size_t update_and_subtract_refs(GcHead* containers) {
+  std::size_t n = 0;
+  walk_references(
+      containers,
+      [&n](GcHead* gc) {
+        ++n;
+        update_refs_once(gc);
+      },
+      visit_decref_first_touch);
+  return n;
 }
 
 // After this, young holds exactly the objects reachable from outside the
@@ -342,7 +394,7 @@ void finalize_garbage(Heap& heap, GcHead* collectable) {
 // The resurrected rest moves to old, uncounted; still_unreachable is left an
 // ordinary list of collecting objects.
 void handle_resurrected_objects(GcHead* unreachable, GcHead* still_unreachable, GcHead* old) {
-  deduce_unreachable(unreachable, still_unreachable);
+  deduce_unreachable(unreachable, still_unreachable, false);
   clear_unreachable_mask(still_unreachable);
   gc_list_merge(unreachable, old);
 }
@@ -424,7 +476,9 @@ CollectionResult gc_collect_main(Heap& heap, int generation) {
   GcHead* young = generation_head(state, generation);
   GcHead* old = generation + 1 < kGenerations ? generation_head(state, generation + 1) : young;
   GcHead unreachable;
-  const Deduction found = deduce_unreachable(young, &unreachable);
+  // A full collection with nothing frozen examines every tracked object.
+  const bool everything_tracked = young == old && gc_list_is_empty(&state.permanent.head);
+  const Deduction found = deduce_unreachable(young, &unreachable, everything_tracked);
   move_survivors(state, generation, young, old, found.scan.reachable);
 
   CollectionResult result;

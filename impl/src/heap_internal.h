@@ -417,6 +417,10 @@ inline void gc_track(Heap::State& state, ListObject* list) { gc_list_append(&lis
 // update_refs returns how many objects it saw.
 std::size_t update_refs(GcHead* containers);
 void subtract_refs(GcHead* containers);
+// Steps 1 and 2 in one walk, for a list that holds every tracked object (a
+// full collection with nothing frozen): a referent is young iff tracked, and
+// its gc_refs are set on first touch. Returns how many objects it walked.
+std::size_t update_and_subtract_refs(GcHead* containers);
 // What move_unreachable saw: how many objects stayed, and whether any object
 // it set aside has extras (a finalizer, weakrefs to it) or is a weakref.
 struct UnreachableScan {

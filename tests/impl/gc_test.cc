@@ -45,6 +45,33 @@ class GcTest : public ::testing::Test {
     Heap::incref(b);
     heap.list_append(a, b);
   }
+  // The phase tests' graph: roots (ours) -> a <-> b, c rooted and pointing
+  // at a, d a garbage self-cycle, a str in a (atoms are skipped by
+  // traversal). c is allocated first or third, so that it sits behind or
+  // ahead of a in generation 0.
+  struct PhaseGraph {
+    Object* a;
+    Object* b;
+    Object* c;
+    Object* d;
+  };
+  PhaseGraph phase_graph(bool c_first) {
+    PhaseGraph g{};
+    if (c_first) g.c = heap.new_list(0);
+    g.a = heap.new_list(0);
+    g.b = heap.new_list(0);
+    if (!c_first) g.c = heap.new_list(0);
+    g.d = heap.new_list(0);
+    link(g.a, g.b);
+    link(g.b, g.a);
+    link(g.c, g.a);
+    link(g.d, g.d);
+    heap.decref(g.b);
+    heap.decref(g.d);
+    heap.list_append(g.a, heap.new_str(1));
+    return g;
+  }
+
   // Two lists referring to each other, with no other reference: garbage.
   std::pair<Object*, Object*> garbage_pair() {
     Object* a = heap.new_list(0);
@@ -78,18 +105,7 @@ class GcTest : public ::testing::Test {
 // --- the phases, one at a time ------------------------------------------------------
 
 TEST_F(GcTest, PhasesFindExactlyTheUnreachableObjects) {
-  // root -> a <-> b, c rooted and pointing at a, d a garbage self-cycle.
-  Object* a = heap.new_list(0);
-  Object* b = heap.new_list(0);
-  Object* c = heap.new_list(0);
-  Object* d = heap.new_list(0);
-  link(a, b);
-  link(b, a);
-  link(c, a);
-  link(d, d);
-  heap.decref(b);
-  heap.decref(d);
-  heap.list_append(a, heap.new_str(1));  // atoms are skipped by traversal
+  const auto [a, b, c, d] = phase_graph(/*c_first=*/false);
   ASSERT_EQ(a->refcount, 3);
   GcHead* young = generation_head(Heap::State::of(heap), 0);
 
@@ -128,6 +144,36 @@ TEST_F(GcTest, PhasesFindExactlyTheUnreachableObjects) {
   heap.decref(c);
   heap.decref(a);
   EXPECT_EQ(heap.collect(0), 2);
+  EXPECT_EQ(heap.stats().lists_live, 0u);
+}
+
+TEST_F(GcTest, UpdateAndSubtractRefsInOneWalkMatchesTheTwoPhases) {
+  // The same graph as above, with referents ahead of and behind their
+  // holders in the list, and a weakref (tracked, holds nothing) held by a
+  // list: one walk leaves every object's gc_refs as steps 1 and 2 do.
+  const auto [a, b, c, d] = phase_graph(/*c_first=*/true);
+  Object* w = heap.new_weakref(c, nullptr, nullptr);
+  link(d, w);
+  GcHead* young = generation_head(Heap::State::of(heap), 0);
+
+  EXPECT_EQ(update_and_subtract_refs(young), 5u);
+  EXPECT_EQ(gc_get_refs(as_gc(a)), 1);  // the root
+  EXPECT_EQ(gc_get_refs(as_gc(b)), 0);
+  EXPECT_EQ(gc_get_refs(as_gc(c)), 1);  // the root
+  EXPECT_EQ(gc_get_refs(as_gc(d)), 0);
+  EXPECT_EQ(gc_get_refs(as_gc(w)), 1);  // ours
+  for (Object* o : {a, b, c, d, w}) EXPECT_TRUE(gc_is_collecting(as_gc(o)));
+  GcHead unreachable;
+  gc_list_init(&unreachable);
+  move_unreachable(young, &unreachable);
+  EXPECT_EQ(list_members(&unreachable), std::vector<Object*>{d});
+  clear_unreachable_mask(&unreachable);
+  delete_garbage(heap, &unreachable, young);
+  EXPECT_TRUE(freed(d));
+  heap.decref(w);
+  heap.decref(c);
+  heap.decref(a);
+  EXPECT_EQ(heap.collect(2), 2);
   EXPECT_EQ(heap.stats().lists_live, 0u);
 }
 
