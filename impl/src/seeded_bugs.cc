@@ -46,8 +46,8 @@ constexpr Entry entries[] = {
         "class at a time, so heap programs rarely trip it."),
     GCHEAP_SEEDED_BUG(
         owns_accepts_pool_headers, "allocator",
-        "owns() checks only that the address lies in a mapped arena and forgets that a pool's "
-        "header is not a block, so pointers into pool headers are claimed: the class of "
+        "owns() checks only that the address lies in a mapped arena and forgets that the "
+        "arena's pool headers are not blocks, so pointers into them are claimed: the class of "
         "address_in_range bugs of obmalloc, whose ownership test had to be exact for foreign "
         "pointers. Seen by the allocator's Ownership property, which asks about pool headers."),
     GCHEAP_SEEDED_BUG(
