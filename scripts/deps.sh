@@ -6,7 +6,8 @@ set -euo pipefail
 # (clang-19, libFuzzer and sanitizer runtimes, llvm-19 for coverage reports,
 # libc++ for OSS-Fuzz-style builds), zip and unzip for OSS-Fuzz's seed-corpus
 # archives, Graphviz for `gcverify explain`'s PNGs, and what the benchmarks
-# compare against (Google Benchmark, mimalloc, the embeddable libpython3.11).
+# compare against (Google Benchmark, mimalloc, the embeddable libpython3.11,
+# which the CPython adapter embeds too).
 packages=(g++ cmake ninja-build libboost-graph-dev libgtest-dev librapidcheck-dev
           clang-19 llvm-19 libclang-rt-19-dev libc++-19-dev libc++abi-19-dev zip unzip
           graphviz libbenchmark-dev libmimalloc-dev python3.11-dev)
