@@ -448,19 +448,17 @@ class CPythonMachine final : public Machine {
     events_.push_back({Event::Type::Freed, ObjectKey::serial(it->second)});
     serial_of_.erase(it);
   }
-  void on_finalize(PyObject* self) {
-    const auto it = serial_of_.find(self);
+  void on_finalize(PyObject* self) { run_user_code(self, Event::Type::Finalized, finalizers_); }
+  void on_callback(PyObject* weakref) { run_user_code(weakref, Event::Type::CallbackRan, callbacks_); }
+  // A finalizer or callback of a program object: its event, then its body
+  // (entries are only added or replaced by program operations, never while a
+  // body runs, and the map's nodes do not move, so the body is used in place).
+  void run_user_code(PyObject* o, Event::Type event, const std::unordered_map<Serial, std::vector<Effect>>& bodies) {
+    const auto it = serial_of_.find(o);
     if (it == serial_of_.end()) return;
-    events_.push_back({Event::Type::Finalized, ObjectKey::serial(it->second)});
-    const auto body = finalizers_.find(it->second);
-    if (body != finalizers_.end()) run_effects_holding(std::vector<Effect>(body->second), self);
-  }
-  void on_callback(PyObject* weakref) {
-    const auto it = serial_of_.find(weakref);
-    if (it == serial_of_.end()) return;
-    events_.push_back({Event::Type::CallbackRan, ObjectKey::serial(it->second)});
-    const auto body = callbacks_.find(it->second);
-    if (body != callbacks_.end()) run_effects_holding(std::vector<Effect>(body->second), weakref);
+    events_.push_back({event, ObjectKey::serial(it->second)});
+    const auto body = bodies.find(it->second);
+    if (body != bodies.end()) run_effects_holding(body->second, o);
   }
   void on_collection(bool start, int generation, std::int64_t collected, std::int64_t uncollectable) {
     sweep_atoms();
