@@ -149,11 +149,11 @@ std::optional<Difference> compare_garbage(std::vector<ObjectKey> model, std::vec
 }
 
 std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut,
-                                           const std::vector<NameIndex>& names) {
+                                           std::span<const NameIndex> names) {
   for (NameIndex n : names) {
     const auto m = model.binding(n), s = sut.binding(n);
     if (m == s) continue;
-    const std::string spelled = n < program.names.size() ? program.names[n] : "scratch name " + std::to_string(n);
+    const std::string spelled = name_text(program, n);
     std::vector<ObjectKey> involved;
     if (m) involved.push_back(*m);
     if (s) involved.push_back(*s);

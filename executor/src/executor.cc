@@ -115,6 +115,7 @@ class Lockstep {
   }
 
   void run_step(Step& step) {
+    if (std::optional<Difference> d = unrunnable_on_sut(step)) return fail(Outcome::Divergence, std::move(*d));
     ++result_.steps_run;
     if (step.allocates()) step.serial = model_.next_serial();
     const std::int64_t expected = apply_step(model_, step);
@@ -126,6 +127,47 @@ class Lockstep {
     if (op_.code == OpCode::Collect && op_.has_expected && options_.check_expectations && expected != op_.value)
       fail(Outcome::ExpectationFailed,
            {"collect result", "the program expects " + std::to_string(op_.value), "the model returns " + std::to_string(expected), {}});
+  }
+
+  // Steps are resolved against the model. A system under test that diverged
+  // where this run does not look (a property checking only its own invariant,
+  // or between two comparisons) could be handed a step it cannot run, and an
+  // adapter may trust its arguments: report the divergence instead. Every
+  // name the step reads must be bound to the model's object there too, and
+  // every index must be in range there.
+  std::optional<Difference> unrunnable_on_sut(const Step& step) {
+    std::optional<Difference> d;
+    const auto reads = [&](NameIndex name) {
+      if (!d) d = compare_bindings(program_, model_, sut_, std::span(&name, 1));
+    };
+    const auto indexes = [&](NameIndex container) {
+      reads(container);
+      const std::optional<ObjectKey> key = sut_.binding(container);
+      if (d || !key) return;
+      const std::optional<std::size_t> slots = sut_.slot_count(*key);
+      if (slots && step.index < *slots) return;
+      d = Difference{"slot " + std::to_string(step.index) + " of '" + name_text(program_, container) + "'", "present",
+                     slots ? "out of range (" + std::to_string(*slots) + " slots)" : "not a live container", {*key}};
+    };
+    switch (step.kind) {
+      case Step::Kind::Bind:
+      case Step::Kind::NewWeakref:
+      case Step::Kind::Deref: reads(step.source); break;
+      case Step::Kind::LoadSlot: indexes(step.source); break;
+      case Step::Kind::Append: reads(step.target), reads(step.source); break;
+      case Step::Kind::SetSlot: indexes(step.target), reads(step.source); break;
+      case Step::Kind::RemoveSlot: indexes(step.target); break;
+      case Step::Kind::SetFinalizer:
+      case Step::Kind::SetLegacyFinalizer: reads(step.target); break;
+      case Step::Kind::LoadGarbage:  // compared after every such step when comparing
+        if (options_.compare) break;
+        if (const std::size_t size = sut_.garbage().size(); step.index >= size)
+          d = Difference{"entry " + std::to_string(step.index) + " of gc.garbage", "present",
+                         "out of range (" + std::to_string(size) + " entries)", {}};
+        break;
+      default: break;
+    }
+    return d;
   }
 
   // Compares the two machines after a step; `last` forces a full comparison.

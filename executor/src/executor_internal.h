@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,8 @@ std::int64_t apply_step(Machine& machine, const Step& step);
 
 // Text of a step, for reports ("s.append(t)"); scratch names print as $h, $s, $t.
 std::string format_step(const Program& program, const Step& step);
+// A name as reports spell it: the program's own, or $h, $s, $t for scratch names.
+std::string name_text(const Program& program, NameIndex name);
 
 // Appends the steps of an already resolved operation (which must outlive
 // them: finalizer and callback steps point at its effects). Expectations have
@@ -72,7 +75,7 @@ std::optional<Difference> compare_events(const std::vector<Event>& model, const 
 std::optional<Difference> compare_collector(const CollectorState& model, const CollectorState& sut, Observations seen);
 std::optional<Difference> compare_garbage(std::vector<ObjectKey> model, std::vector<ObjectKey> sut);
 std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut,
-                                           const std::vector<NameIndex>& names);
+                                           std::span<const NameIndex> names);
 std::optional<Difference> compare_objects(const std::vector<ObjectState>& model, const std::vector<ObjectState>& sut,
                                           Observations seen);
 // One object in both machines; `model_state` and `sut_state` are reused storage.

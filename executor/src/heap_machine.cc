@@ -211,6 +211,15 @@ class HeapMachine final : public Machine {
     return true;
   }
 
+  // As read_object without the generation, which takes a walk of the heap.
+  std::optional<std::size_t> slot_count(ObjectKey key) override {
+    Object* o = pointer_of(key);
+    if (o == nullptr) return std::nullopt;
+    describe(key, o, slot_count_state_);
+    if (!slot_count_state_.intact || slot_count_state_.kind != ObjectKind::Container) return std::nullopt;
+    return slot_count_state_.slots.size();
+  }
+
   void objects(std::vector<ObjectState>& out) override {
     generation_of_serial_.assign(by_serial_.size(), kUntracked);
     for (int g = 0; g <= gcheap::kPermanent; ++g)
@@ -488,6 +497,7 @@ class HeapMachine final : public Machine {
   std::vector<std::unique_ptr<Body>> bodies_;
   std::unordered_map<const Object*, const Body*> finalizer_of_;  // objects given a __del__
   std::vector<std::int8_t> generation_of_serial_;            // scratch for objects()
+  ObjectState slot_count_state_;                             // scratch for slot_count()
   std::vector<Event> events_;
 };
 

@@ -40,14 +40,14 @@ std::int64_t apply_step(Machine& m, const Step& s) {
   return 0;
 }
 
-namespace {
-
-std::string step_name(const Program& program, NameIndex n) {
+std::string name_text(const Program& program, NameIndex n) {
   if (n < program.names.size()) return program.names[n];
   static const char* const kScratch[] = {"$h", "$s", "$t"};
   const std::size_t k = n - program.names.size();
   return k < 3 ? kScratch[k] : "$" + std::to_string(k);
 }
+
+namespace {
 
 // Builds steps over the scratch names h, s, t.
 class ShapeBuilder {
@@ -124,8 +124,8 @@ class ShapeBuilder {
 }  // namespace
 
 std::string format_step(const Program& program, const Step& s) {
-  const std::string t = step_name(program, s.target);
-  const std::string src = step_name(program, s.source);
+  const std::string t = name_text(program, s.target);
+  const std::string src = name_text(program, s.source);
   switch (s.kind) {
     case Step::Kind::NewContainer: return t + " = list " + std::to_string(s.size) + "  (#" + std::to_string(s.serial) + ")";
     case Step::Kind::NewStr: return t + " = str " + std::to_string(s.size) + "  (#" + std::to_string(s.serial) + ")";

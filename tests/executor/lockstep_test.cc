@@ -187,6 +187,49 @@ TEST(Lockstep, TeardownLeftoversAreADivergence) {
   EXPECT_NE(result.report.actual.find("1 small block"), std::string::npos);
 }
 
+// Steps are resolved against the model. Where a run does not compare (a
+// property with its own invariant), a system that diverged is reported when
+// it is handed a step it cannot run, before the heap's adapter, which trusts
+// its arguments, runs it.
+// The heap machine, to be given one dropped call.
+struct OnTheHeap : ForwardingMachine {
+  OnTheHeap() : ForwardingMachine(make_heap_machine()) {}
+};
+struct AppendDropped : OnTheHeap {
+  void append(NameIndex, NameIndex) override {}
+};
+struct BindDropped : OnTheHeap {
+  void bind(NameIndex, NameIndex) override {}
+};
+struct LegacyFinalizerDropped : OnTheHeap {
+  void set_legacy_finalizer(NameIndex) override {}
+};
+
+TEST(Lockstep, StepsTheSystemCannotRunAreADivergenceWithoutComparisons) {
+  struct Case {
+    const char* program;
+    std::unique_ptr<Machine> sut;
+    const char* where;  // the operation's text
+    const char* check;
+    const char* actual;
+  };
+  Case cases[] = {
+      {"a = list\nb = list\na.append(b)\nc = a[0]\n", std::make_unique<AppendDropped>(), "c = a[0]", "slot 0 of 'a'",
+       "out of range (0 slots)"},
+      {"a = list\nb = a\nb.append(a)\n", std::make_unique<BindDropped>(), "b.append(a)", "binding of 'b'", "unbound"},
+      // The teardown empties the slots of gc.garbage's entries one by one.
+      {"a = list\na.append(a)\nlegacy_finalizer a\ndel a\ncollect\n", std::make_unique<LegacyFinalizerDropped>(),
+       "teardown", "entry 0 of gc.garbage", "out of range (0 entries)"},
+  };
+  for (Case& c : cases) {
+    const RunResult r = run(c.program, *c.sut, {.compare = false});
+    ASSERT_EQ(r.outcome, Outcome::Divergence) << c.program;
+    EXPECT_EQ(r.report.op_text, c.where);
+    EXPECT_EQ(r.report.check, c.check);
+    EXPECT_EQ(r.report.actual, c.actual);
+  }
+}
+
 TEST(Lockstep, ExpectationsAreCheckedAgainstTheModel) {
   ForwardingMachine sut;
   RunResult result = run("a = list\nexpect refcount a 2\n", sut);

@@ -145,6 +145,10 @@ class Machine {
   virtual void reset(std::size_t name_count) = 0;
 
   // --- mutator steps ---------------------------------------------------------
+  // The executor calls a step only when it can run here: every name the step
+  // reads is bound to the object the model has bound to it, and every slot or
+  // gc.garbage index is in range (a system that diverged is reported, not
+  // handed the step). An adapter may trust its arguments.
   // Allocate and bind to `dst`; the old binding of `dst` is dropped afterwards.
   virtual void new_container(NameIndex dst, Serial serial, std::uint32_t payload) = 0;
   virtual void new_str(NameIndex dst, Serial serial, std::uint32_t payload) = 0;
@@ -172,7 +176,7 @@ class Machine {
   virtual std::int64_t collect(int generation) = 0;  // gc.collect(generation)
   virtual void set_debug(bool saveall) = 0;          // gc.set_debug(DEBUG_SAVEALL or 0)
   virtual void clear_garbage() = 0;  // del gc.garbage[:], releasing entries in key order, last first
-  // Binds `dst` to garbage()[index] (index < its size).
+  // Binds `dst` to garbage()[index].
   virtual void load_garbage(NameIndex dst, std::uint32_t index) = 0;
   // gc.set_threshold with `arity` values (1..3); the rest stay unchanged.
   virtual void set_threshold(int arity, std::array<std::int64_t, 3> values) = 0;
@@ -187,6 +191,15 @@ class Machine {
   // calls this after every operation, so it must not allocate once warm);
   // false when the object is not alive.
   virtual bool read_object(ObjectKey key, ObjectState& out) = 0;
+  // How many slots the live container `key` has (read_object's slots.size()),
+  // or nullopt when it is not a live, intact container. The executor asks
+  // before every step that indexes a slot; a machine whose read_object is
+  // costly answers this more cheaply.
+  virtual std::optional<std::size_t> slot_count(ObjectKey key) {
+    ObjectState state;
+    if (!read_object(key, state) || !state.intact || state.kind != ObjectKind::Container) return std::nullopt;
+    return state.slots.size();
+  }
   // Every live allocated object, plus every small int referenced by the
   // program (refcount above the cache's own reference), sorted by key. `out`
   // is replaced; implementations reuse its elements' storage.
