@@ -4,13 +4,12 @@
 // builds that found libpython3.11; never in OSS-Fuzz's libc++ builds.
 //
 // The CPython run compares what the adapter observes (see
-// cpython_machine.h). Inputs that reach a known disagreement
+// cpython_machine.h). Inputs that reach the known disagreement
 // (docs/cpython-adapter.md) are run on CPython without comparison: a
 // referent given two or more weakrefs, one of them with a callback, may make
 // PyObject_ClearWeakRefs allocate a counted tuple, which the model does not
-// count; and the open one, a finalizer allocating a list under
-// DEBUG_SAVEALL. Any other divergence prints the report and the program as
-// it ran, then aborts so that libFuzzer keeps the input.
+// count. Any other divergence prints the report and the program as it ran,
+// then aborts so that libFuzzer keeps the input.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -32,19 +31,15 @@ struct Machines {
   gcv::Executor executor;
 };
 
-// The known disagreements above, judged on the program as it ran.
+// The known disagreement above, judged on the program as it ran.
 bool reaches_known_disagreement(const gcv::Program& resolved) {
   std::size_t weakrefs = 0, with_callback = 0;
-  bool saveall = false, finalizer_allocates = false;
   for (const gcv::Op& op : resolved.ops) {
-    saveall |= op.code == gcv::OpCode::SetDebug && op.value != 0;
-    if (op.code == gcv::OpCode::SetFinalizer)
-      for (const gcv::Effect& e : op.effects) finalizer_allocates |= e.code == gcv::EffectCode::NewContainer;
     if (op.code != gcv::OpCode::NewWeakref) continue;
     ++weakrefs;
     with_callback += !op.effects.empty();
   }
-  return (weakrefs >= 2 && with_callback >= 1) || (saveall && finalizer_allocates);
+  return weakrefs >= 2 && with_callback >= 1;
 }
 
 [[noreturn]] void report(const gcv::Program& program, const gcv::RunResult& result, const char* sut) {

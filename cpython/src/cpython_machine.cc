@@ -71,6 +71,7 @@ struct Interpreter {
   PyObject* class_attribute = nullptr;  // "__class__"
   PyObject* clear_method = nullptr;     // "clear"
   PyObject* args1 = nullptr;            // (referent,) for Ref(referent)
+  PyObject* start_info = nullptr;       // gc.callbacks' info dict, held through a generation-2 collection
   // gc.set_threshold takes a tuple (METH_VARARGS); one made now for each
   // arity, so that calling it allocates no tracked tuple later.
   PyObject* threshold_args[3] = {};
@@ -688,7 +689,15 @@ PyObject* gc_callback(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   };
   const int generation = static_cast<int>(field("generation"));
   active->on_collection(start, generation, field("collected"), field("uncollectable"));
-  if (!start && generation == 2) gcv_py_uncount_callback_info();
+  // A generation-2 collection's count is the program's: see interpreter_state.c.
+  PyObject*& start_info = interpreter().start_info;
+  if (generation == 2 && start) {
+    gcv_py_empty_free_lists();
+    start_info = Py_NewRef(args[1]);
+  } else if (generation == 2) {
+    gcv_py_uncount_callback_info();
+    Py_CLEAR(start_info);
+  }
   Py_RETURN_NONE;
 }
 

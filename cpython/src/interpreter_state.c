@@ -52,15 +52,42 @@ int gcv_py_generation_of(PyObject* object) {
 int gcv_py_list_free_list(void) { return PyInterpreterState_Get()->list.numfree; }
 
 // gc.callbacks are called with an info dict that gc_collect_with_callback
-// allocates: a container allocation, counted in generation 0's count. It is
-// freed into the dict free list, which does not count it back. Between
-// collections the dict free list keeps the previous info dict, so the
-// allocation takes that one (uncounted) and the count is unchanged, except
-// at the stop of a generation-2 collection, which has just emptied every free
-// list (clear_freelists): that info dict is new and leaves get_count()[0]
-// one too high, as in any interpreter with a gc callback. Called from the
-// adapter's callback at such a stop, this takes that one count back when the
-// dict free list is empty, so the count is the program's.
+// allocates: a container allocation, counted in generation 0's count when it
+// does not come from the dict free list, and not counted back when it is
+// freed into that list. A generation-2 collection perturbs get_count() twice:
+//  - clear_freelists() frees what the tuple, list and dict free lists hold
+//    (the interpreter's own objects, and the start callback's info dict),
+//    and each free takes one from the count while it is above zero, which a
+//    finalizer's allocation may have made it;
+//  - the stop callback's info dict is then new: one count too many.
+// The adapter takes both back, so the count is the program's alone: at the
+// start of a generation-2 collection gcv_py_empty_free_lists() empties those
+// free lists (the count left as it was) while the adapter holds the start
+// info dict until the stop, and at the stop gcv_py_uncount_callback_info()
+// takes the new dict's count back.
+void gcv_py_empty_free_lists(void) {
+  PyInterpreterState* interp = PyInterpreterState_Get();
+  const Py_ssize_t count = interp->gc.generations[0].count;
+  struct _Py_tuple_state* tuples = &interp->tuple;
+  for (Py_ssize_t size = 0; size < PyTuple_NFREELISTS; ++size) {
+    PyTupleObject* p = tuples->free_list[size];
+    tuples->free_list[size] = NULL;
+    tuples->numfree[size] = 0;
+    while (p != NULL) {  // chained through ob_item[0], as tupleobject.c keeps them
+      PyTupleObject* next = (PyTupleObject*)p->ob_item[0];
+      PyObject_GC_Del(p);
+      p = next;
+    }
+  }
+  struct _Py_list_state* lists = &interp->list;
+  while (lists->numfree > 0) PyObject_GC_Del(lists->free_list[--lists->numfree]);
+  struct _Py_dict_state* dicts = &interp->dict_state;
+  while (dicts->numfree > 0) PyObject_GC_Del(dicts->free_list[--dicts->numfree]);
+  interp->gc.generations[0].count = count;
+}
+
+// Takes the stop callback's info dict back from the count when it is new
+// (the dict free list is empty, as clear_freelists left it).
 void gcv_py_uncount_callback_info(void) {
   PyInterpreterState* interp = PyInterpreterState_Get();
   if (interp->dict_state.numfree == 0 && interp->gc.generations[0].count > 0) interp->gc.generations[0].count -= 1;

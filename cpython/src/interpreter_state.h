@@ -2,8 +2,8 @@
 // gives only through calls that allocate (gc.get_count() builds a tuple,
 // which counts as a container allocation and can itself start a collection).
 // Implemented in C (interpreter_state.c) against the interpreter's internal
-// headers, which do not compile as C++. Everything here reads; the one
-// write, gcv_py_uncount_callback_info(), is documented there.
+// headers, which do not compile as C++. Everything here reads but the two
+// corrections for gc.callbacks' info dicts, documented there.
 #pragma once
 
 #include <Python.h>
@@ -41,7 +41,9 @@ int gcv_py_list_free_list(void);
 // program's go back to the permanent generation (see interpreter_state.c).
 void gcv_py_refreeze_others(int (*is_program)(void* context, PyObject* object), void* context);
 
-// gc.callbacks' info dict: see interpreter_state.c.
+// gc.callbacks' info dicts in a generation-2 collection: the first called
+// at its start, the second at its stop (see interpreter_state.c).
+void gcv_py_empty_free_lists(void);
 void gcv_py_uncount_callback_info(void);
 
 #ifdef __cplusplus
