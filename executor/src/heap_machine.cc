@@ -211,13 +211,12 @@ class HeapMachine final : public Machine {
     return true;
   }
 
-  // As read_object without the generation, which takes a walk of the heap.
+  // What read_object would say, without its walk of the generations.
   std::optional<std::size_t> slot_count(ObjectKey key) override {
     Object* o = pointer_of(key);
-    if (o == nullptr) return std::nullopt;
-    describe(key, o, slot_count_state_);
-    if (!slot_count_state_.intact || slot_count_state_.kind != ObjectKind::Container) return std::nullopt;
-    return slot_count_state_.slots.size();
+    if (o == nullptr || !Heap::has_valid_type(o) || kind_of(o) != ObjectKind::Container) return std::nullopt;
+    if (key.is_serial() && !payload_intact(key.as_serial(), Heap::payload(o))) return std::nullopt;
+    return Heap::list_size(o);
   }
 
   void objects(std::vector<ObjectState>& out) override {
@@ -383,12 +382,17 @@ class HeapMachine final : public Machine {
     const std::span<std::byte> payload = Heap::payload(o);
     s.payload = static_cast<std::uint32_t>(payload.size());
     if (key.is_serial()) {
-      s.intact = payload.size() == payload_of_[key.as_serial()] && stamp_intact(payload, key.as_serial());
+      s.intact = payload_intact(key.as_serial(), payload);
       if (!s.intact) return;
     }
     if (s.kind != ObjectKind::Container) return;
     const std::size_t n = Heap::list_size(o);
     for (std::size_t i = 0; i < n; ++i) s.slots.push_back(key_of(Heap::list_get(o, i)));
+  }
+
+  // The payload of `serial` is the size it was made with and still stamped.
+  bool payload_intact(Serial serial, std::span<const std::byte> payload) const {
+    return payload.size() == payload_of_[serial] && stamp_intact(payload, serial);
   }
 
   int generation_of(const Object* target) const {
@@ -497,7 +501,6 @@ class HeapMachine final : public Machine {
   std::vector<std::unique_ptr<Body>> bodies_;
   std::unordered_map<const Object*, const Body*> finalizer_of_;  // objects given a __del__
   std::vector<std::int8_t> generation_of_serial_;            // scratch for objects()
-  ObjectState slot_count_state_;                             // scratch for slot_count()
   std::vector<Event> events_;
 };
 
