@@ -371,6 +371,14 @@ class CPythonMachine final : public Machine {
     return key_of(names_[name]);
   }
 
+  // What read_object would say, without its walk to the generation's head.
+  std::optional<std::size_t> slot_count(ObjectKey key) override {
+    PyObject* o = object_of(key);
+    const int type = o == nullptr ? -1 : py_.type_index(o);
+    if (type < 0 || type == kRef) return std::nullopt;
+    return static_cast<std::size_t>(PyList_GET_SIZE(o));
+  }
+
   bool read_object(ObjectKey key, ObjectState& out) override {
     PyObject* o = object_of(key);
     if (o == nullptr) return false;
@@ -693,7 +701,7 @@ PyObject* gc_callback(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   PyObject*& start_info = interpreter().start_info;
   if (generation == 2 && start) {
     gcv_py_empty_free_lists();
-    start_info = Py_NewRef(args[1]);
+    Py_XSETREF(start_info, Py_NewRef(args[1]));
   } else if (generation == 2) {
     gcv_py_uncount_callback_info();
     Py_CLEAR(start_info);
