@@ -1,6 +1,8 @@
 // The lockstep run: resolve, expand, apply to both machines, compare.
 // See executor.h for the contract.
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "executor_internal.h"
 #include "gcverify/text.h"
@@ -274,13 +276,13 @@ class Lockstep {
   }
 
   // Unfreeze, then in rounds: break the cycles in gc.garbage, drop it and
-  // every name, and collect; all in lockstep. Rounds repeat while finalizers
-  // bind names again (resurrection), uncollectable cycles come back to
-  // gc.garbage, or objects a legacy finalizer kept uncollectable are left for
-  // the next collection: while anything is bound or in gc.garbage, or a round
-  // freed something. Each finalizer runs once, so they end. The first round
-  // always runs, so every teardown ends in a compared collection. Then ask both
-  // machines whether anything is left.
+  // every name (drop_names), and collect; all in lockstep. Rounds repeat while
+  // finalizers bind names again (resurrection), uncollectable cycles come back
+  // to gc.garbage, or objects a legacy finalizer kept uncollectable are left
+  // for the next collection: while anything is bound or in gc.garbage, or a
+  // round freed something. Each finalizer runs once, so they end. The first
+  // round always runs, so every teardown ends in a compared collection. Then
+  // ask both machines whether anything is left.
   void teardown() {
     op_index_ = program_.ops.size();
     op_ = Op{};
@@ -293,8 +295,7 @@ class Lockstep {
       live_before = live;
       break_garbage_cycles();
       if (!model_.garbage().empty()) teardown_step({.kind = Step::Kind::ClearGarbage});
-      for (NameIndex n = 0; n < name_count_; ++n)
-        if (model_.binding(n)) teardown_step({.kind = Step::Kind::Unbind, .target = n});
+      drop_names();
       teardown_step({.kind = Step::Kind::Collect, .generation = 2});
     }
     compare_state(/*last=*/true);  // every live object, once, at the end
@@ -305,6 +306,23 @@ class Lockstep {
     if (!model_left.empty() || !sut_left.empty())
       fail(Outcome::Divergence, {"teardown", model_left.empty() ? "nothing left" : model_left,
                                  sut_left.empty() ? "nothing left" : sut_left, {}});
+  }
+
+  // Unbinds every bound name, in the order of the objects they are bound to
+  // (oldest serial first), so that what the teardown does never depends on
+  // how the names are spelled or numbered: renaming or renumbering a
+  // program's names (as its printed reproducer does) keeps its teardown.
+  // Names bound to one object are dropped together, and only the last of
+  // them can release it, so the order among them does not matter. A name a
+  // finalizer binds meanwhile is dropped in this round if it comes later in
+  // the order, else in the next.
+  void drop_names() {
+    bound_.clear();
+    for (NameIndex n = 0; n < name_count_; ++n)
+      if (const auto key = model_.binding(n)) bound_.emplace_back(*key, n);
+    std::sort(bound_.begin(), bound_.end());
+    for (const auto& [key, n] : bound_)
+      if (model_.binding(n)) teardown_step({.kind = Step::Kind::Unbind, .target = n});
   }
 
   // Allocated objects the model has alive.
@@ -378,6 +396,7 @@ class Lockstep {
   std::vector<Step>& steps_;
   std::vector<NameIndex>& all_names_;
   std::vector<NameIndex>& touched_;
+  std::vector<std::pair<ObjectKey, NameIndex>> bound_;  // drop_names' order
   std::vector<Event>& model_events_;
   std::vector<Event>& sut_events_;
   std::vector<ObjectState>& model_objects_;

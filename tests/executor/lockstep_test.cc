@@ -336,6 +336,28 @@ TEST(LockstepSession, OperationsAppendedAsItGoesRunLikeABatch) {
   EXPECT_EQ(failing.result().report.op_index, 6u);
 }
 
+// The teardown drops names in the order of their objects, whatever the names
+// are called or numbered: a program and its renamed copy tear down alike.
+TEST(Teardown, DropsNamesInTheOrderOfTheirObjectsNotOfTheNames) {
+  struct Recording : ForwardingMachine {
+    std::vector<ObjectKey> dropped;
+    void unbind(NameIndex n) override {
+      dropped.push_back(*inner_->binding(n));
+      inner_->unbind(n);
+    }
+  };
+  const char* const spellings[] = {"names a b c\n", "names c b a\n", "names b c a\n"};
+  for (const char* names : spellings) {
+    const std::string text = std::string(names) + "a = list\nb = str\nc = list\nc.append(a)\n";
+    Recording sut;
+    auto model = make_reference_model();
+    const RunResult result = run_lockstep(parse_program(text), *model, sut, {});
+    ASSERT_EQ(result.outcome, Outcome::Pass) << text;
+    EXPECT_EQ(sut.dropped, (std::vector<ObjectKey>{ObjectKey::serial(1), ObjectKey::serial(2), ObjectKey::serial(3)}))
+        << text;
+  }
+}
+
 TEST(Report, TextNamesPlaceOperationAndBothSides) {
   struct Undercounting : ForwardingMachine {
     std::int64_t collect(int g) override { return inner_->collect(g) - 1; }
