@@ -3,8 +3,11 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
+#include <optional>
 
 #include "commands.h"
 #include "failure_runs.h"
@@ -18,18 +21,23 @@ namespace fs = std::filesystem;
 std::string triage_help() {
   return std::string(R"(usage: gcverify triage [options] PATH...
 
-Replays every input (files, or every file under a directory: libFuzzer's crash
-files have no extension) as the differential fuzz target does, and buckets the
-failing ones by signature (outcome, the check that diverged, the kind of
-operation). Prints one row per bucket, most inputs first: how many inputs, the
-smallest, and a minimized representative's size; with --out, writes each
-representative there as bucket-N.heap. Exit status 1 when any input fails, 0
-when none does.
+Runs every input (files, or every file under a directory: libFuzzer's crash
+files have no extension) as `gcverify run` runs it, each in a child process,
+minimizes each failing one, and buckets them by root cause: the signature
+(the outcome and the kind of check, on which system) and the shape of the
+minimized reproducer (its operations with names and numbers abstracted), so
+that one bug found through different operations lands in one bucket. Prints
+one row per bucket, most inputs first: how many inputs, the smallest, and the
+representative (the smallest reproducer); with --out, writes each
+representative there as bucket-N.heap, verified as every written reproducer
+is (see `gcverify minimize --help`). Progress goes to stderr. Exit status 1
+when any input fails, 0 when none does.
 
 options:
 )") + failure_flags_help(true) +
-         R"(                            (the minimizing budget is per bucket)
-  --no-minimize             report the smallest input of each bucket as it is
+         R"(                            (the minimizing budget is per input)
+  --no-minimize             bucket by signature alone; the representative is
+                            the smallest input as it ran
   --out DIR                 write one representative per bucket into DIR
   --help                    this help
 )";
@@ -39,26 +47,35 @@ std::string promote_help() {
   return std::string(R"(usage: gcverify promote [options] INPUT
 
 Minimizes INPUT (unless --no-minimize) and saves it into the regression corpus
+of the gcverify checkout around the current directory (the nearest directory
+from here up holding gcverify's CMakeLists.txt and corpus/; or --corpus DIR),
 under a readable name made from its signature (or --name), headed by what
-failed, where it came from and the expected outcome, and ending in expect lines
-that pin the model's view of the objects involved at the failing operation.
-CTest replays every file of the corpus (`gcverify run`, model against gcheap)
-from the next build on. Prints the file written and whether it passes now: a
-regression passes once the bug is fixed.
+failed, where it came from and the expected outcome, and ending in expect
+lines that pin the model's view of the objects involved at the failing
+operation. A reproducer whose operations a corpus file already has is
+reported, not copied. The file is verified before it is written: run as
+`gcverify run` runs it, it fails the same way as INPUT (it passes once the
+bug is fixed). CTest replays every file of the corpus from the next build on.
 
 options:
 )") + failure_flags_help(true) +
          R"(  --no-minimize             save INPUT as it ran
   --name NAME               file name (without .heap); letters, digits, _ and -
-  --corpus DIR              where to save (default: corpus/regressions)
+  --corpus DIR              where to save (default: corpus/regressions of the
+                            checkout), and where to look for duplicates
   --help                    this help
 )";
 }
 
+// The inputs that failed one way, and their smallest reproducer.
 struct Bucket {
+  std::string key;                 // system, signature, shape
+  Trial failure;                   // the representative's
   std::vector<std::string> inputs;
-  std::string smallest;
-  Program smallest_program;
+  std::string smallest_input;
+  std::size_t smallest_input_ops = 0;
+  Program representative;
+  std::string how;                 // how the representative was made
 };
 
 int triage_command(Arguments& args) {
@@ -68,10 +85,11 @@ int triage_command(Arguments& args) {
   if (args.has("--help")) return std::cout << triage_help(), 0;
   FailureOptions options;
   if (!read_failure_options(args, true, options)) return kExitUsage;
+  options.minimize.progress = nullptr;  // one progress line per input instead
   if (args.positional().empty()) return args.usage_error("no input given"), kExitUsage;
-  std::vector<std::string> inputs;
+  std::vector<std::string> paths;
   std::string error;
-  if (!collect_program_files(args.positional(), inputs, error, FileFilter::AnyFile))
+  if (!collect_program_files(args.positional(), paths, error, FileFilter::AnyFile))
     return std::cerr << "gcverify triage: " << error << "\n", kExitUsage;
   const std::string out_dir = args.get("--out", "");
   if (!out_dir.empty()) {
@@ -79,67 +97,88 @@ int triage_command(Arguments& args) {
     fs::create_directories(out_dir, ec);
     if (ec) return std::cerr << "gcverify triage: " << out_dir << ": " << ec.message() << "\n", kExitUsage;
   }
+  const bool minimizing = !args.has("--no-minimize");
+  const bool progress = !args.has("--quiet");
 
-  std::map<std::string, Bucket> buckets;
-  std::size_t passing = 0;
-  for (const std::string& input : inputs) {
-    auto program = load_program(input, options.format, error);
-    if (!program) return std::cerr << error << "\n", kExitUsage;
-    std::unique_ptr<Machine> model, heap;
-    const RunResult result = run_failure(*program, options, model, heap);
-    if (result.outcome == Outcome::Pass) {
+  std::vector<Bucket> buckets;
+  std::size_t passing = 0, invalid = 0, done = 0;
+  for (const std::string& path : paths) {
+    if (progress)
+      std::cerr << "triage: " << done << "/" << paths.size() << " inputs, " << done - passing - invalid << " failing in "
+                << buckets.size() << " buckets\r" << std::flush;
+    ++done;
+    const auto input = load_input(path, options);
+    if (!input) {
+      ++invalid;
+      continue;
+    }
+    const Trial trial = run_input(*input, options);
+    if (trial.outcome == Outcome::Pass) {
       ++passing;
       continue;
     }
-    Bucket& bucket = buckets[result.report.signature(*program)];
-    bucket.inputs.push_back(input);
-    if (bucket.smallest.empty() || program->ops.size() < bucket.smallest_program.ops.size()) {
-      bucket.smallest = input;
-      bucket.smallest_program = *std::move(program);
-    }
-  }
-
-  std::vector<std::pair<std::string, Bucket*>> order;
-  for (auto& [signature, bucket] : buckets) order.emplace_back(signature, &bucket);
-  // Most inputs first; signatures break ties (std::sort: libstdc++ 12's
-  // stable_sort trips clang's deprecation warning).
-  std::sort(order.begin(), order.end(), [](const auto& x, const auto& y) {
-    return x.second->inputs.size() != y.second->inputs.size() ? x.second->inputs.size() > y.second->inputs.size()
-                                                               : x.first < y.first;
-  });
-  std::cout << inputs.size() << " inputs: " << passing << " pass, " << inputs.size() - passing << " fail in "
-            << buckets.size() << " buckets\n";
-  for (std::size_t b = 0; b < order.size(); ++b) {
-    const auto& [signature, bucket] = order[b];
-    std::cout << "\nbucket " << b + 1 << ": " << signature << "\n  inputs:    " << bucket->inputs.size()
-              << "\n  smallest:  " << bucket->smallest << " (" << bucket->smallest_program.ops.size() << " operations)\n";
-    Program representative = bucket->smallest_program;
-    if (!args.has("--no-minimize")) {
-      MinimizeResult minimized = minimize_failure(representative, options);
-      if (minimized.reproduced && minimized.signature == signature) {
-        std::cout << "  minimized: " << minimize_summary(minimized) << "\n";
-        representative = std::move(minimized.program);
-      } else {
-        std::cout << "  minimized: the smallest input did not fail the same way again (flaky?)\n";
+    Trial failure = trial;
+    Program reproducer = trial.ran;
+    std::string how = "as it ran";
+    if (minimizing) {
+      MinimizeResult minimized = minimize_input(*input, trial, options);
+      if (minimized.reproduced) {
+        how = "minimized: " + minimize_summary(minimized);
+        failure = std::move(minimized.failure);
+        reproducer = std::move(minimized.program);
       }
     }
-    if (!out_dir.empty()) {
-      const std::string file = (fs::path(out_dir) / ("bucket-" + std::to_string(b + 1) + ".heap")).string();
-      const std::string text = "# signature: " + signature + "\n# from: " + bucket->smallest + " (one of " +
-                               std::to_string(bucket->inputs.size()) + " inputs)\n" + print_text(representative);
-      if (!save_text(file, text, error)) return std::cerr << "gcverify triage: " << error << "\n", kExitUsage;
-      std::cout << "  written:   " << file << "\n";
+    const std::string key = failure.signature.to_string() + " (" + failure.sut + ")" +
+                            (minimizing ? "\n  shape:     " + program_shape(reproducer) : "");
+    auto bucket = std::find_if(buckets.begin(), buckets.end(), [&](const Bucket& b) { return b.key == key; });
+    if (bucket == buckets.end()) bucket = buckets.insert(buckets.end(), Bucket{.key = key, .failure = failure});
+    bucket->inputs.push_back(path);
+    if (bucket->smallest_input.empty() || input->program.ops.size() < bucket->smallest_input_ops) {
+      bucket->smallest_input = path;
+      bucket->smallest_input_ops = input->program.ops.size();
+    }
+    if (bucket->inputs.size() == 1 || reproducer.ops.size() < bucket->representative.ops.size()) {
+      bucket->representative = std::move(reproducer);
+      bucket->failure = std::move(failure);
+      bucket->how = how;
     }
   }
-  return buckets.empty() ? 0 : kExitFailed;
+  if (progress) std::cerr << std::string(60, ' ') << "\r" << std::flush;
+
+  // Most inputs first; keys break ties.
+  std::sort(buckets.begin(), buckets.end(), [](const Bucket& x, const Bucket& y) {
+    return x.inputs.size() != y.inputs.size() ? x.inputs.size() > y.inputs.size() : x.key < y.key;
+  });
+  std::cout << paths.size() << " inputs: " << passing << " pass, " << paths.size() - passing - invalid << " fail in "
+            << buckets.size() << (buckets.size() == 1 ? " bucket" : " buckets");
+  if (invalid != 0) std::cout << ", " << invalid << " unreadable";
+  std::cout << "\n";
+  int status = buckets.empty() ? 0 : kExitFailed;
+  for (std::size_t b = 0; b < buckets.size(); ++b) {
+    const Bucket& bucket = buckets[b];
+    std::cout << "\nbucket " << b + 1 << ": " << bucket.key << "\n  inputs:    " << bucket.inputs.size()
+              << "\n  smallest:  " << bucket.smallest_input << " (" << bucket.smallest_input_ops << " operations)\n"
+              << "  reproducer: " << bucket.representative.ops.size() << " operations (" << bucket.how << ")\n";
+    if (out_dir.empty()) continue;
+    const std::string file = (fs::path(out_dir) / ("bucket-" + std::to_string(b + 1) + ".heap")).string();
+    const std::string text = reproducer_header(bucket.failure, file, options) + "# from: " + bucket.smallest_input +
+                             " (one of " + std::to_string(bucket.inputs.size()) + " inputs)\n" +
+                             print_text(bucket.representative);
+    Trial verified;
+    if (!write_reproducer(file, text, bucket.failure, options, verified, error)) {
+      std::cerr << "gcverify triage: " << file << ": " << error << "\n";
+      status = kExitUnverified;
+      continue;
+    }
+    std::cout << "  written:   " << file << "\n";
+  }
+  return invalid != 0 && status != kExitUnverified ? kExitUsage : status;
 }
 
-// "divergence: refcount of #N @ del" -> "divergence_refcount_of_n_at_del".
+// "divergence: premature free" -> "divergence_premature_free".
 std::string name_from_signature(const std::string& signature) {
-  std::string words;
-  for (char c : signature) words += c == '@' ? std::string(" at ") : std::string(1, c);
   std::string name;
-  for (char c : words) {
+  for (char c : signature) {
     if (std::isalnum(static_cast<unsigned char>(c)))
       name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     else if (!name.empty() && name.back() != '_')
@@ -181,6 +220,35 @@ std::string today() {
   return text;
 }
 
+// The gcverify checkout around the current directory: the nearest directory
+// from here up with gcverify's CMakeLists.txt and a corpus/ directory.
+std::optional<fs::path> checkout_root() {
+  std::error_code ec;
+  for (fs::path dir = fs::current_path(ec); !ec && !dir.empty(); dir = dir.parent_path()) {
+    std::ifstream cmake(dir / "CMakeLists.txt");
+    const std::string text((std::istreambuf_iterator<char>(cmake)), std::istreambuf_iterator<char>());
+    if (text.find("project(gcverify") != std::string::npos && fs::is_directory(dir / "corpus", ec)) return dir;
+    if (dir == dir.root_path()) break;
+  }
+  return std::nullopt;
+}
+
+// A corpus file with the operations of `program` (or of its first `body`
+// operations, before the pins), if there is one.
+std::optional<std::string> already_in(const fs::path& corpus, const Program& program, std::size_t body) {
+  std::vector<std::string> files;
+  std::string error;
+  if (!collect_program_files({corpus.string()}, files, error)) return std::nullopt;
+  for (const std::string& file : files) {
+    auto existing = load_program(file, ProgramFormat::Auto, error);
+    if (!existing) continue;
+    const bool same = existing->ops == program.ops ||
+                      (existing->ops.size() == body && std::equal(existing->ops.begin(), existing->ops.end(), program.ops.begin()));
+    if (same) return file;
+  }
+  return std::nullopt;
+}
+
 int promote_command(Arguments& args) {
   std::map<std::string, bool> flags = failure_flags(true);
   flags.insert({{"--no-minimize", false}, {"--name", true}, {"--corpus", true}});
@@ -191,65 +259,86 @@ int promote_command(Arguments& args) {
   if (args.positional().size() != 1) return args.usage_error("expected one INPUT"), kExitUsage;
   if (args.has("--name") && !valid_name(args.get("--name", "")))
     return args.usage_error("--name takes letters, digits, _ and -, not '" + args.get("--name", "") + "'"), kExitUsage;
-  const std::string& input = args.positional()[0];
-  std::string error;
-  auto program = load_program(input, options.format, error);
-  if (!program) return std::cerr << error << "\n", kExitUsage;
-  const std::size_t original_ops = program->ops.size();
-
+  // Where to save, and which files a duplicate would be among.
+  fs::path corpus, target;
+  if (args.has("--corpus")) {
+    corpus = target = args.get("--corpus", "");
+  } else if (const auto root = checkout_root()) {
+    corpus = *root / "corpus";
+    target = corpus / "regressions";
+  } else {
+    std::cerr << "gcverify promote: not inside a gcverify checkout (no directory from here up holds gcverify's "
+                 "CMakeLists.txt and corpus/): give --corpus DIR\n";
+    return kExitUsage;
+  }
+  const std::string& path = args.positional()[0];
+  const auto input = load_input(path, options);
+  if (!input) return kExitUsage;
+  Trial failure = run_input(*input, options);
+  if (failure.outcome == Outcome::Pass) return std::cerr << "gcverify promote: " << path << " does not fail\n", kExitFailed;
+  Program regression = failure.ran;
   std::string how = "as it ran";
   if (!args.has("--no-minimize")) {
-    MinimizeResult minimized = minimize_failure(*program, options);
-    if (!minimized.reproduced) return std::cerr << "gcverify promote: " << input << " does not fail\n", kExitFailed;
-    how = "minimized to " + std::to_string(minimized.program.ops.size()) + " by gcverify minimize";
-    program = std::move(minimized.program);
+    MinimizeResult minimized = minimize_input(*input, failure, options);
+    if (minimized.reproduced) {
+      how = "minimized to " + std::to_string(minimized.program.ops.size()) + " by gcverify minimize";
+      regression = std::move(minimized.program);
+      failure = std::move(minimized.failure);
+    }
   }
-  std::unique_ptr<Machine> model, heap;
-  const RunResult result = run_failure(*program, options, model, heap);
-  if (result.outcome == Outcome::Pass) return std::cerr << "gcverify promote: " << input << " does not fail\n", kExitFailed;
-  Program regression = result.reproducer();
-  const Snapshot snapshot = take_snapshot(regression, *model, *heap);
-  const std::string signature = result.report.signature(regression);
-  if (result.report.op_index < regression.ops.size())
-    for (const Op& pin : pinned_expectations(result, snapshot)) regression.ops.push_back(pin);
+  // The model's view of the objects the failure involves, pinned after the
+  // failing operation (a run that fails stops there; a fixed heap checks them).
+  const std::size_t body = regression.ops.size();
+  std::string where = "the teardown";
+  std::string check, expected, actual;
+  if (failure.outcome != Outcome::Crash) {
+    std::unique_ptr<Machine> model, sut;
+    const RunResult result = rerun_to_failure(regression, failure, options, model, sut);
+    const Report& r = result.report;
+    check = r.check, expected = r.expected, actual = r.actual;
+    if (r.op_index < regression.ops.size()) {
+      where = "operation " + std::to_string(r.op_index + 1) + " (" + r.op_text + ")";
+      const Snapshot snapshot = take_snapshot(regression, *model, *sut);
+      for (const Op& pin : pinned_expectations(result, snapshot)) regression.ops.push_back(pin);
+    }
+  } else if (failure.op_index < regression.ops.size()) {
+    where = "operation " + std::to_string(failure.op_index + 1) + " (" +
+            format_op(regression, regression.ops[failure.op_index]) + ")";
+  }
+  if (const auto existing = already_in(corpus, regression, body)) {
+    std::cout << "already in the corpus: " << *existing << " (nothing written)\n";
+    return 0;
+  }
 
-  const fs::path corpus = args.get("--corpus", "corpus/regressions");
   std::error_code ec;
-  fs::create_directories(corpus, ec);
-  if (ec) return std::cerr << "gcverify promote: " << corpus.string() << ": " << ec.message() << "\n", kExitUsage;
+  fs::create_directories(target, ec);
+  if (ec) return std::cerr << "gcverify promote: " << target.string() << ": " << ec.message() << "\n", kExitUsage;
+  const std::string signature = failure.signature.to_string();
   const std::string base = args.get("--name", name_from_signature(signature));
-  fs::path file = corpus / (base + ".heap");
-  for (int n = 2; fs::exists(file); ++n) file = corpus / (base + "_" + std::to_string(n) + ".heap");
-
-  const Report& r = result.report;
-  std::string text = "# Regression: " + signature + "\n# From " + input + " (" + std::to_string(original_ops) +
-                     " operations), " + how + ", promoted " + today() + ".\n" +
-                     "# Expected outcome: passes (the model and gcheap agree). When promoted, gcheap\n# diverged at " +
-                     (r.op_index < regression.ops.size() ? "operation " + std::to_string(r.op_index + 1) + " (" + r.op_text + ")"
-                                                         : std::string("the teardown")) +
-                     ": " + r.check + ": the model has " + r.expected + ", gcheap had " + r.actual + ".\n" +
-                     "# The expect lines at the end pin the model's view of the objects involved.\n" +
-                     print_text(regression);
-  if (!save_text(file.string(), text, error)) return std::cerr << "gcverify promote: " << error << "\n", kExitUsage;
-
-  // Run it as CTest will: strict, expectations checked, every object compared.
-  auto reparsed = load_program(file.string(), ProgramFormat::Text, error);
-  if (!reparsed) return std::cerr << "gcverify promote: the saved file does not parse: " << error << "\n", kExitUsage;
-  std::unique_ptr<Machine> check_model, check_heap;
-  FailureOptions as_ctest = options;
-  as_ctest.run = RunOptions{};
-  const RunResult now = run_failure(*reparsed, as_ctest, check_model, check_heap);
+  fs::path file = target / (base + ".heap");
+  for (int n = 2; fs::exists(file); ++n) file = target / (base + "_" + std::to_string(n) + ".heap");
+  std::string text = "# Regression: " + signature + " (" + failure.sut + ")\n# From " + path + " (" +
+                     std::to_string(input->program.ops.size()) + " operations), " + how + ", promoted " + today() +
+                     ".\n# Expected outcome: passes once the bug is fixed. When promoted, " + failure.sut +
+                     " failed at " + where + (check.empty() ? ": " + signature : ": " + check + ": the model has " +
+                                                                                         expected + ", " + failure.sut +
+                                                                                         " had " + actual) +
+                     ".\n";
+  if (regression.ops.size() > body) text += "# The expect lines at the end pin the model's view of the objects involved.\n";
+  text += "# reproduce: " + run_command_line(options.settings, file.string()) + "\n" + print_text(regression);
+  Trial verified;
+  std::string error;
+  if (!write_reproducer(file.string(), text, failure, options, verified, error))
+    return std::cerr << "gcverify promote: " << error << "\n", kExitUnverified;
   std::cout << "promoted: " << file.string() << "\n"
-            << (now.outcome == Outcome::Pass
-                    ? "it passes now: CTest replays it from the next build on\n"
-                    : "it fails now (" + now.report.signature(*reparsed) +
-                          "): CTest will report it until the bug is fixed\n");
+            << "it fails now (" << verified.signature.to_string() << "), as the input did: CTest reports it until the "
+            << "bug is fixed, then replays it as a regression test\n" << verified.report;
   return 0;
 }
 
 }  // namespace
 
-const Command kTriageCommand{"triage", "bucket failing inputs by signature, one minimized representative each",
+const Command kTriageCommand{"triage", "bucket failing inputs by root cause, one verified reproducer each",
                              triage_help, triage_command};
 const Command kPromoteCommand{"promote", "save a minimized reproducer into corpus/regressions for CTest",
                               promote_help, promote_command};

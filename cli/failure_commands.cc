@@ -3,12 +3,12 @@
 #include <sys/wait.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "commands.h"
 #include "failure_runs.h"
 #include "gcverify/explain.h"
+#include "gcverify/model.h"
 #include "gcverify/text.h"
 
 extern char** environ;
@@ -16,18 +16,28 @@ extern char** environ;
 namespace gcv {
 namespace {
 
+const char* const kRunsAsRun = R"(An input runs exactly as `gcverify run` runs it with the same options (a
+text program strictly with its expect lines checked; a binary one, a fuzzer's
+input, as the differential fuzz target runs it), in a child process, so that
+a crash only a sanitizer sees is reported like any other failure (use the
+fuzz build's gcverify, build-fuzz/cli/gcverify, for those). Every program
+written is first run from its file as `gcverify run` would run it, and kept
+only when it fails with the input's signature on the same system; otherwise
+nothing is written and the exit status is 3.
+)";
+
 std::string replay_help() {
   return std::string(R"(usage: gcverify replay [options] INPUT...
 
-Runs each input as the differential fuzz target does (operands resolved modulo
-what exists, expectations ignored, at most 4096 primitive steps, a fresh heap,
-teardown checked) and prints the divergence report, its signature and the
-program as it ran, in text form: a ready reproducer. Exit status 1 when any
-input still fails, 0 when none does (the failure did not reproduce).
+Runs each input and prints its failure report and the program as it ran, in
+text form: operands resolved, only the operations that ran, up to the
+failure. Exit status 1 when any input fails, 0 when none does (the failure
+did not reproduce).
 
+)") + kRunsAsRun + R"(
 options:
-)") + failure_flags_help(false) +
-         R"(  --save FILE.heap          write the program as it ran (first failing input)
+)" + failure_flags_help(false) +
+         R"(  --save FILE.heap          write the first failing input's program as it ran
   --help                    this help
 )";
 }
@@ -35,18 +45,20 @@ options:
 std::string minimize_help() {
   return std::string(R"(usage: gcverify minimize [options] INPUT
 
-Reduces a failing input (a fuzzer crash in the binary form, or a .heap
-program) to a small program that fails the same way: the same outcome, at the
-same check, at the same kind of operation (its signature). Coarse to fine:
-operation ranges (ddmin), an object and every operation on it, two names
-merged, edges dropped (cycle -> chain, body effects), operands shrunk, names
-renumbered; repeated until nothing more goes. The result is 1-minimal for those
-steps unless the budget runs out, and deterministic. It is printed on stdout as
-a .heap program, headed by its signature; progress goes to stderr.
-Exit status 0 when minimized, 1 when INPUT does not fail.
+Reduces a failing input (a fuzzer crash in the binary form, or a text
+program) to a small program that fails the same way: the same signature (the
+outcome and the kind of check, such as "divergence: leak") on the same system.
+Coarse to fine: operation ranges (ddmin), an object and every operation on it,
+two names merged, edges dropped (cycle -> chain, body effects), operands
+shrunk, names renumbered; repeated until nothing more goes. The result is
+1-minimal for those steps unless the budget runs out, and deterministic. It is
+printed on stdout as a text program headed by its signature and the command
+that reproduces it; progress goes to stderr. Exit status 0 when minimized, 1
+when INPUT does not fail.
 
+)") + kRunsAsRun + R"(
 options:
-)") + failure_flags_help(true) +
+)" + failure_flags_help(true) +
          R"(  --output FILE.heap        also write the result there
   --help                    this help
 )";
@@ -55,19 +67,24 @@ options:
 std::string explain_help() {
   return std::string(R"(usage: gcverify explain [options] INPUT
 
-Minimizes INPUT (unless --no-minimize), runs it, and at the operation where it
-fails prints the program with that operation marked and the state of both
-machines there: names, every object either has alive (model | gcheap,
-differences flagged), counts, gc.garbage. Writes the object graph at that point
-as Graphviz DOT (Boost.Graph's write_graphviz): names and gc.garbage as roots,
-objects filled by generation and labelled with refcounts; red: gcheap freed it
-while the model has it alive; orange: gcheap kept it while the model has it
-dead; dashed red: references only gcheap has. Also a PNG when Graphviz's `dot`
-is installed. Exit status 0 when explained, 1 when INPUT does not fail.
+Minimizes INPUT (unless --no-minimize), writes the program it explains
+(--save), and prints that program with the failing operation marked and the
+state of both machines there: names, every object either has alive (model |
+system under test, differences flagged), counts, gc.garbage (for a crash:
+the state before the operation during which the process died). Writes the
+object graph at that point as Graphviz DOT (Boost.Graph's write_graphviz):
+names and gc.garbage as roots, objects filled by generation and labelled with
+refcounts; red: the system freed it while the model has it alive; orange: it
+kept it while the model has it dead; dashed red: references only the system
+has. Also a PNG when Graphviz's `dot` is installed. Exit status 0 when
+explained, 1 when INPUT does not fail.
 
+)") + kRunsAsRun + R"(
 options:
-)") + failure_flags_help(true) +
-         R"(  --no-minimize             explain INPUT as it is
+)" + failure_flags_help(true) +
+         R"(  --no-minimize             explain INPUT as it ran
+  --save FILE.heap          the program explained (default: INPUT's name with
+                            .explained.heap, in the current directory)
   --dot FILE.dot            where to write the graph (default: INPUT's name
                             with .dot, in the current directory)
   --png FILE.png            where to draw it (default: beside the .dot)
@@ -75,12 +92,25 @@ options:
 )";
 }
 
-// Loads INPUT; the message is printed on failure.
-std::optional<Program> load_input(const std::string& path, const FailureOptions& options) {
-  std::string error;
-  auto program = load_program(path, options.format, error);
-  if (!program) std::cerr << error << "\n";
-  return program;
+// Whether this gcverify is built with AddressSanitizer (GCC and clang say so differently).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
+// Why an input that passes may still hold a failure elsewhere.
+void say_does_not_fail(const std::string& command, const std::string& input, const std::string& what) {
+  std::cerr << "gcverify " << command << ": " << input << " does not fail: " << what << "\n";
+  if (!kAddressSanitizer)
+    std::cerr << "  (this gcverify is built without AddressSanitizer, which a crash in a pool's freed memory needs:\n"
+                 "   try the fuzz build's, build-fuzz/cli/gcverify)\n";
 }
 
 int replay_command(Arguments& args) {
@@ -93,25 +123,26 @@ int replay_command(Arguments& args) {
   if (args.positional().empty()) return args.usage_error("no input given"), kExitUsage;
   std::size_t failing = 0;
   bool saved = false;
-  for (const std::string& input : args.positional()) {
-    const auto program = load_input(input, options);
-    if (!program) return kExitUsage;
-    std::unique_ptr<Machine> model, heap;
-    const RunResult result = run_failure(*program, options, model, heap);
-    if (result.outcome == Outcome::Pass) {
-      std::cout << "did not reproduce: " << input << " (" << result.ops_run << " ops ran)\n";
+  for (const std::string& path : args.positional()) {
+    const auto input = load_input(path, options);
+    if (!input) return kExitUsage;
+    const Trial trial = run_input(*input, options);
+    if (trial.outcome == Outcome::Pass) {
+      std::cout << "passes: " << path << " (the failure did not reproduce)\n";
       continue;
     }
     ++failing;
-    std::cout << result.report.to_string(*program, std::string(heap->name()))
-              << "  signature: " << result.report.signature(*program) << "\n"
-              << "---- the program as it ran (.heap) ----\n" << print_text(result.reproducer()) << "----\n";
-    if (args.has("--save") && !saved) {
-      std::string error;
-      if (!save_program(result.reproducer(), args.get("--save", ""), ProgramFormat::Text, error))
-        return std::cerr << "gcverify replay: " << error << "\n", kExitUsage;
-      saved = true;
-    }
+    std::cout << trial.report << "---- the program as it ran (.heap) ----\n" << print_text(trial.ran) << "----\n";
+    if (!args.has("--save") || saved) continue;
+    const std::string file = args.get("--save", "");
+    const std::string text = reproducer_header(trial, file, options) + "# replayed from " + path + "\n" + print_text(trial.ran);
+    Trial verified;
+    std::string error;
+    if (!write_reproducer(file, text, trial, options, verified, error))
+      return std::cerr << "gcverify replay: " << error << "\n", kExitUnverified;
+    std::cout << "saved: " << file << " (verified: `" << run_command_line(options.settings, file)
+              << "` fails the same way)\n";
+    saved = true;
   }
   return failing == 0 ? 0 : kExitFailed;
 }
@@ -124,21 +155,24 @@ int minimize_command(Arguments& args) {
   FailureOptions options;
   if (!read_failure_options(args, true, options)) return kExitUsage;
   if (args.positional().size() != 1) return args.usage_error("expected one INPUT"), kExitUsage;
-  const auto program = load_input(args.positional()[0], options);
-  if (!program) return kExitUsage;
-  const MinimizeResult result = minimize_failure(*program, options);
-  if (!result.reproduced) {
-    std::cerr << "gcverify minimize: " << args.positional()[0] << " does not fail: nothing to minimize\n";
-    return kExitFailed;
-  }
-  const std::string text = "# signature: " + result.signature + "\n# minimized from " + args.positional()[0] + ": " +
-                           minimize_summary(result) + "\n" + print_text(result.program);
+  const std::string& path = args.positional()[0];
+  const auto input = load_input(path, options);
+  if (!input) return kExitUsage;
+  const Trial failure = run_input(*input, options);
+  if (failure.outcome == Outcome::Pass) return say_does_not_fail("minimize", path, "nothing to minimize"), kExitFailed;
+  const MinimizeResult result = minimize_input(*input, failure, options);
+  if (!result.reproduced) return say_does_not_fail("minimize", path, "it failed once, then not again (flaky?)"), kExitFailed;
+  const std::string output = args.get("--output", "");
+  const std::string text = reproducer_header(result.failure, output.empty() ? "repro.heap" : output,
+                                             options) +
+                           "# minimized from " + path + ": " + minimize_summary(result) + "\n" +
+                           print_text(result.program);
+  Trial verified;
+  std::string error;
+  if (!write_reproducer(output, text, result.failure, options, verified, error))
+    return std::cerr << "gcverify minimize: " << error << "\n", kExitUnverified;
   std::cout << text;
-  std::cerr << "minimized: " << minimize_summary(result) << "\n";
-  if (args.has("--output")) {
-    std::string error;
-    if (!save_text(args.get("--output", ""), text, error)) return std::cerr << "gcverify minimize: " << error << "\n", kExitUsage;
-  }
+  std::cerr << "minimized: " << minimize_summary(result) << (output.empty() ? "" : "; written: " + output) << "\n";
   return 0;
 }
 
@@ -162,35 +196,54 @@ bool draw_png(const std::string& dot_file, const std::string& png_file, std::str
 
 int explain_command(Arguments& args) {
   std::map<std::string, bool> flags = failure_flags(true);
-  flags.insert({{"--no-minimize", false}, {"--dot", true}, {"--png", true}});
+  flags.insert({{"--no-minimize", false}, {"--save", true}, {"--dot", true}, {"--png", true}});
   if (!args.parse(flags)) return kExitUsage;
   if (args.has("--help")) return std::cout << explain_help(), 0;
   FailureOptions options;
   if (!read_failure_options(args, true, options)) return kExitUsage;
   if (args.positional().size() != 1) return args.usage_error("expected one INPUT"), kExitUsage;
-  const std::string& input = args.positional()[0];
-  auto program = load_input(input, options);
-  if (!program) return kExitUsage;
+  const std::string& path = args.positional()[0];
+  const auto input = load_input(path, options);
+  if (!input) return kExitUsage;
+  Trial failure = run_input(*input, options);
+  if (failure.outcome == Outcome::Pass) return say_does_not_fail("explain", path, "nothing to explain"), kExitFailed;
+  Program program = failure.ran;
+  std::string how = "as it ran";
   if (!args.has("--no-minimize")) {
-    MinimizeResult minimized = minimize_failure(*program, options);
+    MinimizeResult minimized = minimize_input(*input, failure, options);
     if (minimized.reproduced) {
-      std::cout << "minimized: " << minimize_summary(minimized) << "\n\n";
+      std::cout << "minimized: " << minimize_summary(minimized) << "\n";
+      how = "minimized: " + minimize_summary(minimized);
       program = std::move(minimized.program);
+      failure = std::move(minimized.failure);
     }
   }
-  std::unique_ptr<Machine> model, heap;
-  const RunResult result = run_failure(*program, options, model, heap);
-  if (result.outcome == Outcome::Pass) {
-    std::cerr << "gcverify explain: " << input << " does not fail: nothing to explain\n";
-    return kExitFailed;
-  }
-  const Snapshot snapshot = take_snapshot(*program, *model, *heap);
-  std::cout << annotate(*program, result, snapshot);
-
-  const std::string stem = std::filesystem::path(input).stem().string();
-  const std::string dot_file = args.get("--dot", stem + ".dot");
+  const std::string stem = std::filesystem::path(path).stem().string();
+  const std::string file = args.get("--save", stem + ".explained.heap");
+  const std::string text =
+      reproducer_header(failure, file, options) + "# explained from " + path + " (" + how + ")\n" + print_text(program);
+  Trial verified;
   std::string error;
-  if (!save_text(dot_file, object_graph_dot(*program, result, snapshot), error))
+  if (!write_reproducer(file, text, failure, options, verified, error))
+    return std::cerr << "gcverify explain: " << error << "\n", kExitUnverified;
+  std::cout << "explained program: " << file << "\n\n";
+
+  // The written file, run here up to its failure, is what is explained.
+  FailureOptions as_run = options;
+  as_run.settings.format = ProgramFormat::Auto;
+  const auto written = load_input(file, as_run);
+  if (!written) return kExitUnverified;
+  std::unique_ptr<Machine> model, sut;
+  const RunResult result = rerun_to_failure(written->program, verified, options, model, sut);
+  if (result.outcome == Outcome::Pass || result.report.signature() != verified.signature)
+    return std::cerr << "gcverify explain: " << file << " does not fail the same way in this process"
+                     << " (nondeterminism in the system under test?)\n",
+           kExitUnverified;
+  const Snapshot snapshot = take_snapshot(written->program, *model, *sut);
+  std::cout << annotate(written->program, result, snapshot);
+
+  const std::string dot_file = args.get("--dot", stem + ".dot");
+  if (!save_text(dot_file, object_graph_dot(written->program, result, snapshot), error))
     return std::cerr << "gcverify explain: " << error << "\n", kExitUsage;
   std::cout << "\nobject graph: " << dot_file << "\n";
   const std::string png_file =
@@ -205,8 +258,8 @@ int explain_command(Arguments& args) {
 
 }  // namespace
 
-const Command kReplayCommand{"replay", "replay fuzzer inputs (crashes) through the executor, readably", replay_help,
-                             replay_command};
+const Command kReplayCommand{"replay", "run failing inputs (fuzzer crashes) and print each as the program that ran",
+                             replay_help, replay_command};
 const Command kMinimizeCommand{"minimize", "reduce a failing input to a small reproducer with the same signature",
                                minimize_help, minimize_command};
 const Command kExplainCommand{"explain", "the failing operation's state, annotated, and its object graph (DOT, PNG)",

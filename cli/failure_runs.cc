@@ -1,32 +1,29 @@
-// How the failure commands run an input: see failure_runs.h.
+// How the failure commands run, reduce and write: see failure_runs.h.
 #include "failure_runs.h"
 
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
-#include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
+#include "gcverify/text.h"
 
 namespace gcv {
+namespace fs = std::filesystem;
 
 std::map<std::string, bool> failure_flags(bool budget) {
-  std::map<std::string, bool> flags = {{"--check", true},         {"--geometry", true}, {"--format", true},
-                                       {"--expectations", false}, {"--help", false}};
+  std::map<std::string, bool> flags = run_flags();
+  flags["--help"] = false;
   if (budget) flags.insert({{"--max-tests", true}, {"--max-seconds", true}, {"--quiet", false}});
   return flags;
 }
 
 std::string failure_flags_help(bool budget) {
-  std::string help = R"(  --check fast|full         fast (default) is what the fuzz target checks; full
-                            compares every object after every step
-  --geometry modern|classic allocator geometry of the heap (default modern)
-  --format auto|text|binary how to read inputs (default auto: .heap is text)
-  --expectations            also check the program's expect lines (for a
-                            hand-written program whose expectation fails)
-)";
+  std::string help = run_flags_help();
   if (budget)
     help += R"(  --max-tests N             stop minimizing after N candidate runs
   --max-seconds S           stop minimizing after S seconds (default 60)
@@ -36,14 +33,7 @@ std::string failure_flags_help(bool budget) {
 }
 
 bool read_failure_options(Arguments& args, bool budget, FailureOptions& options) {
-  std::string check;
-  if (!args.choice("--check", {"fast", "full"}, check) || !args.choice("--geometry", {"modern", "classic"}, options.geometry) ||
-      !read_format(args, "--format", options.format))
-    return false;
-  options.run = differential_fuzz_options();
-  if (check == "full") options.run.check = CheckLevel::Full;
-  options.run.check_expectations = args.has("--expectations");
-  options.minimize.run = options.run;
+  if (!read_run_settings(args, options.settings)) return false;
   if (!budget) return true;
   double max_tests = 0, max_seconds = 60;
   if (!args.number("--max-tests", 1, max_tests) || !args.number("--max-seconds", 0.1, max_seconds)) return false;
@@ -64,20 +54,31 @@ bool read_failure_options(Arguments& args, bool budget, FailureOptions& options)
   return true;
 }
 
-MachineFactory heap_factory(const FailureOptions& options) {
-  const gcheap::Geometry geometry = geometry_named(options.geometry);
-  return [geometry] { return make_heap_machine({.geometry = geometry}); };
+std::optional<Input> load_input(const std::string& path, const FailureOptions& options) {
+  Input input;
+  input.path = path;
+  std::string error;
+  auto program = load_program(path, options.settings.format, error, &input.form);
+  if (!program) {
+    std::cerr << error << "\n";
+    return std::nullopt;
+  }
+  input.program = std::move(*program);
+  return input;
 }
 
-RunResult run_failure(const Program& program, const FailureOptions& options, std::unique_ptr<Machine>& model,
-                      std::unique_ptr<Machine>& sut) {
-  model = make_reference_model();
-  sut = heap_factory(options)();
-  return run_lockstep(program, *model, *sut, options.run);
+Trial run_input(const Input& input, const FailureOptions& options) {
+  return child_process_runner(systems_under_test(options.settings), run_options(options.settings, input.form))(
+      input.program);
 }
 
-MinimizeResult minimize_failure(const Program& program, const FailureOptions& options) {
-  MinimizeResult result = minimize(program, heap_factory(options), options.minimize);
+MinimizeResult minimize_input(const Input& input, const Trial& failure, const FailureOptions& options) {
+  RunOptions lenient = run_options(options.settings, input.form);
+  lenient.strict = false;
+  const std::vector<MachineFactory> suts = systems_under_test(options.settings);
+  const Runner runner = failure.outcome == Outcome::Crash ? child_process_runner(suts, lenient)
+                                                          : in_process_runner(suts, lenient);
+  MinimizeResult result = minimize(input.program, runner, options.minimize);
   if (options.minimize.progress && isatty(STDERR_FILENO)) std::fputc('\n', stderr);
   return result;
 }
@@ -88,6 +89,98 @@ std::string minimize_summary(const MinimizeResult& result) {
   return std::to_string(result.original_ops) + " -> " + std::to_string(result.program.ops.size()) + " operations, " +
          std::to_string(result.tests) + " tests, " + seconds + " s" +
          (result.budget_exhausted ? " (budget spent: may not be 1-minimal)" : " (1-minimal)");
+}
+
+std::string reproducer_header(const Trial& failure, const std::string& file, const FailureOptions& options) {
+  return "# signature: " + failure.signature.to_string() + " (" + failure.sut + ")\n# reproduce: " +
+         run_command_line(options.settings, file) + "\n";
+}
+
+namespace {
+
+// A temporary file for verifying what goes to stdout.
+std::string temporary_path() {
+  const char* dir = std::getenv("TMPDIR");
+  std::string pattern = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/gcverify-XXXXXX";
+  const int fd = mkstemp(pattern.data());
+  if (fd < 0) return "";
+  close(fd);
+  return pattern;
+}
+
+}  // namespace
+
+bool write_reproducer(const std::string& path, const std::string& text, const Trial& expected,
+                      const FailureOptions& options, Trial& verified, std::string& error) {
+  const std::string trial_file = path.empty() ? temporary_path() : path + ".unverified";
+  if (trial_file.empty()) {
+    error = "cannot make a temporary file to verify the reproducer in";
+    return false;
+  }
+  std::error_code ignored;
+  if (!save_text(trial_file, text, error)) {
+    fs::remove(trial_file, ignored);
+    return false;
+  }
+  // Read back and run as `gcverify run` reads and runs the file.
+  FailureOptions as_run = options;
+  as_run.settings.format = ProgramFormat::Auto;
+  auto input = load_input(trial_file, as_run);
+  if (!input) {
+    error = "the reproducer does not read back as a program";
+    fs::remove(trial_file, ignored);
+    return false;
+  }
+  input->program.origin = path.empty() ? "<stdout>" : path;
+  verified = run_input(*input, as_run);
+  if (!verified.same_failure(expected)) {
+    fs::remove(trial_file, ignored);
+    error = "the reproducer, run as `" + run_command_line(options.settings, path.empty() ? "FILE" : path) +
+            "` would run it, " +
+            (verified.outcome == Outcome::Pass ? std::string("passes")
+                                               : "fails otherwise: " + verified.signature.to_string() + " (" +
+                                                     verified.sut + ")") +
+            ", where the input fails with " + expected.signature.to_string() + " (" + expected.sut +
+            "): not written. This is a bug in gcverify; please report it with the input.";
+    return false;
+  }
+  if (path.empty()) {
+    fs::remove(trial_file, ignored);
+    return true;
+  }
+  fs::rename(trial_file, path, ignored);
+  if (ignored) {
+    error = path + ": cannot write: " + ignored.message();
+    fs::remove(trial_file, ignored);
+    return false;
+  }
+  return true;
+}
+
+RunResult rerun_to_failure(const Program& program, const Trial& failure, const FailureOptions& options,
+                           std::unique_ptr<Machine>& model, std::unique_ptr<Machine>& sut) {
+  for (const MachineFactory& make : systems_under_test(options.settings)) {
+    model = make_reference_model();
+    sut = make();
+    if (sut->name() == failure.sut) break;
+  }
+  RunOptions run = run_options(options.settings, ProgramFormat::Text);
+  if (failure.outcome != Outcome::Crash) return run_lockstep(program, *model, *sut, run);
+  Program before = program;
+  before.ops.resize(std::min(failure.op_index, program.ops.size()));
+  run.teardown = false;
+  RunResult result = run_lockstep(before, *model, *sut, run);
+  result.outcome = Outcome::Crash;
+  Report& r = result.report;
+  r.outcome = Outcome::Crash;
+  r.kind = CheckKind::Crash;
+  r.op_index = failure.op_index;
+  r.where = failure.op_index < program.ops.size() ? program.ops[failure.op_index].where : SourceLocation{};
+  r.op_text = failure.op_index < program.ops.size() ? format_op(program, program.ops[failure.op_index]) : "teardown";
+  r.check = "the process died: " + failure.signature.detail + " (the state shown is from before this operation)";
+  r.expected = "no crash";
+  r.actual = failure.signature.detail;
+  return result;
 }
 
 }  // namespace gcv

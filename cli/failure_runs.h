@@ -1,45 +1,79 @@
-// How the failure commands (replay, minimize, explain, triage, promote) run an
-// input: by default exactly as the differential fuzz target does (lenient,
-// expectations ignored, CheckLevel::Fast, its step budget, a fresh heap), so a
-// crash found by the fuzzer reproduces; flags adjust that.
+// How the failure commands (replay, minimize, explain, triage, promote) run
+// an input, reduce it and write what they make of it.
+//
+// An input runs exactly as `gcverify run` runs it with the same options
+// (run_settings.h), in a child process, so that a crash only a sanitizer sees
+// is an outcome to report and minimize rather than the end of the tool. Every
+// program a failure command writes is verified before it is written: it is
+// run from its file as `gcverify run` would run it, and written only when it
+// fails the same way as the input (write_reproducer).
 #pragma once
 
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "arguments.h"
-#include "gcverify/executor.h"
 #include "gcverify/minimize.h"
+#include "run_settings.h"
 
 namespace gcv {
 
+// Exit status when a failure command cannot make a reproducer that
+// reproduces: a bug in gcverify, never the input's fault.
+constexpr int kExitUnverified = 3;
+
 struct FailureOptions {
-  RunOptions run = differential_fuzz_options();
-  std::string geometry = "modern";
-  ProgramFormat format = ProgramFormat::Auto;
-  MinimizeOptions minimize;  // budget and progress; its `run` is `run` above
+  RunSettings settings;
+  MinimizeOptions minimize;  // budget and progress
 };
 
-// The flags every failure command takes, for Arguments::parse:
-//   --check fast|full  --geometry modern|classic  --format auto|text|binary
-//   --expectations     (check the program's expect lines too)
-// and, with budget, --max-tests N --max-seconds S --quiet.
+// The run options (run_settings.h) and, with budget, --max-tests N
+// --max-seconds S --quiet; for Arguments::parse, with their help.
 std::map<std::string, bool> failure_flags(bool budget);
 std::string failure_flags_help(bool budget);
 bool read_failure_options(Arguments& args, bool budget, FailureOptions& options);
 
-// A fresh system under test (gcheap) for one run.
-MachineFactory heap_factory(const FailureOptions& options);
+struct Input {
+  std::string path;
+  Program program;
+  ProgramFormat form = ProgramFormat::Text;
+};
+// Loads an input; the message is printed when it cannot be read.
+std::optional<Input> load_input(const std::string& path, const FailureOptions& options);
 
-// One run of `program` on fresh machines; `model` and `sut` are left as the
-// run left them (at the failing operation when it failed).
-RunResult run_failure(const Program& program, const FailureOptions& options, std::unique_ptr<Machine>& model,
-                      std::unique_ptr<Machine>& sut);
+// Runs the input as `gcverify run` would, in a child process.
+Trial run_input(const Input& input, const FailureOptions& options);
 
-// Minimizes with options.minimize, progress on stderr unless --quiet.
-MinimizeResult minimize_failure(const Program& program, const FailureOptions& options);
+// Minimizes a failing input (`failure`: its trial), every candidate run
+// leniently as the input runs; each in a child process when the failure is
+// a crash. Progress goes to stderr unless --quiet.
+MinimizeResult minimize_input(const Input& input, const Trial& failure, const FailureOptions& options);
 
 // "12 -> 4 operations, 311 tests, 0.8 s (1-minimal)".
 std::string minimize_summary(const MinimizeResult& result);
+
+// The lines every written reproducer starts with: its signature (and the
+// system it fails on) and the command that runs it.
+std::string reproducer_header(const Trial& failure, const std::string& file, const FailureOptions& options);
+
+// Writes `text` (a text program) to `path` only when it is shown to
+// reproduce: written first beside `path`, it is run in a child process as
+// `gcverify run` runs that file with the same options, and kept only when it
+// fails the same way as `expected` (outcome, signature, system). `verified`
+// is then that run's trial, whose report names the lines of `path`. An empty
+// `path` verifies through a temporary file and writes nothing. Otherwise
+// nothing is written and `error` says what the file did instead.
+bool write_reproducer(const std::string& path, const std::string& text, const Trial& expected,
+                      const FailureOptions& options, Trial& verified, std::string& error);
+
+// Runs `program` (a verified reproducer, read from its file) in this process
+// up to its failure, `failure` being its trial, and leaves the failing
+// system's machines there. A crash is not rerun: the run stops before the
+// operation during which the process died (or before the teardown), and its
+// report says how the process died.
+RunResult rerun_to_failure(const Program& program, const Trial& failure, const FailureOptions& options,
+                           std::unique_ptr<Machine>& model, std::unique_ptr<Machine>& sut);
 
 }  // namespace gcv

@@ -3,80 +3,57 @@
 
 #include "commands.h"
 #include "gcverify/executor.h"
-#include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
 #include "gcverify/text.h"
-#ifdef GCV_HAVE_CPYTHON
-#include "gcverify/cpython_machine.h"
-#endif
+#include "run_settings.h"
 
 namespace gcv {
 namespace {
 
-const char* const kRunHelp = R"(usage: gcverify run [options] PATH...
+std::string run_help() {
+  return R"(usage: gcverify run [options] PATH...
 
 Runs each program on the reference model and on the system under test in
 lockstep, comparing them after every operation, then tears both down and
 checks that nothing is left. PATH may be a file or a directory (its *.heap and
-*.bin files, recursively).
+*.bin files, recursively). A file is text or binary by its bytes: a text
+program runs strictly with its expect lines checked; a binary one (a fuzzer's
+input) as the differential fuzz target runs it: leniently, expectations not
+checked, at most 4096 primitive steps. Each failure's report ends in its
+signature. Exit status 0 when all pass, 1 when one failed, 2 for bad usage or
+bad input.
 
 options:
-  --sut heap|model|cpython  system under test (default heap; model runs the
-                            model against itself; cpython runs the program on
-                            the embedded CPython 3.11, when built with it)
-  --three-way               model vs heap, then model vs CPython, on each
-                            program: it passes when both pass
-  --geometry modern|classic allocator geometry of the heap (default modern)
-  --check full|fast         full: every live object after every operation
-                            (default); fast: see the README
-  --strict | --lenient      strict: an unbound name or a bad index is an error;
-                            lenient: operands are resolved modulo what exists.
-                            Default: strict for text, lenient for binary.
-  --no-expectations         skip the program's expect lines
-  --format auto|text|binary how to read files (default auto: .heap is text)
-  --quiet                   print only failures and the summary
+)" + run_flags_help() +
+         R"(  --quiet                   print only failures and the summary
   --help                    this help
 )";
+}
 
 const char* const kConvertHelp = R"(usage: gcverify convert [--to text|binary] [--from text|binary] IN OUT
 
 Converts a program. Without --to, OUT's name decides (.heap is text, anything
-else binary); without --from, IN's name decides. Binary programs decode to
-canonical names (a, b, ..., z, a1, ...).
+else binary); without --from, IN's bytes decide (printable: text). Binary
+programs decode to canonical names (a, b, ..., z, a1, ...).
 )";
 
 const char* const kPrintHelp = R"(usage: gcverify print [--resolved] [--format auto|text|binary] FILE
 
 Prints a program as text. With --resolved, the program is first run on the
 reference model in lenient mode and printed as it actually ran: operands
-resolved, operations that had nothing to act on left out.
+resolved, operations that had nothing to act on left out (and a binary
+program's expect records, which `run` does not check, and what lies past its
+step budget).
 )";
 
-#ifdef GCV_HAVE_CPYTHON
-constexpr bool kHaveCPython = true;
-std::unique_ptr<Machine> make_cpython() { return make_cpython_machine(); }
-#else
-constexpr bool kHaveCPython = false;
-std::unique_ptr<Machine> make_cpython() { return nullptr; }
-#endif
-
 int run_command(Arguments& args) {
-  if (!args.parse({{"--sut", true}, {"--three-way", false}, {"--geometry", true}, {"--check", true}, {"--strict", false},
-                   {"--lenient", false}, {"--no-expectations", false}, {"--format", true}, {"--quiet", false},
-                   {"--help", false}}))
-    return kExitUsage;
-  if (args.has("--help")) return std::cout << kRunHelp, 0;
-  std::string sut_name, geometry, check;
-  ProgramFormat format;
-  if (!args.choice("--sut", {"heap", "model", "cpython"}, sut_name) || !args.choice("--geometry", {"modern", "classic"}, geometry) ||
-      !args.choice("--check", {"full", "fast"}, check) || !read_format(args, "--format", format))
-    return kExitUsage;
-  if (args.has("--strict") && args.has("--lenient")) return args.usage_error("--strict and --lenient exclude each other"), kExitUsage;
+  std::map<std::string, bool> flags = run_flags();
+  flags.insert({{"--quiet", false}, {"--help", false}});
+  if (!args.parse(flags)) return kExitUsage;
+  if (args.has("--help")) return std::cout << run_help(), 0;
+  RunSettings settings;
+  if (!read_run_settings(args, settings)) return kExitUsage;
   if (args.positional().empty()) return args.usage_error("no program given"), kExitUsage;
-  const bool three_way = args.has("--three-way");
-  if (three_way && args.has("--sut")) return args.usage_error("--three-way and --sut exclude each other"), kExitUsage;
-  if ((three_way || sut_name == "cpython") && !kHaveCPython)
-    return args.usage_error("this gcverify was built without libpython3.11: no CPython adapter"), kExitUsage;
   std::vector<std::string> files;
   std::string error;
   if (!collect_program_files(args.positional(), files, error)) return std::cerr << "gcverify run: " << error << "\n", kExitUsage;
@@ -85,21 +62,17 @@ int run_command(Arguments& args) {
   const bool quiet = args.has("--quiet");
   std::unique_ptr<Machine> model = make_reference_model();
   std::vector<std::unique_ptr<Machine>> suts;
-  if (sut_name != "cpython" && sut_name != "model") suts.push_back(make_heap_machine({.geometry = geometry_named(geometry)}));
-  if (sut_name == "model") suts.push_back(make_reference_model());
-  if (sut_name == "cpython" || three_way) suts.push_back(make_cpython());
+  for (const MachineFactory& make : systems_under_test(settings)) suts.push_back(make());
   std::size_t passed = 0, failed = 0, invalid = 0;
   for (const std::string& file : files) {
-    auto program = load_program(file, format, error);
+    ProgramFormat form;
+    auto program = load_program(file, settings.format, error, &form);
     if (!program) {
       std::cerr << error << "\n";
       ++invalid;
       continue;
     }
-    RunOptions options;
-    options.strict = args.has("--strict") || (!args.has("--lenient") && format_of(file, format) == ProgramFormat::Text);
-    options.check_expectations = !args.has("--no-expectations");
-    options.check = check == "fast" ? CheckLevel::Fast : CheckLevel::Full;
+    const RunOptions options = run_options(settings, form);
     // One run per system under test; the program passes when every one does.
     Outcome worst = Outcome::Pass;
     std::string reports, summary;
@@ -148,21 +121,25 @@ int print_command(Arguments& args) {
   if (!read_format(args, "--format", format)) return kExitUsage;
   if (args.positional().size() != 1) return args.usage_error("expected one FILE"), kExitUsage;
   std::string error;
-  const auto program = load_program(args.positional()[0], format, error);
+  ProgramFormat form;
+  const auto program = load_program(args.positional()[0], format, error, &form);
   if (!program) return std::cerr << error << "\n", kExitUsage;
   if (!args.has("--resolved")) return std::cout << print_text(*program), 0;
-  // Resolve against the model alone: the model is run against a second model.
+  // Resolve against the model alone (run against a second model), as `run`
+  // runs the form, but leniently.
+  RunOptions options = run_options(RunSettings{}, form);
+  options.strict = false;
+  options.compare = false;
+  options.teardown = false;
   auto model = make_reference_model(), mirror = make_reference_model();
-  const RunResult result =
-      run_lockstep(*program, *model, *mirror, {.strict = false, .check_expectations = false, .check = CheckLevel::Fast});
-  std::cout << print_text(result.reproducer());
+  std::cout << print_text(run_lockstep(*program, *model, *mirror, options).reproducer());
   return 0;
 }
 
 }  // namespace
 
-const Command kRunCommand{"run", "run programs (files or directories) and print a pass/fail summary",
-                          [] { return std::string(kRunHelp); }, run_command};
+const Command kRunCommand{"run", "run programs (files or directories) and print a pass/fail summary", run_help,
+                          run_command};
 const Command kConvertCommand{"convert", "convert a program between the text (.heap) and binary forms",
                               [] { return std::string(kConvertHelp); }, convert_command};
 const Command kPrintCommand{"print", "print a program as text", [] { return std::string(kPrintHelp); }, print_command};

@@ -14,12 +14,29 @@
 namespace gcv {
 namespace fs = std::filesystem;
 
-ProgramFormat format_of(const std::string& path, ProgramFormat requested) {
-  if (requested != ProgramFormat::Auto) return requested;
-  return fs::path(path).extension() == ".heap" ? ProgramFormat::Text : ProgramFormat::Binary;
+ProgramFormat form_of_bytes(std::string_view bytes) {
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c == '\t' || c == '\n' || c == '\r' || c == '\f') continue;
+    if (c < 0x20 || c == 0x7f) return ProgramFormat::Binary;
+    if (c < 0x80) continue;
+    // A UTF-8 sequence: a lead byte, then its continuation bytes.
+    const std::size_t length = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    if (length == 0 || i + length > bytes.size()) return ProgramFormat::Binary;
+    for (std::size_t k = 1; k < length; ++k)
+      if ((static_cast<unsigned char>(bytes[i + k]) & 0xc0) != 0x80) return ProgramFormat::Binary;
+    i += length - 1;
+  }
+  return ProgramFormat::Text;
 }
 
 namespace {
+
+// Auto: by the name, for writing.
+ProgramFormat format_for_writing(const std::string& path, ProgramFormat requested) {
+  if (requested != ProgramFormat::Auto) return requested;
+  return fs::path(path).extension() == ".heap" ? ProgramFormat::Text : ProgramFormat::Binary;
+}
 
 bool read_file(const std::string& path, std::string& bytes, std::string& error) {
   std::error_code ec;
@@ -42,22 +59,29 @@ bool read_file(const std::string& path, std::string& bytes, std::string& error) 
 
 }  // namespace
 
-std::optional<Program> load_program(const std::string& path, ProgramFormat format, std::string& error) {
+std::optional<Program> load_program(const std::string& path, ProgramFormat format, std::string& error,
+                                    ProgramFormat* form) {
   std::string bytes;
   if (!read_file(path, bytes, error)) return std::nullopt;
-  if (format_of(path, format) == ProgramFormat::Binary) {
+  const ProgramFormat read_as = format != ProgramFormat::Auto ? format : form_of_bytes(bytes);
+  if (form != nullptr) *form = read_as;
+  if (read_as == ProgramFormat::Binary) {
     Program program = decode_binary({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
     program.origin = path;
     return program;
   }
   ParseError parse_error;
   auto program = parse_text(bytes, path, parse_error);
-  if (!program) error = parse_error.to_string();
+  if (!program) {
+    error = parse_error.to_string();
+    if (format == ProgramFormat::Auto && fs::path(path).extension() != ".heap")
+      error += "\n" + path + ": note: read as text because its bytes are all printable; --format binary reads it as a binary program";
+  }
   return program;
 }
 
 bool save_program(const Program& program, const std::string& path, ProgramFormat format, std::string& error) {
-  if (format_of(path, format) != ProgramFormat::Binary) return save_text(path, print_text(program), error);
+  if (format_for_writing(path, format) != ProgramFormat::Binary) return save_text(path, print_text(program), error);
   const auto encoded = encode_binary(program, error);
   if (!encoded) {
     error = path + ": " + error;

@@ -1,9 +1,10 @@
-// Reading and writing heap programs as files: the text form (.heap) or the
-// binary form (any other name), and the .heap/.bin files under a directory.
+// Reading and writing heap programs as files: the text form or the binary
+// form, and the .heap/.bin files under a directory.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gcverify/program.h"
@@ -12,14 +13,20 @@ namespace gcv {
 
 enum class ProgramFormat { Auto, Text, Binary };
 
-// Auto: ".heap" means text, anything else binary.
-ProgramFormat format_of(const std::string& path, ProgramFormat requested);
+// The form of a file's bytes, whatever the file is called: text when they
+// are printable (UTF-8, tabs, line breaks and form feeds; an empty file too),
+// binary otherwise. Every binary record carries an opcode or operand byte
+// below 0x20 unless it was made to look like text.
+ProgramFormat form_of_bytes(std::string_view bytes);
 
-// Loads one program; on failure returns nullopt and a message naming the file,
-// and for text the line and column.
-std::optional<Program> load_program(const std::string& path, ProgramFormat format, std::string& error);
+// Loads one program, in `format` or (Auto) in the form of its bytes, and says
+// which form it was read in (`form`, when given). On failure returns nullopt
+// and a message naming the file, and for text the line and column.
+std::optional<Program> load_program(const std::string& path, ProgramFormat format, std::string& error,
+                                    ProgramFormat* form = nullptr);
 
-// Writes `program` in `format` (Text or Binary); false with a message on failure.
+// Writes `program` in `format`, or (Auto) by `path`'s name: .heap is text,
+// anything else binary. False with a message on failure.
 bool save_program(const Program& program, const std::string& path, ProgramFormat format, std::string& error);
 
 // Writes `bytes` to `path` atomically (a temporary beside it, then a rename);

@@ -78,6 +78,14 @@ std::vector<ObjectKey> symmetric_difference(const std::vector<ObjectKey>& a, con
 }
 
 
+// Whether the objects freed by one side only were all freed by the system
+// under test: a premature free, else (the model freed them) a leak.
+bool freed_by_sut_only(const std::vector<ObjectKey>& model_freed, const std::vector<ObjectKey>& one_side_only) {
+  return std::none_of(one_side_only.begin(), one_side_only.end(), [&](ObjectKey key) {
+    return std::binary_search(model_freed.begin(), model_freed.end(), key);
+  });
+}
+
 std::string triple(const std::array<std::int64_t, 3>& v) {
   return "(" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " + std::to_string(v[2]) + ")";
 }
@@ -97,24 +105,25 @@ std::optional<Difference> compare_events(const std::vector<Event>& model, const 
   for (std::size_t i = 0; i < std::max(m.size(), s.size()); ++i) {
     if (i >= m.size() || i >= s.size() || m[i].collection != s[i].collection) {
       const bool extra = i >= m.size() || (i < s.size() && s[i].collection);
-      return Difference{"collections", extra ? "no further collection" : "a collection of generation " + std::to_string(m[i].generation),
+      return Difference{CheckKind::Collections, "collections", extra ? "no further collection" : "a collection of generation " + std::to_string(m[i].generation),
                         extra ? "a collection of generation " + std::to_string(s[i].generation) : "no collection", {}};
     }
     collection_number += m[i].collection;
     const std::string where = segment_name(m[i], collection_number);
     if (m[i].collection && m[i].generation != s[i].generation)
-      return Difference{"collected generation", "collection " + std::to_string(collection_number) + " of generation " +
+      return Difference{CheckKind::Collections, "collected generation", "collection " + std::to_string(collection_number) + " of generation " +
                         std::to_string(m[i].generation), "generation " + std::to_string(s[i].generation), {}};
     if (m[i].user_code != s[i].user_code)
-      return Difference{"finalizers and callbacks " + where, user_code_text(m[i].user_code),
+      return Difference{CheckKind::UserCode, "finalizers and callbacks " + where, user_code_text(m[i].user_code),
                         user_code_text(s[i].user_code), {}};
     if (m[i].freed != s[i].freed) {
       auto involved = symmetric_difference(m[i].freed, s[i].freed);
-      return Difference{"freed objects " + where, to_string(m[i].freed), to_string(s[i].freed), std::move(involved)};
+      return Difference{freed_by_sut_only(m[i].freed, involved) ? CheckKind::PrematureFree : CheckKind::Leak,
+                        "freed objects " + where, to_string(m[i].freed), to_string(s[i].freed), std::move(involved)};
     }
     if (m[i].collection && (m[i].collected != s[i].collected || m[i].uncollectable != s[i].uncollectable ||
                             m[i].stopped != s[i].stopped))
-      return Difference{"collection result " + where,
+      return Difference{CheckKind::CollectionResult, "collection result " + where,
                         "collected " + std::to_string(m[i].collected) + ", uncollectable " + std::to_string(m[i].uncollectable),
                         "collected " + std::to_string(s[i].collected) + ", uncollectable " + std::to_string(s[i].uncollectable) +
                             (s[i].stopped ? "" : " (no stop event)"),
@@ -124,17 +133,17 @@ std::optional<Difference> compare_events(const std::vector<Event>& model, const 
 }
 
 std::optional<Difference> compare_collector(const CollectorState& m, const CollectorState& s, Observations seen) {
-  if (m.count != s.count) return Difference{"get_count()", triple(m.count), triple(s.count), {}};
-  if (m.threshold != s.threshold) return Difference{"get_threshold()", triple(m.threshold), triple(s.threshold), {}};
+  if (m.count != s.count) return Difference{CheckKind::Counts, "get_count()", triple(m.count), triple(s.count), {}};
+  if (m.threshold != s.threshold) return Difference{CheckKind::Thresholds, "get_threshold()", triple(m.threshold), triple(s.threshold), {}};
   if (m.enabled != s.enabled)
-    return Difference{"isenabled()", m.enabled ? "enabled" : "disabled", s.enabled ? "enabled" : "disabled", {}};
+    return Difference{CheckKind::Enabled, "isenabled()", m.enabled ? "enabled" : "disabled", s.enabled ? "enabled" : "disabled", {}};
   for (int g = 0; g < 3; ++g)
     if (m.stats[g] != s.stats[g])
-      return Difference{"get_stats()[" + std::to_string(g) + "]", stats_text(m.stats[g]), stats_text(s.stats[g]), {}};
+      return Difference{CheckKind::Stats, "get_stats()[" + std::to_string(g) + "]", stats_text(m.stats[g]), stats_text(s.stats[g]), {}};
   if (m.freeze_count != s.freeze_count)
-    return Difference{"get_freeze_count()", std::to_string(m.freeze_count), std::to_string(s.freeze_count), {}};
+    return Difference{CheckKind::FreezeCount, "get_freeze_count()", std::to_string(m.freeze_count), std::to_string(s.freeze_count), {}};
   if (seen.has(Observation::ListFreeList) && m.list_free_list != s.list_free_list)
-    return Difference{"lists in the list free list (emptied by every generation-2 collection)",
+    return Difference{CheckKind::FreeList, "lists in the list free list (emptied by every generation-2 collection)",
                       std::to_string(m.list_free_list), std::to_string(s.list_free_list), {}};
   return std::nullopt;
 }
@@ -145,7 +154,7 @@ std::optional<Difference> compare_garbage(std::vector<ObjectKey> model, std::vec
   std::sort(model.begin(), model.end());
   std::sort(sut.begin(), sut.end());
   if (model == sut) return std::nullopt;
-  return Difference{"gc.garbage", to_string(model), to_string(sut), symmetric_difference(model, sut)};
+  return Difference{CheckKind::Garbage, "gc.garbage", to_string(model), to_string(sut), symmetric_difference(model, sut)};
 }
 
 std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut,
@@ -157,7 +166,7 @@ std::optional<Difference> compare_bindings(const Program& program, Machine& mode
     std::vector<ObjectKey> involved;
     if (m) involved.push_back(*m);
     if (s) involved.push_back(*s);
-    return Difference{"binding of '" + spelled + "'", m ? m->to_string() : "unbound", s ? s->to_string() : "unbound",
+    return Difference{CheckKind::Binding, "binding of '" + spelled + "'", m ? m->to_string() : "unbound", s ? s->to_string() : "unbound",
                       std::move(involved)};
   }
   return std::nullopt;
@@ -166,10 +175,10 @@ std::optional<Difference> compare_bindings(const Program& program, Machine& mode
 namespace {
 
 std::optional<Difference> model_only(const ObjectState& m) {
-  return Difference{"live objects (premature free)", to_string(m), m.key.to_string() + " is not alive", {m.key}};
+  return Difference{CheckKind::PrematureFree, "live objects (premature free)", to_string(m), m.key.to_string() + " is not alive", {m.key}};
 }
 std::optional<Difference> sut_only(const ObjectState& s) {
-  return Difference{"live objects (leak)", s.key.to_string() + " is dead", to_string(s), {s.key}};
+  return Difference{CheckKind::Leak, "live objects (leak)", s.key.to_string() + " is dead", to_string(s), {s.key}};
 }
 
 // Whether an object's entry is compared at all: a small int's entry stands
@@ -191,10 +200,11 @@ ObjectState observed_part(const ObjectState& state, Observations seen) {
 std::optional<Difference> compare_observed(const ObjectState& m, const ObjectState& s) {
   if (m == s) return std::nullopt;
   std::string check = "object " + m.key.to_string();
-  if (!s.intact) check += " (stamp damaged: freed and reused?)";
-  else if (m.refcount != s.refcount) check += " refcount";
-  else if (m.generation != s.generation) check += " generation";
-  else if (m.slots != s.slots) check += " slots";
+  CheckKind kind = CheckKind::ObjectState;
+  if (!s.intact) check += " (stamp damaged: freed and reused?)", kind = CheckKind::DamagedObject;
+  else if (m.refcount != s.refcount) check += " refcount", kind = CheckKind::Refcount;
+  else if (m.generation != s.generation) check += " generation", kind = CheckKind::Generation;
+  else if (m.slots != s.slots) check += " slots", kind = CheckKind::Slots;
   std::vector<ObjectKey> involved{m.key};
   for (std::size_t k = 0; k < std::max(m.slots.size(), s.slots.size()); ++k) {
     const bool in_m = k < m.slots.size(), in_s = k < s.slots.size();
@@ -202,7 +212,7 @@ std::optional<Difference> compare_observed(const ObjectState& m, const ObjectSta
     if (in_m) involved.push_back(m.slots[k]);
     if (in_s) involved.push_back(s.slots[k]);
   }
-  return Difference{check, to_string(m), to_string(s), std::move(involved)};
+  return Difference{kind, check, to_string(m), to_string(s), std::move(involved)};
 }
 
 std::optional<Difference> compare_states(const ObjectState& model, const ObjectState& sut, Observations seen) {

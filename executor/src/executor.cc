@@ -94,18 +94,20 @@ class Lockstep {
     model_events_.clear();  // a skipped operation reports no events
     sut_events_.clear();
     const Op& original = program_.ops[index];
+    // An expectation that is not checked does nothing: it is not run, and
+    // not part of the program as it ran (whose text would check it).
+    if (is_expectation(original.code) && !options_.check_expectations) return;
     const Resolution resolution = resolve_op(program_, original, model_, options_.strict, model_state_);
     if (resolution.kind == Resolution::Kind::Skip) return;
     op_index_ = index;
     op_ = resolution.op;
     if (resolution.kind == Resolution::Kind::Error)
-      return fail(Outcome::ProgramError, {"program error", resolution.error, "", {}}, format_op(program_, original));
+      return fail(Outcome::ProgramError, {CheckKind::ProgramError, "program error", resolution.error, "", {}},
+                  format_op(program_, original));
+    if (!options_.check_expectations) op_.has_expected = false;  // `collect -> n` checks n
     result_.resolved.ops.push_back(op_);
     ++result_.ops_run;
-    if (is_expectation(op_.code)) {
-      if (options_.check_expectations) check_expectation();
-      return;
-    }
+    if (is_expectation(op_.code)) return check_expectation();
     steps_.clear();
     expand_op(op_, scratch_, steps_);
     const bool check_each_step = options_.check == CheckLevel::Full;
@@ -124,11 +126,11 @@ class Lockstep {
     const std::int64_t actual = apply_step(sut_, step);
     if (step.kind != Step::Kind::Collect || !options_.compare) return;
     if (expected != actual)
-      return fail(Outcome::Divergence, {"gc.collect(" + std::to_string(step.generation) + ") result",
+      return fail(Outcome::Divergence, {CheckKind::CollectResult, "gc.collect(" + std::to_string(step.generation) + ") result",
                                         std::to_string(expected), std::to_string(actual), {}});
-    if (op_.code == OpCode::Collect && op_.has_expected && options_.check_expectations && expected != op_.value)
-      fail(Outcome::ExpectationFailed,
-           {"collect result", "the program expects " + std::to_string(op_.value), "the model returns " + std::to_string(expected), {}});
+    if (op_.code == OpCode::Collect && op_.has_expected && expected != op_.value)
+      fail(Outcome::ExpectationFailed, {CheckKind::Expectation, "collect result", "the program expects " + std::to_string(op_.value),
+                                        "the model returns " + std::to_string(expected), {}});
   }
 
   // Steps are resolved against the model. A system under test that diverged
@@ -148,7 +150,7 @@ class Lockstep {
       if (d || !key) return;
       const std::optional<std::size_t> slots = sut_.slot_count(*key);
       if (slots && step.index < *slots) return;
-      d = Difference{"slot " + std::to_string(step.index) + " of '" + name_text(program_, container) + "'", "present",
+      d = Difference{CheckKind::Slots, "slot " + std::to_string(step.index) + " of '" + name_text(program_, container) + "'", "present",
                      slots ? "out of range (" + std::to_string(*slots) + " slots)" : "not a live container", {*key}};
     };
     switch (step.kind) {
@@ -164,7 +166,7 @@ class Lockstep {
       case Step::Kind::LoadGarbage:  // compared after every such step when comparing
         if (options_.compare) break;
         if (const std::size_t size = sut_.garbage().size(); step.index >= size)
-          d = Difference{"entry " + std::to_string(step.index) + " of gc.garbage", "present",
+          d = Difference{CheckKind::Garbage, "entry " + std::to_string(step.index) + " of gc.garbage", "present",
                          "out of range (" + std::to_string(size) + " entries)", {}};
         break;
       default: break;
@@ -272,7 +274,8 @@ class Lockstep {
       }
       default: return;
     }
-    if (expected != actual) fail(Outcome::ExpectationFailed, {"expectation", expected, "the model has " + actual, {}});
+    if (expected != actual)
+      fail(Outcome::ExpectationFailed, {CheckKind::Expectation, "expectation", expected, "the model has " + actual, {}});
   }
 
   // Unfreeze, then in rounds: break the cycles in gc.garbage, drop it and
@@ -304,7 +307,7 @@ class Lockstep {
     const std::string model_left = model_.teardown();
     const std::string sut_left = sut_.teardown();
     if (!model_left.empty() || !sut_left.empty())
-      fail(Outcome::Divergence, {"teardown", model_left.empty() ? "nothing left" : model_left,
+      fail(Outcome::Divergence, {CheckKind::Leftovers, "teardown", model_left.empty() ? "nothing left" : model_left,
                                  sut_left.empty() ? "nothing left" : sut_left, {}});
   }
 
@@ -375,7 +378,9 @@ class Lockstep {
     r.op_text = !op_text.empty() ? op_text : in_teardown ? "teardown" : format_op(program_, op_);
     r.where = in_teardown ? SourceLocation{} : program_.ops[op_index_].where;
     r.step = step_ != nullptr ? format_step(program_, *step_) : "";
+    r.kind = d.kind;
     r.check = std::move(d.check);
+    if (outcome == Outcome::ExpectationFailed) r.expectation = expectation_keyword(op_);
     r.expected = std::move(d.expected);
     r.actual = std::move(d.actual);
     r.objects = std::move(d.objects);

@@ -62,11 +62,15 @@ Resolution resolve_op(const Program& program, const Op& op, Machine& model, bool
 
 // A difference between the model and the system under test.
 struct Difference {
-  std::string check;
+  CheckKind kind = CheckKind::ObjectState;
+  std::string check;  // in words, with the objects and numbers involved
   std::string expected;
   std::string actual;
   std::vector<ObjectKey> objects;
 };
+
+// The keyword of the expectation `op` checks ("expect refcount"), for signatures.
+std::string expectation_keyword(const Op& op);
 
 // The comparisons, in the order the executor applies them.
 std::optional<Difference> compare_events(const std::vector<Event>& model, const std::vector<Event>& sut);

@@ -1,28 +1,29 @@
-// How a failed run is told to a person (to_string) and to a bucketing tool
-// (signature).
-#include <cctype>
+// How a failed run is told to a person (to_string) and to the tools that
+// compare failures (signature).
 #include <iterator>
 #include <sstream>
 
-#include "gcverify/executor.h"
+#include "executor_internal.h"
 
 namespace gcv {
 namespace {
 
-// The kind of an operation, without its operands, for signatures.
-const char* op_kind(OpCode code) {
-  static const char* const kNames[] = {
+// The keyword of each operation, for the signature of a failed expectation.
+const char* keyword(OpCode code) {
+  static const char* const kKeywords[] = {
       "new list", "new str", "new int", "bind", "load slot", "del", "append", "set slot", "del slot",
-      "cycle", "chain", "clique", "collect", "threshold", "enable", "disable", "freeze", "unfreeze",
+      "cycle", "chain", "clique", "collect result", "threshold", "enable", "disable", "freeze", "unfreeze",
       "expect count", "expect threshold", "expect alive", "expect dead", "expect refcount",
       "expect generation", "expect freeze_count", "expect live", "finalizer", "legacy_finalizer", "weakref",
       "deref", "debug", "clear garbage", "load garbage", "expect garbage", "expect finalized",
       "expect not_finalized"};
-  static_assert(std::size(kNames) == kOpCodeCount, "one name per opcode");
-  return kNames[static_cast<std::size_t>(code)];
+  static_assert(std::size(kKeywords) == kOpCodeCount, "one keyword per opcode");
+  return kKeywords[static_cast<std::size_t>(code)];
 }
 
 }  // namespace
+
+std::string expectation_keyword(const Op& op) { return keyword(op.code); }
 
 const char* to_string(Outcome outcome) {
   switch (outcome) {
@@ -30,21 +31,45 @@ const char* to_string(Outcome outcome) {
     case Outcome::Divergence: return "divergence";
     case Outcome::ExpectationFailed: return "expectation failed";
     case Outcome::ProgramError: return "program error";
+    case Outcome::Crash: return "crash";
   }
   return "?";
+}
+
+const char* to_string(CheckKind kind) {
+  switch (kind) {
+#define GCV_CHECK_KIND(id, words) \
+  case CheckKind::id: return words;
+#include "gcverify/check_kinds.def"
+#undef GCV_CHECK_KIND
+  }
+  return "?";
+}
+
+std::string Signature::to_string() const {
+  const std::string text = gcv::to_string(outcome);
+  if (outcome == Outcome::Pass || outcome == Outcome::ProgramError) return text;
+  return text + ": " + (detail.empty() ? gcv::to_string(kind) : detail);
 }
 
 std::string Report::to_string(const Program& program, const std::string& sut_name) const {
   std::ostringstream out;
   out << program.origin;
-  if (where.line != 0) out << ":" << where.line << ":" << where.column;
-  out << ": " << gcv::to_string(outcome) << " at operation " << op_index << ": " << op_text << "\n";
+  if (op_index < program.ops.size()) {
+    if (where.line != 0) out << ":" << where.line << ":" << where.column;
+    out << ": " << gcv::to_string(outcome) << " at operation " << op_index + 1 << ": " << op_text << "\n";
+  } else {
+    out << ": " << gcv::to_string(outcome) << " at the teardown, after operation " << program.ops.size();
+    if (!program.ops.empty() && program.ops.back().where.line != 0) out << " (line " << program.ops.back().where.line << ")";
+    out << "\n";
+  }
   if (!step.empty()) out << "  step:      " << step << "\n";
   out << "  check:     " << check << "\n";
   if (outcome == Outcome::ProgramError) {
     out << "  reason:    " << expected << "\n";
     return out.str();
   }
+  // The signature last, so a tool can read it off any report.
   const bool vs_sut = outcome == Outcome::Divergence;
   out << "  expected:  " << expected << (vs_sut ? "   (model)" : "") << "\n";
   out << "  actual:    " << actual << (vs_sut ? "   (" + sut_name + ")" : "") << "\n";
@@ -53,19 +78,13 @@ std::string Report::to_string(const Program& program, const std::string& sut_nam
     for (const ObjectKey& k : objects) out << " " << k.to_string();
     out << "\n";
   }
+  out << "  signature: " << signature().to_string() << "\n";
   return out.str();
 }
 
-std::string Report::signature(const Program& program) const {
-  const std::string kind = op_index < program.ops.size() ? op_kind(program.ops[op_index].code) : "teardown";
-  // Numbers (serials, generations) become N, so the same bug found at other
-  // objects buckets together.
-  std::string shape;
-  for (char c : check) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) shape += c;
-    else if (shape.empty() || shape.back() != 'N') shape += 'N';
-  }
-  return std::string(gcv::to_string(outcome)) + ": " + shape + " @ " + kind;
+Signature Report::signature() const {
+  return {outcome, kind,
+          outcome == Outcome::ExpectationFailed ? expectation : outcome == Outcome::Crash ? actual : std::string()};
 }
 
 }  // namespace gcv

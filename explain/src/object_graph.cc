@@ -151,7 +151,7 @@ std::string object_graph_dot(const Program& program, const RunResult& result, co
         os << "[label=" << quoted(graph[e].label) << (graph[e].sut_only ? ",style=dashed,color=red,fontcolor=red" : "") << "]";
       },
       [&](std::ostream& os) {
-        os << "label=" << quoted(result.report.signature(program)) << ";\nlabelloc=t;\nnode [fontname=\"monospace\"];\n";
+        os << "label=" << quoted(result.report.signature().to_string()) << ";\nlabelloc=t;\nnode [fontname=\"monospace\"];\n";
       });
   return out.str();
 }

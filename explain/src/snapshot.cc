@@ -56,16 +56,24 @@ std::vector<ObjectPair> paired_objects(const Snapshot& snapshot) {
 std::string annotate(const Program& program, const RunResult& result, const Snapshot& snapshot) {
   const Report& report = result.report;
   std::ostringstream out;
-  out << "signature: " << report.signature(program) << "\n\n";
+  out << "signature: " << report.signature().to_string() << "\n\n";
+  // Each operation's number and its line in the program's file.
   const std::size_t width = std::to_string(program.ops.size()).size();
+  const std::size_t line_width = program.ops.empty() ? 1 : std::to_string(program.ops.back().where.line).size() + 5;
+  auto padded = [](std::string text, std::size_t size) {
+    text.insert(0, size > text.size() ? size - text.size() : 0, ' ');
+    return text;
+  };
   for (std::size_t i = 0; i < program.ops.size(); ++i) {
-    std::string number = std::to_string(i + 1);
-    number.insert(0, width - number.size(), ' ');
-    out << (i == report.op_index ? ">> " : "   ") << number << "  " << format_op(program, program.ops[i]);
+    const std::uint32_t line = program.ops[i].where.line;
+    out << (i == report.op_index ? ">> " : "   ") << padded(std::to_string(i + 1), width) << "  "
+        << padded(line != 0 ? "line " + std::to_string(line) : "", line_width) << "  "
+        << format_op(program, program.ops[i]);
     if (i == report.op_index) out << "      <- " << report.check;
     out << "\n";
   }
-  if (report.op_index >= program.ops.size()) out << ">> " << std::string(width, ' ') << "  teardown      <- " << report.check << "\n";
+  if (report.op_index >= program.ops.size())
+    out << ">> " << std::string(width + line_width + 2, ' ') << "  teardown      <- " << report.check << "\n";
   out << "\n" << report.to_string(program, snapshot.sut_name) << "\n";
 
   out << "state there (model | " << snapshot.sut_name << "):\n  names:\n";

@@ -1,8 +1,11 @@
 // The minimizer's driver: the Reducer, and the loop that runs the passes
 // until a whole round of them changes nothing. See gcverify/minimize.h.
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "gcverify/model.h"
+#include "gcverify/text.h"
 #include "minimize_internal.h"
 
 namespace gcv {
@@ -60,39 +63,33 @@ Cost cost_of(const Program& program) {
   return cost;
 }
 
-Reducer::Reducer(const Program& failing, const MachineFactory& make_sut, const MinimizeOptions& options)
-    : make_sut_(make_sut), options_(options), run_options_(options.run), current_(failing) {
-  run_options_.strict = false;  // every candidate is a valid program
-}
+Reducer::Reducer(const Program& failing, const Runner& run, const MinimizeOptions& options)
+    : run_(run), options_(options), current_(failing) {}
 
-RunResult Reducer::run(const Program& program) {
+Trial Reducer::run(const Program& program) {
   ++tests_;
-  std::unique_ptr<Machine> model = make_reference_model();
-  std::unique_ptr<Machine> sut = make_sut_();
-  return executor_.run(program, *model, *sut, run_options_);
+  return run_(program);
 }
 
 bool Reducer::start() {
   started_ = std::chrono::steady_clock::now();
   original_ops_ = current_.ops.size();
-  RunResult result = run(current_);
-  if (result.outcome == Outcome::Pass) return false;
-  signature_ = result.report.signature(current_);
-  current_ = result.reproducer();
-  current_run_ = std::move(result);
+  Trial trial = run(current_);
+  if (trial.outcome == Outcome::Pass) return false;
+  current_ = trial.ran;
+  current_trial_ = std::move(trial);
   current_cost_ = cost_of(current_);
   return true;
 }
 
 bool Reducer::try_candidate(const Program& candidate) {
   if (out_of_budget() || cost_of(candidate) >= current_cost_) return false;
-  RunResult result = run(candidate);
-  if (result.outcome == Outcome::Pass || result.report.signature(candidate) != signature_) return false;
-  Program ran = result.reproducer();
-  const Cost cost = cost_of(ran);
+  Trial trial = run(candidate);
+  if (!trial.same_failure(current_trial_)) return false;
+  const Cost cost = cost_of(trial.ran);
   if (cost >= current_cost_) return false;
-  current_ = std::move(ran);
-  current_run_ = std::move(result);
+  current_ = trial.ran;
+  current_trial_ = std::move(trial);
   current_cost_ = cost;
   report_progress();
   return true;
@@ -121,9 +118,9 @@ void Reducer::report_progress() {
 MinimizeResult Reducer::finish() {
   MinimizeResult result;
   result.reproduced = true;
-  result.signature = signature_;
   result.program = renumber_names(current_);
-  result.run = std::move(current_run_);
+  result.failure = std::move(current_trial_);
+  result.failure.ran = result.program;
   result.original_ops = original_ops_;
   result.tests = tests_;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
@@ -133,9 +130,35 @@ MinimizeResult Reducer::finish() {
 
 }  // namespace minimize_internal
 
-MinimizeResult minimize(const Program& failing, const MachineFactory& make_sut, const MinimizeOptions& options) {
+std::string program_shape(const Program& program) {
+  std::string shape;
+  for (const Op& op : program.ops) {
+    if (!shape.empty()) shape += "; ";
+    const std::string text = format_op(program, op);
+    for (std::size_t i = 0; i < text.size();) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      std::size_t end = i;
+      if (std::isdigit(c)) {
+        while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+        shape += 'N';
+      } else if (std::isalpha(c) || c == '_') {
+        while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+        const std::string word = text.substr(i, end - i);
+        const bool is_name = std::find(program.names.begin(), program.names.end(), word) != program.names.end();
+        shape += is_name ? std::string("_") : word;
+      } else {
+        end = i + 1;
+        shape += static_cast<char>(c);
+      }
+      i = end;
+    }
+  }
+  return shape;
+}
+
+MinimizeResult minimize(const Program& failing, const Runner& run, const MinimizeOptions& options) {
   using namespace minimize_internal;
-  Reducer reducer(failing, make_sut, options);
+  Reducer reducer(failing, run, options);
   if (!reducer.start()) {
     MinimizeResult result;
     result.original_ops = failing.ops.size();
@@ -159,6 +182,12 @@ MinimizeResult minimize(const Program& failing, const MachineFactory& make_sut, 
     }
   }
   return reducer.finish();
+}
+
+MinimizeResult minimize(const Program& failing, const MachineFactory& make_sut, RunOptions run_options,
+                        const MinimizeOptions& options) {
+  run_options.strict = false;
+  return minimize(failing, in_process_runner({make_sut}, run_options), options);
 }
 
 }  // namespace gcv

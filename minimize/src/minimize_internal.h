@@ -27,7 +27,7 @@ Cost cost_of(const Program& program);
 
 class Reducer {
  public:
-  Reducer(const Program& failing, const MachineFactory& make_sut, const MinimizeOptions& options);
+  Reducer(const Program& failing, const Runner& run, const MinimizeOptions& options);
 
   // Runs the input; false when it does not fail.
   bool start();
@@ -40,17 +40,14 @@ class Reducer {
   MinimizeResult finish();
 
  private:
-  RunResult run(const Program& program);
+  Trial run(const Program& program);
   void report_progress();
 
-  const MachineFactory& make_sut_;
+  const Runner& run_;
   const MinimizeOptions& options_;
-  RunOptions run_options_;
-  Executor executor_;
   Program current_;
-  RunResult current_run_;
+  Trial current_trial_;
   Cost current_cost_;
-  std::string signature_;
   std::size_t original_ops_ = 0;
   std::size_t tests_ = 0;
   bool budget_exhausted_ = false;

@@ -21,8 +21,10 @@ struct Outcome {
   std::string output;  // stdout and stderr together
 };
 
-inline Outcome gcverify(const std::string& arguments) {
-  const std::string command = std::string(GCVERIFY_BINARY) + " " + arguments + " 2>&1";
+// Runs gcverify with `arguments`, in `directory` when one is given.
+inline Outcome gcverify(const std::string& arguments, const std::string& directory = "") {
+  const std::string command = (directory.empty() ? "" : "cd '" + directory + "' && ") + std::string(GCVERIFY_BINARY) +
+                              " " + arguments + " 2>&1";
   Outcome result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;

@@ -77,13 +77,25 @@ TEST_F(CliTest, ConvertRoundTripsAndBinaryRunsLenient) {
   EXPECT_EQ(o.status, 0) << o.output;
 }
 
-TEST_F(CliTest, ReplayRunsInputsAsTheFuzzerDoes) {
-  // An unbound name and an expectation the model does not meet: the fuzzer's
-  // lenient, expectation-free run passes, so the replay does not reproduce.
+TEST_F(CliTest, ReplayRunsInputsAsRunDoes) {
+  // An unbound name and an expectation the model does not meet: a text
+  // program runs strictly, so the replay reports the program error; run
+  // leniently without its expectations (as the fuzzer runs its binary
+  // inputs), it passes, and the replay says it does not reproduce.
   const std::string file = write("input.heap", "b.append(a)\na = list\nexpect live 7\n");
   Outcome o = gcverify("replay " + file);
+  EXPECT_EQ(o.status, 1) << o.output;
+  EXPECT_NE(o.output.find("input.heap:1:1: program error at operation 1: b.append(a)"), std::string::npos) << o.output;
+  o = gcverify("replay --lenient --no-expectations " + file);
   EXPECT_EQ(o.status, 0) << o.output;
-  EXPECT_NE(o.output.find("did not reproduce: " + file), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("passes: " + file + " (the failure did not reproduce)"), std::string::npos) << o.output;
+  // A binary input runs as the fuzzer runs it: its expect records unchecked.
+  const std::string binary = (dir_ / "input.bin").string();
+  ASSERT_EQ(gcverify("convert " + write("with_expect.heap", "a = list\nexpect live 7\n") + " " + binary).status, 0);
+  o = gcverify("replay " + binary);
+  EXPECT_EQ(o.status, 0) << o.output;
+  o = gcverify("replay --expectations " + binary);
+  EXPECT_EQ(o.status, 1) << o.output;
   EXPECT_EQ(gcverify("replay").status, 2);
   EXPECT_EQ(gcverify("replay --check sometimes " + file).status, 2);
   EXPECT_EQ(gcverify("replay " + (dir_ / "absent.bin").string()).status, 2);

@@ -1,7 +1,9 @@
-// gcverify minimize, explain, triage and promote, driven as a user would. The
-// normal build's gcheap has no known bug, so the failing inputs here are
-// hand-written programs whose own expectation is false (--expectations); the
-// seeded-bug build exercises them on real divergences (docs/minimizer.md).
+// gcverify replay, minimize, explain, triage and promote, driven as a user
+// would. The normal build's gcheap has no known bug, so the failing inputs
+// here are hand-written programs whose own expectation is false; the
+// seeded-bugs build runs every command on real divergences for every bug
+// (tests/failure_artifacts/, docs/minimizer.md). Every file a command writes
+// must fail again under `gcverify run` with the input's signature.
 #include "cli_fixture.h"
 
 namespace {
@@ -36,22 +38,27 @@ expect live 9
 TEST_F(CliTest, MinimizeReducesAFailingProgramAndPrintsItAsText) {
   const std::string input = write("wrong.heap", kWrongRefcount);
   const std::string output = (dir_ / "min.heap").string();
-  const Outcome o = gcverify("minimize --expectations --quiet --output " + output + " " + input);
+  const Outcome o = gcverify("minimize --quiet --output " + output + " " + input);
   ASSERT_EQ(o.status, 0) << o.output;
-  EXPECT_NE(o.output.find("# signature: expectation failed: expectation @ expect refcount"), std::string::npos)
+  EXPECT_NE(o.output.find("# signature: expectation failed: expect refcount (gcheap)\n# reproduce: gcverify run " +
+                          output + "\n"),
+            std::string::npos)
       << o.output;
   EXPECT_NE(o.output.find("a = list\nexpect refcount a 7\n"), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("minimized: 15 -> 2 operations"), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("(1-minimal)"), std::string::npos) << o.output;
-  // The saved reproducer fails the same way under `gcverify run`.
+  // The saved reproducer fails the same way under `gcverify run`, at the line
+  // and operation number of the file.
   const Outcome rerun = gcverify("run " + output);
   EXPECT_EQ(rerun.status, 1) << rerun.output;
-  EXPECT_NE(rerun.output.find("expectation failed"), std::string::npos) << rerun.output;
+  EXPECT_NE(rerun.output.find("min.heap:5:1: expectation failed at operation 2: expect refcount a 7"), std::string::npos)
+      << rerun.output;
+  EXPECT_NE(rerun.output.find("signature: expectation failed: expect refcount"), std::string::npos) << rerun.output;
 }
 
 TEST_F(CliTest, MinimizeShowsProgressAndHonoursItsBudget) {
   const std::string input = write("wrong.heap", kWrongRefcount);
-  const Outcome o = gcverify("minimize --expectations --max-tests 3 " + input);
+  const Outcome o = gcverify("minimize --max-tests 3 " + input);
   ASSERT_EQ(o.status, 0) << o.output;
   EXPECT_NE(o.output.find("minimize: delete_ranges"), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("budget spent: may not be 1-minimal"), std::string::npos) << o.output;
@@ -72,62 +79,144 @@ TEST_F(CliTest, MinimizeRefusesWhatDoesNotFailAndBadFlags) {
   o = gcverify("minimize " + (dir_ / "missing.heap").string());
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("missing.heap: cannot open"), std::string::npos) << o.output;
+  o = gcverify("minimize --strict --lenient " + input);
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("--strict and --lenient exclude each other"), std::string::npos) << o.output;
+}
+
+// A file is text or binary by its bytes, whatever it is called; --format forces.
+TEST_F(CliTest, FilesAreReadByTheirBytesNotTheirNames) {
+  const std::string no_extension = write("repro", kWrongLive);
+  const std::string txt = write("repro.txt", kWrongLive);
+  for (const std::string& file : {no_extension, txt}) {
+    const Outcome o = gcverify("run " + file);
+    EXPECT_EQ(o.status, 1) << o.output;
+    EXPECT_NE(o.output.find(":4:1: expectation failed at operation 4: expect live 9"), std::string::npos) << o.output;
+  }
+  // A binary input's expect records are not checked unless asked.
+  const std::string binary = (dir_ / "crash-1234").string();
+  ASSERT_EQ(gcverify("convert --to binary " + txt + " " + binary).status, 0);
+  Outcome o = gcverify("run " + binary);
+  EXPECT_EQ(o.status, 0) << o.output;
+  o = gcverify("run --expectations " + binary);
+  EXPECT_EQ(o.status, 1) << o.output;
+  // Forced as binary, the text's bytes are a (passing) binary program.
+  o = gcverify("run --format binary " + txt);
+  EXPECT_EQ(o.status, 0) << o.output;
+  // A text file with a mistake says so, and how to read it as binary.
+  const std::string typo = write("typo.txt", "a == list\n");
+  o = gcverify("run " + typo);
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_NE(o.output.find("typo.txt:1:4: error:"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("--format binary reads it as a binary program"), std::string::npos) << o.output;
+}
+
+TEST_F(CliTest, ReplaySavesTheProgramAsItRanAndItFailsTheSameWay) {
+  const std::string input = write("wrong.heap", kWrongRefcount);
+  const std::string saved = (dir_ / "saved.heap").string();
+  const Outcome o = gcverify("replay --save " + saved + " " + input);
+  EXPECT_EQ(o.status, 1) << o.output;
+  EXPECT_NE(o.output.find("wrong.heap:14:1: expectation failed at operation 14: expect refcount b 7"),
+            std::string::npos)
+      << o.output;
+  EXPECT_NE(o.output.find("saved: " + saved + " (verified: `gcverify run " + saved + "` fails the same way)"),
+            std::string::npos)
+      << o.output;
+  const Outcome rerun = gcverify("run " + saved);
+  EXPECT_EQ(rerun.status, 1) << rerun.output;
+  EXPECT_NE(rerun.output.find("signature: expectation failed: expect refcount"), std::string::npos) << rerun.output;
 }
 
 TEST_F(CliTest, ExplainAnnotatesAndDrawsTheGraph) {
   const std::string input = write("wrong.heap", kWrongRefcount);
   const std::string dot = (dir_ / "graph.dot").string();
-  const Outcome o = gcverify("explain --expectations --quiet --dot " + dot + " " + input);
+  const std::string saved = (dir_ / "explained.heap").string();
+  const Outcome o = gcverify("explain --quiet --save " + saved + " --dot " + dot + " " + input);
   ASSERT_EQ(o.status, 0) << o.output;
-  EXPECT_NE(o.output.find(">> 2  expect refcount a 7"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("explained program: " + saved), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find(">> 2  line 5  expect refcount a 7"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("explained.heap:5:1: expectation failed at operation 2"), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("a -> #1"), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("object graph: " + dot), std::string::npos) << o.output;
   EXPECT_EQ(read(dot).rfind("digraph G {", 0), 0u);
+  EXPECT_EQ(gcverify("run " + saved).status, 1);
   // A PNG when Graphviz is installed; otherwise a message saying how to get it.
   const bool drawn = fs::exists(dir_ / "graph.png");
   EXPECT_NE(o.output.find(drawn ? "drawn: " : "Graphviz's dot is not installed"), std::string::npos) << o.output;
 }
 
-TEST_F(CliTest, TriageBucketsBySignatureWithOneRepresentativeEach) {
+TEST_F(CliTest, TriageBucketsByRootCauseWithOneVerifiedReproducerEach) {
   fs::create_directories(dir_ / "crashes");
   write("crashes/crash-1", kWrongRefcount);  // no extension, as libFuzzer names them
   write("crashes/crash-2", std::string(kWrongRefcount) + "del b\n");
   write("crashes/crash-3", kWrongLive);
   write("crashes/passes", "a = list\n");
   const std::string out = (dir_ / "buckets").string();
-  const Outcome o =
-      gcverify("triage --format text --expectations --quiet --out " + out + " " + (dir_ / "crashes").string());
+  const Outcome o = gcverify("triage --quiet --out " + out + " " + (dir_ / "crashes").string());
   EXPECT_EQ(o.status, 1) << o.output;
   EXPECT_NE(o.output.find("4 inputs: 1 pass, 3 fail in 2 buckets"), std::string::npos) << o.output;
-  EXPECT_NE(o.output.find("bucket 1: expectation failed: expectation @ expect refcount\n  inputs:    2"),
+  EXPECT_NE(o.output.find("bucket 1: expectation failed: expect refcount (gcheap)\n"
+                          "  shape:     _ = list; expect refcount _ N\n  inputs:    2"),
             std::string::npos)
       << o.output;
-  EXPECT_NE(o.output.find("bucket 2: expectation failed: expectation @ expect live\n  inputs:    1"), std::string::npos)
+  EXPECT_NE(o.output.find("bucket 2: expectation failed: expect live (gcheap)\n  shape:     expect live N\n"
+                          "  inputs:    1"),
+            std::string::npos)
       << o.output;
+  EXPECT_NE(o.output.find("reproducer: 2 operations (minimized: 15 -> 2 operations"), std::string::npos) << o.output;
   EXPECT_NE(read(out + "/bucket-1.heap").find("a = list\nexpect refcount a 7\n"), std::string::npos);
-  EXPECT_NE(read(out + "/bucket-2.heap").find("# signature: expectation failed: expectation @ expect live"),
+  EXPECT_NE(read(out + "/bucket-2.heap").find("# signature: expectation failed: expect live (gcheap)"),
             std::string::npos);
+  for (const char* bucket : {"/bucket-1.heap", "/bucket-2.heap"}) EXPECT_EQ(gcverify("run " + out + bucket).status, 1);
 }
 
 TEST_F(CliTest, PromoteSavesANamedRegressionThatRunsAsCTestRunsIt) {
-  const std::string input = write("wrong.heap", kWrongLive);
+  const std::string input = write("wrong.heap", kWrongRefcount);
   const std::string corpus = (dir_ / "regressions").string();
-  Outcome o = gcverify("promote --expectations --quiet --corpus " + corpus + " " + input);
+  Outcome o = gcverify("promote --quiet --corpus " + corpus + " " + input);
   ASSERT_EQ(o.status, 0) << o.output;
-  const std::string file = corpus + "/expectation_failed_expectation_at_expect_live.heap";
+  const std::string file = corpus + "/expectation_failed_expect_refcount.heap";
   EXPECT_NE(o.output.find("promoted: " + file), std::string::npos) << o.output;
   // Its own expectation is wrong, so it fails now, and says so.
-  EXPECT_NE(o.output.find("it fails now (expectation failed: expectation @ expect live)"), std::string::npos)
+  EXPECT_NE(o.output.find("it fails now (expectation failed: expect refcount), as the input did"), std::string::npos)
       << o.output;
   const std::string text = read(file);
-  EXPECT_EQ(text.rfind("# Regression: expectation failed: expectation @ expect live\n# From " + input, 0), 0u) << text;
-  EXPECT_NE(text.find("# Expected outcome: passes"), std::string::npos) << text;
-  // A second promotion of the same failure does not overwrite the first.
-  o = gcverify("promote --expectations --quiet --corpus " + corpus + " " + input);
-  EXPECT_NE(o.output.find("expectation_failed_expectation_at_expect_live_2.heap"), std::string::npos) << o.output;
+  EXPECT_EQ(text.rfind("# Regression: expectation failed: expect refcount (gcheap)\n# From " + input, 0), 0u) << text;
+  EXPECT_NE(text.find("# Expected outcome: passes once the bug is fixed"), std::string::npos) << text;
+  EXPECT_NE(text.find("# reproduce: gcverify run " + file + "\n"), std::string::npos) << text;
+  EXPECT_EQ(gcverify("run " + file).status, 1);
+  // The same reproducer again is reported, not copied.
+  o = gcverify("promote --quiet --corpus " + corpus + " " + input);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("already in the corpus: " + file + " (nothing written)"), std::string::npos) << o.output;
+  EXPECT_FALSE(fs::exists(corpus + "/expectation_failed_expect_refcount_2.heap"));
   o = gcverify("promote --name 'bad name' " + input);
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("--name takes letters, digits, _ and -"), std::string::npos) << o.output;
+}
+
+// Without --corpus, promote saves into the checkout around the working
+// directory, found from there upward; outside one it says what to do.
+TEST_F(CliTest, PromoteFindsTheCheckoutFromTheWorkingDirectoryUp) {
+  const std::string input = write("wrong.heap", kWrongLive);
+  fs::create_directories(dir_ / "checkout/corpus/scenarios");
+  fs::create_directories(dir_ / "checkout/build/deep");
+  write("checkout/CMakeLists.txt", "project(gcverify VERSION 0.1 LANGUAGES CXX)\n");
+  Outcome o = gcverify("promote --quiet " + input, (dir_ / "checkout/build/deep").string());
+  ASSERT_EQ(o.status, 0) << o.output;
+  const fs::path file = dir_ / "checkout/corpus/regressions/expectation_failed_expect_live.heap";
+  EXPECT_TRUE(fs::exists(file)) << o.output;
+  // A program the corpus already holds anywhere is not copied.
+  write("checkout/corpus/scenarios/known.heap", "expect live 9\n");
+  fs::remove(file);
+  o = gcverify("promote --quiet " + input, (dir_ / "checkout").string());
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("already in the corpus: " + (dir_ / "checkout/corpus/scenarios/known.heap").string()),
+            std::string::npos)
+      << o.output;
+  o = gcverify("promote --quiet " + input, "/");
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_NE(o.output.find("not inside a gcverify checkout"), std::string::npos) << o.output;
 }
 
 }  // namespace

@@ -46,7 +46,8 @@ enum class CheckLevel : std::uint8_t {
 
 struct RunOptions {
   bool strict = true;               // false: resolve operands modulo what exists
-  bool check_expectations = true;   // false: Expect* operations are skipped
+  bool check_expectations = true;   // false: Expect* operations (and `collect -> n`'s
+                                    // n) are skipped, and left out of RunResult::resolved
   CheckLevel check = CheckLevel::Full;
   bool teardown = true;             // tear down and check that nothing is left
   bool compare = true;              // false: step both machines in lockstep without
@@ -68,8 +69,35 @@ enum class Outcome : std::uint8_t {
   Divergence,         // the system under test disagreed with the model
   ExpectationFailed,  // the program's own expectation does not hold on the model
   ProgramError,       // strict mode: an operation cannot run (unbound name, ...)
+  Crash,              // the process running the program died (a sanitizer's
+                      // report, a signal): never returned by the executor, only
+                      // by runners that run a program in a child process
 };
 const char* to_string(Outcome outcome);
+
+// The kind of check that failed: what went wrong (a leak, a wrong refcount),
+// never where or at which object. Declared once, in check_kinds.def.
+enum class CheckKind : std::uint8_t {
+#define GCV_CHECK_KIND(id, words) id,
+#include "gcverify/check_kinds.def"
+#undef GCV_CHECK_KIND
+};
+const char* to_string(CheckKind kind);  // the words: "premature free"
+
+// What a failure is, for telling failures apart and for keeping a failure
+// while reducing it: the outcome, the kind of check, and for an expectation
+// its keyword ("expect refcount") or for a crash the sanitizer's error kind
+// ("heap-use-after-free", "SIGSEGV"). Never a name, a serial, a number or the
+// operation that happened to show it: one bug found through `del a`, `a =
+// str` or `a[0] = a` has one signature.
+struct Signature {
+  Outcome outcome = Outcome::Pass;
+  CheckKind kind = CheckKind::Crash;
+  std::string detail;
+  // "divergence: leak", "expectation failed: expect refcount", "crash: SIGSEGV".
+  std::string to_string() const;
+  friend bool operator==(const Signature&, const Signature&) = default;
+};
 
 struct Report {
   Outcome outcome = Outcome::Pass;
@@ -77,15 +105,18 @@ struct Report {
   std::string op_text;              // the operation as text (resolved), or "teardown"
   SourceLocation where;
   std::string step;                 // the primitive step, for expanded macros
-  std::string check;                // which comparison failed: "refcount", "freed objects", ...
+  CheckKind kind = CheckKind::Crash;  // the kind of check that failed
+  std::string check;                // that check in words: "object #3 refcount", ...
+  std::string expectation;          // ExpectationFailed: the expectation's keyword
   std::string expected;             // what the model predicts (or the expectation)
   std::string actual;               // what the system under test did
   std::vector<ObjectKey> objects;   // the objects involved
 
-  // Multi-line human-readable report, naming the program's origin and location.
+  // Multi-line human-readable report, naming the program's origin, the line
+  // and the operation's number (1-based, as a person counts the program's
+  // operations), and ending in the signature.
   std::string to_string(const Program& program, const std::string& sut_name) const;
-  // One line "check @ op kind", for bucketing failures with the same cause.
-  std::string signature(const Program& program) const;
+  Signature signature() const;
 };
 
 struct RunResult {

@@ -1,15 +1,17 @@
 // The minimizer: reduces a failing heap program to a small one that fails the
 // same way.
 //
-// "The same way" is the failure's signature (Report::signature): the outcome,
-// the check that diverged and the kind of operation it diverged at. Every
-// candidate runs from scratch on a fresh model and a fresh system under test,
-// leniently (so every candidate is a valid program); a candidate that fails
-// with the signature and costs less (fewer operations, then fewer objects made
-// by macros, fewer references they make, fewer effects, smaller operands)
-// replaces the current program by
-// the program as it actually ran (resolved operands, only the operations that
-// ran, up to the failure).
+// "The same way" is the failure's signature (Signature: the outcome and the
+// kind of check, never a name, number or operation) on the same system under
+// test. Every candidate runs from scratch through a Runner: in this process on
+// a fresh model and a fresh system under test, or, for a failure that kills
+// the process (a sanitizer's report, a signal), in a child process each, as
+// libFuzzer's -minimize_crash forks. Candidates run leniently, so every
+// candidate is a valid program. A candidate that fails the same way and costs
+// less (fewer operations, then fewer objects made by macros, fewer references
+// they make, fewer effects, smaller operands)
+// replaces the current program by the program as it actually ran (resolved
+// operands, only the operations that ran, up to the failure).
 //
 // Reduction works on the program's structure, coarsest first, and repeats
 // until a whole round changes nothing:
@@ -31,6 +33,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gcverify/executor.h"
 #include "gcverify/machine.h"
@@ -41,6 +44,37 @@ namespace gcv {
 // Makes a fresh system under test for each candidate.
 using MachineFactory = std::function<std::unique_ptr<Machine>()>;
 
+// One run of a program, as the tools that compare failures see it.
+struct Trial {
+  Outcome outcome = Outcome::Pass;
+  Signature signature;  // unless Pass
+  std::string sut;      // the system under test that failed (a three-way run has two)
+  Program ran;          // the program as it ran up to the failure: operands
+                        // resolved, only the operations that ran, names by first use
+  std::size_t op_index = 0;  // the failing operation's index in the program
+                             // run, its number of operations for the teardown
+  std::string report;   // the failure told to a person (Report::to_string, or
+                        // the sanitizer's report and where the process died)
+  // Whether `other` fails the same way: same outcome, signature and system.
+  bool same_failure(const Trial& other) const {
+    return outcome == other.outcome && signature == other.signature && sut == other.sut;
+  }
+};
+
+// Runs a program and tells how it failed.
+using Runner = std::function<Trial(const Program&)>;
+
+// Runs on each system under test in turn (a fresh model and a fresh system
+// each time), in this process; the first failure is the trial's.
+Runner in_process_runner(std::vector<MachineFactory> suts, RunOptions options);
+
+// The same runs, each in a child process (fork), so that a crash is a trial's
+// outcome (Outcome::Crash, its signature's detail the sanitizer's error kind
+// or the signal) rather than the end of the caller; `ran` of a crash is the
+// program up to the operation during which the child died. A child that
+// runs longer than `timeout_seconds` is killed: a crash with detail "timeout".
+Runner child_process_runner(std::vector<MachineFactory> suts, RunOptions options, double timeout_seconds = 30);
+
 struct MinimizeProgress {
   const char* pass = "";          // the pass running
   std::size_t tests = 0;          // candidates run so far
@@ -50,9 +84,6 @@ struct MinimizeProgress {
 };
 
 struct MinimizeOptions {
-  // How candidates run: strict is ignored (always lenient); the rest (check
-  // level, expectations, step budget) should be what found the failure.
-  RunOptions run = differential_fuzz_options();
   std::size_t max_tests = 0;                 // 0: no limit
   std::chrono::duration<double> max_time{0}; // 0: no limit
   // Called after every improvement and at the start of every pass.
@@ -61,15 +92,25 @@ struct MinimizeOptions {
 
 struct MinimizeResult {
   bool reproduced = false;      // the input failed at all; nothing else is set otherwise
-  std::string signature;        // what every accepted candidate failed with
-  Program program;              // the smallest failing program, as it ran
-  RunResult run;                // its failing run
+  Trial failure;                // the smallest program's failing run: every accepted
+                                // candidate failed the same way as the input
+  Program program;              // the smallest failing program, names spelled a, b, c...
   std::size_t original_ops = 0;
   std::size_t tests = 0;        // candidates run
   double seconds = 0;
   bool budget_exhausted = false;  // stopped by max_tests or max_time: maybe not 1-minimal
 };
 
-MinimizeResult minimize(const Program& failing, const MachineFactory& make_sut, const MinimizeOptions& options);
+// The shape of a program, for telling minimized reproducers of one bug from
+// those of another: its operations as text with every name spelled `_` and
+// every number `N`, joined by "; " ("_ = list; _.append(_); del _; collect").
+std::string program_shape(const Program& program);
+
+// `run` runs candidates leniently (the runners above, given lenient options).
+MinimizeResult minimize(const Program& failing, const Runner& run, const MinimizeOptions& options);
+
+// One system under test in this process, with `run_options` made lenient.
+MinimizeResult minimize(const Program& failing, const MachineFactory& make_sut, RunOptions run_options,
+                        const MinimizeOptions& options);
 
 }  // namespace gcv
