@@ -121,7 +121,7 @@ int triage_command(Arguments& args) {
     Program reproducer = trial.ran;
     std::string how = "as it ran";
     if (minimizing) {
-      MinimizeResult minimized = minimize_input(*input, trial, options);
+      MinimizeResult minimized = minimize_input(*input, options.settings, options.minimize);
       if (minimized.reproduced) {
         how = "minimized: " + minimize_summary(minimized);
         failure = std::move(minimized.failure);
@@ -279,7 +279,7 @@ int promote_command(Arguments& args) {
   Program regression = failure.ran;
   std::string how = "as it ran";
   if (!args.has("--no-minimize")) {
-    MinimizeResult minimized = minimize_input(*input, failure, options);
+    MinimizeResult minimized = minimize_input(*input, options.settings, options.minimize);
     if (minimized.reproduced) {
       how = "minimized to " + std::to_string(minimized.program.ops.size()) + " by gcverify minimize";
       regression = std::move(minimized.program);
@@ -287,23 +287,34 @@ int promote_command(Arguments& args) {
     }
   }
   // The model's view of the objects the failure involves, pinned after the
-  // failing operation (a run that fails stops there; a fixed heap checks them).
+  // failing operation (a run that fails stops there; a fixed heap checks
+  // them), read in a child process as every run of the system under test.
   const std::size_t body = regression.ops.size();
-  std::string where = "the teardown";
-  std::string check, expected, actual;
+  const bool at_an_operation = failure.op_index < regression.ops.size();
+  const std::string where = at_an_operation ? "operation " + std::to_string(failure.op_index + 1) + " (" +
+                                                  format_op(regression, regression.ops[failure.op_index]) + ")"
+                                            : "the teardown";
+  std::string what = failure.signature.to_string();
   if (failure.outcome != Outcome::Crash) {
-    std::unique_ptr<Machine> model, sut;
-    const RunResult result = rerun_to_failure(regression, failure, options, model, sut);
-    const Report& r = result.report;
-    check = r.check, expected = r.expected, actual = r.actual;
-    if (r.op_index < regression.ops.size()) {
-      where = "operation " + std::to_string(r.op_index + 1) + " (" + r.op_text + ")";
-      const Snapshot snapshot = take_snapshot(regression, *model, *sut);
-      for (const Op& pin : pinned_expectations(result, snapshot)) regression.ops.push_back(pin);
+    std::string how;
+    const auto details = run_isolated(
+        [&] {
+          std::unique_ptr<Machine> model, sut;
+          const RunResult result = rerun_to_failure(regression, failure, options, model, sut, false);
+          const Report& r = result.report;
+          std::string text = r.check + ": the model has " + r.expected + ", " + failure.sut + " had " + r.actual + '\0';
+          if (result.outcome == Outcome::Pass || !at_an_operation) return text;
+          const Snapshot snapshot = take_snapshot(regression, *model, *sut);
+          for (const Op& pin : pinned_expectations(result, snapshot)) text += format_op(regression, pin) + "\n";
+          return text;
+        },
+        how);
+    if (details) {
+      what = details->substr(0, details->find('\0'));
+      ParseError parse_error;
+      if (const auto pins = parse_text(details->substr(details->find('\0') + 1), "<pins>", parse_error))
+        regression.ops.insert(regression.ops.end(), pins->ops.begin(), pins->ops.end());
     }
-  } else if (failure.op_index < regression.ops.size()) {
-    where = "operation " + std::to_string(failure.op_index + 1) + " (" +
-            format_op(regression, regression.ops[failure.op_index]) + ")";
   }
   if (const auto existing = already_in(corpus, regression, body)) {
     std::cout << "already in the corpus: " << *existing << " (nothing written)\n";
@@ -320,10 +331,7 @@ int promote_command(Arguments& args) {
   std::string text = "# Regression: " + signature + " (" + failure.sut + ")\n# From " + path + " (" +
                      std::to_string(input->program.ops.size()) + " operations), " + how + ", promoted " + today() +
                      ".\n# Expected outcome: passes once the bug is fixed. When promoted, " + failure.sut +
-                     " failed at " + where + (check.empty() ? ": " + signature : ": " + check + ": the model has " +
-                                                                                         expected + ", " + failure.sut +
-                                                                                         " had " + actual) +
-                     ".\n";
+                     " failed at " + where + ": " + what + ".\n";
   if (regression.ops.size() > body) text += "# The expect lines at the end pin the model's view of the objects involved.\n";
   text += "# reproduce: " + run_command_line(options.settings, file.string()) + "\n" + print_text(regression);
   Trial verified;

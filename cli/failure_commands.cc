@@ -160,7 +160,7 @@ int minimize_command(Arguments& args) {
   if (!input) return kExitUsage;
   const Trial failure = run_input(*input, options);
   if (failure.outcome == Outcome::Pass) return say_does_not_fail("minimize", path, "nothing to minimize"), kExitFailed;
-  const MinimizeResult result = minimize_input(*input, failure, options);
+  const MinimizeResult result = minimize_input(*input, options.settings, options.minimize);
   if (!result.reproduced) return say_does_not_fail("minimize", path, "it failed once, then not again (flaky?)"), kExitFailed;
   const std::string output = args.get("--output", "");
   const std::string text = reproducer_header(result.failure, output.empty() ? "repro.heap" : output,
@@ -210,7 +210,7 @@ int explain_command(Arguments& args) {
   Program program = failure.ran;
   std::string how = "as it ran";
   if (!args.has("--no-minimize")) {
-    MinimizeResult minimized = minimize_input(*input, failure, options);
+    MinimizeResult minimized = minimize_input(*input, options.settings, options.minimize);
     if (minimized.reproduced) {
       std::cout << "minimized: " << minimize_summary(minimized) << "\n";
       how = "minimized: " + minimize_summary(minimized);
@@ -228,22 +228,38 @@ int explain_command(Arguments& args) {
     return std::cerr << "gcverify explain: " << error << "\n", kExitUnverified;
   std::cout << "explained program: " << file << "\n\n";
 
-  // The written file, run here up to its failure, is what is explained.
+  // The written file, run up to its failure, is what is explained: in a
+  // child process, since the system under test may damage the process it
+  // runs in; and if it dies there, the state from before the failure.
   FailureOptions as_run = options;
   as_run.settings.format = ProgramFormat::Auto;
   const auto written = load_input(file, as_run);
   if (!written) return kExitUnverified;
-  std::unique_ptr<Machine> model, sut;
-  const RunResult result = rerun_to_failure(written->program, verified, options, model, sut);
-  if (result.outcome == Outcome::Pass || result.report.signature() != verified.signature)
-    return std::cerr << "gcverify explain: " << file << " does not fail the same way in this process"
-                     << " (nondeterminism in the system under test?)\n",
+  const auto render = [&](bool stop_before) {
+    return [&, stop_before] {
+      std::unique_ptr<Machine> model, sut;
+      const RunResult result = rerun_to_failure(written->program, verified, options, model, sut, stop_before);
+      if (!stop_before && (result.outcome == Outcome::Pass || result.report.signature() != verified.signature))
+        return std::string("!");  // not the same failure here
+      const Snapshot snapshot = take_snapshot(written->program, *model, *sut);
+      return annotate(written->program, result, snapshot) + '\0' + object_graph_dot(written->program, result, snapshot);
+    };
+  };
+  std::string died;
+  std::optional<std::string> rendered = run_isolated(render(false), died);
+  if (!rendered || *rendered == "!") {
+    std::cout << "(" << file << (rendered ? " fails another way" : " crashed (" + died + ")")
+              << " when run again to read its state: shown is the state before the failing operation)\n\n";
+    rendered = run_isolated(render(true), died);
+  }
+  if (!rendered)
+    return std::cerr << "gcverify explain: the state before the failure cannot be read: " << died << "\n",
            kExitUnverified;
-  const Snapshot snapshot = take_snapshot(written->program, *model, *sut);
-  std::cout << annotate(written->program, result, snapshot);
+  const auto split = rendered->find('\0');
+  std::cout << rendered->substr(0, split);
 
   const std::string dot_file = args.get("--dot", stem + ".dot");
-  if (!save_text(dot_file, object_graph_dot(written->program, result, snapshot), error))
+  if (!save_text(dot_file, rendered->substr(split + 1), error))
     return std::cerr << "gcverify explain: " << error << "\n", kExitUsage;
   std::cout << "\nobject graph: " << dot_file << "\n";
   const std::string png_file =

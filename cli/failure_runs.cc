@@ -72,14 +72,11 @@ Trial run_input(const Input& input, const FailureOptions& options) {
       input.program);
 }
 
-MinimizeResult minimize_input(const Input& input, const Trial& failure, const FailureOptions& options) {
-  RunOptions lenient = run_options(options.settings, input.form);
+MinimizeResult minimize_input(const Input& input, const RunSettings& settings, const MinimizeOptions& budget) {
+  RunOptions lenient = run_options(settings, input.form);
   lenient.strict = false;
-  const std::vector<MachineFactory> suts = systems_under_test(options.settings);
-  const Runner runner = failure.outcome == Outcome::Crash ? child_process_runner(suts, lenient)
-                                                          : in_process_runner(suts, lenient);
-  MinimizeResult result = minimize(input.program, runner, options.minimize);
-  if (options.minimize.progress && isatty(STDERR_FILENO)) std::fputc('\n', stderr);
+  MinimizeResult result = minimize(input.program, child_process_runner(systems_under_test(settings), lenient), budget);
+  if (budget.progress && isatty(STDERR_FILENO)) std::fputc('\n', stderr);
   return result;
 }
 
@@ -158,28 +155,30 @@ bool write_reproducer(const std::string& path, const std::string& text, const Tr
 }
 
 RunResult rerun_to_failure(const Program& program, const Trial& failure, const FailureOptions& options,
-                           std::unique_ptr<Machine>& model, std::unique_ptr<Machine>& sut) {
+                           std::unique_ptr<Machine>& model, std::unique_ptr<Machine>& sut, bool stop_before) {
   for (const MachineFactory& make : systems_under_test(options.settings)) {
     model = make_reference_model();
     sut = make();
     if (sut->name() == failure.sut) break;
   }
   RunOptions run = run_options(options.settings, ProgramFormat::Text);
-  if (failure.outcome != Outcome::Crash) return run_lockstep(program, *model, *sut, run);
+  if (!stop_before && failure.outcome != Outcome::Crash) return run_lockstep(program, *model, *sut, run);
   Program before = program;
   before.ops.resize(std::min(failure.op_index, program.ops.size()));
   run.teardown = false;
   RunResult result = run_lockstep(before, *model, *sut, run);
-  result.outcome = Outcome::Crash;
+  result.outcome = failure.outcome;
   Report& r = result.report;
-  r.outcome = Outcome::Crash;
-  r.kind = CheckKind::Crash;
+  r.outcome = failure.outcome;
+  r.kind = failure.signature.kind;
+  r.expectation = r.actual = failure.signature.detail;
   r.op_index = failure.op_index;
   r.where = failure.op_index < program.ops.size() ? program.ops[failure.op_index].where : SourceLocation{};
   r.op_text = failure.op_index < program.ops.size() ? format_op(program, program.ops[failure.op_index]) : "teardown";
-  r.check = "the process died: " + failure.signature.detail + " (the state shown is from before this operation)";
-  r.expected = "no crash";
-  r.actual = failure.signature.detail;
+  r.check = (failure.outcome == Outcome::Crash ? "the process died: " + failure.signature.detail
+                                               : failure.signature.to_string()) +
+            " (the state shown is from before this operation)";
+  r.expected = failure.outcome == Outcome::Crash ? "no crash" : "see the failure's report";
   return result;
 }
 

@@ -46,10 +46,11 @@ std::optional<Input> load_input(const std::string& path, const FailureOptions& o
 // Runs the input as `gcverify run` would, in a child process.
 Trial run_input(const Input& input, const FailureOptions& options);
 
-// Minimizes a failing input (`failure`: its trial), every candidate run
-// leniently as the input runs; each in a child process when the failure is
-// a crash. Progress goes to stderr unless --quiet.
-MinimizeResult minimize_input(const Input& input, const Trial& failure, const FailureOptions& options);
+// Minimizes a failing input, every candidate run leniently as the input runs,
+// each in a child process of its own: a bug that corrupts memory in one
+// candidate cannot change what the next one does, and a crash or a hang is
+// an outcome like any other. Progress goes to stderr unless --quiet.
+MinimizeResult minimize_input(const Input& input, const RunSettings& settings, const MinimizeOptions& budget);
 
 // "12 -> 4 operations, 311 tests, 0.8 s (1-minimal)".
 std::string minimize_summary(const MinimizeResult& result);
@@ -68,12 +69,13 @@ std::string reproducer_header(const Trial& failure, const std::string& file, con
 bool write_reproducer(const std::string& path, const std::string& text, const Trial& expected,
                       const FailureOptions& options, Trial& verified, std::string& error);
 
-// Runs `program` (a verified reproducer, read from its file) in this process
-// up to its failure, `failure` being its trial, and leaves the failing
-// system's machines there. A crash is not rerun: the run stops before the
-// operation during which the process died (or before the teardown), and its
-// report says how the process died.
+// Runs `program` (a verified reproducer, read from its file) up to its
+// failure, `failure` being its trial, and leaves the failing system's
+// machines there. With `stop_before`, or for a crash, which is not rerun,
+// the run stops before the failing operation (or the teardown), and the
+// report says how it failed. Call it in a child process (run_isolated): the
+// system under test may damage the process it runs in.
 RunResult rerun_to_failure(const Program& program, const Trial& failure, const FailureOptions& options,
-                           std::unique_ptr<Machine>& model, std::unique_ptr<Machine>& sut);
+                           std::unique_ptr<Machine>& model, std::unique_ptr<Machine>& sut, bool stop_before);
 
 }  // namespace gcv

@@ -4,7 +4,9 @@
 #      through the executor and through every fuzz target's replay main;
 #   2. the seeded-bugs build (build-bugs/): the kill-matrix gate, which
 #      requires the property suites or the corpus replay to catch every
-#      seeded bug (docs/kill-matrix.md);
+#      seeded bug (docs/kill-matrix.md), and the failure-artifacts tests:
+#      for every bug, every file replay, minimize, explain, triage and
+#      promote write fails under `gcverify run` with its input's signature;
 #   3. the fuzz build (build-fuzz/, clang-19 + libFuzzer + ASan + UBSan): the
 #      same tests and corpus replays under the sanitizers, each fuzz target
 #      fuzzed for a fixed time, and OSS-Fuzz's build emulated.
@@ -18,11 +20,11 @@ echo "== GCC build: unit, integration and corpus tests"
 "$root/scripts/build.sh"
 (cd "${GCV_BUILD_DIR:-$root/build}" && ctest --output-on-failure --parallel "$jobs" --timeout 900)
 
-echo "== seeded-bugs build: every seeded bug caught by the properties or the corpus"
+echo "== seeded-bugs build: every seeded bug caught by the properties or the corpus, every reproducer reproduces"
 bugs_build="${GCV_BUGS_BUILD_DIR:-$root/build-bugs}"
 cmake --preset bugs -B "$bugs_build" >/dev/null
-cmake --build "$bugs_build" --parallel "$jobs" --target gcverify props_heap_test props_allocator_test
-(cd "$bugs_build" && ctest --output-on-failure -R '^kill-matrix/' --timeout 3600)
+cmake --build "$bugs_build" --parallel "$jobs" --target gcverify props_heap_test props_allocator_test generate_programs
+(cd "$bugs_build" && ctest --output-on-failure -R '^(kill-matrix|failure-artifacts)/' --parallel "$jobs" --timeout 3600)
 
 echo "== clang-19 fuzz build: ASan + UBSan, corpus replays, fixed-time fuzzing"
 fuzz_build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"

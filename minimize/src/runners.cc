@@ -79,6 +79,14 @@ Program resolved_prefix(const Program& program, std::size_t ops, const RunOption
 
 }  // namespace
 
+std::optional<std::string> run_isolated(const std::function<std::string()>& work, std::string& how,
+                                        double timeout_seconds) {
+  const ChildOutcome child = run_in_child([&](ChildProgress&) { return work(); }, timeout_seconds);
+  if (child.finished) return child.message;
+  how = child.crash_kind;
+  return std::nullopt;
+}
+
 Runner in_process_runner(std::vector<MachineFactory> suts, RunOptions options) {
   auto executor = std::make_shared<Executor>();
   return [suts = std::move(suts), options, executor](const Program& program) {

@@ -32,6 +32,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,13 @@ Runner in_process_runner(std::vector<MachineFactory> suts, RunOptions options);
 // program up to the operation during which the child died. A child that
 // runs longer than `timeout_seconds` is killed: a crash with detail "timeout".
 Runner child_process_runner(std::vector<MachineFactory> suts, RunOptions options, double timeout_seconds = 30);
+
+// Runs `work` in a child process and returns what it returned, or nullopt
+// when the child died, with `how` saying how (as a crash's signature detail
+// does). For work on a system under test whose outcome must not depend on,
+// or be able to damage, this process.
+std::optional<std::string> run_isolated(const std::function<std::string()>& work, std::string& how,
+                                        double timeout_seconds = 30);
 
 struct MinimizeProgress {
   const char* pass = "";          // the pass running
