@@ -111,7 +111,7 @@ inline Record random_record(Random& rng) {
       r.b = some_threshold(rng);
       r.c = some_threshold(rng) | static_cast<std::uint32_t>(some_threshold(rng)) << 16;
       break;
-    case OpCode::SetFinalizer: r.b = static_cast<std::uint16_t>(1 + rng() % 3); break;   // body length
+    case OpCode::SetFinalizer: r.b = static_cast<std::uint16_t>(rng() % 4); break;       // body length
     case OpCode::NewWeakref:
       r.b = static_cast<std::uint16_t>(rng() % 3);  // callback length, 0: none
       r.c = some_name(rng);                           // the referent

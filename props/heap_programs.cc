@@ -21,7 +21,7 @@ rc::Gen<std::uint32_t> shape_length(std::uint32_t longest) {
 // A body of 1..4 effects (a finalizer's, or a weakref callback's).
 rc::Gen<std::vector<Effect>> effects() {
   return rc::gen::exec([] {
-    std::vector<Effect> body(*rc::gen::inRange<std::size_t>(1, 5));
+    std::vector<Effect> body(*rc::gen::inRange<std::size_t>(0, 5));
     for (Effect& e : body) {
       e.code = static_cast<EffectCode>(*rc::gen::inRange<std::size_t>(0, kEffectCodeCount));
       e.name = *name();

@@ -202,7 +202,8 @@ std::optional<Difference> compare_observed(const ObjectState& m, const ObjectSta
   std::string check = "object " + m.key.to_string();
   CheckKind kind = CheckKind::ObjectState;
   if (!s.intact) check += " (stamp damaged: freed and reused?)", kind = CheckKind::DamagedObject;
-  else if (m.refcount != s.refcount) check += " refcount", kind = CheckKind::Refcount;
+  else if (m.refcount != s.refcount)
+    check += " refcount", kind = s.refcount > m.refcount ? CheckKind::Leak : CheckKind::PrematureFree;
   else if (m.generation != s.generation) check += " generation", kind = CheckKind::Generation;
   else if (m.slots != s.slots) check += " slots", kind = CheckKind::Slots;
   std::vector<ObjectKey> involved{m.key};

@@ -27,6 +27,7 @@ Cost cost_of(const Program& program) {
       case OpCode::Chain:
       case OpCode::Clique:
         cost.made += op.count - 1;
+        cost.shapes += op.code == OpCode::Clique ? 2 : op.code == OpCode::Cycle ? 1 : 0;
         cost.edges += op.code == OpCode::Chain   ? op.count - 1
                       : op.code == OpCode::Cycle ? op.count
                                                  : std::uint64_t{op.count} * (op.count - 1);

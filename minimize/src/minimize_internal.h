@@ -12,14 +12,16 @@
 namespace gcv::minimize_internal {
 
 // What "smaller" means, compared in this order: operations; objects made by
-// shape macros beyond one each; references they make; body effects; how far
-// operands are from their simplest values (payload 16, generation 2, 0 for
-// the rest).
+// shape macros beyond one each; references they make; body effects; shapes
+// less plain than a chain (a cycle 1, a clique 2: so that clique 2 and cycle
+// 2, the same graph, reduce to one of them); how far operands are from their
+// simplest values (payload 16, generation 2, 0 for the rest).
 struct Cost {
   std::size_t ops = 0;
   std::uint64_t made = 0;
   std::uint64_t edges = 0;
   std::uint64_t effects = 0;
+  std::uint64_t shapes = 0;
   std::uint64_t operands = 0;
   auto operator<=>(const Cost&) const = default;
 };

@@ -135,15 +135,14 @@ std::vector<Op> with_fewer_edges(const Op& op) {
     o.code = code;
     simpler.push_back(o);
   };
-  if (op.code == OpCode::Cycle) recoded(OpCode::Chain);
-  if (op.code == OpCode::Clique) recoded(OpCode::Cycle);
-  const std::size_t fewest = op.code == OpCode::SetFinalizer ? 1 : 0;  // a finalizer has a body
-  if (op.code == OpCode::NewWeakref && !op.effects.empty()) {
-    Op o = op;
+  if (op.code == OpCode::Cycle || op.code == OpCode::Clique) recoded(OpCode::Chain);
+  if ((op.code == OpCode::NewWeakref || op.code == OpCode::SetFinalizer) && !op.effects.empty()) {
+    Op o = op;  // no callback; an empty finalizer
     o.effects.clear();
     simpler.push_back(o);
   }
-  if (op.effects.size() > fewest) {
+  if (op.code == OpCode::Clique) recoded(OpCode::Cycle);
+  if (op.effects.size() > 1) {
     for (std::size_t e = op.effects.size(); e-- > 0;) {
       Op o = op;
       o.effects.erase(o.effects.begin() + static_cast<std::ptrdiff_t>(e));

@@ -10,8 +10,7 @@
 // A finalizer or weakref record is followed by its body, one record per
 // effect; its length field is clamped to what can follow (kMaxEffects, the
 // records left), so a mutated length or a cut-off body still decodes, only
-// shorter. A finalizer has at least one effect: a finalizer record with no
-// record after it is an incomplete tail and is dropped, like a partial record.
+// shorter. A finalizer's body may be empty (`def __del__(self): pass`).
 //
 // Encoding is the inverse for valid ops and refuses (with a reason) any op
 // field that the record cannot carry or that decoding would change.
@@ -83,8 +82,8 @@ std::uint32_t into_range(std::uint32_t v, std::uint32_t lo, std::uint32_t hi) {
   return static_cast<std::uint32_t>(lo + v % span);
 }
 
-// The fewest effects a body has: a finalizer needs one, a callback may be absent.
-std::size_t min_body_length(OpCode code) { return code == OpCode::SetFinalizer ? 1 : 0; }
+// The fewest effects a body has: none (an empty finalizer; no callback).
+std::size_t min_body_length(OpCode) { return 0; }
 
 // The effects that follow an op's record, from its length field: none for an
 // op without a body, else clamped to kMaxEffects and to the records left.

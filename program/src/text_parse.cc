@@ -9,7 +9,7 @@
 // decided by the parser: it is a serial only where an object is expected.
 //
 // A finalizer or a weakref with a callback ends its line with a body: after
-// ':', one to kMaxEffects effects separated by ';'. Inside a body ';' ends an
+// ':', zero to kMaxEffects effects separated by ';'. Inside a body ';' ends an
 // effect as the end of the line ends an operation, and the keyword 'self'
 // (the object being finalized, or the weakref) may appear.
 //
@@ -518,12 +518,13 @@ class LineParser {
     return true;
   }
 
-  // finalizer a: <body>   (a finalizer always has a body)
+  // finalizer a: [<body>]   (an empty body: `def __del__(self): pass`)
   bool parse_finalizer(Op& op) {
     op.code = OpCode::SetFinalizer;
     if (!parse_name(op.target)) return false;
     const Token colon = lex_.next();
     if (!colon.is(TokenKind::Symbol, ":")) return fail_expected(colon, "':' and the finalizer's body");
+    if (lex_.peek().kind == TokenKind::End) return true;
     return parse_body(op.effects);
   }
 

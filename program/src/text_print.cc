@@ -115,7 +115,8 @@ std::string format_op(const Program& program, const Op& op) {
       return "expect generation " + object_of(program, op.object) + " " + generation_of(op.generation);
     case OpCode::ExpectFreezeCount: return "expect freeze_count " + std::to_string(op.value);
     case OpCode::ExpectLive: return "expect live " + std::to_string(op.value);
-    case OpCode::SetFinalizer: return "finalizer " + name(op.target) + body_suffix(program, op.effects);
+    case OpCode::SetFinalizer:  // an empty body is `def __del__(self): pass`
+      return "finalizer " + name(op.target) + (op.effects.empty() ? ":" : body_suffix(program, op.effects));
     case OpCode::SetLegacyFinalizer: return "legacy_finalizer " + name(op.target);
     case OpCode::NewWeakref:
       return name(op.target) + " = weakref " + name(op.source) + body_suffix(program, op.effects);

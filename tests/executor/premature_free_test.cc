@@ -109,9 +109,11 @@ TEST(PrematureFree, CollectorFreeingReachableObjectIsCaught) {
   const RunResult r = run("a = cycle 3\ncollect\n", sut, {.teardown = false});
   ASSERT_EQ(r.outcome, Outcome::Divergence);
   EXPECT_EQ(r.report.op_index, 1u);
-  EXPECT_EQ(r.report.check, "gc.collect(2) result");
-  EXPECT_EQ(r.report.expected, "0");
-  EXPECT_EQ(r.report.actual, "3");
+  // What it freed comes first (the cause); gc.collect()'s result follows from it.
+  EXPECT_EQ(r.report.kind, CheckKind::PrematureFree);
+  EXPECT_EQ(r.report.check, "freed objects during collection 1 (generation 2)");
+  EXPECT_EQ(r.report.expected, "{}");
+  EXPECT_EQ(r.report.actual, "{#1, #2, #3}");
 }
 
 }  // namespace

@@ -61,17 +61,13 @@ bool has_body(OpCode code) { return code == OpCode::SetFinalizer || code == OpCo
 // Checks the properties every decoded program has.
 void expect_well_formed_decoding(const Bytes& bytes) {
   Program program = decode_binary(bytes);
-  // Every whole record is an op or an effect of a body, except a finalizer
-  // record at the very end, which has no record left for its body.
+  // Every whole record is an op or an effect of a body.
   std::size_t records = 0;
   for (const Op& op : program.ops) {
     records += 1 + op.effects.size();
     EXPECT_LE(op.effects.size(), kMaxEffects);
     if (!has_body(op.code)) {
       EXPECT_TRUE(op.effects.empty());
-    }
-    if (op.code == OpCode::SetFinalizer) {
-      EXPECT_FALSE(op.effects.empty());
     }
     for (const Effect& effect : op.effects) EXPECT_LT(static_cast<std::size_t>(effect.code), kEffectCodeCount);
   }
@@ -338,18 +334,18 @@ TEST(BinaryNormalization, BodyLengthIsClampedToTheLimitAndTheRecordsLeft) {
   EXPECT_TRUE(program.ops[0].effects.empty());
 }
 
-TEST(BinaryNormalization, AFinalizerHasAtLeastOneEffect) {
-  // Length 0 reads one effect: a finalizer always has a body.
+TEST(BinaryNormalization, AFinalizerMayHaveAnEmptyBody) {
+  // Length 0: an empty body (def __del__(self): pass); the records after it are ops.
   Program program = decode_concatenated(record(opcode(OpCode::SetFinalizer), 2, 0, 0), effect_records(2));
-  ASSERT_EQ(program.ops.size(), 2u);
-  EXPECT_EQ(program.ops[0].effects.size(), 1u);
-  // A finalizer record with nothing after it is an incomplete tail, dropped.
+  ASSERT_EQ(program.ops.size(), 3u);
+  EXPECT_TRUE(program.ops[0].effects.empty());
+  // A finalizer record with nothing after it is an empty finalizer too.
   Bytes bytes = record(opcode(OpCode::Freeze), 0, 0, 0);
   append(bytes, record(opcode(OpCode::SetFinalizer), 2, 3, 0));
   program = decode_binary(bytes);
-  ASSERT_EQ(program.ops.size(), 1u);
-  EXPECT_EQ(program.ops[0].code, OpCode::Freeze);
-  EXPECT_TRUE(program.names.empty());  // the dropped finalizer's name is not counted
+  ASSERT_EQ(program.ops.size(), 2u);
+  EXPECT_EQ(program.ops[1].code, OpCode::SetFinalizer);
+  EXPECT_TRUE(program.ops[1].effects.empty());
   bytes.push_back(0x01);  // a partial record after it changes nothing
   EXPECT_EQ(decode_binary(bytes).ops, program.ops);
 }
@@ -443,7 +439,6 @@ TEST(BinaryEncode, RefusesOutOfRangeFields) {
       {"refcount", make(OpCode::ExpectRefcount, [](Op& o) { o.value = 65536; }), "refcount 65536"},
       {"expected generation", make(OpCode::ExpectGeneration, [](Op& o) { o.generation = 4; }), "generation 4"},
       {"opcode", make(OpCode::kCount, [](Op&) {}), "opcode"},
-      {"empty finalizer", make(OpCode::SetFinalizer, [](Op&) {}), "body length 0 is outside 1..8"},
       {"long body", make(OpCode::NewWeakref, [](Op& o) { o.effects.resize(kMaxEffects + 1); }), "body length 9"},
       {"effect name", make(OpCode::SetFinalizer, [](Op& o) { o.effects = {Effect{EffectCode::Unbind, 5}}; }),
        "name index 5"},

@@ -87,7 +87,6 @@ const std::vector<BadInput>& bad_inputs() {
       {"expect freeze_count 99999999999999999999999", 1, 21, "number 99999999999999999999999 is out of range"},
       // finalizers and their bodies
       {"finalizer a", 1, 12, "expected ':' and the finalizer's body after 'a', found end of line"},
-      {"finalizer a:", 1, 13, "expected an effect ('n = self', 'del n', 'n = list', 'n = m[i]', 'n = m()', 'n.append(self)', 'self.append(n)', 'self.clear()' or 'collect') after ':', found end of line"},
       {"finalizer a: collect;", 1, 22, "expected an effect ('n = self', 'del n', 'n = list', 'n = m[i]', 'n = m()', 'n.append(self)', 'self.append(n)', 'self.clear()' or 'collect') after ';', found end of line"},
       {"finalizer a: collect; ; del b", 1, 23, "after ';', found ';'"},
       {"finalizer a: collect; collect; collect; collect; collect; collect; collect; collect; collect", 1, 86,

@@ -188,6 +188,17 @@ TEST(TextParse, FinalizerBodies) {
   EXPECT_EQ(p.ops[1].effects[0].generation, 2);
 }
 
+// `finalizer a:` with nothing after it is `def __del__(self): pass`: a
+// finalizer with an empty body, which prints back the same.
+TEST(TextParse, AFinalizerBodyMayBeEmpty) {
+  const Program p = parse_ok("finalizer a:\nfinalizer b:  # pass\n");
+  ASSERT_EQ(p.ops.size(), 2u);
+  EXPECT_EQ(p.ops[0].code, OpCode::SetFinalizer);
+  EXPECT_TRUE(p.ops[0].effects.empty());
+  EXPECT_TRUE(p.ops[1].effects.empty());
+  EXPECT_EQ(print_text(p), "finalizer a:\nfinalizer b:\n");
+}
+
 TEST(TextParse, WeakrefsAndGcGarbage) {
   Program p = parse_ok(
       "w = weakref a\nv = weakref w: n = self; collect 0\nb = w()\nlegacy_finalizer b\ndebug saveall\n"

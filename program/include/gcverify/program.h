@@ -148,7 +148,7 @@ struct SourceLocation {
 //   values    thresholds or counts; `arity` says how many SetThreshold gives
 //   generation  Collect's and ExpectGeneration's generation
 //   object    the object of an Expect on one object
-//   effects   SetFinalizer's body (1..kMaxEffects) or NewWeakref's callback
+//   effects   SetFinalizer's body (0..kMaxEffects) or NewWeakref's callback
 //             (0..kMaxEffects; none: no callback)
 struct Op {
   OpCode code = OpCode::Collect;

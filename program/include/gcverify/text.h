@@ -15,7 +15,7 @@
 //   expect count 3 0 0            expect threshold 700 10 10
 //   expect alive #3  expect dead a   expect refcount a 2
 //   expect generation #3 permanent   expect freeze_count 5   expect live 12
-//   finalizer a: n = self; del b  a's __del__: a body of 1 to 8 effects
+//   finalizer a: n = self; del b  a's __del__: a body of 0 to 8 effects
 //   legacy_finalizer a            tp_del: a is uncollectable in a collection
 //   w = weakref a                 a weak reference to a ...
 //   w = weakref a: n = self; collect   ... with a callback (a body)
