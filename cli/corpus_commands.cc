@@ -131,7 +131,10 @@ int triage_command(Arguments& args) {
     const std::string key = failure.signature.to_string() + " (" + failure.sut + ")" +
                             (minimizing ? "\n  shape:     " + program_shape(reproducer) : "");
     auto bucket = std::find_if(buckets.begin(), buckets.end(), [&](const Bucket& b) { return b.key == key; });
-    if (bucket == buckets.end()) bucket = buckets.insert(buckets.end(), Bucket{.key = key, .failure = failure});
+    if (bucket == buckets.end()) {
+      bucket = buckets.insert(buckets.end(), Bucket{});
+      bucket->key = key;
+    }
     bucket->inputs.push_back(path);
     if (bucket->smallest_input.empty() || input->program.ops.size() < bucket->smallest_input_ops) {
       bucket->smallest_input = path;

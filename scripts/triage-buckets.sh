@@ -70,11 +70,11 @@ printf '%s\n' "${bugs[@]}" | xargs -P "$jobs" -I{} bash -c 'triage_one {}'
 
 # "200 inputs: 0 pass, 200 fail in 5 buckets" -> "200 5".
 counts() { sed -n 's/^[0-9]* inputs: [0-9]* pass, \([0-9]*\) fail in \([0-9]*\) bucket.*/\1 \2/p' "$1"; }
-# Every bucket of a triage: "inputs: signature | shape".
+# Every bucket of a triage: "inputs x signature: shape".
 buckets() {
   awk '/^bucket [0-9]+: / { sub(/^bucket [0-9]+: /, ""); signature = $0 }
        /^  shape: / { sub(/^  shape: +/, ""); shape = $0 }
-       /^  inputs: / { printf "%s: %s | %s\n", $2, signature, shape; shape = "" }' "$1"
+       /^  inputs: / { printf "%s x %s: %s\n", $2, signature, shape; shape = "" }' "$1"
 }
 
 {
@@ -89,8 +89,8 @@ buckets() {
     fi
     mapfile -t rows < <(buckets "$work/$bug.shapes")
     others=""
-    for row in "${rows[@]:1}"; do others+="${others:+<br>}\`${row}\`"; done
-    echo "| \`$bug\` | $failing | $by_signature | $by_shape | \`${rows[0]}\` | ${others:--} |"
+    for row in "${rows[@]:1}"; do others+="${others:+<br>}${row}"; done
+    echo "| \`$bug\` | $failing | $by_signature | $by_shape | ${rows[0]} | ${others:--} |"
     unset failing by_signature by_shape
   done
 } | tee "${markdown:-/dev/null}"

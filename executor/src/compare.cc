@@ -86,6 +86,26 @@ bool freed_by_sut_only(const std::vector<ObjectKey>& model_freed, const std::vec
   });
 }
 
+// Within a collection, finalizers and callbacks run on what it found to be
+// garbage: a system that ran only some of the model's left garbage behind (a
+// leak); one that ran all of them and more treated live objects as garbage
+// (a premature free). Segments sort their user code, so this is inclusion.
+CheckKind user_code_found(const std::vector<Event>& model, const std::vector<Event>& sut) {
+  const auto order = [](const Event& a, const Event& b) { return std::tie(a.type, a.key) < std::tie(b.type, b.key); };
+  if (std::includes(model.begin(), model.end(), sut.begin(), sut.end(), order)) return CheckKind::Leak;
+  if (std::includes(sut.begin(), sut.end(), model.begin(), model.end(), order)) return CheckKind::PrematureFree;
+  return CheckKind::UserCode;
+}
+
+// A collection that found more garbage (collected or uncollectable) in the
+// model than in the system under test left garbage behind: a leak; one that
+// found less treated live objects as garbage: a premature free. The same
+// total split otherwise is a wrong result.
+CheckKind garbage_found(const Segment& model, const Segment& sut) {
+  const std::int64_t in_model = model.collected + model.uncollectable, in_sut = sut.collected + sut.uncollectable;
+  return in_model > in_sut ? CheckKind::Leak : in_model < in_sut ? CheckKind::PrematureFree : CheckKind::CollectionResult;
+}
+
 std::string triple(const std::array<std::int64_t, 3>& v) {
   return "(" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " + std::to_string(v[2]) + ")";
 }
@@ -113,17 +133,20 @@ std::optional<Difference> compare_events(const std::vector<Event>& model, const 
     if (m[i].collection && m[i].generation != s[i].generation)
       return Difference{CheckKind::Collections, "collected generation", "collection " + std::to_string(collection_number) + " of generation " +
                         std::to_string(m[i].generation), "generation " + std::to_string(s[i].generation), {}};
-    if (m[i].user_code != s[i].user_code)
-      return Difference{CheckKind::UserCode, "finalizers and callbacks " + where, user_code_text(m[i].user_code),
-                        user_code_text(s[i].user_code), {}};
+    // What was freed first: a finalizer that did not run on an object that
+    // was not freed is the same lost garbage as the object itself.
     if (m[i].freed != s[i].freed) {
       auto involved = symmetric_difference(m[i].freed, s[i].freed);
       return Difference{freed_by_sut_only(m[i].freed, involved) ? CheckKind::PrematureFree : CheckKind::Leak,
                         "freed objects " + where, to_string(m[i].freed), to_string(s[i].freed), std::move(involved)};
     }
+    if (m[i].user_code != s[i].user_code)
+      return Difference{m[i].collection ? user_code_found(m[i].user_code, s[i].user_code) : CheckKind::UserCode,
+                        "finalizers and callbacks " + where, user_code_text(m[i].user_code),
+                        user_code_text(s[i].user_code), {}};
     if (m[i].collection && (m[i].collected != s[i].collected || m[i].uncollectable != s[i].uncollectable ||
                             m[i].stopped != s[i].stopped))
-      return Difference{CheckKind::CollectionResult, "collection result " + where,
+      return Difference{garbage_found(m[i], s[i]), "collection result " + where,
                         "collected " + std::to_string(m[i].collected) + ", uncollectable " + std::to_string(m[i].uncollectable),
                         "collected " + std::to_string(s[i].collected) + ", uncollectable " + std::to_string(s[i].uncollectable) +
                             (s[i].stopped ? "" : " (no stop event)"),

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <utility>
 
 #include "gcverify/model.h"
 #include "gcverify/text.h"
@@ -27,7 +28,6 @@ Cost cost_of(const Program& program) {
       case OpCode::Chain:
       case OpCode::Clique:
         cost.made += op.count - 1;
-        cost.shapes += op.code == OpCode::Clique ? 2 : op.code == OpCode::Cycle ? 1 : 0;
         cost.edges += op.code == OpCode::Chain   ? op.count - 1
                       : op.code == OpCode::Cycle ? op.count
                                                  : std::uint64_t{op.count} * (op.count - 1);
@@ -49,19 +49,100 @@ Cost cost_of(const Program& program) {
         cost.operands += distance(op.generation, 2) + (op.has_expected ? 1 : 0);
         break;
       case OpCode::SetThreshold:
+        cost.operands += op.arity;
         for (std::size_t i = 0; i < op.arity && i < op.values.size(); ++i) cost.operands += op.values[i];
         break;
       default:
         break;
     }
+    cost.kinds += kind_rank(op.code);
     cost.effects += op.effects.size();
     for (const Effect& effect : op.effects) {
+      cost.kinds += kind_rank(effect.code);
       if (effect.code == EffectCode::Collect) cost.operands += distance(effect.generation, 2);
       if (effect.code == EffectCode::NewContainer) cost.operands += distance(effect.size, kDefaultPayload);
       if (effect.code == EffectCode::LoadSlot) cost.operands += effect.index;
     }
   }
+  cost.inversions = order_inversions(program);
   return cost;
+}
+
+unsigned kind_rank(OpCode code) {
+  switch (code) {
+    case OpCode::Unbind:
+    case OpCode::RemoveSlot:
+    case OpCode::Collect: return 0;
+    case OpCode::NewContainer:
+    case OpCode::Append:
+    case OpCode::SetThreshold: return 1;
+    case OpCode::Chain: return 3;
+    case OpCode::LoadSlot:
+    case OpCode::Deref:
+    case OpCode::LoadGarbage:
+    case OpCode::NewWeakref:
+    case OpCode::Cycle: return 4;
+    case OpCode::Clique: return 5;
+    default: return 2;  // str, int, bind, set slot, finalizers, the gc module's switches
+  }
+}
+
+unsigned kind_rank(EffectCode code) {
+  switch (code) {
+    case EffectCode::BindSelf: return 0;
+    case EffectCode::Unbind:
+    case EffectCode::ClearSelf:
+    case EffectCode::Collect: return 1;
+    case EffectCode::LoadSlot:
+    case EffectCode::Deref: return 3;
+    default: return 2;  // a new list, appends
+  }
+}
+
+namespace {
+
+// The phases of the canonical order: the collector's configuration, new
+// objects, the links and attributes they get, rebinding and dropping, and
+// collections and the rest of the gc module.
+unsigned phase(OpCode code) {
+  switch (code) {
+    case OpCode::SetThreshold:
+    case OpCode::SetDebug:
+    case OpCode::Enable:
+    case OpCode::Disable: return 0;
+    case OpCode::NewContainer:
+    case OpCode::NewStr:
+    case OpCode::NewInt:
+    case OpCode::Cycle:
+    case OpCode::Chain:
+    case OpCode::Clique: return 1;
+    case OpCode::Append:
+    case OpCode::SetSlot:
+    case OpCode::SetFinalizer:
+    case OpCode::SetLegacyFinalizer:
+    case OpCode::NewWeakref: return 2;
+    case OpCode::Bind:
+    case OpCode::LoadSlot:
+    case OpCode::Deref:
+    case OpCode::LoadGarbage:
+    case OpCode::Unbind:
+    case OpCode::RemoveSlot: return 3;
+    default: return 4;
+  }
+}
+
+}  // namespace
+
+bool before_in_canonical_order(const Op& first, const Op& second) {
+  return std::pair(phase(first.code), first.code) < std::pair(phase(second.code), second.code);
+}
+
+std::uint64_t order_inversions(const Program& program) {
+  std::uint64_t inversions = 0;
+  for (std::size_t i = 0; i < program.ops.size(); ++i)
+    for (std::size_t j = i + 1; j < program.ops.size(); ++j)
+      inversions += before_in_canonical_order(program.ops[j], program.ops[i]);
+  return inversions;
 }
 
 Reducer::Reducer(const Program& failing, const Runner& run, const MinimizeOptions& options)
@@ -174,6 +255,9 @@ MinimizeResult minimize(const Program& failing, const Runner& run, const Minimiz
                                      {"delete_objects", delete_objects},
                                      {"merge_names", merge_names},
                                      {"drop_edges", drop_edges},
+                                     {"fold_shapes", fold_shapes},
+                                     {"simplify_ops", simplify_ops},
+                                     {"reorder_ops", reorder_ops},
                                      {"shrink_operands", shrink_operands}};
   for (bool changed = true; changed && !reducer.out_of_budget();) {
     changed = false;

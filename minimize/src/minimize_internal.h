@@ -12,19 +12,34 @@
 namespace gcv::minimize_internal {
 
 // What "smaller" means, compared in this order: operations; objects made by
-// shape macros beyond one each; references they make; body effects; shapes
-// less plain than a chain (a cycle 1, a clique 2: so that clique 2 and cycle
-// 2, the same graph, reduce to one of them); how far operands are from their
-// simplest values (payload 16, generation 2, 0 for the rest).
+// shape macros beyond one each; references they make; body effects; how
+// plain the operations are (kind_rank: `del a` before `a = str`, a list
+// before a chain of one, a chain before a cycle); how far from the canonical
+// order they are (order_inversions); how far operands are from their
+// simplest values (payload 16, generation 2, 0 for the rest; a threshold
+// counts its values). The plainness and order terms are what make one bug's
+// reproducers, reduced from different inputs, come out as one program.
 struct Cost {
   std::size_t ops = 0;
   std::uint64_t made = 0;
   std::uint64_t edges = 0;
   std::uint64_t effects = 0;
-  std::uint64_t shapes = 0;
+  std::uint64_t kinds = 0;
+  std::uint64_t inversions = 0;
   std::uint64_t operands = 0;
   auto operator<=>(const Cost&) const = default;
 };
+
+// How plain an operation or effect kind is, 0 the plainest.
+unsigned kind_rank(OpCode code);
+unsigned kind_rank(EffectCode code);
+// Where an operation belongs in the canonical order: the collector's
+// configuration (thresholds, debug flags, enable and disable), new objects,
+// their links and attributes (appends, finalizers, weakrefs), rebinding and
+// dropping, collections; by opcode within each. The count of pairs out of
+// that order.
+std::uint64_t order_inversions(const Program& program);
+bool before_in_canonical_order(const Op& first, const Op& second);
 Cost cost_of(const Program& program);
 
 class Reducer {
@@ -62,6 +77,9 @@ bool delete_ranges(Reducer& reducer);
 bool delete_objects(Reducer& reducer);
 bool merge_names(Reducer& reducer);
 bool drop_edges(Reducer& reducer);
+bool fold_shapes(Reducer& reducer);
+bool simplify_ops(Reducer& reducer);
+bool reorder_ops(Reducer& reducer);
 bool shrink_operands(Reducer& reducer);
 // Not a test: spells the names a, b, c... in their order (the reducer's
 // programs number names by first use), which changes no behaviour.

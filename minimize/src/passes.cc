@@ -5,7 +5,9 @@
 // candidates is kept.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
+#include <type_traits>
 #include <vector>
 
 #include "gcverify/model.h"
@@ -152,6 +154,184 @@ std::vector<Op> with_fewer_edges(const Op& op) {
   return simpler;
 }
 
+// Plainer operations that might stand for op, plainest first: what drops a
+// name's reference becomes `del`, an atom a list, a shape of one a list, a
+// slot overwritten a slot removed, a threshold fewer values.
+std::vector<Op> plainer_kinds(const Op& op) {
+  std::vector<Op> plainer;
+  auto as = [&](OpCode code, auto&& adjust) {
+    Op o;
+    o.code = code;
+    o.target = op.target;
+    o.where = op.where;
+    adjust(o);
+    plainer.push_back(o);
+  };
+  const auto nothing = [](Op&) {};
+  switch (op.code) {
+    case OpCode::NewStr:
+    case OpCode::NewInt:
+    case OpCode::Bind:
+    case OpCode::LoadSlot:
+    case OpCode::Deref:
+    case OpCode::LoadGarbage:
+    case OpCode::NewWeakref:
+      as(OpCode::Unbind, nothing);
+      as(OpCode::NewContainer, nothing);
+      break;
+    case OpCode::NewContainer: as(OpCode::Unbind, nothing); break;
+    case OpCode::Cycle:
+    case OpCode::Chain:
+    case OpCode::Clique:
+      if (op.count == 1) as(OpCode::NewContainer, [&](Op& o) { o.size = op.size; });
+      break;
+    case OpCode::SetSlot:
+      as(OpCode::RemoveSlot, [&](Op& o) { o.index = op.index; });
+      as(OpCode::Append, [&](Op& o) { o.source = op.source; });
+      break;
+    case OpCode::SetThreshold:
+      if (op.arity > 1) {
+        Op o = op;
+        --o.arity;
+        plainer.push_back(o);
+      }
+      break;
+    default: break;
+  }
+  std::erase_if(plainer, [&](const Op& o) { return kind_rank(o.code) > kind_rank(op.code) || o == op; });
+  return plainer;
+}
+
+// Plainer effects that might stand for effect e of op: `n = self` for what
+// keeps or resurrects self, then the rest by kind_rank.
+std::vector<Op> plainer_effects(const Op& op) {
+  std::vector<Op> plainer;
+  for (std::size_t e = 0; e < op.effects.size(); ++e) {
+    for (EffectCode code : {EffectCode::BindSelf, EffectCode::Unbind, EffectCode::ClearSelf, EffectCode::Collect}) {
+      if (kind_rank(code) >= kind_rank(op.effects[e].code)) continue;
+      Op o = op;
+      o.effects[e] = Effect{.code = code, .name = op.effects[e].name};
+      plainer.push_back(o);
+    }
+  }
+  return plainer;
+}
+
+// Whether op (re)binds name `n`.
+bool binds(const Op& op, NameIndex n) {
+  switch (op.code) {
+    case OpCode::NewContainer:
+    case OpCode::NewStr:
+    case OpCode::NewInt:
+    case OpCode::Bind:
+    case OpCode::LoadSlot:
+    case OpCode::Unbind:
+    case OpCode::Cycle:
+    case OpCode::Chain:
+    case OpCode::Clique:
+    case OpCode::NewWeakref:
+    case OpCode::Deref:
+    case OpCode::LoadGarbage: return op.target == n;
+    default: return false;
+  }
+}
+
+// The index of the last operation before `end` that binds `n`, if it is a
+// new list (`n = list`).
+std::optional<std::size_t> made_as_list(const Program& program, std::size_t end, NameIndex n) {
+  for (std::size_t i = end; i-- > 0;)
+    if (binds(program.ops[i], n)) return program.ops[i].code == OpCode::NewContainer ? std::optional(i) : std::nullopt;
+  return std::nullopt;
+}
+
+// Lists built by hand, folded into the shape macro that builds them: `a =
+// list; a.append(a)` is `a = cycle 1`; `a = list; b = list; a.append(b)` is
+// `a = chain 2`. So one bug's reproducers come out as one program whichever
+// way the inputs built their lists.
+std::vector<Program> folded_into_shapes(const Program& program) {
+  std::vector<Program> folded;
+  for (std::size_t j = 0; j < program.ops.size(); ++j) {
+    const Op& append = program.ops[j];
+    if (append.code != OpCode::Append) continue;
+    const auto holder = made_as_list(program, j, append.target), item = made_as_list(program, j, append.source);
+    if (!holder || !item) continue;
+    Program candidate = program;
+    Op& shape = candidate.ops[*holder];
+    shape.code = append.target == append.source ? OpCode::Cycle : OpCode::Chain;
+    shape.count = append.target == append.source ? 1 : 2;
+    std::vector<std::size_t> gone{j};
+    if (*item != *holder) gone.push_back(*item);
+    std::sort(gone.rbegin(), gone.rend());
+    for (std::size_t i : gone) candidate.ops.erase(candidate.ops.begin() + static_cast<std::ptrdiff_t>(i));
+    folded.push_back(std::move(candidate));
+  }
+  return folded;
+}
+
+// A collection made explicit: a threshold that makes one happen, or a
+// finalizer's or callback's `collect g`, replaced by `collect g` after each
+// later operation in turn (for a threshold, of each generation, youngest
+// first).
+std::vector<Program> collections_made_explicit(const Program& program) {
+  std::vector<Program> explicit_ones;
+  const auto collect_after = [&](const Program& without, std::size_t after, int generation) {
+    Program candidate = without;
+    Op collect;
+    collect.code = OpCode::Collect;
+    collect.generation = generation;
+    candidate.ops.insert(candidate.ops.begin() + static_cast<std::ptrdiff_t>(std::min(after, candidate.ops.size())),
+                         collect);
+    explicit_ones.push_back(std::move(candidate));
+  };
+  for (std::size_t i = 0; i < program.ops.size(); ++i) {
+    const Op& op = program.ops[i];
+    if (op.code == OpCode::SetThreshold) {
+      Program without = program;
+      without.ops.erase(without.ops.begin() + static_cast<std::ptrdiff_t>(i));
+      for (int generation = 0; generation <= 2; ++generation)
+        for (std::size_t after = i + 1; after <= without.ops.size(); ++after) collect_after(without, after, generation);
+    }
+    for (std::size_t e = 0; e < op.effects.size(); ++e) {
+      if (op.effects[e].code != EffectCode::Collect) continue;
+      Program without = program;
+      without.ops[i].effects.erase(without.ops[i].effects.begin() + static_cast<std::ptrdiff_t>(e));
+      for (std::size_t after = i + 1; after <= without.ops.size(); ++after)
+        collect_after(without, after, op.effects[e].generation);
+    }
+  }
+  return explicit_ones;
+}
+
+// Every operand of the program one step toward its simplest value at once:
+// `step(value, simplest)` gives the next value.
+template <class Step>
+Program operands_shrunk_together(const Program& program, Step step) {
+  Program shrunk = program;
+  auto move = [&](auto& field, std::int64_t simplest) {
+    field = static_cast<std::remove_reference_t<decltype(field)>>(step(static_cast<std::int64_t>(field), simplest));
+  };
+  for (Op& op : shrunk.ops) {
+    switch (op.code) {
+      case OpCode::Cycle:
+      case OpCode::Chain:
+      case OpCode::Clique: move(op.count, 1); [[fallthrough]];
+      case OpCode::NewContainer:
+      case OpCode::NewStr: move(op.size, kDefaultPayload); break;
+      case OpCode::NewInt: move(op.value, 0); break;
+      case OpCode::LoadSlot:
+      case OpCode::SetSlot:
+      case OpCode::RemoveSlot:
+      case OpCode::LoadGarbage: move(op.index, 0); break;
+      case OpCode::Collect: move(op.generation, 2); break;
+      case OpCode::SetThreshold:
+        for (std::size_t k = 0; k < op.arity && k < op.values.size(); ++k) move(op.values[k], 0);
+        break;
+      default: break;
+    }
+  }
+  return shrunk;
+}
+
 }  // namespace
 
 // ddmin over operations, from the end: a failure usually needs its last
@@ -230,8 +410,69 @@ bool drop_edges(Reducer& reducer) {
   return improved;
 }
 
+// Tries `candidates(current)` until none is kept; whether one was.
+template <class Candidates>
+bool rewrite_until_none_holds(Reducer& reducer, Candidates candidates) {
+  bool improved = false;
+  for (bool retry = true; retry && !reducer.out_of_budget();) {
+    retry = false;
+    for (const Program& candidate : candidates(reducer.current()))
+      if (reducer.try_candidate(candidate)) {
+        improved = retry = true;
+        break;
+      }
+  }
+  return improved;
+}
+
+bool fold_shapes(Reducer& reducer) {
+  return rewrite_until_none_holds(reducer, folded_into_shapes) |
+         rewrite_until_none_holds(reducer, collections_made_explicit);
+}
+
+bool simplify_ops(Reducer& reducer) {
+  bool improved = false;
+  for (std::size_t i = 0; i < reducer.current().ops.size() && !reducer.out_of_budget(); ++i) {
+    std::vector<Op> candidates = plainer_kinds(reducer.current().ops[i]);
+    for (Op& o : plainer_effects(reducer.current().ops[i])) candidates.push_back(std::move(o));
+    for (const Op& plainer : candidates) {
+      Program candidate = reducer.current();
+      candidate.ops[i] = plainer;
+      if (reducer.try_candidate(candidate)) {
+        improved = true;
+        break;
+      }
+    }
+  }
+  return improved;
+}
+
+// Adjacent operations out of the canonical order swap places, bubble-sort
+// fashion, while the failure holds.
+bool reorder_ops(Reducer& reducer) {
+  bool improved = false;
+  for (bool swapped = true; swapped && !reducer.out_of_budget();) {
+    swapped = false;
+    for (std::size_t i = 0; i + 1 < reducer.current().ops.size() && !reducer.out_of_budget(); ++i) {
+      const Program& current = reducer.current();
+      if (!before_in_canonical_order(current.ops[i + 1], current.ops[i])) continue;
+      Program candidate = current;
+      std::swap(candidate.ops[i], candidate.ops[i + 1]);
+      if (reducer.try_candidate(candidate)) improved = swapped = true;
+    }
+  }
+  return improved;
+}
+
 bool shrink_operands(Reducer& reducer) {
   bool improved = false;
+  // All at once first (a threshold and the shape that reaches it), halving,
+  // then a step at a time; then one operand after another.
+  const auto halfway = [](std::int64_t v, std::int64_t simplest) { return simplest + (v - simplest) / 2; };
+  const auto one_step = [](std::int64_t v, std::int64_t simplest) { return v > simplest ? v - 1 : v < simplest ? v + 1 : v; };
+  while (!reducer.out_of_budget() && (reducer.try_candidate(operands_shrunk_together(reducer.current(), halfway)) ||
+                                      reducer.try_candidate(operands_shrunk_together(reducer.current(), one_step))))
+    improved = true;
   for (std::size_t i = 0; i < reducer.current().ops.size() && !reducer.out_of_budget(); ++i)
     while (i < reducer.current().ops.size() && shrink_op(reducer, i)) improved = true;
   return improved;
