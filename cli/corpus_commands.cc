@@ -8,6 +8,8 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <sstream>
+#include <vector>
 
 #include "commands.h"
 #include "failure_runs.h"
@@ -178,10 +180,27 @@ int triage_command(Arguments& args) {
   return invalid != 0 && status != kExitUnverified ? kExitUsage : status;
 }
 
-// "divergence: premature free" -> "divergence_premature_free".
-std::string name_from_signature(const std::string& signature) {
+// "divergence: premature free" and `a = chain 2; finalizer a: b = self` ->
+// "divergence_premature_free_chain_finalizer": the signature, then the first
+// three kinds of operation the program uses.
+std::string name_from_signature(const std::string& signature, const Program& program) {
+  std::string words = signature;
+  std::vector<std::string> kinds;
+  for (const Op& op : program.ops) {
+    // The operation's first word that is not a name: its keyword.
+    std::string text = format_op(program, op);
+    for (char& c : text) c = std::isalpha(static_cast<unsigned char>(c)) || c == '_' ? c : ' ';
+    std::istringstream in(text);
+    for (std::string word; in >> word;) {
+      if (std::find(program.names.begin(), program.names.end(), word) != program.names.end()) continue;
+      if (word == "expect") break;  // the signature names the expectation
+      if (kinds.size() < 3 && std::find(kinds.begin(), kinds.end(), word) == kinds.end()) kinds.push_back(word);
+      break;
+    }
+  }
+  for (const std::string& kind : kinds) words += " " + kind;
   std::string name;
-  for (char c : signature) {
+  for (char c : words) {
     if (std::isalnum(static_cast<unsigned char>(c)))
       name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     else if (!name.empty() && name.back() != '_')
@@ -221,6 +240,14 @@ std::string today() {
   char text[16];
   std::strftime(text, sizeof text, "%Y-%m-%d", std::gmtime(&now));
   return text;
+}
+
+// `path` as a person in the current directory would name it: relative when
+// it lies below, else as it is.
+fs::path as_seen_from_here(const fs::path& path) {
+  std::error_code ec;
+  const fs::path relative = fs::relative(path, ec);
+  return !ec && !relative.empty() && *relative.begin() != ".." ? relative : path;
 }
 
 // The gcverify checkout around the current directory: the nearest directory
@@ -263,11 +290,12 @@ int promote_command(Arguments& args) {
   if (args.has("--name") && !valid_name(args.get("--name", "")))
     return args.usage_error("--name takes letters, digits, _ and -, not '" + args.get("--name", "") + "'"), kExitUsage;
   // Where to save, and which files a duplicate would be among.
-  fs::path corpus, target;
+  fs::path corpus, target, root;  // root: what the file's reproduce line is relative to
   if (args.has("--corpus")) {
     corpus = target = args.get("--corpus", "");
-  } else if (const auto root = checkout_root()) {
-    corpus = *root / "corpus";
+  } else if (const auto checkout = checkout_root()) {
+    root = *checkout;
+    corpus = root / "corpus";
     target = corpus / "regressions";
   } else {
     std::cerr << "gcverify promote: not inside a gcverify checkout (no directory from here up holds gcverify's "
@@ -328,15 +356,18 @@ int promote_command(Arguments& args) {
   fs::create_directories(target, ec);
   if (ec) return std::cerr << "gcverify promote: " << target.string() << ": " << ec.message() << "\n", kExitUsage;
   const std::string signature = failure.signature.to_string();
-  const std::string base = args.get("--name", name_from_signature(signature));
+  const std::string base = args.get("--name", name_from_signature(signature, regression));
   fs::path file = target / (base + ".heap");
   for (int n = 2; fs::exists(file); ++n) file = target / (base + "_" + std::to_string(n) + ".heap");
+  file = as_seen_from_here(file);
   std::string text = "# Regression: " + signature + " (" + failure.sut + ")\n# From " + path + " (" +
                      std::to_string(input->program.ops.size()) + " operations), " + how + ", promoted " + today() +
                      ".\n# Expected outcome: passes once the bug is fixed. When promoted, " + failure.sut +
                      " failed at " + where + ": " + what + ".\n";
   if (regression.ops.size() > body) text += "# The expect lines at the end pin the model's view of the objects involved.\n";
-  text += "# reproduce: " + run_command_line(options.settings, file.string()) + "\n" + print_text(regression);
+  const std::string from_root = root.empty() ? file.string() : fs::relative(fs::absolute(file), root).string();
+  text += "# reproduce: " + run_command_line(options.settings, from_root) +
+          (root.empty() ? "" : "   (from the checkout's top)") + "\n" + print_text(regression);
   Trial verified;
   std::string error;
   if (!write_reproducer(file.string(), text, failure, options, verified, error))

@@ -145,13 +145,7 @@ bool write_reproducer(const std::string& path, const std::string& text, const Tr
     fs::remove(trial_file, ignored);
     return true;
   }
-  fs::rename(trial_file, path, ignored);
-  if (ignored) {
-    error = path + ": cannot write: " + ignored.message();
-    fs::remove(trial_file, ignored);
-    return false;
-  }
-  return true;
+  return move_into_place(trial_file, path, error);
 }
 
 RunResult rerun_to_failure(const Program& program, const Trial& failure, const FailureOptions& options,

@@ -103,6 +103,10 @@ bool save_text(const std::string& path, const std::string& bytes, std::string& e
       return false;
     }
   }
+  return move_into_place(temporary, path, error);
+}
+
+bool move_into_place(const std::string& temporary, const std::string& path, std::string& error) {
   std::error_code ec;
   fs::rename(temporary, path, ec);
   if (ec) {

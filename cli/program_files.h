@@ -33,6 +33,10 @@ bool save_program(const Program& program, const std::string& path, ProgramFormat
 // false with a message on failure.
 bool save_text(const std::string& path, const std::string& bytes, std::string& error);
 
+// Renames `temporary` to `path`, replacing it; on failure removes
+// `temporary` and says why.
+bool move_into_place(const std::string& temporary, const std::string& path, std::string& error);
+
 // Expands files and directories into program files: a directory contributes
 // its *.heap and *.bin files (AnyFile: every file, as fuzzer crash files have
 // no extension), recursively, sorted. False with a message when a path does

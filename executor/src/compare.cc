@@ -78,12 +78,10 @@ std::vector<ObjectKey> symmetric_difference(const std::vector<ObjectKey>& a, con
 }
 
 
-// Whether the objects freed by one side only were all freed by the system
-// under test: a premature free, else (the model freed them) a leak.
-bool freed_by_sut_only(const std::vector<ObjectKey>& model_freed, const std::vector<ObjectKey>& one_side_only) {
-  return std::none_of(one_side_only.begin(), one_side_only.end(), [&](ObjectKey key) {
-    return std::binary_search(model_freed.begin(), model_freed.end(), key);
-  });
+// Whether the system under test freed anything the model did not: a
+// premature free, reported before anything it kept (a leak) as the graver.
+bool freed_by_sut_only(const std::vector<ObjectKey>& sut_freed, const std::vector<ObjectKey>& model_freed) {
+  return !std::includes(model_freed.begin(), model_freed.end(), sut_freed.begin(), sut_freed.end());
 }
 
 // Within a collection, finalizers and callbacks run on what it found to be
@@ -121,23 +119,32 @@ std::string stats_text(const GcStats& s) {
 std::optional<Difference> compare_events(const std::vector<Event>& model, const std::vector<Event>& sut) {
   if (model == sut) return std::nullopt;  // the usual case, without building segments
   const std::vector<Segment> m = segments_of(model), s = segments_of(sut);
-  std::size_t collection_number = 0;
-  for (std::size_t i = 0; i < std::max(m.size(), s.size()); ++i) {
+  // Which collections ran first: one that ran on one side only splits the
+  // events around it differently, so what the segments hold compares only
+  // once the collections agree.
+  for (std::size_t i = 0, collection_number = 0; i < std::max(m.size(), s.size()); ++i) {
     if (i >= m.size() || i >= s.size() || m[i].collection != s[i].collection) {
       const bool extra = i >= m.size() || (i < s.size() && s[i].collection);
-      return Difference{CheckKind::Collections, "collections", extra ? "no further collection" : "a collection of generation " + std::to_string(m[i].generation),
+      return Difference{CheckKind::Collections, "collections",
+                        extra ? "no further collection" : "a collection of generation " + std::to_string(m[i].generation),
                         extra ? "a collection of generation " + std::to_string(s[i].generation) : "no collection", {}};
     }
     collection_number += m[i].collection;
-    const std::string where = segment_name(m[i], collection_number);
     if (m[i].collection && m[i].generation != s[i].generation)
-      return Difference{CheckKind::Collections, "collected generation", "collection " + std::to_string(collection_number) + " of generation " +
-                        std::to_string(m[i].generation), "generation " + std::to_string(s[i].generation), {}};
+      return Difference{CheckKind::Collections, "collected generation",
+                        "collection " + std::to_string(collection_number) + " of generation " +
+                            std::to_string(m[i].generation),
+                        "generation " + std::to_string(s[i].generation), {}};
+  }
+  std::size_t collection_number = 0;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    collection_number += m[i].collection;
+    const std::string where = segment_name(m[i], collection_number);
     // What was freed first: a finalizer that did not run on an object that
     // was not freed is the same lost garbage as the object itself.
     if (m[i].freed != s[i].freed) {
       auto involved = symmetric_difference(m[i].freed, s[i].freed);
-      return Difference{freed_by_sut_only(m[i].freed, involved) ? CheckKind::PrematureFree : CheckKind::Leak,
+      return Difference{freed_by_sut_only(s[i].freed, m[i].freed) ? CheckKind::PrematureFree : CheckKind::Leak,
                         "freed objects " + where, to_string(m[i].freed), to_string(s[i].freed), std::move(involved)};
     }
     if (m[i].user_code != s[i].user_code)
@@ -247,8 +254,13 @@ std::optional<Difference> compare_states(const ObjectState& model, const ObjectS
 
 }  // namespace
 
+// The first difference in key order, unless a later object shows a
+// premature free: that is the graver, and which one shows first must not
+// depend on the objects' serials (a bug that drops the wrong item keeps one
+// object and frees another).
 std::optional<Difference> compare_objects(const std::vector<ObjectState>& m, const std::vector<ObjectState>& s,
                                           Observations seen) {
+  std::optional<Difference> first;
   std::size_t i = 0, j = 0;
   while (i < m.size() || j < s.size()) {
     if (i < m.size() && !compared(m[i], seen)) {
@@ -259,12 +271,14 @@ std::optional<Difference> compare_objects(const std::vector<ObjectState>& m, con
       ++j;
       continue;
     }
-    if (j >= s.size() || (i < m.size() && m[i].key < s[j].key)) return model_only(m[i]);
-    if (i >= m.size() || s[j].key < m[i].key) return sut_only(s[j]);
-    if (auto d = compare_states(m[i], s[j], seen)) return d;
-    ++i, ++j;
+    std::optional<Difference> d;
+    if (j >= s.size() || (i < m.size() && m[i].key < s[j].key)) d = model_only(m[i++]);
+    else if (i >= m.size() || s[j].key < m[i].key) d = sut_only(s[j++]);
+    else d = compare_states(m[i++], s[j++], seen);
+    if (d && d->kind == CheckKind::PrematureFree) return d;
+    if (d && !first) first = std::move(d);
   }
-  return std::nullopt;
+  return first;
 }
 
 std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut, ObjectState& model_state,

@@ -129,7 +129,8 @@ bool shrink_op(Reducer& reducer, std::size_t i) {
   return false;
 }
 
-// The ways of dropping edges from op i, each a candidate op.
+// The ways of dropping edges (or, keeping them, objects) from op i, each a
+// candidate op.
 std::vector<Op> with_fewer_edges(const Op& op) {
   std::vector<Op> simpler;
   auto recoded = [&](OpCode code) {
@@ -138,6 +139,12 @@ std::vector<Op> with_fewer_edges(const Op& op) {
     simpler.push_back(o);
   };
   if (op.code == OpCode::Cycle || op.code == OpCode::Clique) recoded(OpCode::Chain);
+  if (op.code == OpCode::Chain && op.count >= 2) {  // as many references, one object fewer
+    Op o = op;
+    o.code = OpCode::Cycle;
+    --o.count;
+    simpler.push_back(o);
+  }
   if ((op.code == OpCode::NewWeakref || op.code == OpCode::SetFinalizer) && !op.effects.empty()) {
     Op o = op;  // no callback; an empty finalizer
     o.effects.clear();
@@ -269,9 +276,9 @@ std::vector<Program> folded_into_shapes(const Program& program) {
 }
 
 // A collection made explicit: a threshold that makes one happen, or a
-// finalizer's or callback's `collect g`, replaced by `collect g` after each
-// later operation in turn (for a threshold, of each generation, youngest
-// first).
+// finalizer or callback whose body collects, replaced by `collect g` after
+// each later operation in turn (for a threshold, of each generation,
+// youngest first).
 std::vector<Program> collections_made_explicit(const Program& program) {
   std::vector<Program> explicit_ones;
   const auto collect_after = [&](const Program& without, std::size_t after, int generation) {
@@ -293,9 +300,10 @@ std::vector<Program> collections_made_explicit(const Program& program) {
     }
     for (std::size_t e = 0; e < op.effects.size(); ++e) {
       if (op.effects[e].code != EffectCode::Collect) continue;
+      // The finalizer or weakref goes too, or the program would grow.
       Program without = program;
-      without.ops[i].effects.erase(without.ops[i].effects.begin() + static_cast<std::ptrdiff_t>(e));
-      for (std::size_t after = i + 1; after <= without.ops.size(); ++after)
+      without.ops.erase(without.ops.begin() + static_cast<std::ptrdiff_t>(i));
+      for (std::size_t after = i; after <= without.ops.size(); ++after)
         collect_after(without, after, op.effects[e].generation);
     }
   }

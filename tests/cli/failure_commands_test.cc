@@ -84,6 +84,23 @@ TEST_F(CliTest, MinimizeRefusesWhatDoesNotFailAndBadFlags) {
   EXPECT_NE(o.output.find("--strict and --lenient exclude each other"), std::string::npos) << o.output;
 }
 
+// The failure commands take run's options: a failure on real CPython is
+// minimized and written for `gcverify run --sut cpython`.
+TEST_F(CliTest, FailureCommandsRunOnTheSystemAsked) {
+  const std::string input = write("wrong.heap", kWrongRefcount);
+  const Outcome o = gcverify("minimize --quiet --sut cpython " + input);
+#ifdef GCV_HAVE_CPYTHON
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("# signature: expectation failed: expect refcount (cpython)\n"
+                          "# reproduce: gcverify run --sut cpython repro.heap\n"),
+            std::string::npos)
+      << o.output;
+#else
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_NE(o.output.find("built without libpython3.11"), std::string::npos) << o.output;
+#endif
+}
+
 // A file is text or binary by its bytes, whatever it is called; --format forces.
 TEST_F(CliTest, FilesAreReadByTheirBytesNotTheirNames) {
   const std::string no_extension = write("repro", kWrongLive);
@@ -175,7 +192,7 @@ TEST_F(CliTest, PromoteSavesANamedRegressionThatRunsAsCTestRunsIt) {
   const std::string corpus = (dir_ / "regressions").string();
   Outcome o = gcverify("promote --quiet --corpus " + corpus + " " + input);
   ASSERT_EQ(o.status, 0) << o.output;
-  const std::string file = corpus + "/expectation_failed_expect_refcount.heap";
+  const std::string file = corpus + "/expectation_failed_expect_refcount_list.heap";
   EXPECT_NE(o.output.find("promoted: " + file), std::string::npos) << o.output;
   // Its own expectation is wrong, so it fails now, and says so.
   EXPECT_NE(o.output.find("it fails now (expectation failed: expect refcount), as the input did"), std::string::npos)
@@ -189,7 +206,7 @@ TEST_F(CliTest, PromoteSavesANamedRegressionThatRunsAsCTestRunsIt) {
   o = gcverify("promote --quiet --corpus " + corpus + " " + input);
   EXPECT_EQ(o.status, 0) << o.output;
   EXPECT_NE(o.output.find("already in the corpus: " + file + " (nothing written)"), std::string::npos) << o.output;
-  EXPECT_FALSE(fs::exists(corpus + "/expectation_failed_expect_refcount_2.heap"));
+  EXPECT_FALSE(fs::exists(corpus + "/expectation_failed_expect_refcount_list_2.heap"));
   o = gcverify("promote --name 'bad name' " + input);
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("--name takes letters, digits, _ and -"), std::string::npos) << o.output;
