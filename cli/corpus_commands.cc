@@ -170,14 +170,15 @@ int triage_command(Arguments& args) {
                              " (one of " + std::to_string(bucket.inputs.size()) + " inputs)\n" +
                              print_text(bucket.representative);
     Trial verified;
-    if (!write_reproducer(file, text, bucket.failure, options, verified, error)) {
-      std::cerr << "gcverify triage: " << file << ": " << error << "\n";
-      status = kExitUnverified;
+    if (const Written written = write_reproducer(file, text, bucket.failure, options, verified, error);
+        written != Written::Yes) {
+      std::cerr << "gcverify triage: " << error << "\n";
+      status = exit_status(written);
       continue;
     }
     std::cout << "  written:   " << file << "\n";
   }
-  return invalid != 0 && status != kExitUnverified ? kExitUsage : status;
+  return invalid != 0 && (status == 0 || status == kExitFailed) ? kExitUsage : status;
 }
 
 // "divergence: premature free" and `a = chain 2; finalizer a: b = self` ->
@@ -370,8 +371,9 @@ int promote_command(Arguments& args) {
           (root.empty() ? "" : "   (from the checkout's top)") + "\n" + print_text(regression);
   Trial verified;
   std::string error;
-  if (!write_reproducer(file.string(), text, failure, options, verified, error))
-    return std::cerr << "gcverify promote: " << error << "\n", kExitUnverified;
+  if (const Written written = write_reproducer(file.string(), text, failure, options, verified, error);
+      written != Written::Yes)
+    return std::cerr << "gcverify promote: " << error << "\n", exit_status(written);
   std::cout << "promoted: " << file.string() << "\n"
             << "it fails now (" << verified.signature.to_string() << "), as the input did: CTest reports it until the "
             << "bug is fixed, then replays it as a regression test\n" << verified.report;

@@ -121,6 +121,9 @@ int replay_command(Arguments& args) {
   FailureOptions options;
   if (!read_failure_options(args, false, options)) return kExitUsage;
   if (args.positional().empty()) return args.usage_error("no input given"), kExitUsage;
+  std::string unwritable;
+  if (args.has("--save") && !can_write(args.get("--save", ""), unwritable))
+    return std::cerr << "gcverify replay: " << unwritable << "\n", kExitUsage;
   std::size_t failing = 0;
   bool saved = false;
   for (const std::string& path : args.positional()) {
@@ -138,8 +141,8 @@ int replay_command(Arguments& args) {
     const std::string text = reproducer_header(trial, file, options) + "# replayed from " + path + "\n" + print_text(trial.ran);
     Trial verified;
     std::string error;
-    if (!write_reproducer(file, text, trial, options, verified, error))
-      return std::cerr << "gcverify replay: " << error << "\n", kExitUnverified;
+    if (const Written written = write_reproducer(file, text, trial, options, verified, error); written != Written::Yes)
+      return std::cerr << "gcverify replay: " << error << "\n", exit_status(written);
     std::cout << "saved: " << file << " (verified: `" << run_command_line(options.settings, file)
               << "` fails the same way)\n";
     saved = true;
@@ -156,6 +159,9 @@ int minimize_command(Arguments& args) {
   if (!read_failure_options(args, true, options)) return kExitUsage;
   if (args.positional().size() != 1) return args.usage_error("expected one INPUT"), kExitUsage;
   const std::string& path = args.positional()[0];
+  std::string unwritable;
+  if (args.has("--output") && !can_write(args.get("--output", ""), unwritable))
+    return std::cerr << "gcverify minimize: " << unwritable << "\n", kExitUsage;
   const auto input = load_input(path, options);
   if (!input) return kExitUsage;
   const Trial failure = run_input(*input, options);
@@ -169,8 +175,9 @@ int minimize_command(Arguments& args) {
                            print_text(result.program);
   Trial verified;
   std::string error;
-  if (!write_reproducer(output, text, result.failure, options, verified, error))
-    return std::cerr << "gcverify minimize: " << error << "\n", kExitUnverified;
+  if (const Written written = write_reproducer(output, text, result.failure, options, verified, error);
+      written != Written::Yes)
+    return std::cerr << "gcverify minimize: " << error << "\n", exit_status(written);
   std::cout << text;
   std::cerr << "minimized: " << minimize_summary(result) << (output.empty() ? "" : "; written: " + output) << "\n";
   return 0;
@@ -203,6 +210,13 @@ int explain_command(Arguments& args) {
   if (!read_failure_options(args, true, options)) return kExitUsage;
   if (args.positional().size() != 1) return args.usage_error("expected one INPUT"), kExitUsage;
   const std::string& path = args.positional()[0];
+  const std::string stem = std::filesystem::path(path).stem().string();
+  const std::string file = args.get("--save", stem + ".explained.heap"), dot_file = args.get("--dot", stem + ".dot");
+  const std::string png_file =
+      args.get("--png", std::filesystem::path(dot_file).replace_extension(".png").string());
+  std::string error;
+  for (const std::string& output : {file, dot_file, png_file})
+    if (!can_write(output, error)) return std::cerr << "gcverify explain: " << error << "\n", kExitUsage;
   const auto input = load_input(path, options);
   if (!input) return kExitUsage;
   Trial failure = run_input(*input, options);
@@ -218,14 +232,11 @@ int explain_command(Arguments& args) {
       failure = std::move(minimized.failure);
     }
   }
-  const std::string stem = std::filesystem::path(path).stem().string();
-  const std::string file = args.get("--save", stem + ".explained.heap");
   const std::string text =
       reproducer_header(failure, file, options) + "# explained from " + path + " (" + how + ")\n" + print_text(program);
   Trial verified;
-  std::string error;
-  if (!write_reproducer(file, text, failure, options, verified, error))
-    return std::cerr << "gcverify explain: " << error << "\n", kExitUnverified;
+  if (const Written written = write_reproducer(file, text, failure, options, verified, error); written != Written::Yes)
+    return std::cerr << "gcverify explain: " << error << "\n", exit_status(written);
   std::cout << "explained program: " << file << "\n\n";
 
   // The written file, run up to its failure, is what is explained: in a
@@ -258,12 +269,9 @@ int explain_command(Arguments& args) {
   const auto split = rendered->find('\0');
   std::cout << rendered->substr(0, split);
 
-  const std::string dot_file = args.get("--dot", stem + ".dot");
   if (!save_text(dot_file, rendered->substr(split + 1), error))
     return std::cerr << "gcverify explain: " << error << "\n", kExitUsage;
   std::cout << "\nobject graph: " << dot_file << "\n";
-  const std::string png_file =
-      args.get("--png", std::filesystem::path(dot_file).replace_extension(".png").string());
   std::string why;
   if (draw_png(dot_file, png_file, why))
     std::cout << "drawn: " << png_file << "\n";

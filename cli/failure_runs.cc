@@ -107,17 +107,20 @@ std::string temporary_path() {
 
 }  // namespace
 
-bool write_reproducer(const std::string& path, const std::string& text, const Trial& expected,
-                      const FailureOptions& options, Trial& verified, std::string& error) {
+Written write_reproducer(const std::string& path, const std::string& text, const Trial& expected,
+                         const FailureOptions& options, Trial& verified, std::string& error) {
   const std::string trial_file = path.empty() ? temporary_path() : path + ".unverified";
   if (trial_file.empty()) {
     error = "cannot make a temporary file to verify the reproducer in";
-    return false;
+    return Written::CannotWrite;
   }
   std::error_code ignored;
+  if (!path.empty() && !can_write(path, error)) return Written::CannotWrite;
   if (!save_text(trial_file, text, error)) {
+    // save_text names its temporary file; the person named `path`.
+    if (!path.empty()) error = path + ": cannot write: " + error.substr(error.rfind(": ") + 2);
     fs::remove(trial_file, ignored);
-    return false;
+    return Written::CannotWrite;
   }
   // Read back and run as `gcverify run` reads and runs the file.
   FailureOptions as_run = options;
@@ -126,7 +129,7 @@ bool write_reproducer(const std::string& path, const std::string& text, const Tr
   if (!input) {
     error = "the reproducer does not read back as a program";
     fs::remove(trial_file, ignored);
-    return false;
+    return Written::DoesNotReproduce;
   }
   input->program.origin = path.empty() ? "<stdout>" : path;
   verified = run_input(*input, as_run);
@@ -139,13 +142,17 @@ bool write_reproducer(const std::string& path, const std::string& text, const Tr
                                                      verified.sut + ")") +
             ", where the input fails with " + expected.signature.to_string() + " (" + expected.sut +
             "): not written. This is a bug in gcverify; please report it with the input.";
-    return false;
+    return Written::DoesNotReproduce;
   }
   if (path.empty()) {
     fs::remove(trial_file, ignored);
-    return true;
+    return Written::Yes;
   }
-  return move_into_place(trial_file, path, error);
+  return move_into_place(trial_file, path, error) ? Written::Yes : Written::CannotWrite;
+}
+
+int exit_status(Written written) {
+  return written == Written::Yes ? 0 : written == Written::CannotWrite ? kExitUsage : kExitUnverified;
 }
 
 RunResult rerun_to_failure(const Program& program, const Trial& failure, const FailureOptions& options,

@@ -65,9 +65,13 @@ std::string reproducer_header(const Trial& failure, const std::string& file, con
 // fails the same way as `expected` (outcome, signature, system). `verified`
 // is then that run's trial, whose report names the lines of `path`. An empty
 // `path` verifies through a temporary file and writes nothing. Otherwise
-// nothing is written and `error` says what the file did instead.
-bool write_reproducer(const std::string& path, const std::string& text, const Trial& expected,
-                      const FailureOptions& options, Trial& verified, std::string& error);
+// nothing is written and `error` says why: the file cannot be written, or
+// what it did instead of failing the same way.
+enum class Written { Yes, CannotWrite, DoesNotReproduce };
+Written write_reproducer(const std::string& path, const std::string& text, const Trial& expected,
+                         const FailureOptions& options, Trial& verified, std::string& error);
+// The exit status for what write_reproducer did: 0, 2 (cannot write) or 3.
+int exit_status(Written written);
 
 // Runs `program` (a verified reproducer, read from its file) up to its
 // failure, `failure` being its trial, and leaves the failing system's

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <unistd.h>
+
 #include "gcverify/binary.h"
 #include "gcverify/text.h"
 
@@ -104,6 +106,20 @@ bool save_text(const std::string& path, const std::string& bytes, std::string& e
     }
   }
   return move_into_place(temporary, path, error);
+}
+
+bool can_write(const std::string& path, std::string& error) {
+  const fs::path parent = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec)) {
+    error = path + ": cannot write: no directory " + parent.string();
+    return false;
+  }
+  if (access(parent.c_str(), W_OK) != 0) {
+    error = path + ": cannot write into " + parent.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
 }
 
 bool move_into_place(const std::string& temporary, const std::string& path, std::string& error) {

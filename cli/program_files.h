@@ -33,6 +33,11 @@ bool save_program(const Program& program, const std::string& path, ProgramFormat
 // false with a message on failure.
 bool save_text(const std::string& path, const std::string& bytes, std::string& error);
 
+// Whether a file can be written at `path` (its directory exists and is
+// writable): checked before long work whose result goes there. False with a
+// message naming `path` otherwise.
+bool can_write(const std::string& path, std::string& error);
+
 // Renames `temporary` to `path`, replacing it; on failure removes
 // `temporary` and says why.
 bool move_into_place(const std::string& temporary, const std::string& path, std::string& error);

@@ -82,6 +82,14 @@ TEST_F(CliTest, MinimizeRefusesWhatDoesNotFailAndBadFlags) {
   o = gcverify("minimize --strict --lenient " + input);
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("--strict and --lenient exclude each other"), std::string::npos) << o.output;
+  // Where the result cannot go is said before any work, naming the path.
+  const std::string failing = write("wrong.heap", kWrongRefcount);
+  const std::string nowhere = (dir_ / "no-such-dir" / "min.heap").string();
+  for (const std::string command : {"minimize --output ", "replay --save ", "explain --save "}) {
+    o = gcverify(command + nowhere + " " + failing);
+    EXPECT_EQ(o.status, 2) << command << o.output;
+    EXPECT_NE(o.output.find(nowhere + ": cannot write: no directory"), std::string::npos) << command << o.output;
+  }
 }
 
 // The failure commands take run's options: a failure on real CPython is
