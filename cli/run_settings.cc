@@ -19,20 +19,19 @@ struct RunFlag {
 // The one table of the run options.
 constexpr RunFlag kRunFlags[] = {
     {"--sut", true,
-     "heap|model|cpython  system under test (default heap; model runs the model\n"
-     "against itself; cpython the embedded CPython 3.11, when built with it)"},
-    {"--three-way", false, "model vs heap, then model vs CPython: fails when either fails"},
-    {"--geometry", true, "modern|classic  allocator geometry of the heap (default modern)"},
+     "heap|model|cpython  system under test (default heap; model: the\n"
+     "model against itself; cpython: the embedded\n"
+     "CPython 3.11, when built with it)"},
+    {"--three-way", false, "model vs heap, then model vs CPython"},
+    {"--geometry", true, "modern|classic  allocator geometry of the heap (default\nmodern)"},
     {"--check", true,
-     "full|fast  full (default): every live object after every step; fast:\n"
-     "what the fuzz target compares (see the README)"},
-    {"--strict", false, "an unbound name or a bad index is a program error (text's default)"},
-    {"--lenient", false, "operands resolved modulo what exists (binary's default)"},
+     "full|fast  full (default): every live object after every\n"
+     "step; fast: what the fuzz target compares"},
+    {"--strict", false, "an unbound name or a bad index is a program\nerror (a text program's default)"},
+    {"--lenient", false, "operands resolved modulo what exists (a binary\nprogram's default)"},
     {"--expectations", false, "check expect lines (text's default)"},
     {"--no-expectations", false, "skip expect lines (binary's default)"},
-    {"--format", true,
-     "auto|text|binary  how to read inputs (default auto: by their bytes,\n"
-     "whatever the file is called)"},
+    {"--format", true, "auto|text|binary  how to read inputs (default auto: by their\nbytes, whatever the file is called)"},
 };
 
 #ifdef GCV_HAVE_CPYTHON
@@ -59,9 +58,9 @@ std::string run_flags_help() {
       first += " " + text.substr(0, gap);
       text = text.substr(gap + 2);
     }
-    first.resize(std::max<std::size_t>(first.size() + 1, 28), ' ');
+    first.resize(std::max<std::size_t>(first.size() + 1, 26), ' ');
     std::string indented;
-    for (char c : text) indented += c == '\n' ? std::string("\n") + std::string(30, ' ') : std::string(1, c);
+    for (char c : text) indented += c == '\n' ? std::string("\n") + std::string(28, ' ') : std::string(1, c);
     help += "  " + first + indented + "\n";
   }
   return help;

@@ -4,28 +4,42 @@
 // "The same way" is the failure's signature (Signature: the outcome and the
 // kind of check, never a name, number or operation) on the same system under
 // test. Every candidate runs from scratch through a Runner: in this process on
-// a fresh model and a fresh system under test, or, for a failure that kills
-// the process (a sanitizer's report, a signal), in a child process each, as
-// libFuzzer's -minimize_crash forks. Candidates run leniently, so every
+// a fresh model and a fresh system under test, or in a child process each
+// (what gcverify's commands use: a bug that corrupts memory cannot change the
+// next candidate's outcome, and a crash only a sanitizer sees is an outcome,
+// as libFuzzer's -minimize_crash forks). Candidates run leniently, so every
 // candidate is a valid program. A candidate that fails the same way and costs
 // less (fewer operations, then fewer objects made by macros, fewer references
-// they make, fewer effects, smaller operands)
-// replaces the current program by the program as it actually ran (resolved
-// operands, only the operations that ran, up to the failure).
+// they make, fewer effects, plainer kinds, fewer pairs out of the canonical
+// order, smaller operands) replaces the current program by the program as it
+// actually ran (resolved operands, only the operations that ran, up to the
+// failure).
 //
 // Reduction works on the program's structure, coarsest first, and repeats
 // until a whole round changes nothing:
 //   delete_ranges     ddmin over operations: chunks of n/2, n/4, ..., 1
 //   delete_objects    an object and every operation that touches it
 //   merge_names       every use of one name becomes another
-//   drop_edges        cycle k -> chain k, clique k -> cycle k, one effect
-//                     out of a body, a weakref's callback
-//   shrink_operands   macro lengths, payload sizes, thresholds, generations,
-//                     slot indexes, int values and expected values, toward 0
+//   drop_edges        cycle or clique k -> chain k, clique k -> cycle k,
+//                     chain k -> cycle k-1, one effect or a whole body out
+//   fold_shapes       lists built by hand into the shape that builds them
+//                     (a = list; a.append(a) -> a = cycle 1), and a
+//                     collection a threshold or a body causes made explicit
+//   simplify_ops      plainer kinds: `del a` for what drops a's reference, a
+//                     list for an atom or a shape of one, fewer threshold
+//                     values, `n = self` for what keeps self
+//   reorder_ops       adjacent operations into the canonical order
+//                     (configuration, new objects, links, drops, collections)
+//   shrink_operands   every operand at once, then each: macro lengths,
+//                     payload sizes, thresholds, generations, slot indexes,
+//                     int values and expected values, toward their simplest
 //   renumber_names    names a, b, c... in order of first use
-// The result is 1-minimal for these steps (no single step of any pass still
-// fails the same way) unless the budget ran out, and deterministic: the same
-// input gives the same output.
+// The plainer kinds, the canonical order and the folds are what make one
+// bug's reproducers, reduced from different inputs, come out as one program
+// (docs/minimizer.md measures it per seeded bug). The result is 1-minimal
+// for these steps (no single step of any pass still fails the same way)
+// unless the budget ran out, and deterministic: the same input gives the
+// same output.
 #pragma once
 
 #include <chrono>
