@@ -449,8 +449,7 @@ class HeapMachine final : public Machine {
           }
           break;
         case EffectCode::ClearSelf:
-          if (Heap::kind(self) == gcheap::Kind::List)
-            for (std::size_t n = Heap::list_size(self); n > 0; --n) heap_->list_remove(self, n - 1);
+          if (Heap::kind(self) == gcheap::Kind::List) heap_->list_clear(self);
           break;
         case EffectCode::Collect: heap_->collect(e.generation); break;
         case EffectCode::LoadSlot:

@@ -146,6 +146,8 @@ void Heap::list_remove(Object* list, std::size_t i) {
   decref(removed);  // last, so the list is consistent if this frees anything
 }
 
+void Heap::list_clear(Object* list) { gcheap::list_clear(*this, as_list(list)); }
+
 void list_clear(Heap& heap, ListObject* list) {
   Object* inline_item = list->inline_item;
   Object** items = items_inline(list) ? &inline_item : list->items;

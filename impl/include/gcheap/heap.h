@@ -152,6 +152,9 @@ class Heap {
   void list_append(Object* list, Object* item);                // item: new reference taken
   void list_set(Object* list, std::size_t i, Object* item);    // drops the old item last
   void list_remove(Object* list, std::size_t i);               // shifts later items down
+  // list.clear() (CPython's _list_clear): the list is empty first, then its
+  // items are dropped, last first, so code their deaths run sees it empty.
+  void list_clear(Object* list);
 
   // --- finalizers and weak references (PEP 442, gc_weakref.txt) --------------------
   // A finalizer (__del__) runs at most once per object lifetime: when the
