@@ -1,4 +1,6 @@
 // gcverify triage and promote: many failing inputs, and the regression corpus.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -72,12 +74,10 @@ options:
 // The inputs that failed one way, and their smallest reproducer.
 struct Bucket {
   std::string key;                 // system, signature, shape
-  Trial failure;                   // the representative's
   std::vector<std::string> inputs;
   std::string smallest_input;
   std::size_t smallest_input_ops = 0;
-  Program representative;
-  std::string how;                 // how the representative was made
+  Reproducer representative;       // the smallest
 };
 
 int triage_command(Arguments& args) {
@@ -100,14 +100,16 @@ int triage_command(Arguments& args) {
     if (ec) return std::cerr << "gcverify triage: " << out_dir << ": " << ec.message() << "\n", kExitUsage;
   }
   const bool minimizing = !args.has("--no-minimize");
-  const bool progress = !args.has("--quiet");
+  // Progress on stderr: in place on a terminal, else a line per tenth of the inputs.
+  const bool progress = !args.has("--quiet"), terminal = isatty(STDERR_FILENO) != 0;
+  const std::size_t line_every = std::max<std::size_t>(1, paths.size() / 10);
 
   std::vector<Bucket> buckets;
   std::size_t passing = 0, invalid = 0, done = 0;
   for (const std::string& path : paths) {
-    if (progress)
+    if (progress && (terminal || done % line_every == 0))
       std::cerr << "triage: " << done << "/" << paths.size() << " inputs, " << done - passing - invalid << " failing in "
-                << buckets.size() << " buckets\r" << std::flush;
+                << buckets.size() << " buckets" << (terminal ? "\r" : "\n") << std::flush;
     ++done;
     const auto input = load_input(path, options);
     if (!input) {
@@ -115,23 +117,13 @@ int triage_command(Arguments& args) {
       continue;
     }
     const Trial trial = run_input(*input, options);
-    if (trial.outcome == Outcome::Pass) {
+    if (trial.outcome() == Outcome::Pass) {
       ++passing;
       continue;
     }
-    Trial failure = trial;
-    Program reproducer = trial.ran;
-    std::string how = "as it ran";
-    if (minimizing) {
-      MinimizeResult minimized = minimize_input(*input, options.settings, options.minimize);
-      if (minimized.reproduced) {
-        how = "minimized: " + minimize_summary(minimized);
-        failure = std::move(minimized.failure);
-        reproducer = std::move(minimized.program);
-      }
-    }
-    const std::string key = failure.signature.to_string() + " (" + failure.sut + ")" +
-                            (minimizing ? "\n  shape:     " + program_shape(reproducer) : "");
+    Reproducer reproducer = reproducer_of(*input, trial, minimizing, options);
+    const std::string key = reproducer.failure.signature.to_string() + " (" + reproducer.failure.sut + ")" +
+                            (minimizing ? "\n  shape:     " + program_shape(reproducer.program) : "");
     auto bucket = std::find_if(buckets.begin(), buckets.end(), [&](const Bucket& b) { return b.key == key; });
     if (bucket == buckets.end()) {
       bucket = buckets.insert(buckets.end(), Bucket{});
@@ -142,13 +134,10 @@ int triage_command(Arguments& args) {
       bucket->smallest_input = path;
       bucket->smallest_input_ops = input->program.ops.size();
     }
-    if (bucket->inputs.size() == 1 || reproducer.ops.size() < bucket->representative.ops.size()) {
+    if (bucket->inputs.size() == 1 || reproducer.program.ops.size() < bucket->representative.program.ops.size())
       bucket->representative = std::move(reproducer);
-      bucket->failure = std::move(failure);
-      bucket->how = how;
-    }
   }
-  if (progress) std::cerr << std::string(60, ' ') << "\r" << std::flush;
+  if (progress && terminal) std::cerr << std::string(60, ' ') << "\r" << std::flush;
 
   // Most inputs first; keys break ties.
   std::sort(buckets.begin(), buckets.end(), [](const Bucket& x, const Bucket& y) {
@@ -163,14 +152,16 @@ int triage_command(Arguments& args) {
     const Bucket& bucket = buckets[b];
     std::cout << "\nbucket " << b + 1 << ": " << bucket.key << "\n  inputs:    " << bucket.inputs.size()
               << "\n  smallest:  " << bucket.smallest_input << " (" << bucket.smallest_input_ops << " operations)\n"
-              << "  reproducer: " << bucket.representative.ops.size() << " operations (" << bucket.how << ")\n";
+              << "  reproducer: " << bucket.representative.program.ops.size() << " operations ("
+              << bucket.representative.how << ")\n";
     if (out_dir.empty()) continue;
     const std::string file = (fs::path(out_dir) / ("bucket-" + std::to_string(b + 1) + ".heap")).string();
-    const std::string text = reproducer_header(bucket.failure, file, options) + "# from: " + bucket.smallest_input +
-                             " (one of " + std::to_string(bucket.inputs.size()) + " inputs)\n" +
-                             print_text(bucket.representative);
+    const Reproducer& representative = bucket.representative;
+    const std::string text = reproducer_header(representative.failure, file, options) + "# from: " +
+                             bucket.smallest_input + " (one of " + std::to_string(bucket.inputs.size()) + " inputs)\n" +
+                             print_text(representative.program);
     Trial verified;
-    if (const Written written = write_reproducer(file, text, bucket.failure, options, verified, error);
+    if (const Written written = write_reproducer(file, text, representative.failure, options, verified, error);
         written != Written::Yes) {
       std::cerr << "gcverify triage: " << error << "\n";
       status = exit_status(written);
@@ -307,17 +298,11 @@ int promote_command(Arguments& args) {
   const auto input = load_input(path, options);
   if (!input) return kExitUsage;
   Trial failure = run_input(*input, options);
-  if (failure.outcome == Outcome::Pass) return std::cerr << "gcverify promote: " << path << " does not fail\n", kExitFailed;
-  Program regression = failure.ran;
-  std::string how = "as it ran";
-  if (!args.has("--no-minimize")) {
-    MinimizeResult minimized = minimize_input(*input, options.settings, options.minimize);
-    if (minimized.reproduced) {
-      how = "minimized to " + std::to_string(minimized.program.ops.size()) + " by gcverify minimize";
-      regression = std::move(minimized.program);
-      failure = std::move(minimized.failure);
-    }
-  }
+  if (failure.outcome() == Outcome::Pass) return std::cerr << "gcverify promote: " << path << " does not fail\n", kExitFailed;
+  Reproducer reproducer = reproducer_of(*input, failure, !args.has("--no-minimize"), options);
+  Program& regression = reproducer.program;
+  failure = reproducer.failure;
+  const std::string& how = reproducer.how;
   // The model's view of the objects the failure involves, pinned after the
   // failing operation (a run that fails stops there; a fixed heap checks
   // them), read in a child process as every run of the system under test.
@@ -327,7 +312,7 @@ int promote_command(Arguments& args) {
                                                   format_op(regression, regression.ops[failure.op_index]) + ")"
                                             : "the teardown";
   std::string what = failure.signature.to_string();
-  if (failure.outcome != Outcome::Crash) {
+  if (failure.outcome() != Outcome::Crash) {
     std::string how;
     const auto details = run_isolated(
         [&] {

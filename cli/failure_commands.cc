@@ -131,7 +131,7 @@ int replay_command(Arguments& args) {
     const auto input = load_input(path, options);
     if (!input) return kExitUsage;
     const Trial trial = run_input(*input, options);
-    if (trial.outcome == Outcome::Pass) {
+    if (trial.outcome() == Outcome::Pass) {
       std::cout << "passes: " << path << " (the failure did not reproduce)\n";
       continue;
     }
@@ -166,9 +166,13 @@ int minimize_command(Arguments& args) {
   const auto input = load_input(path, options);
   if (!input) return kExitUsage;
   const Trial failure = run_input(*input, options);
-  if (failure.outcome == Outcome::Pass) return say_does_not_fail("minimize", path, "nothing to minimize"), kExitFailed;
+  if (failure.outcome() == Outcome::Pass) return say_does_not_fail("minimize", path, "nothing to minimize"), kExitFailed;
   const MinimizeResult result = minimize_input(*input, options.settings, options.minimize);
-  if (!result.reproduced) return say_does_not_fail("minimize", path, "it failed once, then not again (flaky?)"), kExitFailed;
+  if (!result.reproduced || !result.failure.same_failure(failure))
+    return std::cerr << "gcverify minimize: " << path << " failed with " << failure.signature.to_string() << ", then "
+                     << (result.reproduced ? "with " + result.failure.signature.to_string() : "not")
+                     << " when run again: the system under test is not deterministic\n",
+           kExitFailed;
   const std::string output = args.get("--output", "");
   const std::string text = reproducer_header(result.failure, output.empty() ? "repro.heap" : output,
                                              options) +
@@ -221,20 +225,12 @@ int explain_command(Arguments& args) {
   const auto input = load_input(path, options);
   if (!input) return kExitUsage;
   Trial failure = run_input(*input, options);
-  if (failure.outcome == Outcome::Pass) return say_does_not_fail("explain", path, "nothing to explain"), kExitFailed;
-  Program program = failure.ran;
-  std::string how = "as it ran";
-  if (!args.has("--no-minimize")) {
-    MinimizeResult minimized = minimize_input(*input, options.settings, options.minimize);
-    if (minimized.reproduced) {
-      std::cout << "minimized: " << minimize_summary(minimized) << "\n";
-      how = "minimized: " + minimize_summary(minimized);
-      program = std::move(minimized.program);
-      failure = std::move(minimized.failure);
-    }
-  }
-  const std::string text =
-      reproducer_header(failure, file, options) + "# explained from " + path + " (" + how + ")\n" + print_text(program);
+  if (failure.outcome() == Outcome::Pass) return say_does_not_fail("explain", path, "nothing to explain"), kExitFailed;
+  const Reproducer explained = reproducer_of(*input, failure, !args.has("--no-minimize"), options);
+  failure = explained.failure;
+  if (explained.how != "as it ran") std::cout << explained.how << "\n";
+  const std::string text = reproducer_header(failure, file, options) + "# explained from " + path + " (" +
+                           explained.how + ")\n" + print_text(explained.program);
   Trial verified;
   if (const Written written = write_reproducer(file, text, failure, options, verified, error); written != Written::Yes)
     return std::cerr << "gcverify explain: " << error << "\n", exit_status(written);

@@ -80,6 +80,20 @@ MinimizeResult minimize_input(const Input& input, const RunSettings& settings, c
   return result;
 }
 
+Reproducer reproducer_of(const Input& input, const Trial& failure, bool minimizing, const FailureOptions& options) {
+  Reproducer as_ran{failure.ran, failure, "as it ran"};
+  if (!minimizing) return as_ran;
+  MinimizeResult minimized = minimize_input(input, options.settings, options.minimize);
+  if (!minimized.reproduced || !minimized.failure.same_failure(failure)) {
+    std::cerr << "gcverify: " << input.path << " failed with " << failure.signature.to_string()
+              << ", then " << (minimized.reproduced ? "with " + minimized.failure.signature.to_string() : "not")
+              << " when run again: the system under test is not deterministic; kept as it ran\n";
+    return as_ran;
+  }
+  std::string how = "minimized: " + minimize_summary(minimized);  // before the program moves out
+  return {std::move(minimized.program), std::move(minimized.failure), std::move(how)};
+}
+
 std::string minimize_summary(const MinimizeResult& result) {
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f", result.seconds);
@@ -137,7 +151,7 @@ Written write_reproducer(const std::string& path, const std::string& text, const
     fs::remove(trial_file, ignored);
     error = "the reproducer, run as `" + run_command_line(options.settings, path.empty() ? "FILE" : path) +
             "` would run it, " +
-            (verified.outcome == Outcome::Pass ? std::string("passes")
+            (verified.outcome() == Outcome::Pass ? std::string("passes")
                                                : "fails otherwise: " + verified.signature.to_string() + " (" +
                                                      verified.sut + ")") +
             ", where the input fails with " + expected.signature.to_string() + " (" + expected.sut +
@@ -163,23 +177,23 @@ RunResult rerun_to_failure(const Program& program, const Trial& failure, const F
     if (sut->name() == failure.sut) break;
   }
   RunOptions run = run_options(options.settings, ProgramFormat::Text);
-  if (!stop_before && failure.outcome != Outcome::Crash) return run_lockstep(program, *model, *sut, run);
+  if (!stop_before && failure.outcome() != Outcome::Crash) return run_lockstep(program, *model, *sut, run);
   Program before = program;
   before.ops.resize(std::min(failure.op_index, program.ops.size()));
   run.teardown = false;
   RunResult result = run_lockstep(before, *model, *sut, run);
-  result.outcome = failure.outcome;
+  result.outcome = failure.outcome();
   Report& r = result.report;
-  r.outcome = failure.outcome;
+  r.outcome = failure.outcome();
   r.kind = failure.signature.kind;
   r.expectation = r.actual = failure.signature.detail;
   r.op_index = failure.op_index;
   r.where = failure.op_index < program.ops.size() ? program.ops[failure.op_index].where : SourceLocation{};
   r.op_text = failure.op_index < program.ops.size() ? format_op(program, program.ops[failure.op_index]) : "teardown";
-  r.check = (failure.outcome == Outcome::Crash ? "the process died: " + failure.signature.detail
+  r.check = (failure.outcome() == Outcome::Crash ? "the process died: " + failure.signature.detail
                                                : failure.signature.to_string()) +
             " (the state shown is from before this operation)";
-  r.expected = failure.outcome == Outcome::Crash ? "no crash" : "see the failure's report";
+  r.expected = failure.outcome() == Outcome::Crash ? "no crash" : "see the failure's report";
   return result;
 }
 

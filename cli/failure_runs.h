@@ -52,6 +52,16 @@ Trial run_input(const Input& input, const FailureOptions& options);
 // an outcome like any other. Progress goes to stderr unless --quiet.
 MinimizeResult minimize_input(const Input& input, const RunSettings& settings, const MinimizeOptions& budget);
 
+// What a failure command writes for a failing input: the minimized program,
+// or the input as it ran (`minimizing` false, or a minimizer that did not see
+// the input fail the same way again: a flaky system, said on stderr).
+struct Reproducer {
+  Program program;
+  Trial failure;    // the program's
+  std::string how;  // "as it ran", or "minimized: 12 -> 4 operations, ..."
+};
+Reproducer reproducer_of(const Input& input, const Trial& failure, bool minimizing, const FailureOptions& options);
+
 // "12 -> 4 operations, 311 tests, 0.8 s (1-minimal)".
 std::string minimize_summary(const MinimizeResult& result);
 

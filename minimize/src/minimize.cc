@@ -157,7 +157,7 @@ bool Reducer::start() {
   started_ = std::chrono::steady_clock::now();
   original_ops_ = current_.ops.size();
   Trial trial = run(current_);
-  if (trial.outcome == Outcome::Pass) return false;
+  if (trial.outcome() == Outcome::Pass) return false;
   current_ = trial.ran;
   current_trial_ = std::move(trial);
   current_cost_ = cost_of(current_);

@@ -15,9 +15,9 @@ using minimize_internal::ChildOutcome;
 using minimize_internal::ChildProgress;
 using minimize_internal::run_in_child;
 
+// The trial of a failing run.
 Trial trial_of(const Program& program, const RunResult& result, std::string_view sut) {
   Trial trial;
-  trial.outcome = result.outcome;
   trial.signature = result.report.signature();
   trial.sut = std::string(sut);
   trial.ran = result.reproducer();
@@ -30,14 +30,13 @@ Trial trial_of(const Program& program, const RunResult& result, std::string_view
 std::string encode(const Trial& trial) {
   std::string out;
   auto field = [&](const std::string& value) { out += std::to_string(value.size()) + ":" + value; };
-  field(std::to_string(static_cast<int>(trial.outcome)));
   field(std::to_string(static_cast<int>(trial.signature.outcome)));
   field(std::to_string(static_cast<int>(trial.signature.kind)));
   field(trial.signature.detail);
   field(trial.sut);
   field(std::to_string(trial.op_index));
   field(trial.report);
-  field(trial.outcome == Outcome::Pass ? std::string() : print_text(trial.ran));
+  field(trial.outcome() == Outcome::Pass ? std::string() : print_text(trial.ran));
   return out;
 }
 
@@ -51,15 +50,14 @@ bool decode(std::string_view in, Trial& trial) {
     fields.emplace_back(in.substr(colon + 1, size));
     in.remove_prefix(colon + 1 + size);
   }
-  if (fields.size() != 8) return false;
-  trial.outcome = static_cast<Outcome>(std::stoi(fields[0]));
-  trial.signature = {static_cast<Outcome>(std::stoi(fields[1])), static_cast<CheckKind>(std::stoi(fields[2])), fields[3]};
-  trial.sut = fields[4];
-  trial.op_index = std::stoul(fields[5]);
-  trial.report = fields[6];
-  if (trial.outcome == Outcome::Pass) return true;
+  if (fields.size() != 7) return false;
+  trial.signature = {static_cast<Outcome>(std::stoi(fields[0])), static_cast<CheckKind>(std::stoi(fields[1])), fields[2]};
+  trial.sut = fields[3];
+  trial.op_index = std::stoul(fields[4]);
+  trial.report = fields[5];
+  if (trial.outcome() == Outcome::Pass) return true;
   ParseError error;
-  auto ran = parse_text(fields[7], "<child>", error);
+  auto ran = parse_text(fields[6], "<child>", error);
   if (!ran) return false;
   trial.ran = std::move(*ran);
   return true;
@@ -132,7 +130,6 @@ Runner child_process_runner(std::vector<MachineFactory> suts, RunOptions options
     Trial trial;
     if (child.finished && decode(child.message, trial)) return trial;
     const std::size_t sut = child.progress >> 32, op = child.progress & 0xffffffffu;
-    trial.outcome = Outcome::Crash;
     trial.signature = {Outcome::Crash, CheckKind::Crash, child.finished ? "garbled child report" : child.crash_kind};
     trial.sut = sut < names.size() ? names[sut] : "";
     trial.ran = resolved_prefix(program, op, options);

@@ -89,7 +89,7 @@ TEST(Minimize, ReducesANoisyProgramToTheFault) {
   EXPECT_LE(result.program.names.size(), 1u);
   for (const Op& op : result.program.ops)
     EXPECT_TRUE(op.code != OpCode::Freeze && op.code != OpCode::SetThreshold && op.code != OpCode::NewStr) << format_op(result.program, op);
-  EXPECT_EQ(result.failure.outcome, Outcome::Divergence);
+  EXPECT_EQ(result.failure.outcome(), Outcome::Divergence);
 }
 
 TEST(Minimize, ResultIsOneMinimalForDeletion) {
@@ -197,7 +197,7 @@ TEST(Minimize, ACrashIsMinimizedInChildProcesses) {
   const Program input = parse_program(std::string(kNoisyProgram) + "keep.append(keep)\nkeep.append(s)\n");
   const Runner runner = child_process_runner({[] { return std::make_unique<CrashesOnFourthItem>(); }}, full_checks());
   const Trial trial = runner(input);
-  ASSERT_EQ(trial.outcome, Outcome::Crash) << trial.report;
+  ASSERT_EQ(trial.outcome(), Outcome::Crash) << trial.report;
   const std::string kind = trial.signature.detail;
   EXPECT_TRUE(kind == "heap-use-after-free" || kind == "SIGSEGV") << kind;
   EXPECT_NE(trial.report.find("crash during operation 28: keep.append(s)"), std::string::npos) << trial.report;
@@ -218,7 +218,7 @@ TEST(Minimize, ChildProcessRunsReportDivergencesAsInProcess) {
   const Program input = parse_program(kNoisyProgram);
   const Trial in_child = child_process_runner({broken<UndercountsBigCollections>()}, full_checks())(input);
   const Trial here = in_process_runner({broken<UndercountsBigCollections>()}, full_checks())(input);
-  EXPECT_EQ(in_child.outcome, Outcome::Divergence);
+  EXPECT_EQ(in_child.outcome(), Outcome::Divergence);
   EXPECT_TRUE(in_child.same_failure(here));
   EXPECT_EQ(in_child.report, here.report);
   EXPECT_EQ(print_text(in_child.ran), print_text(here.ran));

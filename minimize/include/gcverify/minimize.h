@@ -61,8 +61,7 @@ using MachineFactory = std::function<std::unique_ptr<Machine>()>;
 
 // One run of a program, as the tools that compare failures see it.
 struct Trial {
-  Outcome outcome = Outcome::Pass;
-  Signature signature;  // unless Pass
+  Signature signature;  // its outcome is the trial's: Pass when nothing failed
   std::string sut;      // the system under test that failed (a three-way run has two)
   Program ran;          // the program as it ran up to the failure: operands
                         // resolved, only the operations that ran, names by first use
@@ -70,10 +69,9 @@ struct Trial {
                              // run, its number of operations for the teardown
   std::string report;   // the failure told to a person (Report::to_string, or
                         // the sanitizer's report and where the process died)
-  // Whether `other` fails the same way: same outcome, signature and system.
-  bool same_failure(const Trial& other) const {
-    return outcome == other.outcome && signature == other.signature && sut == other.sut;
-  }
+  Outcome outcome() const { return signature.outcome; }
+  // Whether `other` fails the same way: same signature (outcome included) and system.
+  bool same_failure(const Trial& other) const { return signature == other.signature && sut == other.sut; }
 };
 
 // Runs a program and tells how it failed.
