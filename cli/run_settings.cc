@@ -25,8 +25,10 @@ constexpr RunFlag kRunFlags[] = {
     {"--three-way", false, "model vs heap, then model vs CPython"},
     {"--geometry", true, "modern|classic  allocator geometry of the heap (default\nmodern)"},
     {"--check", true,
-     "full|fast  full (default): every live object after every\n"
-     "step; fast: what the fuzz target compares"},
+     "changed|exhaustive|fast  changed (default): after every\n"
+     "step, the objects either machine changed; exhaustive:\n"
+     "every live object after every step (finds the same);\n"
+     "fast: once per operation, what the fuzz target compares"},
     {"--strict", false, "an unbound name or a bad index is a program\nerror (a text program's default)"},
     {"--lenient", false, "operands resolved modulo what exists (a binary\nprogram's default)"},
     {"--expectations", false, "check expect lines (text's default)"},
@@ -70,9 +72,9 @@ bool read_run_settings(Arguments& args, RunSettings& settings) {
   std::string check;
   if (!args.choice("--sut", {"heap", "model", "cpython"}, settings.sut) ||
       !args.choice("--geometry", {"modern", "classic"}, settings.geometry) ||
-      !args.choice("--check", {"full", "fast"}, check) || !read_format(args, "--format", settings.format))
+      !args.choice("--check", {"changed", "exhaustive", "fast"}, check) || !read_format(args, "--format", settings.format))
     return false;
-  settings.check = check == "fast" ? CheckLevel::Fast : CheckLevel::Full;
+  settings.check = *check_level_named(check);
   settings.three_way = args.has("--three-way");
   if (settings.three_way && args.has("--sut")) return args.usage_error("--three-way and --sut exclude each other");
   if (args.has("--strict") && args.has("--lenient")) return args.usage_error("--strict and --lenient exclude each other");
@@ -117,7 +119,7 @@ std::string run_command_line(const RunSettings& settings, const std::string& fil
   if (settings.three_way) line += " --three-way";
   if (settings.sut != "heap") line += " --sut " + settings.sut;
   if (settings.geometry != "modern") line += " --geometry " + settings.geometry;
-  if (settings.check == CheckLevel::Fast) line += " --check fast";
+  if (settings.check != CheckLevel::Changed) line += std::string(" --check ") + to_string(settings.check);
   return line + " " + file;
 }
 

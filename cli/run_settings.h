@@ -26,7 +26,7 @@ struct RunSettings {
   std::string sut = "heap";          // heap | model | cpython
   bool three_way = false;            // heap, then cpython
   std::string geometry = "modern";   // the heap's allocator geometry
-  CheckLevel check = CheckLevel::Full;
+  CheckLevel check = CheckLevel::Changed;
   std::optional<bool> strict;        // unset: by the input's form
   std::optional<bool> expectations;  // unset: by the input's form
   ProgramFormat format = ProgramFormat::Auto;

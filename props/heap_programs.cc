@@ -149,7 +149,7 @@ RunOptions lockstep_options(bool compare) {
   RunOptions options;
   options.strict = false;
   options.check_expectations = false;
-  options.check = compare ? CheckLevel::Full : CheckLevel::Fast;  // Fast: one batch of events per operation
+  options.check = compare ? CheckLevel::Changed : CheckLevel::Fast;  // Fast: one batch of events per operation
   options.compare = compare;
   return options;
 }

@@ -141,7 +141,7 @@ for bug in "${bugs[@]}"; do
     if [[ -n "$crash" ]] && "$gcverify" minimize --quiet --max-seconds 30 --output "$work/repro.heap" "$crash" >/dev/null 2>&1; then
       ops=$(grep -vcE '^(#|names |$)' "$work/repro.heap" || true)
     elif [[ -n "$first_failing" ]] &&
-      "$gcverify" minimize --quiet --check full --expectations --max-seconds 30 --output "$work/repro.heap" "$first_failing" >/dev/null 2>&1; then
+      "$gcverify" minimize --quiet --check exhaustive --expectations --max-seconds 30 --output "$work/repro.heap" "$first_failing" >/dev/null 2>&1; then
       ops="$(grep -vcE '^(#|names |$)' "$work/repro.heap" || true) (corpus)"
     fi
     row+=" | ${ops:-none}"

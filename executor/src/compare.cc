@@ -252,6 +252,20 @@ std::optional<Difference> compare_states(const ObjectState& model, const ObjectS
   return compare_observed(observed_part(model, seen), observed_part(sut, seen));
 }
 
+// One key's entry in each machine's objects() (null when not listed there).
+std::optional<Difference> compare_entry(const ObjectState* m, const ObjectState* s, Observations seen) {
+  if (m != nullptr && !compared(*m, seen)) m = nullptr;
+  if (s != nullptr && !compared(*s, seen)) s = nullptr;
+  if (m != nullptr && s != nullptr) return compare_states(*m, *s, seen);
+  if (m != nullptr) return model_only(*m);
+  if (s != nullptr) return sut_only(*s);
+  return std::nullopt;
+}
+
+// Whether read_object's state is an entry of objects(): a small int is
+// listed only while the program holds it (above the cache's reference).
+bool listed(const ObjectState& state) { return state.key.is_serial() || state.refcount > 1; }
+
 }  // namespace
 
 // The first difference in key order, unless a later object shows a
@@ -263,31 +277,29 @@ std::optional<Difference> compare_objects(const std::vector<ObjectState>& m, con
   std::optional<Difference> first;
   std::size_t i = 0, j = 0;
   while (i < m.size() || j < s.size()) {
-    if (i < m.size() && !compared(m[i], seen)) {
-      ++i;
-      continue;
-    }
-    if (j < s.size() && !compared(s[j], seen)) {
-      ++j;
-      continue;
-    }
     std::optional<Difference> d;
-    if (j >= s.size() || (i < m.size() && m[i].key < s[j].key)) d = model_only(m[i++]);
-    else if (i >= m.size() || s[j].key < m[i].key) d = sut_only(s[j++]);
-    else d = compare_states(m[i++], s[j++], seen);
+    if (j >= s.size() || (i < m.size() && m[i].key < s[j].key)) d = compare_entry(&m[i++], nullptr, seen);
+    else if (i >= m.size() || s[j].key < m[i].key) d = compare_entry(nullptr, &s[j++], seen);
+    else d = compare_entry(&m[i++], &s[j++], seen);
     if (d && d->kind == CheckKind::PrematureFree) return d;
     if (d && !first) first = std::move(d);
   }
   return first;
 }
 
-std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut, ObjectState& model_state,
-                                         ObjectState& sut_state, Observations seen) {
-  const bool in_model = model.read_object(key, model_state), in_sut = sut.read_object(key, sut_state);
-  if (in_model && in_sut) return compare_states(model_state, sut_state, seen);
-  if (in_model && compared(model_state, seen)) return model_only(model_state);
-  if (in_sut && compared(sut_state, seen)) return sut_only(sut_state);
-  return std::nullopt;
+// compare_objects restricted to `keys`: the same verdict whenever every
+// object whose entries differ is among them.
+std::optional<Difference> compare_objects_at(std::span<const ObjectKey> keys, Machine& model, Machine& sut,
+                                             ObjectState& model_state, ObjectState& sut_state, Observations seen) {
+  std::optional<Difference> first;
+  for (const ObjectKey key : keys) {
+    const bool in_model = model.read_object(key, model_state) && listed(model_state);
+    const bool in_sut = sut.read_object(key, sut_state) && listed(sut_state);
+    std::optional<Difference> d = compare_entry(in_model ? &model_state : nullptr, in_sut ? &sut_state : nullptr, seen);
+    if (d && d->kind == CheckKind::PrematureFree) return d;
+    if (d && !first) first = std::move(d);
+  }
+  return first;
 }
 
 }  // namespace gcv

@@ -38,7 +38,8 @@ std::string triple(const std::array<std::int64_t, 3>& v) {
 // Storage that outlives one run.
 struct Executor::Buffers {
   std::vector<Step> steps;
-  std::vector<NameIndex> all_names, touched;
+  std::vector<NameIndex> all_names;
+  std::vector<ObjectKey> changed;
   std::vector<Event> model_events, sut_events;
   std::vector<ObjectState> model_objects, sut_objects;
   ObjectState model_state, sut_state;  // one object's state
@@ -52,7 +53,7 @@ class Lockstep {
       : program_(program), model_(model), sut_(sut), options_(options),
         seen_(model.observations() & sut.observations()),
         scratch_(static_cast<NameIndex>(program.names.size())), name_count_(program.names.size() + kScratchNames),
-        steps_(buffers.steps), all_names_(buffers.all_names), touched_(buffers.touched),
+        steps_(buffers.steps), all_names_(buffers.all_names), changed_(buffers.changed),
         model_events_(buffers.model_events), sut_events_(buffers.sut_events),
         model_objects_(buffers.model_objects), sut_objects_(buffers.sut_objects),
         model_state_(buffers.model_state), sut_state_(buffers.sut_state) {
@@ -110,11 +111,12 @@ class Lockstep {
     if (is_expectation(op_.code)) return check_expectation();
     steps_.clear();
     expand_op(op_, scratch_, steps_);
-    const bool check_each_step = options_.check == CheckLevel::Full;
+    const bool check_each_step = options_.check != CheckLevel::Fast;
     for (std::size_t s = 0; s < steps_.size() && result_.outcome == Outcome::Pass; ++s) {
       step_ = steps_.size() > 1 ? &steps_[s] : nullptr;
       run_step(steps_[s]);
-      if (check_each_step || s + 1 == steps_.size()) compare_state(s + 1 == steps_.size() && index + 1 == program_.ops.size());
+      if (check_each_step || s + 1 == steps_.size())
+        compare_state(options_.check == CheckLevel::Exhaustive && s + 1 == steps_.size() && index + 1 == program_.ops.size());
     }
   }
 
@@ -175,17 +177,19 @@ class Lockstep {
     return d;
   }
 
-  // Compares the two machines after a step; `last` forces a full comparison.
-  void compare_state(bool last) {
+  // Compares the two machines after a step; `everything` compares every
+  // live object whatever the check level.
+  void compare_state(bool everything) {
     if (result_.outcome != Outcome::Pass) return;
     model_events_.clear();
     sut_events_.clear();
     model_.take_events(model_events_);
     sut_.take_events(sut_events_);
-    bool collected = false;
+    changed_.clear();
+    const bool changes_known = model_.take_changed(changed_) & sut_.take_changed(changed_);
     for (const Event& e : model_events_) {
-      collected |= e.type == Event::Type::CollectionStart;
       result_.collections += e.type == Event::Type::CollectionStop;
+      freed_ += e.type == Event::Type::Freed && e.key.is_serial();
     }
     if (!options_.compare) return;
     // Which objects a collection freed is the cause, the number it returned a
@@ -195,31 +199,17 @@ class Lockstep {
     collect_result_.reset();
     if (!d) d = compare_collector(model_.collector_state(), sut_.collector_state(), seen_);
     if (!d) d = compare_garbage(model_.garbage(), sut_.garbage());
-    const bool everything = options_.check == CheckLevel::Full || collected || last;
-    if (!d) d = compare_bindings(program_, model_, sut_, everything ? all_names_ : named_by_op());
-    if (!d && everything) {
+    if (!d) d = compare_bindings(program_, model_, sut_, all_names_);
+    if (!d && (everything || options_.check == CheckLevel::Exhaustive || !changes_known)) {
       model_.objects(model_objects_);
       sut_.objects(sut_objects_);
       d = compare_objects(model_objects_, sut_objects_, seen_);
+    } else if (!d) {
+      std::sort(changed_.begin(), changed_.end());
+      changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
+      d = compare_objects_at(changed_, model_, sut_, model_state_, sut_state_, seen_);
     }
-    if (!d && options_.check == CheckLevel::Fast) d = compare_named_objects();
     if (d) fail(Outcome::Divergence, std::move(*d));
-  }
-
-  // Fast mode: the objects bound to the names the operation used.
-  std::optional<Difference> compare_named_objects() {
-    for (NameIndex n : named_by_op()) {
-      if (const auto key = model_.binding(n))
-        if (auto d = compare_object(*key, model_, sut_, model_state_, sut_state_, seen_)) return d;
-    }
-    return std::nullopt;
-  }
-
-  // The names an operation can have changed: its operands and the scratch names.
-  const std::vector<NameIndex>& named_by_op() {
-    touched_.assign({op_.target, op_.source, scratch_, scratch_ + 1, scratch_ + 2});
-    std::erase_if(touched_, [&](NameIndex n) { return n >= name_count_; });
-    return touched_;
   }
 
   void check_expectation() {
@@ -306,7 +296,7 @@ class Lockstep {
       drop_names();
       teardown_step({.kind = Step::Kind::Collect, .generation = 2});
     }
-    compare_state(/*last=*/true);  // every live object, once, at the end
+    compare_state(/*everything=*/true);  // every live object, once, at the end
     if (result_.outcome != Outcome::Pass) return;
     step_ = nullptr;
     const std::string model_left = model_.teardown();
@@ -333,13 +323,9 @@ class Lockstep {
       if (model_.binding(n)) teardown_step({.kind = Step::Kind::Unbind, .target = n});
   }
 
-  // Allocated objects the model has alive.
-  std::size_t live_objects() {
-    model_.objects(model_objects_);
-    std::size_t live = 0;
-    for (const ObjectState& o : model_objects_) live += o.key.is_serial();
-    return live;
-  }
+  // Allocated objects the model has alive: serials are handed out densely
+  // from 1, and every death is an event (counted by compare_state).
+  std::size_t live_objects() const { return model_.next_serial() - 1 - freed_; }
 
   // Nothing bound and gc.garbage empty, as far as the model says.
   bool machines_empty() {
@@ -369,7 +355,7 @@ class Lockstep {
     if (result_.outcome != Outcome::Pass) return;
     step_ = &step;
     run_step(step);
-    compare_state(/*last=*/false);
+    compare_state(/*everything=*/false);
     step_ = nullptr;
   }
 
@@ -405,7 +391,8 @@ class Lockstep {
   const Step* step_ = nullptr;  // the step running, when it is one of several
   std::vector<Step>& steps_;
   std::vector<NameIndex>& all_names_;
-  std::vector<NameIndex>& touched_;
+  std::vector<ObjectKey>& changed_;
+  std::size_t freed_ = 0;  // allocated objects the model freed so far
   std::vector<std::pair<ObjectKey, NameIndex>> bound_;  // drop_names' order
   std::optional<Difference> collect_result_;  // a collection's result the machines disagree on
   std::vector<Event>& model_events_;
@@ -427,6 +414,21 @@ RunResult Executor::run(const Program& program, Machine& model, Machine& sut, co
   run.run_pending();
   run.finish();
   return run.take_result();
+}
+
+const char* to_string(CheckLevel level) {
+  switch (level) {
+    case CheckLevel::Changed: return "changed";
+    case CheckLevel::Exhaustive: return "exhaustive";
+    case CheckLevel::Fast: return "fast";
+  }
+  return "?";
+}
+
+std::optional<CheckLevel> check_level_named(std::string_view name) {
+  for (const CheckLevel level : {CheckLevel::Changed, CheckLevel::Exhaustive, CheckLevel::Fast})
+    if (name == to_string(level)) return level;
+  return std::nullopt;
 }
 
 RunOptions differential_fuzz_options() {

@@ -82,9 +82,10 @@ std::optional<Difference> compare_bindings(const Program& program, Machine& mode
                                            std::span<const NameIndex> names);
 std::optional<Difference> compare_objects(const std::vector<ObjectState>& model, const std::vector<ObjectState>& sut,
                                           Observations seen);
-// One object in both machines; `model_state` and `sut_state` are reused storage.
-std::optional<Difference> compare_object(ObjectKey key, Machine& model, Machine& sut, ObjectState& model_state,
-                                         ObjectState& sut_state, Observations seen);
+// compare_objects over the objects `keys` names only (sorted, no repeats),
+// read one at a time; `model_state` and `sut_state` are reused storage.
+std::optional<Difference> compare_objects_at(std::span<const ObjectKey> keys, Machine& model, Machine& sut,
+                                             ObjectState& model_state, ObjectState& sut_state, Observations seen);
 
 
 }  // namespace gcv

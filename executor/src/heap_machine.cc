@@ -8,6 +8,17 @@
 // memory reads as an unknown key, or as the key of the object that now lives
 // there, and the executor reports the difference. The stamp also catches what
 // the free hook cannot: a block freed without the hook and handed out again.
+//
+// Changes and generations. The heap's change hook names every object the heap
+// changes; with the objects this adapter changes itself (its own increfs, new
+// objects) that is take_changed()'s answer. gcheap, like CPython, does not
+// store an object's generation: it is the list the object is on. A cache
+// keeps each object's generation as last read off the lists. The objects that
+// joined or moved between lists since (Change::List) are at the end of the
+// lists they are on now, since lists only grow at their end, so walking each
+// list back from its end while it shows such objects places them all, in time
+// proportional to their number. An object not found that way (a heap that
+// broke that order) costs one walk of every list.
 // Nothing here allocates per operation once its tables have grown.
 #include "gcverify/heap_machine.h"
 
@@ -77,16 +88,29 @@ class HeapMachine final : public Machine {
   Heap* heap() { return heap_.get(); }
   Object* live_object(ObjectKey key) const { return pointer_of(key); }
 
+  // The allocator outlives runs: a run that ended in a clean teardown left it
+  // holding no block and at most its reserve arena, which the next run
+  // reuses instead of mapping a new one (a fuzz target runs thousands of
+  // inputs a second). A run that did not end cleanly leaves no allocator.
   void reset(std::size_t name_count) override {
     heap_.reset();
-    allocator_ = std::make_unique<gcheap::Allocator>(
-        gcheap::Allocator::Options{options_.geometry, options_.debug_fill});
+    if (!allocator_clean_) allocator_.reset();
+    if (!allocator_)
+      allocator_ = std::make_unique<gcheap::Allocator>(
+          gcheap::Allocator::Options{options_.geometry, options_.debug_fill});
+    allocator_clean_ = false;
     heap_ = std::make_unique<Heap>(*allocator_);
     heap_->set_free_hook(&HeapMachine::on_free, this);
+    heap_->set_change_hook(&HeapMachine::on_change, this);
     heap_->add_callback(&HeapMachine::on_collection, this);
     names_.assign(name_count, nullptr);
     by_serial_.assign(1, nullptr);
     payload_of_.assign(1, 0);
+    generation_.assign(1, kUntracked);
+    mark_.assign(1, 0);
+    small_int_changed_.fill(false);
+    changed_.clear();
+    moved_.clear();
     small_ints_.fill(nullptr);
     unstamped_serials_.clear();
     highest_serial_ = 0;
@@ -109,27 +133,28 @@ class HeapMachine final : public Machine {
     Object* o = heap_->new_int(value);
     if (is_small_int(value)) {
       small_ints_[value - kSmallIntMin] = o;
+      note(ObjectKey::small_int(value));
       store(dst, o);
     } else {
       adopt(dst, o, serial, 0);
     }
   }
   void bind(NameIndex dst, NameIndex src) override {
-    Heap::incref(names_[src]);
+    hold(names_[src]);
     store(dst, names_[src]);
   }
   void load_slot(NameIndex dst, NameIndex container, std::uint32_t index) override {
     Object* item = Heap::list_get(names_[container], index);
-    Heap::incref(item);
+    hold(item);
     store(dst, item);
   }
   void unbind(NameIndex name) override { store(name, nullptr); }
   void append(NameIndex container, NameIndex item) override {
-    Heap::incref(names_[item]);
+    hold(names_[item]);
     heap_->list_append(names_[container], names_[item]);
   }
   void set_slot(NameIndex container, std::uint32_t index, NameIndex item) override {
-    Heap::incref(names_[item]);
+    hold(names_[item]);
     heap_->list_set(names_[container], index, names_[item]);
   }
   void remove_slot(NameIndex container, std::uint32_t index) override {
@@ -140,6 +165,7 @@ class HeapMachine final : public Machine {
   void set_finalizer(NameIndex object, const std::vector<Effect>& body) override {
     Body* b = keep(body);
     finalizer_of_[names_[object]] = b;
+    note(key_of(names_[object]));
     heap_->set_finalizer(names_[object], &HeapMachine::run_finalizer, b);
   }
   void set_legacy_finalizer(NameIndex object) override { heap_->set_legacy_finalizer(names_[object]); }
@@ -149,7 +175,7 @@ class HeapMachine final : public Machine {
   void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Effect>& callback) override {
     reserve(serial);
     Object* argument = names_[referent];
-    Heap::incref(argument);
+    hold(argument);
     Object* w = callback.empty() ? heap_->new_weakref(argument, nullptr, nullptr)
                                  : heap_->new_weakref(argument, &HeapMachine::run_callback, keep(callback));
     register_object(w, serial, 0);
@@ -158,7 +184,7 @@ class HeapMachine final : public Machine {
   }
   void deref(NameIndex dst, NameIndex weakref) override {
     Object* referent = Heap::weakref_get(names_[weakref]);
-    if (referent != nullptr) Heap::incref(referent);
+    if (referent != nullptr) hold(referent);
     store(dst, referent);
   }
 
@@ -172,7 +198,7 @@ class HeapMachine final : public Machine {
     std::vector<std::pair<ObjectKey, Object*>> held;
     for (std::size_t i = 0; i < heap_->garbage_size(); ++i) {
       Object* o = heap_->garbage_get(i);
-      Heap::incref(o);
+      hold(o);
       held.emplace_back(key_of(o), o);
     }
     heap_->clear_garbage();
@@ -184,7 +210,7 @@ class HeapMachine final : public Machine {
     for (std::size_t i = 0; i < heap_->garbage_size(); ++i) {
       Object* o = heap_->garbage_get(i);
       if (key_of(o) != wanted) continue;
-      Heap::incref(o);
+      hold(o);
       store(dst, o);
       return;
     }
@@ -207,7 +233,10 @@ class HeapMachine final : public Machine {
     Object* o = pointer_of(key);
     if (o == nullptr) return false;
     describe(key, o, out);
-    if (out.intact && Heap::is_tracked(o)) out.generation = generation_of(o);
+    if (out.intact && Heap::is_tracked(o) && key.is_serial()) {
+      place_moved_objects();
+      out.generation = generation_[key.as_serial()];
+    }
     return true;
   }
 
@@ -220,12 +249,7 @@ class HeapMachine final : public Machine {
   }
 
   void objects(std::vector<ObjectState>& out) override {
-    generation_of_serial_.assign(by_serial_.size(), kUntracked);
-    for (int g = 0; g <= gcheap::kPermanent; ++g)
-      heap_->for_each_in_generation(g, [&](Object* o) {
-        const ObjectKey key = key_of(o);
-        if (key.is_serial()) generation_of_serial_[key.as_serial()] = static_cast<std::int8_t>(g);
-      });
+    read_all_generations();
     std::size_t n = 0;
     auto next = [&]() -> ObjectState& {
       if (n == out.size()) out.emplace_back();
@@ -240,7 +264,7 @@ class HeapMachine final : public Machine {
       if (by_serial_[serial] == nullptr) continue;
       ObjectState& state = next();
       describe(ObjectKey::serial(serial), by_serial_[serial], state);
-      if (state.intact && Heap::is_tracked(by_serial_[serial])) state.generation = generation_of_serial_[serial];
+      if (state.intact && Heap::is_tracked(by_serial_[serial])) state.generation = generation_[serial];
     }
     out.resize(n);
   }
@@ -270,6 +294,17 @@ class HeapMachine final : public Machine {
     events_.clear();
   }
 
+  bool take_changed(std::vector<ObjectKey>& out) override {
+    place_moved_objects();
+    for (const ObjectKey key : changed_) {
+      if (key.is_serial()) mark_[key.as_serial()] &= ~kChanged;
+      else small_int_changed_[key.small_int_value() - kSmallIntMin] = false;
+    }
+    out.insert(out.end(), changed_.begin(), changed_.end());
+    changed_.clear();
+    return true;
+  }
+
   std::string teardown() override {
     if (!heap_) return {};
     for (NameIndex n = 0; n < names_.size(); ++n) store(n, nullptr);
@@ -285,10 +320,16 @@ class HeapMachine final : public Machine {
       leftover += "allocator still holds " + std::to_string(held.small_blocks_live) + " small blocks (" +
                   std::to_string(held.small_bytes_live) + " bytes) and " +
                   std::to_string(held.large_blocks_live) + " large blocks after the heap was destroyed\n";
-    allocator_->release_free_arenas();
-    if (const std::size_t mapped = allocator_->stats().arenas_mapped; mapped != 0)
-      leftover += "allocator still maps " + std::to_string(mapped) + " arenas after teardown\n";
-    allocator_.reset();  // a run allocates and frees its own allocator: no growth between runs
+    if (held.arenas_mapped != held.arenas_free)
+      leftover += "allocator counts " + std::to_string(held.arenas_mapped - held.arenas_free) +
+                  " arenas busy after the heap was destroyed\n";
+    // Two trims give back every wholly free arena but the reserve: what a
+    // long-running process that emptied its heap would still map.
+    allocator_->trim();
+    allocator_->trim();
+    if (const std::size_t mapped = allocator_->stats().arenas_mapped; mapped > 1)
+      leftover += "allocator still maps " + std::to_string(mapped) + " arenas after two trims\n";
+    allocator_clean_ = leftover.empty();
     return leftover;
   }
 
@@ -311,9 +352,85 @@ class HeapMachine final : public Machine {
     if (by_serial_.size() <= serial) {
       by_serial_.resize(serial + 1, nullptr);
       payload_of_.resize(serial + 1, 0);
+      generation_.resize(serial + 1, kUntracked);
+      mark_.resize(serial + 1, 0);
     }
     by_serial_[serial] = o;
     payload_of_[serial] = payload;
+    // The heap noted it before it had a key here.
+    note(ObjectKey::serial(serial));
+    if (Heap::is_tracked(o)) note_moved(ObjectKey::serial(serial));
+  }
+
+  // A new reference the adapter takes itself (Heap::incref tells no one).
+  void hold(Object* o) {
+    Heap::incref(o);
+    note(key_of(o));
+  }
+
+  void note(ObjectKey key) {
+    if (key.is_serial()) {
+      if (key.as_serial() >= mark_.size() || (mark_[key.as_serial()] & kChanged)) return;
+      mark_[key.as_serial()] |= kChanged;
+    } else if (key.raw != 0) {
+      bool& changed = small_int_changed_[key.small_int_value() - kSmallIntMin];
+      if (changed) return;
+      changed = true;
+    } else {
+      return;  // not an object known here (yet)
+    }
+    changed_.push_back(key);
+  }
+
+  void note_moved(ObjectKey key) {
+    note(key);
+    if (!key.is_serial() || (mark_[key.as_serial()] & kMoved)) return;
+    mark_[key.as_serial()] |= kMoved;
+    moved_.push_back(key.as_serial());
+  }
+
+  static void on_change(void* context, Object* o, Heap::Change change) {
+    auto* self = static_cast<HeapMachine*>(context);
+    const ObjectKey key = self->registered_key_of(o);
+    if (change == Heap::Change::List) self->note_moved(key);
+    else self->note(key);
+  }
+
+  // Updates the generation cache for the objects that moved (see the top
+  // of this file).
+  void place_moved_objects() {
+    if (moved_.empty()) return;
+    std::size_t placed = 0;
+    for (int g = 0; g <= gcheap::kPermanent; ++g)
+      heap_->for_each_in_generation_from_end(g, [&](Object* o) {
+        const ObjectKey key = registered_key_of(o);
+        if (!key.is_serial() || !(mark_[key.as_serial()] & kMoved)) return false;
+        mark_[key.as_serial()] &= ~kMoved;
+        generation_[key.as_serial()] = static_cast<std::int8_t>(g);
+        ++placed;
+        return true;
+      });
+    bool lost = false;
+    for (const Serial serial : moved_) {
+      if (!(mark_[serial] & kMoved)) continue;
+      mark_[serial] &= ~kMoved;
+      generation_[serial] = kUntracked;
+      lost |= by_serial_[serial] != nullptr && Heap::is_tracked(by_serial_[serial]);
+    }
+    moved_.clear();
+    if (lost) read_all_generations();
+  }
+
+  // The generation cache from a walk of every list.
+  void read_all_generations() {
+    for (const Serial serial : moved_) mark_[serial] &= ~kMoved;
+    moved_.clear();
+    std::fill(generation_.begin(), generation_.end(), static_cast<std::int8_t>(kUntracked));
+    for (int g = 0; g <= gcheap::kPermanent; ++g)
+      heap_->for_each_in_generation(g, [&](Object* o) {
+        const ObjectKey key = key_of(o);
+        if (key.is_serial()) generation_[key.as_serial()] = static_cast<std::int8_t>(g);
+      });
   }
 
   // Binds `dst` to `o` (already a new reference), then drops the old binding.
@@ -326,6 +443,16 @@ class HeapMachine final : public Machine {
   // The key of the object at `o`, or the unknown key {} when `o` is not an
   // object this adapter knows to be alive there.
   ObjectKey key_of(Object* o) const {
+    if (const ObjectKey key = registered_key_of(o); key.raw != 0 || !Heap::has_valid_type(o)) return key;
+    // A damaged stamp: find the handle the slow way, so the report can name
+    // the object whose stamp is damaged. Never taken while the heap is right.
+    for (Serial s = 1; s < by_serial_.size(); ++s)
+      if (by_serial_[s] == o) return ObjectKey::serial(s);
+    return {};
+  }
+
+  // key_of without the slow way: {} also for an object not registered yet.
+  ObjectKey registered_key_of(Object* o) const {
     if (!Heap::has_valid_type(o)) return {};
     if (Heap::kind(o) == gcheap::Kind::Int || Heap::kind(o) == gcheap::Kind::Weakref) {
       if (Heap::kind(o) == gcheap::Kind::Int) {
@@ -341,10 +468,6 @@ class HeapMachine final : public Machine {
     const std::uint64_t serial = word & 0xffff'ffffu;
     if ((word & ~std::uint64_t{0xffff'ffffu}) == kStampMagic && serial < by_serial_.size() && by_serial_[serial] == o)
       return ObjectKey::serial(static_cast<Serial>(serial));
-    // A damaged stamp: find the handle the slow way, so the report can name
-    // the object whose stamp is damaged. Never taken while the heap is right.
-    for (Serial s = 1; s < by_serial_.size(); ++s)
-      if (by_serial_[s] == o) return ObjectKey::serial(s);
     return {};
   }
 
@@ -395,15 +518,6 @@ class HeapMachine final : public Machine {
     return payload.size() == payload_of_[serial] && stamp_intact(payload, serial);
   }
 
-  int generation_of(const Object* target) const {
-    int found = kUntracked;
-    for (int g = 0; g <= gcheap::kPermanent && found == kUntracked; ++g)
-      heap_->for_each_in_generation(g, [&](Object* o) {
-        if (o == target) found = g;
-      });
-    return found;
-  }
-
   Body* keep(const std::vector<Effect>& effects) {
     bodies_.push_back(std::make_unique<Body>(Body{this, effects}));
     return bodies_.back().get();
@@ -426,7 +540,7 @@ class HeapMachine final : public Machine {
     for (const Effect& e : effects) {
       switch (e.code) {
         case EffectCode::BindSelf:
-          Heap::incref(self);
+          hold(self);
           store(e.name, self);
           break;
         case EffectCode::Unbind: store(e.name, nullptr); break;
@@ -438,13 +552,13 @@ class HeapMachine final : public Machine {
         }
         case EffectCode::AppendSelfTo:
           if (names_[e.name] != nullptr && Heap::kind(names_[e.name]) == gcheap::Kind::List) {
-            Heap::incref(self);
+            hold(self);
             heap_->list_append(names_[e.name], self);
           }
           break;
         case EffectCode::AppendToSelf:
           if (Heap::kind(self) == gcheap::Kind::List && names_[e.name] != nullptr) {
-            Heap::incref(names_[e.name]);
+            hold(names_[e.name]);
             heap_->list_append(self, names_[e.name]);
           }
           break;
@@ -456,7 +570,7 @@ class HeapMachine final : public Machine {
           if (Object* list = names_[e.source];
               list != nullptr && Heap::kind(list) == gcheap::Kind::List && e.index < Heap::list_size(list)) {
             Object* item = Heap::list_get(list, e.index);
-            Heap::incref(item);
+            hold(item);
             store(e.name, item);
           }
           break;
@@ -472,6 +586,7 @@ class HeapMachine final : public Machine {
   static void on_free(void* context, Object* dying) {
     auto* self = static_cast<HeapMachine*>(context);
     const ObjectKey key = self->key_of(dying);
+    self->note(key);
     if (key.is_serial()) self->by_serial_[key.as_serial()] = nullptr;
     self->unstamped_serials_.erase(dying);
     self->finalizer_of_.erase(dying);
@@ -487,6 +602,7 @@ class HeapMachine final : public Machine {
 
   HeapMachineOptions options_;
   std::unique_ptr<gcheap::Allocator> allocator_;
+  bool allocator_clean_ = false;  // the last teardown left it empty: reuse it
   // Declared after allocator_, so destroyed first; unmapping the allocator's
   // arenas then frees whatever a failed run left alive.
   std::unique_ptr<Heap> heap_;
@@ -499,7 +615,13 @@ class HeapMachine final : public Machine {
   Serial highest_serial_ = 0;
   std::vector<std::unique_ptr<Body>> bodies_;
   std::unordered_map<const Object*, const Body*> finalizer_of_;  // objects given a __del__
-  std::vector<std::int8_t> generation_of_serial_;            // scratch for objects()
+  // serial -> generation as last read off the lists (see the top of this file)
+  std::vector<std::int8_t> generation_;
+  static constexpr std::uint8_t kChanged = 1, kMoved = 2;
+  std::vector<std::uint8_t> mark_;                           // serial -> kChanged | kMoved
+  std::array<bool, kSmallIntMax - kSmallIntMin + 1> small_int_changed_{};
+  std::vector<ObjectKey> changed_;                           // for take_changed
+  std::vector<Serial> moved_;                                // to place in the lists
   std::vector<Event> events_;
 };
 

@@ -29,15 +29,18 @@ bool call_finalizer_from_dealloc(Heap& heap, Object* o, Heap::Finalizer finalize
   Heap::State& state = Heap::State::of(heap);
   set_finalized(o);
   o->refcount = 1;
+  note_state(state, o);
   if (is_gc(o)) {
     GcHead* gc = as_gc(o);
     gc_untrack(gc);  // drops the collecting flag if a collection holds it (untracked: from the trash)
     gc_list_append(gc, generation_head(state, 0));
+    note_list(state, o);
   }
   {
     const UserCodeScope scope(state);
     finalizer(context, heap, o);
   }
+  note_state(state, o);
   if (GCHEAP_BUG(dealloc_frees_resurrected_object)) {
     --o->refcount;
     return true;
@@ -62,6 +65,7 @@ bool dealloc_extras(Heap& heap, Object* o) {
       !call_finalizer_from_dealloc(heap, o, extras->finalizer, extras->finalizer_context))
     return false;
   if (is_gc(o)) gc_untrack(as_gc(o));
+  note_list(state, o);
   clear_weakrefs(heap, o);
   remove_extras(state, o);
   return true;

@@ -190,6 +190,7 @@ void visit_move(Object* op, GcHead* tolist) {
 
 void append_to_garbage(Heap::State& state, Object* op) {
   Heap::incref(op);
+  note_state(state, op);
   state.garbage.push_back(op);
 }
 
@@ -345,6 +346,7 @@ std::int64_t handle_weakrefs(Heap& heap, GcHead* unreachable, GcHead* old) {
         continue;
       Heap::incref(&wr->ob);  // so it cannot go before its callback has run
       gc_list_move(&wr->gc, &wrcb_to_call);
+      note_list(state, &wr->ob);  // from any generation, even the frozen one, to old
     }
   }
   std::int64_t freed = 0;
@@ -377,6 +379,7 @@ void finalize_garbage(Heap& heap, GcHead* collectable) {
         (gc_is_finalized(gc) && !GCHEAP_BUG(finalizer_runs_twice_after_resurrection)))
       continue;
     gc_set_finalized(gc);
+    note_state(state, op);
     const Heap::Finalizer finalizer = extras->finalizer;
     void* context = extras->finalizer_context;
     Heap::incref(op);
@@ -474,6 +477,7 @@ CollectionResult gc_collect_main(Heap& heap, int generation) {
   for (int i = 0; i < generation; ++i) gc_list_merge(generation_head(state, i), generation_head(state, generation));
 
   GcHead* young = generation_head(state, generation);
+  note_list_members(state, young);  // each is kept, moved up, or freed
   GcHead* old = generation + 1 < kGenerations ? generation_head(state, generation + 1) : young;
   GcHead unreachable;
   // A full collection with nothing frozen examines every tracked object.
@@ -590,6 +594,7 @@ bool Heap::is_enabled() const { return state_->enabled; }
 
 void Heap::freeze() {
   for (int i = 0; i < kGenerations; ++i) {
+    note_list_members(*state_, generation_head(*state_, i));
     gc_list_merge(generation_head(*state_, i), &state_->permanent.head);
     state_->generations[GCHEAP_BUG(freeze_zeroes_only_count0) ? 0 : i].count = 0;
   }
@@ -597,6 +602,7 @@ void Heap::freeze() {
 
 void Heap::unfreeze() {
   const int into = GCHEAP_BUG(unfreeze_moves_to_generation_0) ? 0 : kGenerations - 1;
+  note_list_members(*state_, &state_->permanent.head);
   gc_list_merge(&state_->permanent.head, generation_head(*state_, into));
 }
 

@@ -52,6 +52,11 @@ void Heap::set_free_hook(FreeHook hook, void* context) {
   state_->free_hook_context = context;
 }
 
+void Heap::set_change_hook(ChangeHook hook, void* context) {
+  change_hook_ = state_->change_hook = hook;
+  change_context_ = state_->change_hook_context = context;
+}
+
 Heap::GenerationCursor Heap::generation_begin(int g) const {
   const GcHead* head = nullptr;
   if (g >= 0 && g < kGenerations) head = &state_->generations[g].head;
@@ -65,6 +70,14 @@ Object* Heap::generation_next(GenerationCursor& cursor) {
   if (next == cursor.sentinel) return nullptr;
   cursor.at = next;
   return from_gc(next);
+}
+
+Object* Heap::generation_prev(GenerationCursor& cursor) {
+  if (cursor.sentinel == nullptr) return nullptr;
+  GcHead* prev = gc_prev(static_cast<const GcHead*>(cursor.at));
+  if (prev == cursor.sentinel) return nullptr;
+  cursor.at = prev;
+  return from_gc(prev);
 }
 
 }  // namespace gcheap

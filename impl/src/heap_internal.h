@@ -319,6 +319,8 @@ struct Heap::State {
 
   FreeHook free_hook = nullptr;
   void* free_hook_context = nullptr;
+  ChangeHook change_hook = nullptr;  // see Heap::set_change_hook
+  void* change_hook_context = nullptr;
 
   std::size_t lists_live = 0;
   std::size_t strs_live = 0;
@@ -327,6 +329,19 @@ struct Heap::State {
 };
 
 inline GcHead* generation_head(Heap::State& state, int g) { return &state.generations[g].head; }
+
+// Tells a verifier that the heap changed o (Heap::set_change_hook).
+inline void note_state(Heap::State& state, Object* o) {
+  if (state.change_hook != nullptr) state.change_hook(state.change_hook_context, o, Heap::Change::State);
+}
+inline void note_list(Heap::State& state, Object* o) {
+  if (state.change_hook != nullptr) state.change_hook(state.change_hook_context, o, Heap::Change::List);
+}
+// note_list for every member of a list, before it is merged elsewhere.
+inline void note_list_members(Heap::State& state, const GcHead* list) {
+  if (state.change_hook == nullptr) return;
+  for (GcHead* g = gc_next(list); g != list; g = gc_next(g)) note_list(state, from_gc(g));
+}
 
 // Tells the embedder an object's memory is about to be released or free-listed.
 inline void call_free_hook(Heap::State& state, Object* o) {
@@ -411,7 +426,10 @@ void gc_clear(Heap& heap, Object* o);
 void gc_link(Heap& heap);
 // The deallocation half of the counts: count0 -= 1 unless already 0.
 void gc_unlink_count(Heap::State& state);
-inline void gc_track(Heap::State& state, ListObject* list) { gc_list_append(&list->gc, generation_head(state, 0)); }
+inline void gc_track(Heap::State& state, ListObject* list) {
+  gc_list_append(&list->gc, generation_head(state, 0));
+  note_list(state, &list->ob);
+}
 
 // The phases of one collection, in order (see gc.cc).
 // update_refs returns how many objects it saw.

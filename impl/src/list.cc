@@ -117,6 +117,7 @@ void Heap::list_append(Object* list, Object* item) {
     throw;
   }
   l->items[n] = item;
+  note_state(*state_, list);
   if (GCHEAP_BUG(list_append_double_counts_item)) incref(item);
 }
 
@@ -126,6 +127,7 @@ void Heap::list_set(Object* list, std::size_t i, Object* item) {
     decref(item);
     return;
   }
+  note_state(*state_, list);
   if (GCHEAP_BUG(list_set_decrefs_before_store)) {
     decref(l->items[i]);
     l->items[i] = item;
@@ -139,6 +141,7 @@ void Heap::list_set(Object* list, std::size_t i, Object* item) {
 void Heap::list_remove(Object* list, std::size_t i) {
   ListObject* l = as_list(list);
   if (i >= l->size) return;
+  note_state(*state_, list);
   Object* removed = l->items[i];
   std::memmove(l->items + i, l->items + i + 1, (l->size - i - 1) * sizeof(Object*));
   if (GCHEAP_BUG(list_remove_decrefs_successor)) removed = l->items[i];  // read after the shift
@@ -156,6 +159,7 @@ void list_clear(Heap& heap, ListObject* list) {
   list->size = 0;
   list->allocated = 0;
   list->inline_item = nullptr;
+  note_state(Heap::State::of(heap), &list->ob);
   while (i > 0) heap.decref(items[--i]);
   if (items != &inline_item) heap.allocator().free(items);
 }

@@ -76,6 +76,7 @@ GcHead* pop(GcHead*& stack) {
 // (or, beyond the trashcan's limit, on the trash stack), atoms go now.
 void schedule(Heap& heap, Object* o) {
   Heap::State& state = Heap::State::of(heap);
+  note_list(state, o);  // it leaves its generation, for the trash, the dying stack or a finalizer
   const bool list = o->type->kind == Kind::List;
   if (list) {
     if (state.trash_nesting >= kTrashcanLevels) {
@@ -104,6 +105,7 @@ void release_dying(Heap& heap) {
       ListObject* list = o->type->kind == Kind::List ? as_list(o) : nullptr;
       if (list != nullptr && list->size > (GCHEAP_BUG(list_dealloc_skips_first_item) ? 1u : 0u)) {
         Object* item = list->items[--list->size];
+        note_state(state, item);
         if (--item->refcount == 0) schedule(heap, item);
       } else {
         pop(state.dying);

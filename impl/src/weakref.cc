@@ -47,6 +47,7 @@ Object* Heap::new_weakref(Object* referent, WeakrefCallback callback, void* cont
   gc_link(*this);  // may collect; the caller's reference keeps the referent
   link_weakref(state, wr);
   gc_list_append(&wr->gc, generation_head(state, 0));
+  note_list(state, &wr->ob);
   return &wr->ob;
 }
 
@@ -62,6 +63,7 @@ void clear_weakref(Heap::State& state, WeakrefObject* wr) {
   wr->referent = nullptr;
   wr->older = nullptr;
   wr->newer = nullptr;
+  note_state(state, &wr->ob);
 }
 
 void run_weakref_callback(Heap& heap, WeakrefObject* wr) {

@@ -85,11 +85,12 @@ bool ReferenceModel::is_tracked_kind(ObjectKind kind) {
 // Appends the object to the end of a list: a generation, or one of a
 // running collection's lists.
 void ReferenceModel::track(Serial serial, int generation) {
-  objects_[serial].generation = generation;
-  objects_[serial].list_position = ++list_clock_;
+  ModelObject& object = changing(serial);
+  object.generation = generation;
+  object.list_position = ++list_clock_;
 }
 
-void ReferenceModel::untrack(Serial serial) { objects_[serial].generation = kUntracked; }
+void ReferenceModel::untrack(Serial serial) { changing(serial).generation = kUntracked; }
 
 // The members of one list, in list order.
 std::vector<Serial> ReferenceModel::generation_list(int generation) {
@@ -387,7 +388,7 @@ void ReferenceModel::delete_garbage(const std::vector<Serial>& garbage, int olde
       gc_.garbage.push_back(ObjectKey::serial(member));
     } else {
       hold(ObjectKey::serial(member));
-      clear_slots(objects_[member].slots);
+      clear_slots(changing(member).slots);
       release_held(held_.size() - 1);
     }
     if (objects_[member].alive && objects_[member].generation == kUnreachableList) track(member, older);

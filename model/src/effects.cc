@@ -44,8 +44,8 @@ void ReferenceModel::new_weakref(NameIndex dst, Serial serial, NameIndex referen
   const ObjectKey target = *names_[referent];
   hold(target);
   const Serial weakref = allocate(serial, ObjectKind::Weakref, 0, 0);
-  objects_[weakref].referent = target;
-  objects_[weakref].callback = callback;
+  changing(weakref).referent = target;
+  changing(weakref).callback = callback;
   if (target.is_serial()) objects_[target.as_serial()].weakrefs.push_back(weakref);
   // As a call: the result is held while the argument is released after the
   // call, then the result moves into the name (STORE_FAST), whose old value
@@ -70,7 +70,7 @@ void ReferenceModel::deref(NameIndex dst, NameIndex weakref) {
 // _PyWeakref_ClearRef: the weakref no longer refers to anything and leaves
 // its referent's list (a cleared weakref's callback can never be called).
 void ReferenceModel::clear_weakref(Serial weakref) {
-  const ObjectKey referent = std::exchange(objects_[weakref].referent, ObjectKey{});
+  const ObjectKey referent = std::exchange(changing(weakref).referent, ObjectKey{});
   if (!referent.is_serial()) return;
   std::erase(objects_[referent.as_serial()].weakrefs, weakref);
 }
@@ -81,7 +81,7 @@ void ReferenceModel::clear_weakref(Serial weakref) {
 // finalizer is never finalized again. Bodies are copied out first: the
 // effects may allocate, which moves objects_.
 void ReferenceModel::run_finalizer(Serial serial) {
-  objects_[serial].finalized = true;
+  changing(serial).finalized = true;
   record(Event::Type::Finalized, serial);
   const std::vector<Effect> body = objects_[serial].finalizer;
   run_effects(ObjectKey::serial(serial), body);
@@ -116,11 +116,11 @@ void ReferenceModel::run_effects(ObjectKey self, const std::vector<Effect>& body
       case EffectCode::AppendToSelf:  // self.append(n)
         if (objects_[self.as_serial()].kind == ObjectKind::Container && named && names_[effect.name]) {
           add_ref(*names_[effect.name]);
-          objects_[self.as_serial()].slots.push_back(*names_[effect.name]);
+          changing(self.as_serial()).slots.push_back(*names_[effect.name]);
         }
         break;
       case EffectCode::ClearSelf:  // self.clear()
-        if (objects_[self.as_serial()].kind == ObjectKind::Container) clear_slots(objects_[self.as_serial()].slots);
+        if (objects_[self.as_serial()].kind == ObjectKind::Container) clear_slots(changing(self.as_serial()).slots);
         break;
       case EffectCode::Collect:  // gc.collect(g): 0, doing nothing, while a collection runs
         collect(effect.generation);

@@ -34,6 +34,33 @@ void ReferenceModel::reset(std::size_t name_count) {
   gc_ = GcModuleState{};
   list_free_list_ = ListFreeList{};
   events_.clear();
+  changed_.clear();
+  small_int_changed_.fill(false);
+}
+
+ModelObject& ReferenceModel::changing(Serial serial) {
+  ModelObject& object = objects_[serial];
+  if (!object.changed) {
+    object.changed = true;
+    changed_.push_back(ObjectKey::serial(serial));
+  }
+  return object;
+}
+
+void ReferenceModel::small_int_changing(ObjectKey key) {
+  bool& changed = small_int_changed_[key.small_int_value() - kSmallIntMin];
+  if (!changed) changed_.push_back(key);
+  changed = true;
+}
+
+bool ReferenceModel::take_changed(std::vector<ObjectKey>& out) {
+  for (const ObjectKey key : changed_) {
+    if (key.is_serial()) objects_[key.as_serial()].changed = false;
+    else small_int_changed_[key.small_int_value() - kSmallIntMin] = false;
+  }
+  out.insert(out.end(), changed_.begin(), changed_.end());
+  changed_.clear();
+  return true;
 }
 
 static bool is_small_int_key(ObjectKey key) {
@@ -79,8 +106,8 @@ Serial ReferenceModel::allocate(Serial serial, ObjectKind kind, std::uint32_t pa
   if (objects_.size() <= serial) objects_.resize(serial + 1);
   if (kind == ObjectKind::Container) list_free_list_.list_allocated(payload);
   if (is_tracked_kind(kind)) container_allocated();
-  ModelObject& object = objects_[serial];
-  object = ModelObject{};
+  objects_[serial] = ModelObject{};
+  ModelObject& object = changing(serial);
   object.kind = kind;
   object.payload = payload;
   object.int_value = int_value;
@@ -106,21 +133,22 @@ void ReferenceModel::new_int(NameIndex dst, Serial serial, std::int64_t value) {
   }
 }
 
+// For a change to its slots.
 ModelObject& ReferenceModel::container_bound_to(NameIndex name) {
-  return objects_[names_[name]->as_serial()];
+  return changing(names_[name]->as_serial());
 }
 
 // The allocated object bound to `name`, or null (unbound, a small int, or a
 // name out of range): for effects, which are defined in every state.
 ModelObject* ReferenceModel::object_bound_to(NameIndex name) {
   if (name >= names_.size() || !names_[name] || !names_[name]->is_serial()) return nullptr;
-  return &objects_[names_[name]->as_serial()];
+  return &changing(names_[name]->as_serial());
 }
 
 void ReferenceModel::bind(NameIndex dst, NameIndex src) { store_name(dst, *names_[src]); }
 
 void ReferenceModel::load_slot(NameIndex dst, NameIndex container, std::uint32_t index) {
-  store_name(dst, container_bound_to(container).slots[index]);
+  store_name(dst, objects_[names_[container]->as_serial()].slots[index]);
 }
 
 void ReferenceModel::unbind(NameIndex name) {

@@ -42,8 +42,9 @@ namespace gcv {
 
 void ReferenceModel::add_ref(ObjectKey key) {
   if (key.is_serial()) {
-    objects_[key.as_serial()].refcount += 1;
+    changing(key.as_serial()).refcount += 1;
   } else {
+    small_int_changing(key);
     small_int_refcount(key) += 1;
   }
 }
@@ -100,11 +101,12 @@ void ReferenceModel::release_held(std::size_t base) {
     const ObjectKey key = held_.back();
     held_.pop_back();
     if (!key.is_serial()) {
+      small_int_changing(key);
       small_int_refcount(key) -= 1;  // the cache's reference keeps it above 0
       continue;
     }
     const Serial serial = key.as_serial();
-    if (--objects_[serial].refcount > 0) continue;
+    if (--changing(serial).refcount > 0) continue;
     begin_death(serial);
   }
 }
@@ -129,7 +131,7 @@ void ReferenceModel::begin_death(Serial serial) {
   if (objects_[serial].kind == ObjectKind::Weakref) clear_weakref(serial);
   clear_weakrefs_to(serial);
   deallocating_.push_back({serial, held_.size()});
-  std::vector<ObjectKey>& items = objects_[serial].slots;
+  std::vector<ObjectKey>& items = changing(serial).slots;
   held_.insert(held_.end(), items.begin(), items.end());
   items.clear();
 }
@@ -141,11 +143,11 @@ bool ReferenceModel::survives_finalizer(Serial serial) {
   const ModelObject& object = objects_[serial];
   if (!object.has_finalizer || object.finalized) return false;
   if (is_tracked_kind(object.kind)) track(serial, 0);
-  objects_[serial].refcount = 1;
+  changing(serial).refcount = 1;
   held_.push_back(ObjectKey::serial(serial));
   run_finalizer(serial);
   held_.pop_back();
-  if (--objects_[serial].refcount > 0) return true;
+  if (--changing(serial).refcount > 0) return true;
   untrack(serial);
   return false;
 }
@@ -168,7 +170,7 @@ void ReferenceModel::clear_weakrefs_to(Serial serial) {
 // Step 3's end: PyObject_GC_Del, or for a list maybe the list free list. The
 // object has left its generation already.
 void ReferenceModel::free_object(Serial serial) {
-  ModelObject& object = objects_[serial];
+  ModelObject& object = changing(serial);
   object.alive = false;  // live() drops it from live_
   record(Event::Type::Freed, serial);
   if (is_tracked_kind(object.kind)) container_freed();

@@ -43,6 +43,7 @@ struct ModelObject {
   bool finalized = false;
   std::vector<Effect> finalizer;
   bool legacy_finalizer = false;  // tp_del: uncollectable in a cycle
+  bool changed = false;           // in changed_ (take_changed)
   std::vector<Serial> weakrefs;   // live weakrefs to this object, oldest first
   // Weakrefs only: the referent ({} once cleared) and the callback (empty:
   // none, or already run).
@@ -123,10 +124,15 @@ class ReferenceModel final : public Machine {
   std::vector<ObjectKey> garbage() override;
   Serial next_serial() override;
   void take_events(std::vector<Event>& out) override;
+  bool take_changed(std::vector<ObjectKey>& out) override;
   std::string teardown() override;
 
  private:
   // --- model.cc: objects and steps ---
+  // Every change to an object goes through this: it records the object for
+  // take_changed(). Reads go to objects_ directly.
+  ModelObject& changing(Serial serial);
+  void small_int_changing(ObjectKey key);
   Serial allocate(Serial serial, ObjectKind kind, std::uint32_t payload, std::int64_t int_value);
   void store_name(NameIndex dst, ObjectKey key);
   void move_into_name(NameIndex dst, ObjectKey key);
@@ -211,6 +217,8 @@ class ReferenceModel final : public Machine {
   GcModuleState gc_;
   ListFreeList list_free_list_;
   std::vector<Event> events_;
+  std::vector<ObjectKey> changed_;  // since the last take_changed()
+  std::array<bool, kSmallIntMax - kSmallIntMin + 1> small_int_changed_{};
 };
 
 }  // namespace gcv

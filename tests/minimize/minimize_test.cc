@@ -44,7 +44,7 @@ MachineFactory broken() {
   return [] { return std::make_unique<Broken>(); };
 }
 
-RunOptions full_checks() { return {.strict = false, .check = CheckLevel::Full}; }
+RunOptions full_checks() { return {.strict = false, .check = CheckLevel::Exhaustive}; }
 
 // Noise around one garbage cycle of three and the collection that finds it.
 const char* const kNoisyProgram = R"(keep = list 100

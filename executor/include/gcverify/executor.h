@@ -9,11 +9,14 @@
 // operation with nothing to act on is skipped. Shape macros are expanded into
 // primitive steps over three scratch names the program cannot see.
 //
-// After each operation the executor compares, in this order: the result of a
+// After each step the executor compares, in this order: the result of a
 // collection, the events (collections and, within and between them, the set of
 // objects freed), the collector's state (counts, thresholds, enabled, stats,
-// freeze count), the name bindings, and every live object (kind, refcount,
-// generation, slots, payload size, int value, integrity of its serial stamp).
+// freeze count), the name bindings, and the live objects (kind, refcount,
+// generation, slots, payload size, int value, integrity of its serial stamp):
+// by default those that either machine changed in the step
+// (Machine::take_changed), which is every object whose state can differ once
+// the machines agreed before the step; exhaustively, every live object.
 // Only what both machines observe is compared (Machine::observations(): a
 // system under test such as CPython may be unable to report small ints'
 // refcounts, containers' payloads or the list free list); the rest is left
@@ -29,7 +32,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gcverify/machine.h"
@@ -37,18 +42,27 @@
 
 namespace gcv {
 
+// How much the executor compares, and how often. Changed finds what
+// Exhaustive finds, at the same step and with the same report, as long as
+// the machines' take_changed() is complete (tests/executor/check_levels_test
+// holds the two to that over the corpus and generated programs); it costs what
+// a step changed instead of what is alive. Fast compares once per operation
+// instead of once per primitive step: a divergence that a later step of the
+// same shape hides goes unseen, and a report names the operation only.
 enum class CheckLevel : std::uint8_t {
-  Full,  // every live object after every operation
-  Fast,  // after every operation: results, events, collector state, bindings and
-         // the objects the operation named; every live object after operations
-         // that ran a collection and at the end
+  Changed,     // after every step, the objects either machine changed (the default)
+  Exhaustive,  // after every step, every live object
+  Fast,        // after every operation, the objects either machine changed in it
 };
+// "changed", "exhaustive", "fast"; check_level_named is its inverse.
+const char* to_string(CheckLevel level);
+std::optional<CheckLevel> check_level_named(std::string_view name);
 
 struct RunOptions {
   bool strict = true;               // false: resolve operands modulo what exists
   bool check_expectations = true;   // false: Expect* operations (and `collect -> n`'s
                                     // n) are skipped, and left out of RunResult::resolved
-  CheckLevel check = CheckLevel::Full;
+  CheckLevel check = CheckLevel::Changed;
   bool teardown = true;             // tear down and check that nothing is left
   bool compare = true;              // false: step both machines in lockstep without
                                     // comparing them (the caller checks what it wants)
@@ -167,7 +181,7 @@ class LockstepSession {
   // Runs the operations appended since the last call; the outcome so far.
   Outcome run_pending();
   // What each machine reported during the last operation run (with
-  // CheckLevel::Full, during its last step).
+  // CheckLevel::Changed or Exhaustive, during its last step).
   const std::vector<Event>& model_events() const;
   const std::vector<Event>& sut_events() const;
   // The lockstep teardown, when options.teardown; the final outcome.

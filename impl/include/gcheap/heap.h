@@ -135,6 +135,7 @@ class Heap {
   // --- reference counting ----------------------------------------------------------
   static void incref(Object* o) { ++o->refcount; }
   void decref(Object* o) {
+    if (change_hook_ != nullptr) change_hook_(change_context_, o, Change::State);
     if (--o->refcount == 0) destroy(o);
   }
 
@@ -214,6 +215,25 @@ class Heap {
   // Visits the objects of generation g (0..2 or kPermanent) in list order.
   template <typename F>
   void for_each_in_generation(int g, F&& visit) const;
+  // Visits the objects of generation g from its end, newest first, while
+  // `visit` returns true: what a verifier needs to place the objects that
+  // joined a list lately, which are all at its end.
+  template <typename F>
+  void for_each_in_generation_from_end(int g, F&& visit) const;
+
+  // A verifier's view of what the heap changes (a write barrier for checking,
+  // not for collecting). With a hook set, the heap calls it for every object
+  // whose observable state it changes, as it changes it, possibly more than
+  // once per object: State for its refcount (every decref, and the counts a
+  // death or a finalizer sets), its items, its FINALIZED flag or a weakref's
+  // referent; List when it joins, leaves or moves within a generation's
+  // list (new objects included, and every member of the generations a
+  // collection examines, freeze() and unfreeze() freeze or thaw). Increfs
+  // the embedder makes itself (Heap::incref) are its own to note. Without a
+  // hook each of these costs one test of a null pointer.
+  enum class Change : std::uint8_t { State, List };
+  using ChangeHook = void (*)(void* context, Object* o, Change change);
+  void set_change_hook(ChangeHook hook, void* context);
   HeapStats stats() const;
   Allocator& allocator() const { return allocator_; }
 
@@ -227,15 +247,25 @@ class Heap {
   };
   GenerationCursor generation_begin(int g) const;
   static Object* generation_next(GenerationCursor& cursor);  // nullptr at the end
+  static Object* generation_prev(GenerationCursor& cursor);  // nullptr at the start
 
   Allocator& allocator_;
   State* state_;
+  ChangeHook change_hook_ = nullptr;  // also in State, for the internals
+  void* change_context_ = nullptr;
 };
 
 template <typename F>
 void Heap::for_each_in_generation(int g, F&& visit) const {
   GenerationCursor cursor = generation_begin(g);
   while (Object* o = generation_next(cursor)) visit(o);
+}
+
+template <typename F>
+void Heap::for_each_in_generation_from_end(int g, F&& visit) const {
+  GenerationCursor cursor = generation_begin(g);
+  while (Object* o = generation_prev(cursor))
+    if (!visit(o)) return;
 }
 
 }  // namespace gcheap

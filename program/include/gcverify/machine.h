@@ -214,6 +214,19 @@ class Machine {
   virtual Serial next_serial() = 0;
   // Appends the events since the last call and forgets them.
   virtual void take_events(std::vector<Event>& out) = 0;
+  // Appends the keys of the objects whose state may have changed since the
+  // last call (in any order, possibly repeated) and forgets them: objects
+  // allocated or freed, and those whose refcount, generation, slots,
+  // finalized flag or referent changed, however they changed (a cascade of
+  // deaths, a collection, user code). What this names is what the executor's
+  // default check compares after a step, so it must be complete: a change it
+  // leaves out goes unseen until an exhaustive check. Returns false when the
+  // machine keeps no such record; the executor then compares every live
+  // object instead.
+  virtual bool take_changed(std::vector<ObjectKey>& out) {
+    (void)out;
+    return false;
+  }
 
   // Drops every name, clears gc.garbage, switches legacy finalizers off (as an
   // interpreter at exit releases what it could not collect), collects, and
