@@ -12,7 +12,11 @@
 // the machinery holds, or any live object not in the list (older generations
 // and frozen objects act as roots even when they are garbage themselves).
 // That is a plain graph search, done here with Boost.Graph over the members
-// plus one vertex that stands for "outside". Survivors move one generation
+// plus one vertex that stands for "outside". Which members are referred to
+// from outside follows from the model's refcounts, which count every
+// reference there is (refcount.cc): a member holds references from outside
+// when its refcount exceeds the references the members' own slots hold to
+// it. So a collection costs what its generations hold, not the whole heap. Survivors move one generation
 // up, in the order CPython's scan leaves them (kept_in_walk_order: it decides
 // which finalizer a later collection runs first). The unreachable set U then goes through CPython's phases
 // (gc_collect_main), each a function below:
@@ -35,8 +39,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/compressed_sparse_row_graph.hpp>
 #include <boost/range/iterator_range.hpp>
 #include <boost/pending/queue.hpp>
 #include <utility>
@@ -47,8 +51,11 @@ namespace gcv {
 namespace {
 
 // Vertex 0 is "outside"; vertex i + 1 is the i-th member of the searched list.
-// adjacency_list keeps each vertex's edges in insertion order: slot order.
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+// Built from edges sorted by source, it keeps each vertex's edges in the
+// order given: slot order. 32-bit vertices and edges keep a collection of
+// ten million members within a few hundred megabytes.
+using Graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                                 boost::no_property, std::uint32_t, std::uint32_t>;
 using Vertex = Graph::vertex_descriptor;
 constexpr Vertex kOutside = 0;
 
@@ -86,20 +93,33 @@ bool ReferenceModel::is_tracked_kind(ObjectKind kind) {
 // running collection's lists.
 void ReferenceModel::track(Serial serial, int generation) {
   ModelObject& object = changing(serial);
+  count_frozen(object.generation, generation);
   object.generation = generation;
   object.list_position = ++list_clock_;
+  if (generation >= 0 && generation <= kPermanentGeneration)
+    generation_lists_[generation].push_back({serial, object.list_position});
 }
 
-void ReferenceModel::untrack(Serial serial) { changing(serial).generation = kUntracked; }
+void ReferenceModel::untrack(Serial serial) {
+  count_frozen(objects_[serial].generation, kUntracked);
+  changing(serial).generation = kUntracked;
+}
 
-// The members of one list, in list order.
+// gc.get_freeze_count(), kept as objects move.
+void ReferenceModel::count_frozen(int from, int to) {
+  frozen_ += (to == kPermanentGeneration) - (from == kPermanentGeneration);
+}
+
+// The members of one list, in list order; drops the entries that no longer stand.
 std::vector<Serial> ReferenceModel::generation_list(int generation) {
+  std::vector<ListEntry>& entries = generation_lists_[generation];
+  std::erase_if(entries, [&](const ListEntry& e) {
+    const ModelObject& object = objects_[e.serial];
+    return !object.alive || object.generation != generation || object.list_position != e.position;
+  });
   std::vector<Serial> list;
-  for (Serial serial : live()) {
-    if (objects_[serial].generation == generation) list.push_back(serial);
-  }
-  std::sort(list.begin(), list.end(),
-            [&](Serial x, Serial y) { return objects_[x].list_position < objects_[y].list_position; });
+  list.reserve(entries.size());
+  for (const ListEntry& e : entries) list.push_back(e.serial);
   return list;
 }
 
@@ -216,14 +236,10 @@ std::vector<Serial> ReferenceModel::collection_list(int generation) {
   return list;
 }
 
-// The edges of the reference graph over `members` (see discovered_from):
-// member to member in slot order, and "outside" to every member referred to
-// by a name, gc.garbage, a held reference, or a live object not in `members`.
-static Graph reference_graph(std::size_t member_count,
-                             const std::vector<std::pair<Vertex, Vertex>>& edges) {
-  Graph graph(member_count + 1);
-  for (const auto& [from, to] : edges) boost::add_edge(from, to, graph);
-  return graph;
+// The reference graph over `member_count` members (see discovered_from)
+// from its edges, sorted by source (each source's in slot order).
+static Graph reference_graph(std::size_t member_count, const std::vector<std::pair<Vertex, Vertex>>& edges) {
+  return Graph(boost::edges_are_sorted, edges.begin(), edges.end(), member_count + 1);
 }
 
 // CPython's move_unreachable walks the list once; the order it leaves the
@@ -261,23 +277,27 @@ static std::vector<Vertex> kept_in_walk_order(const Graph& graph) {
 // order CPython's walk leaves them (kept_in_walk_order). The graph search
 // decides who is reachable; the walk only orders them, and must agree.
 ReferenceModel::Partition ReferenceModel::find_unreachable(const std::vector<Serial>& candidates) {
-  std::vector<Vertex> vertex_of(objects_.size(), kOutside);  // serial -> vertex
-  for (std::size_t i = 0; i < candidates.size(); ++i) vertex_of[candidates[i]] = i + 1;
+  vertex_of_.resize(objects_.size(), kOutside);  // serial -> vertex
+  for (std::size_t i = 0; i < candidates.size(); ++i) vertex_of_[candidates[i]] = static_cast<Vertex>(i + 1);
 
+  // The members' references to members, and how many each member receives;
+  // small ints hold nothing and are never collected.
+  std::vector<std::pair<Vertex, Vertex>> inside;
+  std::vector<std::int64_t> from_inside(candidates.size() + 1, 0);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    for (ObjectKey item : objects_[candidates[i]].slots) {
+      if (!item.is_serial() || vertex_of_[item.as_serial()] == kOutside) continue;
+      inside.emplace_back(static_cast<Vertex>(i + 1), vertex_of_[item.as_serial()]);
+      from_inside[vertex_of_[item.as_serial()]] += 1;
+    }
+  }
+  // "Outside" refers to every member with more references than that.
   std::vector<std::pair<Vertex, Vertex>> edges;
-  auto add_reference = [&](Vertex from, ObjectKey to) {
-    if (!to.is_serial()) return;  // small ints hold nothing and are never collected
-    const Vertex target = vertex_of[to.as_serial()];
-    if (target != kOutside) edges.emplace_back(from, target);
-  };
-  for (const std::optional<ObjectKey>& name : names_) {
-    if (name) add_reference(kOutside, *name);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (objects_[candidates[i]].refcount > from_inside[i + 1]) edges.emplace_back(kOutside, static_cast<Vertex>(i + 1));
   }
-  for (ObjectKey entry : gc_.garbage) add_reference(kOutside, entry);
-  for (ObjectKey held : held_) add_reference(kOutside, held);
-  for (Serial serial : live()) {
-    for (ObjectKey item : objects_[serial].slots) add_reference(vertex_of[serial], item);
-  }
+  edges.insert(edges.end(), inside.begin(), inside.end());
+  for (Serial serial : candidates) vertex_of_[serial] = kOutside;
   const Graph graph = reference_graph(candidates.size(), edges);
 
   std::vector<bool> reached(candidates.size() + 1, false);
@@ -300,18 +320,20 @@ ReferenceModel::Partition ReferenceModel::find_unreachable(const std::vector<Ser
 // list. Returns that list.
 std::vector<Serial> ReferenceModel::move_legacy_finalizers(const std::vector<Serial>& unreachable) {
   std::vector<Vertex> sources;
-  std::vector<Vertex> vertex_of(objects_.size(), kOutside);
   for (std::size_t i = 0; i < unreachable.size(); ++i) {
-    vertex_of[unreachable[i]] = i + 1;
-    if (objects_[unreachable[i]].legacy_finalizer) sources.push_back(i + 1);
+    if (objects_[unreachable[i]].legacy_finalizer) sources.push_back(static_cast<Vertex>(i + 1));
   }
   if (sources.empty()) return {};
+  vertex_of_.resize(objects_.size(), kOutside);
+  for (std::size_t i = 0; i < unreachable.size(); ++i) vertex_of_[unreachable[i]] = static_cast<Vertex>(i + 1);
   std::vector<std::pair<Vertex, Vertex>> edges;
   for (std::size_t i = 0; i < unreachable.size(); ++i) {
     for (ObjectKey item : objects_[unreachable[i]].slots) {
-      if (item.is_serial() && vertex_of[item.as_serial()] != kOutside) edges.emplace_back(i + 1, vertex_of[item.as_serial()]);
+      if (item.is_serial() && vertex_of_[item.as_serial()] != kOutside)
+        edges.emplace_back(static_cast<Vertex>(i + 1), vertex_of_[item.as_serial()]);
     }
   }
+  for (Serial serial : unreachable) vertex_of_[serial] = kOutside;
   std::vector<Serial> finalizers;
   for (Vertex v : discovered_from(reference_graph(unreachable.size(), edges), sources)) {
     finalizers.push_back(unreachable[v - 1]);
@@ -443,9 +465,7 @@ CollectorState ReferenceModel::collector_state() {
   state.enabled = gc_.enabled;
   state.stats = gc_.stats;
   state.list_free_list = list_free_list_.length;
-  for (Serial serial : live()) {
-    if (objects_[serial].generation == kPermanentGeneration) state.freeze_count += 1;
-  }
+  state.freeze_count = frozen_;
   return state;
 }
 

@@ -10,6 +10,8 @@
 // seen, so the executor's next allocation (which takes the model's
 // next_serial() too) never collides with them.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <utility>
 
@@ -27,6 +29,8 @@ void ReferenceModel::reset(std::size_t name_count) {
   live_.clear();
   highest_serial_ = 0;
   list_clock_ = 0;
+  for (std::vector<ListEntry>& list : generation_lists_) list.clear();
+  frozen_ = 0;
   small_int_refs_.fill(1);
   held_.clear();
   deallocating_.clear();
@@ -255,10 +259,34 @@ bool ReferenceModel::read_object(ObjectKey key, ObjectState& out) {
   return true;
 }
 
+// The invariant the collector's search relies on (collector.cc): every
+// object's refcount is the number of references to it, from names, slots of
+// live objects, gc.garbage and the machinery's held references. Checked on
+// every exhaustive look at the model (objects()), in time proportional to it.
+void ReferenceModel::audit_refcounts() {
+  std::vector<std::int64_t> references(objects_.size(), 0);
+  const auto count = [&](ObjectKey key) {
+    if (key.is_serial()) references[key.as_serial()] += 1;
+  };
+  for (const std::optional<ObjectKey>& name : names_)
+    if (name) count(*name);
+  for (ObjectKey entry : gc_.garbage) count(entry);
+  for (ObjectKey held : held_) count(held);
+  for (Serial serial : live())
+    for (ObjectKey item : objects_[serial].slots) count(item);
+  for (Serial serial : live()) {
+    if (objects_[serial].refcount == references[serial]) continue;
+    std::fprintf(stderr, "reference model: #%u has refcount %lld but %lld references\n", serial,
+                 static_cast<long long>(objects_[serial].refcount), static_cast<long long>(references[serial]));
+    std::abort();
+  }
+}
+
 // Small-int keys are all below serial keys, so small ints (in key order) come
 // first, then the live objects in serial order. The elements of `out` are
 // overwritten in place, so their slot vectors keep their storage.
 void ReferenceModel::objects(std::vector<ObjectState>& out) {
+  audit_refcounts();
   std::size_t n = 0;
   auto next = [&]() -> ObjectState& {
     if (n == out.size()) out.emplace_back();

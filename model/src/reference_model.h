@@ -140,6 +140,7 @@ class ReferenceModel final : public Machine {
   ModelObject* object_bound_to(NameIndex name);
   std::int64_t& small_int_refcount(ObjectKey key);
   const std::vector<Serial>& live();
+  void audit_refcounts();
   void read_state(Serial serial, ObjectState& out) const;
   void read_small_int_state(ObjectKey key, ObjectState& out);
   void record(Event::Type type, Serial serial);
@@ -171,6 +172,7 @@ class ReferenceModel final : public Machine {
   std::int64_t collect_unless_collecting(int generation);
   std::int64_t collect_generation(int generation);
   std::vector<Serial> generation_list(int generation);
+  void count_frozen(int from, int to);
   std::vector<Serial> collection_list(int generation);
   std::vector<Serial> members_still_in(const std::vector<Serial>& list, int where);
   struct Partition {
@@ -192,6 +194,18 @@ class ReferenceModel final : public Machine {
   std::vector<Serial> live_;
   Serial highest_serial_ = 0;         // of every allocation so far, executor's or an effect's
   std::uint64_t list_clock_ = 0;      // the last list_position handed out
+  // The lists of generations 0..2 and the permanent one, as (serial,
+  // list_position) in list order: an entry stands while its object is alive
+  // and still at that position of that list (track() appends a new entry
+  // and leaves the old one to be dropped), so a collection reads only what
+  // was tracked into the generations it collects.
+  struct ListEntry {
+    Serial serial;
+    std::uint64_t position;
+  };
+  std::array<std::vector<ListEntry>, kPermanentGeneration + 1> generation_lists_;
+  std::int64_t frozen_ = 0;           // objects in the permanent generation
+  std::vector<std::uint32_t> vertex_of_;  // find_unreachable's serial -> vertex, all 0 between calls
   std::array<std::int64_t, kSmallIntMax - kSmallIntMin + 1> small_int_refs_;
   // References the machinery itself holds for a while, each one count on its
   // target: a finalizer's self, a weakref whose callback is due, the items of
