@@ -37,7 +37,6 @@ std::string triple(const std::array<std::int64_t, 3>& v) {
 
 // Storage that outlives one run.
 struct Executor::Buffers {
-  std::vector<Step> steps;
   std::vector<NameIndex> all_names;
   std::vector<ObjectKey> changed;
   std::vector<Event> model_events, sut_events;
@@ -53,7 +52,7 @@ class Lockstep {
       : program_(program), model_(model), sut_(sut), options_(options),
         seen_(model.observations() & sut.observations()),
         scratch_(static_cast<NameIndex>(program.names.size())), name_count_(program.names.size() + kScratchNames),
-        steps_(buffers.steps), all_names_(buffers.all_names), changed_(buffers.changed),
+        all_names_(buffers.all_names), changed_(buffers.changed),
         model_events_(buffers.model_events), sut_events_(buffers.sut_events),
         model_objects_(buffers.model_objects), sut_objects_(buffers.sut_objects),
         model_state_(buffers.model_state), sut_state_(buffers.sut_state) {
@@ -73,7 +72,8 @@ class Lockstep {
   // Runs the operations not run yet; the program may have grown since.
   void run_pending() {
     for (; next_op_ < program_.ops.size() && result_.outcome == Outcome::Pass; ++next_op_) {
-      if (options_.max_steps != 0 && result_.steps_run >= options_.max_steps) {
+      if (options_.max_steps != 0 &&
+          result_.steps_run + step_count(program_.ops[next_op_], options_.max_steps + 1) > options_.max_steps) {
         result_.truncated = true;
         return;
       }
@@ -109,14 +109,22 @@ class Lockstep {
     result_.resolved.ops.push_back(op_);
     ++result_.ops_run;
     if (is_expectation(op_.code)) return check_expectation();
-    steps_.clear();
-    expand_op(op_, scratch_, steps_);
-    const bool check_each_step = options_.check != CheckLevel::Fast;
-    for (std::size_t s = 0; s < steps_.size() && result_.outcome == Outcome::Pass; ++s) {
-      step_ = steps_.size() > 1 ? &steps_[s] : nullptr;
-      run_step(steps_[s]);
-      if (check_each_step || s + 1 == steps_.size())
-        compare_state(options_.check == CheckLevel::Exhaustive && s + 1 == steps_.size() && index + 1 == program_.ops.size());
+    // Steps are made as they run; a report names the step when there are several.
+    const bool several = step_count(op_, 2) > 1;
+    const bool once_per_op = options_.check == CheckLevel::Fast;
+    Step last;
+    expand_op(op_, scratch_, [&](Step& step) {
+      step_ = several ? &step : nullptr;
+      run_step(step);
+      if (once_per_op) last = step;
+      else compare_state(/*everything=*/false);
+      step_ = nullptr;
+      return result_.outcome == Outcome::Pass;
+    });
+    if (once_per_op) {
+      step_ = several ? &last : nullptr;
+      compare_state(/*everything=*/false);
+      step_ = nullptr;
     }
   }
 
@@ -389,7 +397,6 @@ class Lockstep {
   std::size_t op_index_ = 0;
   Op op_;
   const Step* step_ = nullptr;  // the step running, when it is one of several
-  std::vector<Step>& steps_;
   std::vector<NameIndex>& all_names_;
   std::vector<ObjectKey>& changed_;
   std::size_t freed_ = 0;  // allocated objects the model freed so far

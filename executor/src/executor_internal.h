@@ -2,6 +2,7 @@
 // the comparison of two machines.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,10 +47,15 @@ std::string format_step(const Program& program, const Step& step);
 // A name as reports spell it: the program's own, or $h, $s, $t for scratch names.
 std::string name_text(const Program& program, NameIndex name);
 
-// Appends the steps of an already resolved operation (which must outlive
-// them: finalizer and callback steps point at its effects). Expectations have
-// no steps. `scratch` is the first of three scratch names.
-void expand_op(const Op& op, NameIndex scratch, std::vector<Step>& steps);
+// Receives an operation's steps one at a time, as they are made (a shape of
+// ten million members is never held whole); returns false to stop there.
+using StepSink = std::function<bool(Step&)>;
+// Expands an already resolved operation (which must outlive its steps:
+// finalizer and callback steps point at its effects) into `sink`.
+// Expectations have no steps. `scratch` is the first of three scratch names.
+void expand_op(const Op& op, NameIndex scratch, const StepSink& sink);
+// How many steps expand_op makes of `op`, counting no further than `limit`.
+std::size_t step_count(const Op& op, std::size_t limit);
 
 // Result of resolving an operation's operands against the model's state.
 struct Resolution {

@@ -52,22 +52,22 @@ namespace {
 // Builds steps over the scratch names h, s, t.
 class ShapeBuilder {
  public:
-  ShapeBuilder(NameIndex scratch, std::uint32_t payload, std::vector<Step>& steps)
-      : h_(scratch), s_(scratch + 1), t_(scratch + 2), payload_(payload), steps_(steps) {}
+  ShapeBuilder(NameIndex scratch, std::uint32_t payload, const StepSink& sink)
+      : h_(scratch), s_(scratch + 1), t_(scratch + 2), payload_(payload), sink_(sink) {}
 
   void new_member(NameIndex dst) {
-    steps_.push_back({.kind = Step::Kind::NewContainer, .target = dst, .size = payload_});
+    emit({.kind = Step::Kind::NewContainer, .target = dst, .size = payload_});
     bound(dst);
   }
   void append(NameIndex container, NameIndex item) {
-    steps_.push_back({.kind = Step::Kind::Append, .target = container, .source = item});
+    emit({.kind = Step::Kind::Append, .target = container, .source = item});
   }
   void bind(NameIndex dst, NameIndex src) {
-    steps_.push_back({.kind = Step::Kind::Bind, .target = dst, .source = src});
+    emit({.kind = Step::Kind::Bind, .target = dst, .source = src});
     bound(dst);
   }
   void load(NameIndex dst, NameIndex container, std::uint32_t index) {
-    steps_.push_back({.kind = Step::Kind::LoadSlot, .target = dst, .source = container, .index = index});
+    emit({.kind = Step::Kind::LoadSlot, .target = dst, .source = container, .index = index});
     bound(dst);
   }
 
@@ -75,7 +75,7 @@ class ShapeBuilder {
   void chain(std::uint32_t k) {
     new_member(h_);
     bind(s_, h_);
-    for (std::uint32_t i = 1; i < k; ++i) {
+    for (std::uint32_t i = 1; i < k && !stopped_; ++i) {
       new_member(t_);
       append(s_, t_);
       bind(s_, t_);
@@ -88,14 +88,14 @@ class ShapeBuilder {
   // $h refers to m2..mk and each of them to $h first, then to the others.
   void clique(std::uint32_t k) {
     new_member(h_);
-    for (std::uint32_t i = 1; i < k; ++i) {
+    for (std::uint32_t i = 1; i < k && !stopped_; ++i) {
       new_member(t_);
       append(h_, t_);
       append(t_, h_);
     }
-    for (std::uint32_t i = 0; i + 1 < k; ++i) {
+    for (std::uint32_t i = 0; i + 1 < k && !stopped_; ++i) {
       load(s_, h_, i);
-      for (std::uint32_t j = 0; j + 1 < k; ++j) {
+      for (std::uint32_t j = 0; j + 1 < k && !stopped_; ++j) {
         if (i == j) continue;
         load(t_, h_, j);
         append(s_, t_);
@@ -107,10 +107,13 @@ class ShapeBuilder {
   void finish(NameIndex target) {
     bind(target, h_);
     for (NameIndex n : {h_, s_, t_})
-      if (is_bound_[n - h_]) steps_.push_back({.kind = Step::Kind::Unbind, .target = n});
+      if (is_bound_[n - h_]) emit({.kind = Step::Kind::Unbind, .target = n});
   }
 
  private:
+  void emit(Step step) {
+    if (!stopped_) stopped_ = !sink_(step);
+  }
   void bound(NameIndex n) {
     if (n >= h_ && n <= t_) is_bound_[n - h_] = true;
   }
@@ -118,7 +121,8 @@ class ShapeBuilder {
   NameIndex h_, s_, t_;
   bool is_bound_[3] = {false, false, false};
   std::uint32_t payload_;
-  std::vector<Step>& steps_;
+  const StepSink& sink_;
+  bool stopped_ = false;
 };
 
 }  // namespace
@@ -157,59 +161,66 @@ std::string format_step(const Program& program, const Step& s) {
   return "?";
 }
 
-void expand_op(const Op& op, NameIndex scratch, std::vector<Step>& steps) {
+void expand_op(const Op& op, NameIndex scratch, const StepSink& sink) {
+  const auto one = [&](Step step) { sink(step); };
   switch (op.code) {
     case OpCode::NewContainer:
-      steps.push_back({.kind = Step::Kind::NewContainer, .target = op.target, .size = op.size});
+      one({.kind = Step::Kind::NewContainer, .target = op.target, .size = op.size});
       return;
-    case OpCode::NewStr: steps.push_back({.kind = Step::Kind::NewStr, .target = op.target, .size = op.size}); return;
-    case OpCode::NewInt: steps.push_back({.kind = Step::Kind::NewInt, .target = op.target, .value = op.value}); return;
-    case OpCode::Bind: steps.push_back({.kind = Step::Kind::Bind, .target = op.target, .source = op.source}); return;
+    case OpCode::NewStr: one({.kind = Step::Kind::NewStr, .target = op.target, .size = op.size}); return;
+    case OpCode::NewInt: one({.kind = Step::Kind::NewInt, .target = op.target, .value = op.value}); return;
+    case OpCode::Bind: one({.kind = Step::Kind::Bind, .target = op.target, .source = op.source}); return;
     case OpCode::LoadSlot:
-      steps.push_back({.kind = Step::Kind::LoadSlot, .target = op.target, .source = op.source, .index = op.index});
+      one({.kind = Step::Kind::LoadSlot, .target = op.target, .source = op.source, .index = op.index});
       return;
-    case OpCode::Unbind: steps.push_back({.kind = Step::Kind::Unbind, .target = op.target}); return;
-    case OpCode::Append: steps.push_back({.kind = Step::Kind::Append, .target = op.target, .source = op.source}); return;
+    case OpCode::Unbind: one({.kind = Step::Kind::Unbind, .target = op.target}); return;
+    case OpCode::Append: one({.kind = Step::Kind::Append, .target = op.target, .source = op.source}); return;
     case OpCode::SetSlot:
-      steps.push_back({.kind = Step::Kind::SetSlot, .target = op.target, .source = op.source, .index = op.index});
+      one({.kind = Step::Kind::SetSlot, .target = op.target, .source = op.source, .index = op.index});
       return;
-    case OpCode::RemoveSlot: steps.push_back({.kind = Step::Kind::RemoveSlot, .target = op.target, .index = op.index}); return;
+    case OpCode::RemoveSlot: one({.kind = Step::Kind::RemoveSlot, .target = op.target, .index = op.index}); return;
     case OpCode::Cycle:
     case OpCode::Chain:
     case OpCode::Clique: {
-      ShapeBuilder shape(scratch, op.size, steps);
+      ShapeBuilder shape(scratch, op.size, sink);
       if (op.code == OpCode::Cycle) shape.cycle(op.count);
       if (op.code == OpCode::Chain) shape.chain(op.count);
       if (op.code == OpCode::Clique) shape.clique(op.count);
       shape.finish(op.target);
       return;
     }
-    case OpCode::Collect: steps.push_back({.kind = Step::Kind::Collect, .generation = op.generation}); return;
+    case OpCode::Collect: one({.kind = Step::Kind::Collect, .generation = op.generation}); return;
     case OpCode::SetThreshold: {
       Step s{.kind = Step::Kind::SetThreshold, .arity = op.arity};
       for (int i = 0; i < 3; ++i) s.values[i] = op.values[i];
-      steps.push_back(s);
+      one(s);
       return;
     }
-    case OpCode::Enable: steps.push_back({.kind = Step::Kind::Enable}); return;
-    case OpCode::Disable: steps.push_back({.kind = Step::Kind::Disable}); return;
-    case OpCode::Freeze: steps.push_back({.kind = Step::Kind::Freeze}); return;
-    case OpCode::Unfreeze: steps.push_back({.kind = Step::Kind::Unfreeze}); return;
+    case OpCode::Enable: one({.kind = Step::Kind::Enable}); return;
+    case OpCode::Disable: one({.kind = Step::Kind::Disable}); return;
+    case OpCode::Freeze: one({.kind = Step::Kind::Freeze}); return;
+    case OpCode::Unfreeze: one({.kind = Step::Kind::Unfreeze}); return;
     case OpCode::SetFinalizer:
-      steps.push_back({.kind = Step::Kind::SetFinalizer, .target = op.target, .effects = &op.effects});
+      one({.kind = Step::Kind::SetFinalizer, .target = op.target, .effects = &op.effects});
       return;
-    case OpCode::SetLegacyFinalizer: steps.push_back({.kind = Step::Kind::SetLegacyFinalizer, .target = op.target}); return;
+    case OpCode::SetLegacyFinalizer: one({.kind = Step::Kind::SetLegacyFinalizer, .target = op.target}); return;
     case OpCode::NewWeakref:
-      steps.push_back({.kind = Step::Kind::NewWeakref, .target = op.target, .source = op.source, .effects = &op.effects});
+      one({.kind = Step::Kind::NewWeakref, .target = op.target, .source = op.source, .effects = &op.effects});
       return;
-    case OpCode::Deref: steps.push_back({.kind = Step::Kind::Deref, .target = op.target, .source = op.source}); return;
-    case OpCode::SetDebug: steps.push_back({.kind = Step::Kind::SetDebug, .value = op.value}); return;
-    case OpCode::ClearGarbage: steps.push_back({.kind = Step::Kind::ClearGarbage}); return;
+    case OpCode::Deref: one({.kind = Step::Kind::Deref, .target = op.target, .source = op.source}); return;
+    case OpCode::SetDebug: one({.kind = Step::Kind::SetDebug, .value = op.value}); return;
+    case OpCode::ClearGarbage: one({.kind = Step::Kind::ClearGarbage}); return;
     case OpCode::LoadGarbage:
-      steps.push_back({.kind = Step::Kind::LoadGarbage, .target = op.target, .index = op.index});
+      one({.kind = Step::Kind::LoadGarbage, .target = op.target, .index = op.index});
       return;
     default: return;  // expectations have no steps
   }
+}
+
+std::size_t step_count(const Op& op, std::size_t limit) {
+  std::size_t count = 0;
+  expand_op(op, 0, [&](Step&) { return ++count < limit; });
+  return count;
 }
 
 }  // namespace gcv

@@ -75,6 +75,10 @@ class RecordReader {
   std::size_t at_ = 0;
 };
 
+// A shape's length: b, with bits 16..23 from c's third byte (its low two
+// bytes are the payload, its fourth is unused).
+std::uint32_t shape_length(const Record& r) { return r.b | ((r.c >> 16) & 0xff) << 16; }
+
 // The normalization rule shared by every operand.
 std::uint32_t into_range(std::uint32_t v, std::uint32_t lo, std::uint32_t hi) {
   if (v >= lo && v <= hi) return v;
@@ -155,8 +159,8 @@ class RecordDecoder {
       case OpCode::Chain:
       case OpCode::Clique:
         op.target = name(r.a);
-        op.count = into_range(r.b, 1, op.code == OpCode::Clique ? kMaxCliqueSize : kMaxChainLength);
-        op.size = payload(r.c);
+        op.count = into_range(shape_length(r), 1, op.code == OpCode::Clique ? kMaxCliqueSize : kMaxChainLength);
+        op.size = payload(r.c & kU16Max);
         break;
       case OpCode::Collect:
         op.generation = static_cast<int>(into_range(r.a, 0, 2));
@@ -295,10 +299,16 @@ class RecordEncoder {
         return name(op.target, r.a) && name(op.source, r.c) && body(op, r);
       case OpCode::Cycle:
       case OpCode::Chain:
-      case OpCode::Clique:
-        return name(op.target, r.a) &&
-               field("length", op.count, 1, op.code == OpCode::Clique ? kMaxCliqueSize : kMaxChainLength, r.b) &&
-               field("payload", op.size, kMinPayload, kMaxPayload, r.c);
+      case OpCode::Clique: {
+        std::uint32_t length = 0;
+        if (!name(op.target, r.a) ||
+            !field("length", op.count, 1, op.code == OpCode::Clique ? kMaxCliqueSize : kMaxChainLength, length) ||
+            !field("payload", op.size, kMinPayload, kMaxPayload, r.c))
+          return false;
+        r.b = static_cast<std::uint16_t>(length);
+        r.c |= (length >> 16) << 16;  // see shape_length
+        return true;
+      }
       case OpCode::Collect:
         r.b = op.has_expected;
         return field("generation", op.generation, 0, 2, r.a) &&

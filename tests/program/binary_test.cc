@@ -252,9 +252,13 @@ TEST(BinaryNormalization, IntValueIsTwosComplement) {
 
 TEST(BinaryNormalization, ShapeLength) {
   EXPECT_EQ(decode_one(record(opcode(OpCode::Cycle), 0, 0, 16)).count, 1u);
-  EXPECT_EQ(decode_one(record(opcode(OpCode::Chain), 0, 1025, 16)).count, 1u + 1025 % kMaxChainLength);
-  EXPECT_EQ(decode_one(record(opcode(OpCode::Chain), 0, kMaxChainLength, 16)).count, kMaxChainLength);
-  EXPECT_EQ(decode_one(record(opcode(OpCode::Clique), 0, 33, 16)).count, 1u + 33 % kMaxCliqueSize);
+  // A shape's length: b's 16 bits and c's third byte; c's low 16 bits the payload.
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Chain), 0, 1025, 16)).count, 1025u);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Chain), 0, 0x9680, 0x98'0010)).count, 10'000'000u);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Chain), 0, 0x9680, 0x98'0010)).size, 16u);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Chain), 0, 0xffff, 0xff'0010)).count, kMaxChainLength);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Chain), 0, 0, 16)).count, 1u);
+  EXPECT_EQ(decode_one(record(opcode(OpCode::Clique), 0, 4097, 16)).count, 1u + 4097 % kMaxCliqueSize);
   EXPECT_EQ(decode_one(record(opcode(OpCode::Clique), 0, kMaxCliqueSize, 16)).count, kMaxCliqueSize);
 }
 
@@ -429,7 +433,8 @@ TEST(BinaryEncode, RefusesOutOfRangeFields) {
       {"payload", make(OpCode::NewContainer, [](Op& o) { o.size = 4; }), "payload 4"},
       {"name", make(OpCode::Bind, [](Op& o) { o.source = 2; }), "name index 2"},
       {"int", make(OpCode::NewInt, [](Op& o) { o.value = 1LL << 31; }), "int value 2147483648"},
-      {"length", make(OpCode::Clique, [](Op& o) { o.count = 33; }), "length 33"},
+      {"length", make(OpCode::Clique, [](Op& o) { o.count = 4097; }), "length 4097"},
+      {"chain length", make(OpCode::Chain, [](Op& o) { o.count = 1u << 24; }), "length 16777216"},
       {"generation", make(OpCode::Collect, [](Op& o) { o.generation = 3; }), "generation 3"},
       {"result", make(OpCode::Collect, [](Op& o) { o.has_expected = true; o.value = -1; }), "expected result -1"},
       {"arity", make(OpCode::SetThreshold, [](Op& o) { o.arity = 0; }), "arity 0"},

@@ -37,8 +37,8 @@ const std::vector<BadInput>& bad_inputs() {
       {"a = int 12x", 1, 9, "expected an int value after 'int', found '12x'"},
       {"a = cycle", 1, 10, "expected a length after 'cycle', found end of line"},
       {"a = cycle 0", 1, 11, "length 0 is below the minimum of 1"},
-      {"a = chain 1025", 1, 11, "length 1025 is above the maximum of 1024"},
-      {"a = clique 33", 1, 12, "size 33 is above the maximum of 32"},
+      {"a = chain 16777216", 1, 11, "length 16777216 is above the maximum of 16777215"},
+      {"a = clique 4097", 1, 12, "size 4097 is above the maximum of 4096"},
       {"a = chain 5 7", 1, 13, "payload 7 is below the minimum of 8 bytes"},
       // names and slots
       {"list = str", 1, 1, "'list' is a keyword and cannot be a name"},

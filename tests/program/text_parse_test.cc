@@ -87,11 +87,11 @@ TEST(TextParse, ShapeMacros) {
   EXPECT_EQ(op.code, OpCode::Cycle);
   EXPECT_EQ(op.count, 5u);
   EXPECT_EQ(op.size, kDefaultPayload);
-  op = parse_one("x = chain 1024 64");
+  op = parse_one("x = chain 16777215 64");
   EXPECT_EQ(op.code, OpCode::Chain);
   EXPECT_EQ(op.count, kMaxChainLength);
   EXPECT_EQ(op.size, 64u);
-  op = parse_one("x = clique 32");
+  op = parse_one("x = clique 4096");
   EXPECT_EQ(op.code, OpCode::Clique);
   EXPECT_EQ(op.count, kMaxCliqueSize);
 }

@@ -66,8 +66,8 @@ struct RunOptions {
   bool teardown = true;             // tear down and check that nothing is left
   bool compare = true;              // false: step both machines in lockstep without
                                     // comparing them (the caller checks what it wants)
-  std::size_t max_steps = 0;        // >0: stop before an operation once this many
-                                    // primitive steps have run (a fuzzer's budget)
+  std::size_t max_steps = 0;        // >0: stop before an operation that would take the
+                                    // primitive steps run past this many (a fuzzer's budget)
 };
 
 // How the differential fuzz target runs its inputs, and so how `gcverify

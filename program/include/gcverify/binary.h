@@ -17,7 +17,9 @@
 //
 // The body length is clamped to kMaxEffects and to the records that follow; a
 // finalizer's is at least 1, so a finalizer record with nothing after it is
-// dropped. Other operands: Deref a = target, b = weakref; LoadGarbage a =
+// dropped. Shapes (Cycle, Chain, Clique): a = target, b = the length's low
+// 16 bits, c = payload in its low 16 bits and the length's bits 16..23 in
+// its third byte. Other operands: Deref a = target, b = weakref; LoadGarbage a =
 // target, c = index; SetDebug c = 1 (saveall) or 0; ExpectGarbage c = count;
 // object references as in the other expectations.
 //
