@@ -1,6 +1,8 @@
 // The lockstep run: resolve, expand, apply to both machines, compare.
 // See executor.h for the contract.
 #include <algorithm>
+#include <bit>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -213,8 +215,7 @@ class Lockstep {
       sut_.objects(sut_objects_);
       d = compare_objects(model_objects_, sut_objects_, seen_);
     } else if (!d) {
-      std::sort(changed_.begin(), changed_.end());
-      changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
+      sort_changed();
       d = compare_objects_at(changed_, model_, sut_, model_state_, sut_state_, seen_);
     }
     if (d) fail(Outcome::Divergence, std::move(*d));
@@ -331,6 +332,32 @@ class Lockstep {
       if (model_.binding(n)) teardown_step({.kind = Step::Kind::Unbind, .target = n});
   }
 
+  // changed_ in key order without repeats. A collection or a cascade of
+  // deaths changes many objects of a narrow range of serials: those are
+  // ordered by one pass over a bitmap of the range instead of a sort.
+  void sort_changed() {
+    const auto serials = std::partition(changed_.begin(), changed_.end(), [](ObjectKey k) { return !k.is_serial(); });
+    std::sort(changed_.begin(), serials);  // small ints, few
+    Serial low = std::numeric_limits<Serial>::max(), high = 0;
+    for (auto it = serials; it != changed_.end(); ++it) low = std::min(low, it->as_serial()), high = std::max(high, it->as_serial());
+    const std::size_t count = static_cast<std::size_t>(changed_.end() - serials);
+    if (count < 64 || count * 8 < static_cast<std::size_t>(high - low)) {
+      std::sort(serials, changed_.end());
+    } else {
+      seen_serials_.assign((high - low) / 64 + 1, 0);
+      for (auto it = serials; it != changed_.end(); ++it) {
+        const Serial offset = it->as_serial() - low;
+        seen_serials_[offset / 64] |= std::uint64_t{1} << (offset % 64);
+      }
+      auto out = serials;
+      for (std::size_t word = 0; word < seen_serials_.size(); ++word)
+        for (std::uint64_t bits = seen_serials_[word]; bits != 0; bits &= bits - 1)
+          *out++ = ObjectKey::serial(low + static_cast<Serial>(word * 64 + std::countr_zero(bits)));
+      changed_.erase(out, changed_.end());
+    }
+    changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
+  }
+
   // Allocated objects the model has alive: serials are handed out densely
   // from 1, and every death is an event (counted by compare_state).
   std::size_t live_objects() const { return model_.next_serial() - 1 - freed_; }
@@ -400,6 +427,7 @@ class Lockstep {
   std::vector<NameIndex>& all_names_;
   std::vector<ObjectKey>& changed_;
   std::size_t freed_ = 0;  // allocated objects the model freed so far
+  std::vector<std::uint64_t> seen_serials_;  // sort_changed's bitmap
   std::vector<std::pair<ObjectKey, NameIndex>> bound_;  // drop_names' order
   std::optional<Difference> collect_result_;  // a collection's result the machines disagree on
   std::vector<Event>& model_events_;

@@ -353,10 +353,10 @@ std::int64_t ReferenceModel::handle_weakrefs(const std::vector<Serial>& unreacha
   std::vector<Serial> due;
   for (Serial member : unreachable) {
     if (objects_[member].kind == ObjectKind::Weakref) clear_weakref(member);
-    const std::vector<Serial> weakrefs = objects_[member].weakrefs;
+    const std::vector<Serial> weakrefs = objects_[member].rare_fields().weakrefs;
     for (auto weakref = weakrefs.rbegin(); weakref != weakrefs.rend(); ++weakref) {
       clear_weakref(*weakref);
-      if (objects_[*weakref].callback.empty() || objects_[*weakref].generation == kUnreachableList) continue;
+      if (objects_[*weakref].rare_fields().callback.empty() || objects_[*weakref].generation == kUnreachableList) continue;
       due.push_back(*weakref);
     }
   }

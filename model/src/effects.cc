@@ -26,7 +26,7 @@ void ReferenceModel::set_finalizer(NameIndex object, const std::vector<Effect>& 
   ModelObject* target = object_bound_to(object);
   if (target == nullptr) return;
   target->has_finalizer = true;
-  target->finalizer = body;
+  target->rare_fields_to_change().finalizer = body;
 }
 
 void ReferenceModel::set_legacy_finalizer(NameIndex object) {
@@ -44,9 +44,9 @@ void ReferenceModel::new_weakref(NameIndex dst, Serial serial, NameIndex referen
   const ObjectKey target = *names_[referent];
   hold(target);
   const Serial weakref = allocate(serial, ObjectKind::Weakref, 0, 0);
-  changing(weakref).referent = target;
-  changing(weakref).callback = callback;
-  if (target.is_serial()) objects_[target.as_serial()].weakrefs.push_back(weakref);
+  changing(weakref).rare_fields_to_change().referent = target;
+  changing(weakref).rare_fields_to_change().callback = callback;
+  if (target.is_serial()) objects_[target.as_serial()].rare_fields_to_change().weakrefs.push_back(weakref);
   // As a call: the result is held while the argument is released after the
   // call, then the result moves into the name (STORE_FAST), whose old value
   // is released last, as every name binding does.
@@ -60,8 +60,8 @@ void ReferenceModel::new_weakref(NameIndex dst, Serial serial, NameIndex referen
 // `dst = w()`: the referent, or unbound once the weakref has been cleared.
 void ReferenceModel::deref(NameIndex dst, NameIndex weakref) {
   const ModelObject* object = object_bound_to(weakref);
-  if (object != nullptr && object->kind == ObjectKind::Weakref && object->referent != ObjectKey{}) {
-    store_name(dst, object->referent);
+  if (object != nullptr && object->kind == ObjectKind::Weakref && object->rare_fields().referent != ObjectKey{}) {
+    store_name(dst, object->rare_fields().referent);
   } else {
     unbind(dst);
   }
@@ -70,9 +70,9 @@ void ReferenceModel::deref(NameIndex dst, NameIndex weakref) {
 // _PyWeakref_ClearRef: the weakref no longer refers to anything and leaves
 // its referent's list (a cleared weakref's callback can never be called).
 void ReferenceModel::clear_weakref(Serial weakref) {
-  const ObjectKey referent = std::exchange(changing(weakref).referent, ObjectKey{});
+  const ObjectKey referent = std::exchange(changing(weakref).rare_fields_to_change().referent, ObjectKey{});
   if (!referent.is_serial()) return;
-  std::erase(objects_[referent.as_serial()].weakrefs, weakref);
+  std::erase(objects_[referent.as_serial()].rare_fields_to_change().weakrefs, weakref);
 }
 
 // --- user code -----------------------------------------------------------------------
@@ -83,13 +83,13 @@ void ReferenceModel::clear_weakref(Serial weakref) {
 void ReferenceModel::run_finalizer(Serial serial) {
   changing(serial).finalized = true;
   record(Event::Type::Finalized, serial);
-  const std::vector<Effect> body = objects_[serial].finalizer;
+  const std::vector<Effect> body = objects_[serial].rare_fields().finalizer;
   run_effects(ObjectKey::serial(serial), body);
 }
 
 // A callback runs at most once: it is taken from the weakref as it runs.
 void ReferenceModel::run_callback(Serial weakref) {
-  const std::vector<Effect> body = std::exchange(objects_[weakref].callback, {});
+  const std::vector<Effect> body = std::exchange(objects_[weakref].rare_fields_to_change().callback, {});
   record(Event::Type::CallbackRan, weakref);
   run_effects(ObjectKey::serial(weakref), body);
 }

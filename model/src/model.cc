@@ -229,7 +229,7 @@ void ReferenceModel::read_state(Serial serial, ObjectState& out) const {
   out.payload = object.payload;
   out.int_value = object.int_value;
   out.slots.assign(object.slots.begin(), object.slots.end());
-  out.referent = object.referent;
+  out.referent = object.rare_fields().referent;
   out.has_finalizer = object.has_finalizer;
   out.finalized = object.finalized;
   out.intact = true;

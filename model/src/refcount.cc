@@ -154,12 +154,12 @@ bool ReferenceModel::survives_finalizer(Serial serial) {
 
 // Step 2 of a death: PyObject_ClearWeakRefs.
 void ReferenceModel::clear_weakrefs_to(Serial serial) {
-  const std::vector<Serial> weakrefs = objects_[serial].weakrefs;  // oldest first
+  const std::vector<Serial> weakrefs = objects_[serial].rare_fields().weakrefs;  // oldest first
   const std::size_t base = held_.size();
   std::vector<Serial> due;
   for (auto weakref = weakrefs.rbegin(); weakref != weakrefs.rend(); ++weakref) {
     clear_weakref(*weakref);
-    if (objects_[*weakref].callback.empty()) continue;
+    if (objects_[*weakref].rare_fields().callback.empty()) continue;
     hold(ObjectKey::serial(*weakref));
     due.push_back(*weakref);
   }

@@ -12,6 +12,8 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,27 +30,40 @@ inline constexpr int kFinalizersList = kPermanentGeneration + 2;
 
 // One allocated object: what CPython's object header and body hold.
 struct ModelObject {
-  ObjectKind kind = ObjectKind::Container;
-  std::uint32_t payload = 0;
-  std::int64_t int_value = 0;
   std::vector<ObjectKey> slots;  // containers only
   std::int64_t refcount = 0;
-  int generation = kUntracked;  // 0..2, kPermanentGeneration, a collection's list, or kUntracked
+  std::int64_t int_value = 0;
   // Its place in its generation's list: objects are appended to a list with
   // an ever larger stamp, so a list's order is the order of their stamps.
   std::uint64_t list_position = 0;
+  std::uint32_t payload = 0;
+  int generation = kUntracked;  // 0..2, kPermanentGeneration, a collection's list, or kUntracked
+  ObjectKind kind = ObjectKind::Container;
   bool alive = false;
   // PEP 442 __del__: runs at most once in the object's lifetime.
   bool has_finalizer = false;
   bool finalized = false;
-  std::vector<Effect> finalizer;
   bool legacy_finalizer = false;  // tp_del: uncollectable in a cycle
   bool changed = false;           // in changed_ (take_changed)
-  std::vector<Serial> weakrefs;   // live weakrefs to this object, oldest first
-  // Weakrefs only: the referent ({} once cleared) and the callback (empty:
-  // none, or already run).
-  ObjectKey referent;
-  std::vector<Effect> callback;
+
+  // What few objects have, kept apart so that ten million plain ones stay
+  // small: a finalizer's body, the weakrefs to the object and, for a weakref,
+  // its referent and callback.
+  struct Rare {
+    std::vector<Effect> finalizer;
+    std::vector<Serial> weakrefs;  // live weakrefs to this object, oldest first
+    ObjectKey referent;            // weakrefs only: {} once cleared
+    std::vector<Effect> callback;  // weakrefs only: empty when none, or already run
+  };
+  std::unique_ptr<Rare> rare;
+  Rare& rare_fields_to_change() {
+    if (!rare) rare = std::make_unique<Rare>();
+    return *rare;
+  }
+  const Rare& rare_fields() const {
+    static const Rare kNone;
+    return rare ? *rare : kNone;
+  }
 };
 
 // The gc module's own state (CPython's GCState).
@@ -188,7 +203,7 @@ class ReferenceModel final : public Machine {
   std::int64_t handle_legacy_finalizers(const std::vector<Serial>& finalizers, int older);
 
   std::vector<std::optional<ObjectKey>> names_;
-  std::vector<ModelObject> objects_;  // indexed by serial; [0] is never used
+  std::deque<ModelObject> objects_;  // indexed by serial; [0] is never used; grows without moving
   // Serials of the live objects, ascending (serials only grow), plus dead ones
   // not yet dropped: live() drops them before anyone iterates.
   std::vector<Serial> live_;
