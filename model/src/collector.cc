@@ -280,23 +280,23 @@ ReferenceModel::Partition ReferenceModel::find_unreachable(const std::vector<Ser
   vertex_of_.resize(objects_.size(), kOutside);  // serial -> vertex
   for (std::size_t i = 0; i < candidates.size(); ++i) vertex_of_[candidates[i]] = static_cast<Vertex>(i + 1);
 
-  // The members' references to members, and how many each member receives;
-  // small ints hold nothing and are never collected.
-  std::vector<std::pair<Vertex, Vertex>> inside;
+  // The member a slot refers to, or kOutside (small ints hold nothing and
+  // are never collected).
+  const auto member = [&](ObjectKey item) { return item.is_serial() ? vertex_of_[item.as_serial()] : kOutside; };
+  // How many references each member receives from members...
   std::vector<std::int64_t> from_inside(candidates.size() + 1, 0);
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    for (ObjectKey item : objects_[candidates[i]].slots) {
-      if (!item.is_serial() || vertex_of_[item.as_serial()] == kOutside) continue;
-      inside.emplace_back(static_cast<Vertex>(i + 1), vertex_of_[item.as_serial()]);
-      from_inside[vertex_of_[item.as_serial()]] += 1;
-    }
-  }
-  // "Outside" refers to every member with more references than that.
+  for (Serial serial : candidates)
+    for (ObjectKey item : objects_[serial].slots) from_inside[member(item)] += 1;
+  // ... so "outside" refers to every member with more references than
+  // that; then the members' references to members, in slot order.
   std::vector<std::pair<Vertex, Vertex>> edges;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (objects_[candidates[i]].refcount > from_inside[i + 1]) edges.emplace_back(kOutside, static_cast<Vertex>(i + 1));
   }
-  edges.insert(edges.end(), inside.begin(), inside.end());
+  from_inside = {};
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    for (ObjectKey item : objects_[candidates[i]].slots)
+      if (const Vertex to = member(item); to != kOutside) edges.emplace_back(static_cast<Vertex>(i + 1), to);
   for (Serial serial : candidates) vertex_of_[serial] = kOutside;
   const Graph graph = reference_graph(candidates.size(), edges);
 

@@ -172,6 +172,8 @@ void ReferenceModel::clear_weakrefs_to(Serial serial) {
 void ReferenceModel::free_object(Serial serial) {
   ModelObject& object = changing(serial);
   object.alive = false;  // live() drops it from live_
+  std::vector<ObjectKey>().swap(object.slots);  // its storage goes with it (emptied already)
+  object.rare.reset();
   record(Event::Type::Freed, serial);
   if (is_tracked_kind(object.kind)) container_freed();
   if (object.kind == ObjectKind::Container) list_free_list_.list_freed(object.payload);
