@@ -58,11 +58,13 @@ std::optional<Input> load_input(const std::string& path, const FailureOptions& o
   Input input;
   input.path = path;
   std::string error;
-  auto program = load_program(path, options.settings.format, error, &input.form);
+  std::string note;
+  auto program = load_program_to_run(path, options.settings.format, error, input.form, note);
   if (!program) {
     std::cerr << error << "\n";
     return std::nullopt;
   }
+  if (!note.empty()) std::cerr << note << "\n";
   input.program = std::move(*program);
   return input;
 }

@@ -1,4 +1,7 @@
 // gcverify run, convert and print: programs as such.
+#include <unistd.h>
+
+#include <cstdio>
 #include <iostream>
 
 #include "commands.h"
@@ -23,11 +26,31 @@ checked, at most 4096 primitive steps. Each failure's report ends in its
 signature. Exit status 0 when all pass, 1 when one failed, 2 for bad usage or
 bad input.
 
+A run that takes more than two seconds reports its progress on stderr: the
+operation it is at, primitive steps, live objects and time (in place on a
+terminal, a line every ten seconds otherwise). A run stopped by --max-seconds
+passes with a note (it is not torn down, so nothing is said of leaks).
+
 options:
 )" + run_flags_help() +
-         R"(  --quiet                   print only failures and the summary
+         R"(  --max-steps N             stop each program before an operation that would
+                            take it past N primitive steps (a binary input's
+                            default: 4096)
+  --max-seconds S           stop each program where it is after S seconds
+  --quiet                   print only failures and the summary
   --help                    this help
 )";
+}
+
+// Progress lines for one program's run (see run_help).
+std::function<void(const RunProgress&)> progress_printer(const std::string& file) {
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  return [file, terminal, next = 2.0](const RunProgress& p) mutable {
+    if (p.seconds < next) return;
+    next = p.seconds + (terminal ? 0.5 : 10);
+    std::fprintf(stderr, "%srun: %s: operation %zu of %zu, %zu steps, %zu live objects, %.1f s%s", terminal ? "\r" : "",
+                 file.c_str(), p.op_index + 1, p.ops, p.steps_run, p.live_objects, p.seconds, terminal ? "" : "\n");
+  };
 }
 
 const char* const kConvertHelp = R"(usage: gcverify convert [--to text|binary] [--from text|binary] IN OUT
@@ -48,11 +71,13 @@ step budget).
 
 int run_command(Arguments& args) {
   std::map<std::string, bool> flags = run_flags();
-  flags.insert({{"--quiet", false}, {"--help", false}});
+  flags.insert({{"--quiet", false}, {"--help", false}, {"--max-steps", true}, {"--max-seconds", true}});
   if (!args.parse(flags)) return kExitUsage;
   if (args.has("--help")) return std::cout << run_help(), 0;
   RunSettings settings;
   if (!read_run_settings(args, settings)) return kExitUsage;
+  double max_steps = 0, max_seconds = 0;
+  if (!args.number("--max-steps", 1, max_steps) || !args.number("--max-seconds", 0.001, max_seconds)) return kExitUsage;
   if (args.positional().empty()) return args.usage_error("no program given"), kExitUsage;
   std::vector<std::string> files;
   std::string error;
@@ -66,21 +91,32 @@ int run_command(Arguments& args) {
   std::size_t passed = 0, failed = 0, invalid = 0;
   for (const std::string& file : files) {
     ProgramFormat form;
-    auto program = load_program(file, settings.format, error, &form);
+    std::string note;
+    auto program = load_program_to_run(file, settings.format, error, form, note);
     if (!program) {
       std::cerr << error << "\n";
       ++invalid;
       continue;
     }
-    const RunOptions options = run_options(settings, form);
+    if (!note.empty()) std::cerr << note << "\n";
+    RunOptions options = run_options(settings, form);
+    if (max_steps > 0) options.max_steps = static_cast<std::size_t>(max_steps);
+    options.max_seconds = max_seconds;
+    if (!quiet) options.progress = progress_printer(file);
     // One run per system under test; the program passes when every one does.
     Outcome worst = Outcome::Pass;
     std::string reports, summary;
     for (const std::unique_ptr<Machine>& sut : suts) {
       const RunResult result = run_lockstep(*program, *model, *sut, options);
+      if (!quiet && result.steps_run >= RunOptions::kProgressSteps && isatty(STDERR_FILENO)) std::fputc('\n', stderr);
       if (summary.empty())
         summary = std::to_string(result.ops_run) + " ops, " + std::to_string(result.steps_run) + " steps, " +
                   std::to_string(result.collections) + " collections";
+      if (result.out_of_time)
+        summary += "; stopped at its time budget in operation " + std::to_string(result.report.op_index + 1) +
+                   ", not torn down";
+      else if (result.truncated)
+        summary += "; stopped at its step budget before operation " + std::to_string(result.report.op_index + 1);
       if (result.outcome == Outcome::Pass) continue;
       if (worst != Outcome::ProgramError) worst = result.outcome;
       reports += result.report.to_string(*program, std::string(sut->name()));

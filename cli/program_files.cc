@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gcverify/binary.h"
+#include "gcverify/executor.h"
 #include "gcverify/text.h"
 
 namespace gcv {
@@ -61,15 +62,21 @@ bool read_file(const std::string& path, std::string& bytes, std::string& error) 
 
 }  // namespace
 
-std::optional<Program> load_program(const std::string& path, ProgramFormat format, std::string& error,
-                                    ProgramFormat* form) {
+namespace {
+
+std::optional<Program> load(const std::string& path, ProgramFormat format, std::string& error, ProgramFormat* form,
+                            std::size_t max_binary_ops, std::string* note) {
   std::string bytes;
   if (!read_file(path, bytes, error)) return std::nullopt;
   const ProgramFormat read_as = format != ProgramFormat::Auto ? format : form_of_bytes(bytes);
   if (form != nullptr) *form = read_as;
   if (read_as == ProgramFormat::Binary) {
-    Program program = decode_binary({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+    Program program = decode_binary({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, max_binary_ops);
     program.origin = path;
+    if (note != nullptr && program.ops.size() == max_binary_ops && bytes.size() > max_binary_ops * kRecordSize)
+      *note = path + ": note: only its first " + std::to_string(max_binary_ops) +
+              " operations are read: a binary input runs under a budget of " +
+              std::to_string(differential_fuzz_options().max_steps) + " primitive steps";
     return program;
   }
   ParseError parse_error;
@@ -80,6 +87,18 @@ std::optional<Program> load_program(const std::string& path, ProgramFormat forma
       error += "\n" + path + ": note: read as text because its bytes are all printable; --format binary reads it as a binary program";
   }
   return program;
+}
+
+}  // namespace
+
+std::optional<Program> load_program(const std::string& path, ProgramFormat format, std::string& error,
+                                    ProgramFormat* form) {
+  return load(path, format, error, form, SIZE_MAX, nullptr);
+}
+
+std::optional<Program> load_program_to_run(const std::string& path, ProgramFormat format, std::string& error,
+                                           ProgramFormat& form, std::string& note) {
+  return load(path, format, error, &form, kMaxBinaryOpsRun, &note);
 }
 
 bool save_program(const Program& program, const std::string& path, ProgramFormat format, std::string& error) {

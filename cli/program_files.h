@@ -25,6 +25,14 @@ ProgramFormat form_of_bytes(std::string_view bytes);
 std::optional<Program> load_program(const std::string& path, ProgramFormat format, std::string& error,
                                     ProgramFormat* form = nullptr);
 
+// load_program for a run: a binary input (which runs under a budget of
+// differential_fuzz_options().max_steps primitive steps) is read up to its
+// first kMaxBinaryOpsRun operations, so a run's memory stays bounded however
+// large the input; `note` then says so.
+inline constexpr std::size_t kMaxBinaryOpsRun = std::size_t{1} << 20;
+std::optional<Program> load_program_to_run(const std::string& path, ProgramFormat format, std::string& error,
+                                           ProgramFormat& form, std::string& note);
+
 // Writes `program` in `format`, or (Auto) by `path`'s name: .heap is text,
 // anything else binary. False with a message on failure.
 bool save_program(const Program& program, const std::string& path, ProgramFormat format, std::string& error);

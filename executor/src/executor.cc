@@ -2,6 +2,7 @@
 // See executor.h for the contract.
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <limits>
 #include <string>
 #include <utility>
@@ -73,18 +74,12 @@ class Lockstep {
 
   // Runs the operations not run yet; the program may have grown since.
   void run_pending() {
-    for (; next_op_ < program_.ops.size() && result_.outcome == Outcome::Pass; ++next_op_) {
-      if (options_.max_steps != 0 &&
-          result_.steps_run + step_count(program_.ops[next_op_], options_.max_steps + 1) > options_.max_steps) {
-        result_.truncated = true;
-        return;
-      }
+    for (; next_op_ < program_.ops.size() && result_.outcome == Outcome::Pass && !result_.truncated; ++next_op_)
       run_op(next_op_);
-    }
   }
 
   void finish() {
-    if (result_.outcome == Outcome::Pass && options_.teardown) teardown();
+    if (result_.outcome == Outcome::Pass && options_.teardown && !result_.out_of_time) teardown();
   }
 
   const RunResult& result() const { return result_; }
@@ -107,6 +102,11 @@ class Lockstep {
     if (resolution.kind == Resolution::Kind::Error)
       return fail(Outcome::ProgramError, {CheckKind::ProgramError, "program error", resolution.error, "", {}},
                   format_op(program_, original));
+    if (options_.max_steps != 0 && !within_budget()) {
+      result_.truncated = true;
+      result_.report.op_index = index;
+      return;
+    }
     if (!options_.check_expectations) op_.has_expected = false;  // `collect -> n` checks n
     result_.resolved.ops.push_back(op_);
     ++result_.ops_run;
@@ -121,18 +121,52 @@ class Lockstep {
       if (once_per_op) last = step;
       else compare_state(/*everything=*/false);
       step_ = nullptr;
-      return result_.outcome == Outcome::Pass;
+      return result_.outcome == Outcome::Pass && !result_.out_of_time;
     });
-    if (once_per_op) {
+    if (once_per_op && !result_.out_of_time) {
       step_ = several ? &last : nullptr;
       compare_state(/*everything=*/false);
       step_ = nullptr;
     }
   }
 
+  // Tells the caller how far the run has got, and stops it (where it is:
+  // between two steps) once it is past its time budget.
+  void report_progress() {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    if (options_.progress)
+      options_.progress({.op_index = op_index_, .ops = program_.ops.size(), .steps_run = result_.steps_run,
+                         .live_objects = live_objects(), .seconds = seconds});
+    if (options_.max_seconds > 0 && seconds >= options_.max_seconds) {
+      result_.truncated = result_.out_of_time = true;
+      result_.report.op_index = op_index_;
+    }
+  }
+
+  // Whether op_ fits in what is left of the step budget. In lenient mode a
+  // shape too long for it is resolved to one that fits, as other operands are
+  // resolved modulo what exists (its length k becomes 1 + (k - 1) mod the
+  // longest that fits), so a fuzzer's long shapes still run.
+  bool within_budget() {
+    const std::size_t left = options_.max_steps - std::min(options_.max_steps, result_.steps_run);
+    const auto fits = [&](const Op& op) { return step_count(op, left + 1) <= left; };
+    if (fits(op_)) return true;
+    if (options_.strict || (op_.code != OpCode::Cycle && op_.code != OpCode::Chain && op_.code != OpCode::Clique))
+      return false;
+    Op shorter = op_;
+    std::uint32_t low = 0, high = op_.count;  // the longest that fits is in (low, high)
+    while (high - low > 1) {
+      shorter.count = low + (high - low) / 2;
+      (fits(shorter) ? low : high) = shorter.count;
+    }
+    if (low == 0) return false;
+    op_.count = 1 + (op_.count - 1) % low;
+    return true;
+  }
+
   void run_step(Step& step) {
     if (std::optional<Difference> d = unrunnable_on_sut(step)) return fail(Outcome::Divergence, std::move(*d));
-    ++result_.steps_run;
+    if (++result_.steps_run % RunOptions::kProgressSteps == 0) report_progress();
     if (step.allocates()) step.serial = model_.next_serial();
     const std::int64_t expected = apply_step(model_, step);
     const std::int64_t actual = apply_step(sut_, step);
@@ -428,6 +462,7 @@ class Lockstep {
   std::vector<ObjectKey>& changed_;
   std::size_t freed_ = 0;  // allocated objects the model freed so far
   std::vector<std::uint64_t> seen_serials_;  // sort_changed's bitmap
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::vector<std::pair<ObjectKey, NameIndex>> bound_;  // drop_names' order
   std::optional<Difference> collect_result_;  // a collection's result the machines disagree on
   std::vector<Event>& model_events_;

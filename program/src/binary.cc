@@ -432,12 +432,12 @@ class RecordEncoder {
 
 }  // namespace
 
-Program decode_binary(std::span<const std::uint8_t> bytes) {
+Program decode_binary(std::span<const std::uint8_t> bytes, std::size_t max_ops) {
   Program program;
   program.origin = "<binary>";
   RecordReader reader(bytes);
   RecordDecoder decoder;
-  while (reader.remaining() > 0)
+  while (reader.remaining() > 0 && program.ops.size() < max_ops)
     if (std::optional<Op> op = decoder.decode(reader)) program.ops.push_back(*std::move(op));
   for (std::size_t i = 0; i < decoder.name_count(); ++i)
     program.names.push_back(canonical_name(static_cast<NameIndex>(i)));

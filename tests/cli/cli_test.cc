@@ -132,3 +132,38 @@ TEST_F(CliTest, ThreeWayRunsTheModelAgainstTheHeapAndCPython) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace cli_test;
+
+TEST_F(CliTest, CheckLevelsByName) {
+  const std::string file = write("cycle.heap", "a = cycle 3\ndel a\ncollect -> 3\n");
+  for (const char* level : {"changed", "exhaustive", "fast"})
+    EXPECT_EQ(gcverify(std::string("run --check ") + level + " " + file).status, 0) << level;
+  const Outcome o = gcverify("run --check full " + file);
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("must be one of changed, exhaustive, fast"), std::string::npos) << o.output;
+}
+
+TEST_F(CliTest, RunStopsAtItsBudgetsAndSaysWhere) {
+  const std::string file = write("long.heap", "a = list\nb = chain 100\nc = cycle 100\ndel a\n");
+  Outcome o = gcverify("run --max-steps 50 " + file);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("stopped at its step budget before operation 2"), std::string::npos) << o.output;
+  o = gcverify("run --max-seconds 0.001 " + write("huge.heap", "a = chain 3000000\n"));
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("stopped at its time budget in operation 1, not torn down"), std::string::npos) << o.output;
+  EXPECT_EQ(gcverify("run --max-steps 0 " + file).status, 2);
+  EXPECT_EQ(gcverify("run --max-seconds soon " + file).status, 2);
+}
+
+TEST_F(CliTest, AHugeBinaryInputIsReadUpToItsRunnablePart) {
+  std::string bytes(24u << 20, '\0');  // 3M records: more than 2^20 operations, bodies and all
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
+  const Outcome o = gcverify("run " + write("huge.bin", bytes));
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("only its first 1048576 operations are read"), std::string::npos) << o.output;
+}
+
+}  // namespace

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,15 @@ enum class CheckLevel : std::uint8_t {
 const char* to_string(CheckLevel level);
 std::optional<CheckLevel> check_level_named(std::string_view name);
 
+// How far a run has got, for progress lines.
+struct RunProgress {
+  std::size_t op_index = 0;      // the operation running (0-based) ...
+  std::size_t ops = 0;           // ... of this many
+  std::size_t steps_run = 0;
+  std::size_t live_objects = 0;  // allocated objects alive in the model
+  double seconds = 0;            // since the run started
+};
+
 struct RunOptions {
   bool strict = true;               // false: resolve operands modulo what exists
   bool check_expectations = true;   // false: Expect* operations (and `collect -> n`'s
@@ -67,7 +77,13 @@ struct RunOptions {
   bool compare = true;              // false: step both machines in lockstep without
                                     // comparing them (the caller checks what it wants)
   std::size_t max_steps = 0;        // >0: stop before an operation that would take the
-                                    // primitive steps run past this many (a fuzzer's budget)
+                                    // primitive steps run past this many (a fuzzer's budget);
+                                    // lenient runs shorten a shape to fit (see within_budget)
+  double max_seconds = 0;           // >0: stop once the run has taken this long, where it
+                                    // is (RunResult::out_of_time), without a teardown
+  // Called every kProgressSteps primitive steps with how far the run has got.
+  std::function<void(const RunProgress&)> progress;
+  static constexpr std::size_t kProgressSteps = 1 << 16;
 };
 
 // How the differential fuzz target runs its inputs, and so how `gcverify
@@ -143,7 +159,9 @@ struct RunResult {
   std::size_t ops_run = 0;          // operations executed (skipped ones excluded)
   std::size_t steps_run = 0;        // primitive steps executed
   std::size_t collections = 0;      // collections observed (automatic and explicit)
-  bool truncated = false;           // max_steps stopped the run before its end
+  bool truncated = false;           // max_steps stopped the run before operation report.op_index,
+                                    // or max_seconds inside it
+  bool out_of_time = false;         // max_seconds did
 };
 
 // Runs programs in lockstep. It keeps its working storage from one run to the

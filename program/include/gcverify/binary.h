@@ -28,6 +28,7 @@
 // record is ignored. Decoded programs use canonical names (a, b, ..., z, a1, ...).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -40,8 +41,9 @@ namespace gcv {
 
 inline constexpr std::size_t kRecordSize = 8;
 
-// Decodes any byte string into a program (never fails).
-Program decode_binary(std::span<const std::uint8_t> bytes);
+// Decodes any byte string into a program (never fails), of at most
+// `max_ops` operations (the records past them are not read).
+Program decode_binary(std::span<const std::uint8_t> bytes, std::size_t max_ops = SIZE_MAX);
 
 // Encodes a program. Every program the text parser accepts fits; a program
 // built by hand with out-of-range fields yields nullopt and a reason.
