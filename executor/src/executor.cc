@@ -230,7 +230,8 @@ class Lockstep {
     model_.take_events(model_events_);
     sut_.take_events(sut_events_);
     changed_.clear();
-    const bool changes_known = model_.take_changed(changed_) & sut_.take_changed(changed_);
+    const bool model_knows = model_.take_changed(changed_);  // both drained, whatever each says
+    const bool changes_known = sut_.take_changed(changed_) && model_knows;
     for (const Event& e : model_events_) {
       result_.collections += e.type == Event::Type::CollectionStop;
       freed_ += e.type == Event::Type::Freed && e.key.is_serial();
@@ -502,7 +503,12 @@ std::optional<CheckLevel> check_level_named(std::string_view name) {
 }
 
 RunOptions differential_fuzz_options() {
-  return {.strict = false, .check_expectations = false, .check = CheckLevel::Fast, .max_steps = 4096};
+  RunOptions options;
+  options.strict = false;
+  options.check_expectations = false;
+  options.check = CheckLevel::Fast;
+  options.max_steps = 4096;
+  return options;
 }
 
 Program RunResult::reproducer() const { return with_names_in_first_use_order(resolved); }

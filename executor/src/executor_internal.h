@@ -2,8 +2,9 @@
 // the comparison of two machines.
 #pragma once
 
-#include <functional>
 #include <optional>
+#include <type_traits>
+#include <utility>
 #include <span>
 #include <string>
 #include <vector>
@@ -47,13 +48,35 @@ std::string format_step(const Program& program, const Step& step);
 // A name as reports spell it: the program's own, or $h, $s, $t for scratch names.
 std::string name_text(const Program& program, NameIndex name);
 
+// A reference to a callable, for callbacks made once per step: unlike
+// std::function it never allocates. The callable must outlive it (a lambda
+// passed as an argument lives until the call returns).
+template <typename Signature>
+class FunctionRef;
+template <typename R, typename... Args>
+class FunctionRef<R(Args...)> {
+ public:
+  template <typename F>
+    requires(!std::is_same_v<std::decay_t<F>, FunctionRef>)
+  FunctionRef(F&& f)  // NOLINT(google-explicit-constructor): used like std::function
+      : callable_(const_cast<void*>(static_cast<const void*>(&f))),
+        call_([](void* callable, Args... args) -> R {
+          return (*static_cast<std::remove_reference_t<F>*>(callable))(std::forward<Args>(args)...);
+        }) {}
+  R operator()(Args... args) const { return call_(callable_, std::forward<Args>(args)...); }
+
+ private:
+  void* callable_;
+  R (*call_)(void*, Args...);
+};
+
 // Receives an operation's steps one at a time, as they are made (a shape of
 // ten million members is never held whole); returns false to stop there.
-using StepSink = std::function<bool(Step&)>;
+using StepSink = FunctionRef<bool(Step&)>;
 // Expands an already resolved operation (which must outlive its steps:
 // finalizer and callback steps point at its effects) into `sink`.
 // Expectations have no steps. `scratch` is the first of three scratch names.
-void expand_op(const Op& op, NameIndex scratch, const StepSink& sink);
+void expand_op(const Op& op, NameIndex scratch, StepSink sink);
 // How many steps expand_op makes of `op`, counting no further than `limit`.
 std::size_t step_count(const Op& op, std::size_t limit);
 

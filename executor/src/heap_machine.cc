@@ -82,7 +82,17 @@ class HeapMachine final : public Machine {
   };
 
  public:
-  explicit HeapMachine(const HeapMachineOptions& options) : options_(options) {}
+  // Working storage reserved up front, as the model's (see ReferenceModel()).
+  explicit HeapMachine(const HeapMachineOptions& options) : options_(options) {
+    constexpr std::size_t kTypicalObjects = 4096;
+    by_serial_.reserve(kTypicalObjects);
+    payload_of_.reserve(kTypicalObjects);
+    generation_.reserve(kTypicalObjects);
+    mark_.reserve(kTypicalObjects);
+    changed_.reserve(kTypicalObjects);
+    moved_.reserve(kTypicalObjects);
+    events_.reserve(kTypicalObjects);
+  }
 
   std::string_view name() const override { return "gcheap"; }
   Heap* heap() { return heap_.get(); }
@@ -315,6 +325,10 @@ class HeapMachine final : public Machine {
       if (by_serial_[serial] != nullptr) leftover += " " + ObjectKey::serial(serial).to_string();
     if (!leftover.empty()) leftover = "objects still alive after teardown:" + leftover + "\n";
     heap_.reset();
+    // What the run allocated goes with it, so that a fuzz target's run frees
+    // as much as it allocates (libFuzzer rechecks any run that does not for
+    // leaks, at great cost).
+    bodies_.clear();
     const gcheap::AllocatorStats held = allocator_->stats();
     if (held.small_blocks_live != 0 || held.large_blocks_live != 0)
       leftover += "allocator still holds " + std::to_string(held.small_blocks_live) + " small blocks (" +

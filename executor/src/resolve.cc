@@ -32,6 +32,11 @@ class Resolver {
   Resolver(const Program& program, Machine& model, bool strict, ObjectState& scratch)
       : program_(program), model_(model), strict_(strict), scratch_(scratch) {}
 
+  bool suits(NameIndex name, Need need) {
+    const auto key = model_.binding(name);
+    return key && satisfies(kind(*key), need);
+  }
+
   // Resolves the name operand `n`; false when the operation cannot run.
   bool name(NameIndex& n, Need need) {
     if (n < program_.names.size()) {
@@ -41,13 +46,16 @@ class Resolver {
     } else if (strict_) {
       return fail("name index " + std::to_string(n) + " is not a name of this program");
     }
-    std::vector<NameIndex> candidates;
-    for (NameIndex i = 0; i < program_.names.size(); ++i) {
-      const auto key = model_.binding(i);
-      if (key && satisfies(kind(*key), need)) candidates.push_back(i);
-    }
-    if (candidates.empty()) return skip();
-    n = candidates[n % candidates.size()];
+    // The n-th (mod their number) of the names that would do.
+    std::size_t count = 0;
+    for (NameIndex i = 0; i < program_.names.size(); ++i) count += suits(i, need);
+    if (count == 0) return skip();
+    std::size_t wanted = n % count;
+    for (NameIndex i = 0; i < program_.names.size(); ++i)
+      if (suits(i, need) && wanted-- == 0) {
+        n = i;
+        break;
+      }
     return true;
   }
 

@@ -52,7 +52,7 @@ namespace {
 // Builds steps over the scratch names h, s, t.
 class ShapeBuilder {
  public:
-  ShapeBuilder(NameIndex scratch, std::uint32_t payload, const StepSink& sink)
+  ShapeBuilder(NameIndex scratch, std::uint32_t payload, StepSink sink)
       : h_(scratch), s_(scratch + 1), t_(scratch + 2), payload_(payload), sink_(sink) {}
 
   void new_member(NameIndex dst) {
@@ -121,7 +121,7 @@ class ShapeBuilder {
   NameIndex h_, s_, t_;
   bool is_bound_[3] = {false, false, false};
   std::uint32_t payload_;
-  const StepSink& sink_;
+  StepSink sink_;
   bool stopped_ = false;
 };
 
@@ -161,7 +161,7 @@ std::string format_step(const Program& program, const Step& s) {
   return "?";
 }
 
-void expand_op(const Op& op, NameIndex scratch, const StepSink& sink) {
+void expand_op(const Op& op, NameIndex scratch, StepSink sink) {
   const auto one = [&](Step step) { sink(step); };
   switch (op.code) {
     case OpCode::NewContainer:

@@ -31,9 +31,13 @@ std::map<Serial, std::set<std::size_t>> operations_by_object(const Program& prog
   Program so_far;
   so_far.names = program.names;
   auto model = make_reference_model(), mirror = make_reference_model();
-  LockstepSession session(so_far, *model, *mirror,
-                          {.strict = false, .check_expectations = false, .check = CheckLevel::Fast, .teardown = false,
-                           .compare = false});
+  RunOptions options;
+  options.strict = false;
+  options.check_expectations = false;
+  options.check = CheckLevel::Fast;
+  options.teardown = false;
+  options.compare = false;
+  LockstepSession session(so_far, *model, *mirror, options);
   auto note = [&](std::size_t i, Op& op) {
     for_each_name(op, [&](NameIndex& name) {
       if (const auto key = model->binding(name); key && key->is_serial()) touched[key->as_serial()].insert(i);

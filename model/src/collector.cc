@@ -68,6 +68,7 @@ struct DiscoveryRecorder : boost::default_bfs_visitor {
 // it discovers them (the sources first, in order).
 std::vector<Vertex> discovered_from(const Graph& graph, const std::vector<Vertex>& sources) {
   std::vector<Vertex> order;
+  order.reserve(boost::num_vertices(graph));
   std::vector<boost::default_color_type> color(boost::num_vertices(graph));
   boost::queue<Vertex> queue;
   DiscoveryRecorder recorder;
@@ -126,6 +127,7 @@ std::vector<Serial> ReferenceModel::generation_list(int generation) {
 // The members of `list` that are still alive in the list `where`.
 std::vector<Serial> ReferenceModel::members_still_in(const std::vector<Serial>& list, int where) {
   std::vector<Serial> members;
+  members.reserve(list.size());
   for (Serial serial : list) {
     if (objects_[serial].alive && objects_[serial].generation == where) members.push_back(serial);
   }
@@ -254,8 +256,10 @@ static std::vector<Vertex> kept_in_walk_order(const Graph& graph) {
   std::vector<Mark> mark(vertices, Mark::Unseen);
   for (Vertex v : boost::make_iterator_range(boost::adjacent_vertices(kOutside, graph))) mark[v] = Mark::Referenced;
   std::vector<Vertex> list;
+  list.reserve(2 * vertices);  // each vertex is set aside and walked again at most once
   for (Vertex v = kOutside + 1; v < vertices; ++v) list.push_back(v);
   std::vector<Vertex> kept;
+  kept.reserve(vertices);
   for (std::size_t i = 0; i < list.size(); ++i) {
     const Vertex v = list[i];
     if (mark[v] == Mark::Unseen) {
@@ -277,6 +281,7 @@ static std::vector<Vertex> kept_in_walk_order(const Graph& graph) {
 // order CPython's walk leaves them (kept_in_walk_order). The graph search
 // decides who is reachable; the walk only orders them, and must agree.
 ReferenceModel::Partition ReferenceModel::find_unreachable(const std::vector<Serial>& candidates) {
+  if (candidates.empty()) return {};
   vertex_of_.resize(objects_.size(), kOutside);  // serial -> vertex
   for (std::size_t i = 0; i < candidates.size(); ++i) vertex_of_[candidates[i]] = static_cast<Vertex>(i + 1);
 
@@ -290,6 +295,9 @@ ReferenceModel::Partition ReferenceModel::find_unreachable(const std::vector<Ser
   // ... so "outside" refers to every member with more references than
   // that; then the members' references to members, in slot order.
   std::vector<std::pair<Vertex, Vertex>> edges;
+  std::size_t inside = 0;
+  for (std::size_t i = 1; i < from_inside.size(); ++i) inside += static_cast<std::size_t>(from_inside[i]);
+  edges.reserve(candidates.size() + inside);
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (objects_[candidates[i]].refcount > from_inside[i + 1]) edges.emplace_back(kOutside, static_cast<Vertex>(i + 1));
   }
@@ -303,6 +311,7 @@ ReferenceModel::Partition ReferenceModel::find_unreachable(const std::vector<Ser
   std::vector<bool> reached(candidates.size() + 1, false);
   for (Vertex v : discovered_from(graph, {kOutside})) reached[v] = true;
   Partition partition;
+  partition.reachable.reserve(candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (!reached[i + 1]) partition.unreachable.push_back(candidates[i]);
   }

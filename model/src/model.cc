@@ -21,7 +21,18 @@ namespace gcv {
 
 std::unique_ptr<Machine> make_reference_model() { return std::make_unique<ReferenceModel>(); }
 
-ReferenceModel::ReferenceModel() { small_int_refs_.fill(1); }
+// Working storage is reserved for a typical fuzz input up front, so that
+// runs after the first rarely allocate more than they free (libFuzzer
+// rechecks such a run for leaks, at great cost).
+ReferenceModel::ReferenceModel() {
+  small_int_refs_.fill(1);
+  constexpr std::size_t kTypicalObjects = 4096;
+  live_.reserve(kTypicalObjects);
+  events_.reserve(kTypicalObjects);
+  changed_.reserve(kTypicalObjects);
+  held_.reserve(256);
+  for (std::vector<ListEntry>& list : generation_lists_) list.reserve(kTypicalObjects);
+}
 
 void ReferenceModel::reset(std::size_t name_count) {
   names_.assign(name_count, std::nullopt);
@@ -320,6 +331,9 @@ std::string ReferenceModel::teardown() {
     ObjectKey key = ObjectKey::small_int(value);
     if (small_int_refcount(key) != 1) leftovers.push_back(key);
   }
+  // The object store goes with the run (see HeapMachine::teardown).
+  objects_.clear();
+  objects_.shrink_to_fit();
   if (leftovers.empty()) return "";
   std::string description = "still alive after teardown:";
   for (ObjectKey key : leftovers) description += " " + key.to_string();
