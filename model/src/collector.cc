@@ -95,7 +95,7 @@ bool ReferenceModel::is_tracked_kind(ObjectKind kind) {
 void ReferenceModel::track(Serial serial, int generation) {
   ModelObject& object = changing(serial);
   count_frozen(object.generation, generation);
-  object.generation = generation;
+  object.generation = static_cast<std::int8_t>(generation);
   object.list_position = ++list_clock_;
   if (generation >= 0 && generation <= kPermanentGeneration)
     generation_lists_[generation].push_back({serial, object.list_position});
@@ -103,7 +103,7 @@ void ReferenceModel::track(Serial serial, int generation) {
 
 void ReferenceModel::untrack(Serial serial) {
   count_frozen(objects_[serial].generation, kUntracked);
-  changing(serial).generation = kUntracked;
+  changing(serial).generation = static_cast<std::int8_t>(kUntracked);
 }
 
 // gc.get_freeze_count(), kept as objects move.

@@ -35,9 +35,9 @@ struct ModelObject {
   std::int64_t int_value = 0;
   // Its place in its generation's list: objects are appended to a list with
   // an ever larger stamp, so a list's order is the order of their stamps.
-  std::uint64_t list_position = 0;
+  std::uint32_t list_position = 0;
   std::uint32_t payload = 0;
-  int generation = kUntracked;  // 0..2, kPermanentGeneration, a collection's list, or kUntracked
+  std::int8_t generation = kUntracked;  // 0..2, kPermanentGeneration, a collection's list, or kUntracked
   ObjectKind kind = ObjectKind::Container;
   bool alive = false;
   // PEP 442 __del__: runs at most once in the object's lifetime.
@@ -65,6 +65,7 @@ struct ModelObject {
     return rare ? *rare : kNone;
   }
 };
+static_assert(sizeof(ModelObject) <= 64, "ten million model objects should stay within 640 MB");
 
 // The gc module's own state (CPython's GCState).
 struct GcModuleState {
@@ -208,7 +209,8 @@ class ReferenceModel final : public Machine {
   // not yet dropped: live() drops them before anyone iterates.
   std::vector<Serial> live_;
   Serial highest_serial_ = 0;         // of every allocation so far, executor's or an effect's
-  std::uint64_t list_clock_ = 0;      // the last list_position handed out
+  std::uint32_t list_clock_ = 0;      // the last list_position handed out (a run tracks
+                                      // objects fewer than 2^32 times)
   // The lists of generations 0..2 and the permanent one, as (serial,
   // list_position) in list order: an entry stands while its object is alive
   // and still at that position of that list (track() appends a new entry
@@ -216,7 +218,7 @@ class ReferenceModel final : public Machine {
   // was tracked into the generations it collects.
   struct ListEntry {
     Serial serial;
-    std::uint64_t position;
+    std::uint32_t position;
   };
   std::array<std::vector<ListEntry>, kPermanentGeneration + 1> generation_lists_;
   std::int64_t frozen_ = 0;           // objects in the permanent generation
