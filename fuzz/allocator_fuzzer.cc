@@ -10,11 +10,9 @@
 // After every operation the allocator's live-block counts must match the
 // shadow; every 16 operations every live block must still be owned (its arena
 // not released while in use), its pool's header not, and it must be aligned.
-// At the end everything is freed and the allocator must hold no block and,
-// after two trims, at most the reserve arena, wholly free. One allocator per
-// configuration serves every input: an input starts from that state (no block,
-// at most one free arena), so it maps no arena unless it needs more than one,
-// and no input depends on an earlier one beyond which free arena it reuses.
+// At the end everything is freed and the allocator must hold no block, after
+// two trims at most the reserve arena, and once the free arenas are released,
+// no arena.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -56,7 +54,10 @@ bool stamp_intact(const std::uint8_t* at, std::size_t size, std::uint32_t stamp)
 
 class AllocatorCheck {
  public:
-  explicit AllocatorCheck(std::uint8_t config) : allocator_(allocator_for(config)), debug_fill_((config & 2) != 0) {}
+  explicit AllocatorCheck(std::uint8_t config)
+      : allocator_(gcheap::Allocator::Options{(config & 1) ? gcheap::Geometry::classic() : gcheap::Geometry::modern(),
+                                              (config & 2) != 0}),
+        debug_fill_((config & 2) != 0) {}
 
   void allocate(std::size_t slot, std::size_t n) {
     release(slot);
@@ -108,22 +109,12 @@ class AllocatorCheck {
     if (s.arenas_mapped != s.arenas_free) fail("an arena counted busy after everything was freed", 0);
     allocator_.trim();
     allocator_.trim();
-    const gcheap::AllocatorStats trimmed = allocator_.stats();
-    if (trimmed.arenas_mapped > 1) fail("more than the reserve arena mapped after two trims", 0);
-    if (trimmed.arenas_free != trimmed.arenas_mapped) fail("the reserve arena counted busy", 0);
+    if (allocator_.stats().arenas_mapped > 1) fail("more than the reserve arena mapped after two trims", 0);
+    allocator_.release_free_arenas();
+    if (allocator_.stats().arenas_mapped != 0) fail("arenas mapped after the free arenas were released", 0);
   }
 
  private:
-  // Bit 0: classic geometry; bit 1: debug fill. Kept across inputs.
-  static gcheap::Allocator& allocator_for(std::uint8_t config) {
-    static gcheap::Allocator* allocators[4] = {};
-    gcheap::Allocator*& allocator = allocators[config & 3];
-    if (allocator == nullptr)
-      allocator = new gcheap::Allocator(gcheap::Allocator::Options{
-          (config & 1) ? gcheap::Geometry::classic() : gcheap::Geometry::modern(), (config & 2) != 0});
-    return *allocator;
-  }
-
   bool is_small(std::size_t n) const { return n >= 1 && n <= allocator_.geometry().max_small; }
 
   // live_ lists the occupied slots (in no order); position_ says where.
@@ -163,7 +154,7 @@ class AllocatorCheck {
     std::abort();
   }
 
-  gcheap::Allocator& allocator_;
+  gcheap::Allocator allocator_;
   bool debug_fill_;
   std::vector<Block> blocks_ = std::vector<Block>(kSlots);
   std::vector<std::size_t> live_;

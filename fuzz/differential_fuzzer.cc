@@ -3,10 +3,9 @@
 //
 // Operands are resolved modulo what exists (lenient mode), so every input runs
 // to its end or to the step budget (see differential_fuzz_options()). Each
-// input starts from a fresh heap and ends with a lockstep teardown that
-// requires the allocator to hold no block and at most its free reserve arena,
-// which the next input reuses (no mmap per input); so no input depends on an
-// earlier one. Any divergence prints
+// input starts from a fresh heap and a fresh allocator and ends with a
+// lockstep teardown that requires the allocator to hold no block
+// and no arena, so no input depends on an earlier one. Any divergence prints
 // the executor's report and the program as it ran (a ready .heap reproducer),
 // then aborts so that libFuzzer keeps the input.
 #include <cstdio>

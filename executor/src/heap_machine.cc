@@ -98,17 +98,12 @@ class HeapMachine final : public Machine {
   Heap* heap() { return heap_.get(); }
   Object* live_object(ObjectKey key) const { return pointer_of(key); }
 
-  // The allocator outlives runs: a run that ended in a clean teardown left it
-  // holding no block and at most its reserve arena, which the next run
-  // reuses instead of mapping a new one (a fuzz target runs thousands of
-  // inputs a second). A run that did not end cleanly leaves no allocator.
+  // Every run has an allocator of its own, so that no run depends on where
+  // an earlier one left blocks (a fuzzer's input reproduces alone).
   void reset(std::size_t name_count) override {
     heap_.reset();
-    if (!allocator_clean_) allocator_.reset();
-    if (!allocator_)
-      allocator_ = std::make_unique<gcheap::Allocator>(
-          gcheap::Allocator::Options{options_.geometry, options_.debug_fill});
-    allocator_clean_ = false;
+    allocator_ = std::make_unique<gcheap::Allocator>(
+        gcheap::Allocator::Options{options_.geometry, options_.debug_fill});
     heap_ = std::make_unique<Heap>(*allocator_);
     heap_->set_free_hook(&HeapMachine::on_free, this);
     heap_->set_change_hook(&HeapMachine::on_change, this);
@@ -337,16 +332,10 @@ class HeapMachine final : public Machine {
       leftover += "allocator still holds " + std::to_string(held.small_blocks_live) + " small blocks (" +
                   std::to_string(held.small_bytes_live) + " bytes) and " +
                   std::to_string(held.large_blocks_live) + " large blocks after the heap was destroyed\n";
-    if (held.arenas_mapped != held.arenas_free)
-      leftover += "allocator counts " + std::to_string(held.arenas_mapped - held.arenas_free) +
-                  " arenas busy after the heap was destroyed\n";
-    // Two trims give back every wholly free arena but the reserve: what a
-    // long-running process that emptied its heap would still map.
-    allocator_->trim();
-    allocator_->trim();
-    if (const std::size_t mapped = allocator_->stats().arenas_mapped; mapped > 1)
-      leftover += "allocator still maps " + std::to_string(mapped) + " arenas after two trims\n";
-    allocator_clean_ = leftover.empty();
+    allocator_->release_free_arenas();
+    if (const std::size_t mapped = allocator_->stats().arenas_mapped; mapped != 0)
+      leftover += "allocator still maps " + std::to_string(mapped) + " arenas after teardown\n";
+    allocator_.reset();  // a run allocates and frees its own allocator: no growth between runs
     return leftover;
   }
 
@@ -619,7 +608,6 @@ class HeapMachine final : public Machine {
 
   HeapMachineOptions options_;
   std::unique_ptr<gcheap::Allocator> allocator_;
-  bool allocator_clean_ = false;  // the last teardown left it empty: reuse it
   // Declared after allocator_, so destroyed first; unmapping the allocator's
   // arenas then frees whatever a failed run left alive.
   std::unique_ptr<Heap> heap_;

@@ -5,9 +5,8 @@
 // so a stale handle to a freed-and-reused block shows up as a
 // damaged stamp even without sanitizers. Frees are observed through the heap's
 // free hook and collections through its gc callbacks. Teardown destroys the heap
-// and then requires the allocator to hold no block, no busy arena and, after
-// two trims, at most its reserve arena. The allocator is kept for the next
-// run after a clean teardown (no mmap per fuzz input), replaced otherwise.
+// and then requires the allocator to hold no block and, once its free arenas
+// are released, no arena.
 #pragma once
 
 #include <memory>
