@@ -11,8 +11,10 @@
 // shadow; every 16 operations every live block must still be owned (its arena
 // not released while in use), its pool's header not, and it must be aligned.
 // At the end everything is freed and the allocator must hold no block, after
-// two trims at most the reserve arena, and once the free arenas are released,
-// no arena.
+// two trims at most the reserve arena, and once reset (Allocator::reset) one
+// arena as freshly mapped. One allocator per configuration serves every
+// input from that state, as a new one would: no arena is mapped per input
+// that fits in one, and no input depends on an earlier one.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -54,10 +56,7 @@ bool stamp_intact(const std::uint8_t* at, std::size_t size, std::uint32_t stamp)
 
 class AllocatorCheck {
  public:
-  explicit AllocatorCheck(std::uint8_t config)
-      : allocator_(gcheap::Allocator::Options{(config & 1) ? gcheap::Geometry::classic() : gcheap::Geometry::modern(),
-                                              (config & 2) != 0}),
-        debug_fill_((config & 2) != 0) {}
+  explicit AllocatorCheck(std::uint8_t config) : allocator_(allocator_for(config)), debug_fill_((config & 2) != 0) {}
 
   void allocate(std::size_t slot, std::size_t n) {
     release(slot);
@@ -110,11 +109,24 @@ class AllocatorCheck {
     allocator_.trim();
     allocator_.trim();
     if (allocator_.stats().arenas_mapped > 1) fail("more than the reserve arena mapped after two trims", 0);
-    allocator_.release_free_arenas();
-    if (allocator_.stats().arenas_mapped != 0) fail("arenas mapped after the free arenas were released", 0);
+    if (!allocator_.reset()) fail("reset refused with nothing live", 0);
+    const gcheap::AllocatorStats reset = allocator_.stats();
+    if (reset.arenas_mapped > 1 || reset.arenas_free != reset.arenas_mapped || reset.pools_in_use != 0)
+      fail("reset left more than one free arena", 0);
   }
 
  private:
+  // Bit 0: classic geometry; bit 1: debug fill. Kept across inputs, reset
+  // after each (see teardown).
+  static gcheap::Allocator& allocator_for(std::uint8_t config) {
+    static gcheap::Allocator* allocators[4] = {};
+    gcheap::Allocator*& allocator = allocators[config & 3];
+    if (allocator == nullptr)
+      allocator = new gcheap::Allocator(gcheap::Allocator::Options{
+          (config & 1) ? gcheap::Geometry::classic() : gcheap::Geometry::modern(), (config & 2) != 0});
+    return *allocator;
+  }
+
   bool is_small(std::size_t n) const { return n >= 1 && n <= allocator_.geometry().max_small; }
 
   // live_ lists the occupied slots (in no order); position_ says where.
@@ -154,7 +166,7 @@ class AllocatorCheck {
     std::abort();
   }
 
-  gcheap::Allocator allocator_;
+  gcheap::Allocator& allocator_;
   bool debug_fill_;
   std::vector<Block> blocks_ = std::vector<Block>(kSlots);
   std::vector<std::size_t> live_;

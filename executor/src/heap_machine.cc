@@ -98,12 +98,17 @@ class HeapMachine final : public Machine {
   Heap* heap() { return heap_.get(); }
   Object* live_object(ObjectKey key) const { return pointer_of(key); }
 
-  // Every run has an allocator of its own, so that no run depends on where
-  // an earlier one left blocks (a fuzzer's input reproduces alone).
+  // A run starts from an allocator as new: the last one, if its run ended
+  // in a clean teardown (Allocator::reset: its one arena as freshly mapped,
+  // so no run depends on where an earlier one left blocks, and a fuzz
+  // target maps no arena per input), else a new one.
   void reset(std::size_t name_count) override {
     heap_.reset();
-    allocator_ = std::make_unique<gcheap::Allocator>(
-        gcheap::Allocator::Options{options_.geometry, options_.debug_fill});
+    if (!allocator_clean_) allocator_.reset();
+    if (!allocator_)
+      allocator_ = std::make_unique<gcheap::Allocator>(
+          gcheap::Allocator::Options{options_.geometry, options_.debug_fill});
+    allocator_clean_ = false;
     heap_ = std::make_unique<Heap>(*allocator_);
     heap_->set_free_hook(&HeapMachine::on_free, this);
     heap_->set_change_hook(&HeapMachine::on_change, this);
@@ -332,10 +337,10 @@ class HeapMachine final : public Machine {
       leftover += "allocator still holds " + std::to_string(held.small_blocks_live) + " small blocks (" +
                   std::to_string(held.small_bytes_live) + " bytes) and " +
                   std::to_string(held.large_blocks_live) + " large blocks after the heap was destroyed\n";
-    allocator_->release_free_arenas();
-    if (const std::size_t mapped = allocator_->stats().arenas_mapped; mapped != 0)
-      leftover += "allocator still maps " + std::to_string(mapped) + " arenas after teardown\n";
-    allocator_.reset();  // a run allocates and frees its own allocator: no growth between runs
+    if (held.arenas_mapped != held.arenas_free)
+      leftover += "allocator counts " + std::to_string(held.arenas_mapped - held.arenas_free) +
+                  " arenas busy after the heap was destroyed\n";
+    allocator_clean_ = leftover.empty() && allocator_->reset();
     return leftover;
   }
 
@@ -608,6 +613,7 @@ class HeapMachine final : public Machine {
 
   HeapMachineOptions options_;
   std::unique_ptr<gcheap::Allocator> allocator_;
+  bool allocator_clean_ = false;  // reset after a clean teardown: the next run reuses it
   // Declared after allocator_, so destroyed first; unmapping the allocator's
   // arenas then frees whatever a failed run left alive.
   std::unique_ptr<Heap> heap_;

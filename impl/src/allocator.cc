@@ -195,6 +195,7 @@ std::size_t Allocator::usable_size(const void* p) const {
 
 void Allocator::trim() { state_->trim(); }
 void Allocator::release_free_arenas() { state_->release_free_arenas(); }
+bool Allocator::reset() { return state_->reset(); }
 
 // Every carved pool of every mapped arena: a pool on its arena's freepools
 // has ref 0.

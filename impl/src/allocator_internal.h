@@ -201,6 +201,7 @@ struct Allocator::State {
   void release_free_arena(ArenaObject* ao);
   void trim();
   void release_free_arenas();
+  bool reset();
   std::uint64_t trims = 0;  // trim() calls so far
   void unmap_all_arenas();
 

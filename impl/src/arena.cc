@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "allocator_internal.h"
 
@@ -204,6 +205,25 @@ void Allocator::State::trim() {
 
 void Allocator::State::release_free_arenas() {
   while (ArenaObject* ao = nfp2lasta[pools_per_arena]) release_free_arena(ao);
+}
+
+// Keeps the head of the wholly free group, unmaps the rest, and makes the one
+// kept what new_arena() would have mapped: the carved part is zeroed (a fresh
+// mapping reads zero) and unpoisoned (take_pool poisons as it carves).
+bool Allocator::State::reset() {
+  if (large_blocks != nullptr) return false;
+  if (usable_arenas == nullptr) return counters.arenas_mapped == 0;
+  if (usable_arenas->nfreepools != pools_per_arena || counters.arenas_free != counters.arenas_mapped) return false;
+  ArenaObject* kept = usable_arenas;
+  while (nfp2lasta[pools_per_arena] != kept) release_free_arena(nfp2lasta[pools_per_arena]);
+  auto* base = reinterpret_cast<std::byte*>(kept->address);
+  const auto carved = static_cast<std::size_t>(kept->pool_frontier - base);
+  pymalloc::unpoison(base, carved);
+  std::memset(base, 0, carved);
+  *kept = ArenaObject{kept->address, base, pools_per_arena, nullptr, nullptr, nullptr, trims};
+  usable_arenas = kept;
+  nfp2lasta[pools_per_arena] = kept;
+  return true;
 }
 
 // Teardown: unmaps every arena, whatever its pools still hold.

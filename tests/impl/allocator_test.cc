@@ -679,3 +679,53 @@ INSTANTIATE_TEST_SUITE_P(Geometries, AllocatorTest, testing::Values(Geometry::mo
 
 }  // namespace
 }  // namespace gcheap
+
+namespace gcheap {
+namespace {
+
+// Where a sequence of small allocations lands, as offsets from the first
+// block's arena (addresses differ between mappings; the layout must not).
+std::vector<std::ptrdiff_t> layout_of(gcheap::Allocator& allocator, std::vector<void*>& blocks) {
+  static constexpr std::size_t kSizes[] = {16, 64, 48, 16, 512, 8, 200, 16, 64, 333};
+  for (int round = 0; round < 300; ++round)
+    for (std::size_t n : kSizes)
+      if (n <= allocator.geometry().max_small) blocks.push_back(allocator.allocate(n));  // pools only
+  const auto arena = reinterpret_cast<std::uintptr_t>(blocks.front()) & ~(allocator.geometry().arena_size - 1);
+  std::vector<std::ptrdiff_t> offsets;
+  for (void* p : blocks) offsets.push_back(reinterpret_cast<std::intptr_t>(p) - static_cast<std::intptr_t>(arena));
+  return offsets;
+}
+
+// After reset() an allocator places blocks exactly as a new one does, reads
+// zero where a new mapping would, and maps no arena for it.
+TEST_P(AllocatorTest, ResetBehavesAsANewAllocator) {
+  gcheap::Allocator fresh(gcheap::Allocator::Options{GetParam(), false});
+  std::vector<void*> fresh_blocks;
+  const std::vector<std::ptrdiff_t> expected = layout_of(fresh, fresh_blocks);
+
+  gcheap::Allocator used(gcheap::Allocator::Options{GetParam(), false});
+  std::vector<void*> junk;
+  for (int i = 0; i < 5000; ++i) junk.push_back(used.allocate(16 + (i * 37) % 400));
+  for (std::size_t i = 0; i < junk.size(); i += 2) used.free(junk[i]);  // holes everywhere
+  EXPECT_FALSE(used.reset());  // blocks are live: refused, nothing done
+  for (std::size_t i = 1; i < junk.size(); i += 2) used.free(junk[i]);
+  void* large = used.allocate(100000);
+  EXPECT_FALSE(used.reset());
+  used.free(large);
+  ASSERT_TRUE(used.reset());
+  const gcheap::AllocatorStats after = used.stats();
+  EXPECT_EQ(after.arenas_mapped, 1u);
+  EXPECT_EQ(after.arenas_free, 1u);
+  EXPECT_EQ(after.pools_in_use, 0u);
+  const std::size_t mapped_before = after.arenas_allocated_total;
+
+  std::vector<void*> used_blocks;
+  EXPECT_EQ(layout_of(used, used_blocks), expected);
+  EXPECT_EQ(used.stats().arenas_allocated_total, mapped_before + (fresh.stats().arenas_allocated_total - 1));
+  for (void* p : used_blocks) EXPECT_EQ(*static_cast<unsigned char*>(p), 0) << "a reset arena reads zero";
+  for (void* p : used_blocks) used.free(p);
+  for (void* p : fresh_blocks) fresh.free(p);
+}
+
+}  // namespace
+}  // namespace gcheap

@@ -5,8 +5,9 @@
 // so a stale handle to a freed-and-reused block shows up as a
 // damaged stamp even without sanitizers. Frees are observed through the heap's
 // free hook and collections through its gc callbacks. Teardown destroys the heap
-// and then requires the allocator to hold no block and, once its free arenas
-// are released, no arena.
+// and then requires the allocator to hold no block and no busy arena; the
+// allocator is then reset (Allocator::reset) and serves the next run as a
+// new one would.
 #pragma once
 
 #include <memory>

@@ -133,6 +133,13 @@ class Allocator {
   void trim();
   // Unmaps every wholly free arena now, so a torn-down heap maps nothing.
   void release_free_arenas();
+  // With no block live: unmaps every arena but one and returns that one to
+  // the state it was mapped in (no pool carved, its memory zero, unpoisoned),
+  // so that what is allocated next lands exactly where it would in a new
+  // Allocator, without a system call: a fuzz target's next input then depends
+  // on nothing an earlier one did. False (and nothing done) while a block is
+  // live.
+  bool reset();
 
   const Geometry& geometry() const { return geometry_; }
   AllocatorStats stats() const;
