@@ -1,6 +1,9 @@
 // gcverify replay, minimize and explain: one failing input at a time.
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <iostream>
@@ -188,7 +191,10 @@ int minimize_command(Arguments& args) {
   return 0;
 }
 
-// Runs Graphviz's dot on `dot_file`; false (with the reason) when it cannot.
+// Runs Graphviz's dot on `dot_file`, for at most kDotSeconds (dot's layout of
+// a dense graph, a clique of forty lists, takes minutes); false (with the
+// reason) when it cannot.
+constexpr int kDotSeconds = 20;
 bool draw_png(const std::string& dot_file, const std::string& png_file, std::string& why) {
   const std::string output = "-o" + png_file;
   char* const argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tpng"), const_cast<char*>(output.c_str()),
@@ -199,7 +205,16 @@ bool draw_png(const std::string& dot_file, const std::string& png_file, std::str
     return false;
   }
   int status = 0;
-  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  pid_t done = 0;
+  for (int waited_ms = 0; (done = waitpid(pid, &status, WNOHANG)) == 0 && waited_ms < kDotSeconds * 1000; waited_ms += 50)
+    usleep(50'000);
+  if (done == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    why = "dot took more than " + std::to_string(kDotSeconds) + " s to lay out " + dot_file + ": no PNG";
+    return false;
+  }
+  if (done < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     why = "dot failed on " + dot_file;
     return false;
   }
