@@ -25,10 +25,11 @@ constexpr RunFlag kRunFlags[] = {
     {"--three-way", false, "model vs heap, then model vs CPython"},
     {"--geometry", true, "modern|classic  allocator geometry of the heap (default\nmodern)"},
     {"--check", true,
-     "changed|exhaustive|fast  changed (default): after every\n"
-     "step, the objects either machine changed; exhaustive:\n"
-     "every live object after every step (finds the same);\n"
-     "fast: once per operation, what the fuzz target compares"},
+     "changed|exhaustive|fast  what is compared after\n"
+     "every step: the objects either machine changed\n"
+     "(changed, the default) or every live object\n"
+     "(exhaustive, which finds the same); fast: once per\n"
+     "operation, as the fuzz targets do"},
     {"--strict", false, "an unbound name or a bad index is a program\nerror (a text program's default)"},
     {"--lenient", false, "operands resolved modulo what exists (a binary\nprogram's default)"},
     {"--expectations", false, "check expect lines (text's default)"},
