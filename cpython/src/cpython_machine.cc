@@ -434,8 +434,7 @@ class CPythonMachine final : public Machine {
 
   void take_events(std::vector<Event>& out) override {
     sweep_atoms();
-    out.insert(out.end(), events_.begin(), events_.end());
-    events_.clear();
+    hand_over(events_, out);
   }
 
   std::string teardown() override {

@@ -299,12 +299,7 @@ class HeapMachine final : public Machine {
   }
   Serial next_serial() override { return highest_serial_ + 1; }
 
-  // Into an empty `out` by exchanging buffers, as the model does.
-  void take_events(std::vector<Event>& out) override {
-    if (out.empty()) out.swap(events_);
-    else out.insert(out.end(), events_.begin(), events_.end());
-    events_.clear();
-  }
+  void take_events(std::vector<Event>& out) override { hand_over(events_, out); }
 
   bool take_changed(std::vector<ObjectKey>& out) override {
     place_moved_objects();
@@ -312,9 +307,7 @@ class HeapMachine final : public Machine {
       if (key.is_serial()) mark_[key.as_serial()] &= ~kChanged;
       else small_int_changed_[key.small_int_value() - kSmallIntMin] = false;
     }
-    if (out.empty()) out.swap(changed_);
-    else out.insert(out.end(), changed_.begin(), changed_.end());
-    changed_.clear();
+    hand_over(changed_, out);
     return true;
   }
 

@@ -73,9 +73,7 @@ bool ReferenceModel::take_changed(std::vector<ObjectKey>& out) {
     if (key.is_serial()) objects_[key.as_serial()].changed = false;
     else small_int_changed_[key.small_int_value() - kSmallIntMin] = false;
   }
-  if (out.empty()) out.swap(changed_);  // as take_events
-  else out.insert(out.end(), changed_.begin(), changed_.end());
-  changed_.clear();
+  hand_over(changed_, out);
   return true;
 }
 
@@ -312,13 +310,7 @@ void ReferenceModel::objects(std::vector<ObjectState>& out) {
   out.resize(n);
 }
 
-// Into an empty `out` by exchanging buffers: a cascade of ten million deaths
-// is not copied.
-void ReferenceModel::take_events(std::vector<Event>& out) {
-  if (out.empty()) out.swap(events_);
-  else out.insert(out.end(), events_.begin(), events_.end());
-  events_.clear();
-}
+void ReferenceModel::take_events(std::vector<Event>& out) { hand_over(events_, out); }
 
 // Everything held by names and by gc.garbage is dropped and every cycle
 // collected; whatever is still alive then is reported: only objects a legacy

@@ -133,6 +133,16 @@ class Observations {
   std::uint32_t bits_;
 };
 
+// What take_events and take_changed do with a machine's own record: append
+// it to `out` and empty it. Into an empty `out` by exchanging buffers, so a
+// cascade of ten million deaths is not copied and neither side allocates.
+template <typename T>
+void hand_over(std::vector<T>& record, std::vector<T>& out) {
+  if (out.empty()) out.swap(record);
+  else out.insert(out.end(), record.begin(), record.end());
+  record.clear();
+}
+
 class Machine {
  public:
   virtual ~Machine() = default;
