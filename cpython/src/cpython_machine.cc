@@ -424,11 +424,11 @@ class CPythonMachine final : public Machine {
     return s;
   }
 
-  std::vector<ObjectKey> garbage() override {
-    std::vector<ObjectKey> keys;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(py_.garbage); ++i) keys.push_back(key_of(PyList_GET_ITEM(py_.garbage, i)));
-    std::sort(keys.begin(), keys.end());
-    return keys;
+  const std::vector<ObjectKey>& garbage() override {
+    garbage_keys_.clear();
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(py_.garbage); ++i) garbage_keys_.push_back(key_of(PyList_GET_ITEM(py_.garbage, i)));
+    std::sort(garbage_keys_.begin(), garbage_keys_.end());
+    return garbage_keys_;
   }
   Serial next_serial() override { return highest_serial_ + 1; }
 
@@ -670,6 +670,7 @@ class CPythonMachine final : public Machine {
   GcvPyGcState baseline_{};
   std::vector<std::int8_t> generation_of_serial_;
   std::vector<Event> events_;
+  std::vector<ObjectKey> garbage_keys_;  // what garbage() returns
 };
 
 void free_hook(void* object) {

@@ -15,23 +15,6 @@ namespace {
 
 constexpr std::size_t kScratchNames = 3;
 
-bool is_expectation(OpCode code) {
-  switch (code) {
-    case OpCode::ExpectCount:
-    case OpCode::ExpectThreshold:
-    case OpCode::ExpectAlive:
-    case OpCode::ExpectDead:
-    case OpCode::ExpectRefcount:
-    case OpCode::ExpectGeneration:
-    case OpCode::ExpectFreezeCount:
-    case OpCode::ExpectLive:
-    case OpCode::ExpectGarbage:
-    case OpCode::ExpectFinalized:
-    case OpCode::ExpectNotFinalized: return true;
-    default: return false;
-  }
-}
-
 std::string triple(const std::array<std::int64_t, 3>& v) {
   return std::to_string(v[0]) + " " + std::to_string(v[1]) + " " + std::to_string(v[2]);
 }

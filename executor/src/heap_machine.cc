@@ -291,11 +291,11 @@ class HeapMachine final : public Machine {
     return s;
   }
 
-  std::vector<ObjectKey> garbage() override {
-    std::vector<ObjectKey> keys;
-    for (std::size_t i = 0; i < heap_->garbage_size(); ++i) keys.push_back(key_of(heap_->garbage_get(i)));
-    std::sort(keys.begin(), keys.end());
-    return keys;
+  const std::vector<ObjectKey>& garbage() override {
+    garbage_keys_.clear();
+    for (std::size_t i = 0; i < heap_->garbage_size(); ++i) garbage_keys_.push_back(key_of(heap_->garbage_get(i)));
+    std::sort(garbage_keys_.begin(), garbage_keys_.end());
+    return garbage_keys_;
   }
   Serial next_serial() override { return highest_serial_ + 1; }
 
@@ -627,6 +627,7 @@ class HeapMachine final : public Machine {
   std::vector<ObjectKey> changed_;                           // for take_changed
   std::vector<Serial> moved_;                                // to place in the lists
   std::vector<Event> events_;
+  std::vector<ObjectKey> garbage_keys_;                      // what garbage() returns
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 // being linked), so automatic collections may run in the middle of a macro on
 // both machines alike. The target name is bound last, like `a = make_cycle(k)`,
 // so its old object is dropped only once the new shape exists.
+#include <algorithm>
 #include <string>
 
 #include "executor_internal.h"
@@ -38,6 +39,23 @@ std::int64_t apply_step(Machine& m, const Step& s) {
     case Step::Kind::LoadGarbage: m.load_garbage(s.target, s.index); return 0;
   }
   return 0;
+}
+
+bool is_expectation(OpCode code) {
+  switch (code) {
+    case OpCode::ExpectCount:
+    case OpCode::ExpectThreshold:
+    case OpCode::ExpectAlive:
+    case OpCode::ExpectDead:
+    case OpCode::ExpectRefcount:
+    case OpCode::ExpectGeneration:
+    case OpCode::ExpectFreezeCount:
+    case OpCode::ExpectLive:
+    case OpCode::ExpectGarbage:
+    case OpCode::ExpectFinalized:
+    case OpCode::ExpectNotFinalized: return true;
+    default: return false;
+  }
 }
 
 std::string name_text(const Program& program, NameIndex n) {
@@ -217,10 +235,24 @@ void expand_op(const Op& op, NameIndex scratch, StepSink sink) {
   }
 }
 
+// Counted from ShapeBuilder's loops rather than by expanding, so that the
+// step budget costs the same for a shape of ten million members as for one.
 std::size_t step_count(const Op& op, std::size_t limit) {
-  std::size_t count = 0;
-  expand_op(op, 0, [&](Step&) { return ++count < limit; });
-  return count;
+  const std::uint64_t k = op.count;
+  std::uint64_t count = 1;
+  switch (op.code) {
+    case OpCode::Chain:
+    case OpCode::Cycle:  // $h, $s = $h, then 3 steps a member; bind; del $h $s [$t]; the closing append
+      count = 2 + 3 * (k > 0 ? k - 1 : 0) + 1 + 2 + (k >= 2) + (op.code == OpCode::Cycle);
+      break;
+    case OpCode::Clique:  // $h, 3 steps a member; k - 1 loads, each with k - 2 load-appends; bind; del
+      count = k < 2 ? 3 : 1 + 3 * (k - 1) + (k - 1) * (1 + 2 * (k - 2)) + 1 + 3;
+      break;
+    default:
+      if (is_expectation(op.code)) count = 0;
+      break;
+  }
+  return static_cast<std::size_t>(std::min<std::uint64_t>(count, limit));
 }
 
 }  // namespace gcv

@@ -206,14 +206,14 @@ void ReferenceModel::clear_garbage() {
 // `b = garbage[i]` takes the i-th entry in key order: gc.garbage's own order
 // follows the collector's lists, which the Machine contract leaves open.
 void ReferenceModel::load_garbage(NameIndex dst, std::uint32_t index) {
-  const std::vector<ObjectKey> entries = garbage();
-  if (index < entries.size()) store_name(dst, entries[index]);
+  const std::vector<ObjectKey>& entries = garbage();
+  if (index < entries.size()) store_name(dst, ObjectKey(entries[index]));
 }
 
-std::vector<ObjectKey> ReferenceModel::garbage() {
-  std::vector<ObjectKey> entries = gc_.garbage;
-  std::sort(entries.begin(), entries.end());
-  return entries;
+const std::vector<ObjectKey>& ReferenceModel::garbage() {
+  garbage_in_key_order_.assign(gc_.garbage.begin(), gc_.garbage.end());
+  std::sort(garbage_in_key_order_.begin(), garbage_in_key_order_.end());
+  return garbage_in_key_order_;
 }
 
 Serial ReferenceModel::next_serial() { return highest_serial_ + 1; }

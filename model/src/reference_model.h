@@ -137,7 +137,7 @@ class ReferenceModel final : public Machine {
   bool read_object(ObjectKey key, ObjectState& out) override;
   void objects(std::vector<ObjectState>& out) override;
   CollectorState collector_state() override;
-  std::vector<ObjectKey> garbage() override;
+  const std::vector<ObjectKey>& garbage() override;
   Serial next_serial() override;
   void take_events(std::vector<Event>& out) override;
   bool take_changed(std::vector<ObjectKey>& out) override;
@@ -250,6 +250,7 @@ class ReferenceModel final : public Machine {
   std::vector<Event> events_;
   std::vector<ObjectKey> changed_;  // since the last take_changed()
   std::array<bool, kSmallIntMax - kSmallIntMin + 1> small_int_changed_{};
+  std::vector<ObjectKey> garbage_in_key_order_;  // what garbage() returns
 };
 
 }  // namespace gcv

@@ -45,7 +45,7 @@ class ForwardingMachine : public Machine {
   bool read_object(ObjectKey k, ObjectState& out) override { return inner_->read_object(k, out); }
   void objects(std::vector<ObjectState>& out) override { inner_->objects(out); }
   CollectorState collector_state() override { return inner_->collector_state(); }
-  std::vector<ObjectKey> garbage() override { return inner_->garbage(); }
+  const std::vector<ObjectKey>& garbage() override { return inner_->garbage(); }
   Serial next_serial() override { return inner_->next_serial(); }
   void take_events(std::vector<Event>& out) override { inner_->take_events(out); }
   std::string teardown() override { return inner_->teardown(); }

@@ -218,7 +218,10 @@ class Machine {
   // gc.garbage's entries in key order. (Its own order follows the
   // collector's lists, which CPython's move_unreachable perturbs; the
   // contract leaves it open, and `b = garbage[i]` means this order.)
-  virtual std::vector<ObjectKey> garbage() = 0;
+  // The entries stay valid until the machine is next called: the machine
+  // keeps their storage, so the executor's look after every step allocates
+  // nothing.
+  virtual const std::vector<ObjectKey>& garbage() = 0;
   // The serial the next allocation made inside the machine (by an effect)
   // takes; the executor gives the model's to both machines' next allocation.
   virtual Serial next_serial() = 0;
