@@ -54,9 +54,20 @@ bool stamp_intact(const std::uint8_t* at, std::size_t size, std::uint32_t stamp)
   return std::memcmp(at, expected, size) == 0;
 }
 
+// What should be live: a block per slot, and the occupied slots. Kept
+// across inputs (an input's teardown empties every slot it used), so that an
+// input costs what it does rather than clearing 4096 slots.
+struct Shadow {
+  std::vector<Block> blocks = std::vector<Block>(kSlots);
+  std::vector<std::size_t> live;                                 // occupied slots, in no order
+  std::vector<std::size_t> position = std::vector<std::size_t>(kSlots);  // where a slot is in live
+};
+
 class AllocatorCheck {
  public:
-  explicit AllocatorCheck(std::uint8_t config) : allocator_(allocator_for(config)), debug_fill_((config & 2) != 0) {}
+  AllocatorCheck(std::uint8_t config, Shadow& shadow)
+      : allocator_(allocator_for(config)), debug_fill_((config & 2) != 0), blocks_(shadow.blocks),
+        live_(shadow.live), position_(shadow.position) {}
 
   void allocate(std::size_t slot, std::size_t n) {
     release(slot);
@@ -129,7 +140,6 @@ class AllocatorCheck {
 
   bool is_small(std::size_t n) const { return n >= 1 && n <= allocator_.geometry().max_small; }
 
-  // live_ lists the occupied slots (in no order); position_ says where.
   void add_live(std::size_t slot) {
     position_[slot] = live_.size();
     live_.push_back(slot);
@@ -168,9 +178,9 @@ class AllocatorCheck {
 
   gcheap::Allocator& allocator_;
   bool debug_fill_;
-  std::vector<Block> blocks_ = std::vector<Block>(kSlots);
-  std::vector<std::size_t> live_;
-  std::vector<std::size_t> position_ = std::vector<std::size_t>(kSlots);
+  std::vector<Block>& blocks_;
+  std::vector<std::size_t>& live_;
+  std::vector<std::size_t>& position_;
   std::size_t small_live_ = 0;
   std::uint32_t stamps_ = 0;
 };
@@ -179,7 +189,8 @@ class AllocatorCheck {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  AllocatorCheck check(data[0]);
+  static Shadow shadow;
+  AllocatorCheck check(data[0], shadow);
   std::size_t step = 0;
   for (std::size_t at = 1; at + kRecord <= size; at += kRecord, ++step) {
     const std::size_t slot = (data[at + 1] | data[at + 2] << 8) % kSlots;
