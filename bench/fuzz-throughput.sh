@@ -5,10 +5,12 @@
 #   bench/fuzz-throughput.sh [SECONDS_PER_TARGET=20] [PROGRAMS=500]
 #
 # The targets are built by the fuzz preset (clang-19, libFuzzer, ASan, UBSan).
-# The differential and the three-way (CPython, when built) targets are fuzzed
-# from the same workload of PROGRAMS random 64-operation programs
-# (bench/generate_programs, seed 1) with -max_len=512 (64 records) and
-# -len_control=0; the allocator target from an empty corpus. Prints each
+# Each runs with the flags of its fuzz/<target>.options, as scripts/fuzz.sh and
+# OSS-Fuzz run it, then the workload's own. The differential and the three-way
+# (CPython, when built) targets are fuzzed from the same workload of PROGRAMS
+# random 64-operation programs (bench/generate_programs, seed 1) with
+# -max_len=512 (64 records) and -len_control=0; the allocator target from an
+# empty corpus. Prints each
 # rate, its ratio to the trivial target's, the peak RSS, the average size of
 # a workload program in primitive steps and collections, and whether the
 # targets of docs/performance.md hold (differential >= 10000 exec/s,
@@ -18,7 +20,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-20}"
 programs="${2:-500}"
 case "$seconds$programs" in *[!0-9]*) echo "usage: $0 [SECONDS_PER_TARGET] [PROGRAMS]" >&2; exit 2 ;; esac
-build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+# shellcheck source=scripts/fuzz-lib.sh
+source "$root/scripts/fuzz-lib.sh"
+build="$gcv_fuzz_build"
 "$root/scripts/deps.sh"
 cmake --preset fuzz -B "$build" >/dev/null
 cmake --build "$build" --target differential_fuzzer allocator_fuzzer trivial_fuzzer generate_programs gcverify >/dev/null
@@ -29,7 +33,9 @@ trap 'rm -rf "$work"' EXIT
 
 rate() {  # name binary [seed corpus] -> "exec/s peak_MB" of a fixed-time run
   mkdir -p "$work/corpus-$1"
-  "$2" -max_len=512 -len_control=0 -max_total_time="$seconds" -seed=1 -print_final_stats=1 \
+  local options=()
+  [ -f "$root/fuzz/$(basename "$2").options" ] && mapfile -t options < <(libfuzzer_options "$(basename "$2")")
+  "$2" "${options[@]}" -max_len=512 -len_control=0 -max_total_time="$seconds" -seed=1 -print_final_stats=1 \
     -artifact_prefix="$work/" "$work/corpus-$1" ${3:+"$3"} 2>"$work/$1.log" || {
     echo "$1 failed; see its log:" >&2; tail -30 "$work/$1.log" >&2; exit 1; }
   awk '/stat::average_exec_per_sec:/ {r = $2} /stat::peak_rss_mb:/ {m = $2} END {print r, m}' "$work/$1.log"

@@ -72,6 +72,7 @@ struct Interpreter {
   PyObject* clear_method = nullptr;     // "clear"
   PyObject* args1 = nullptr;            // (referent,) for Ref(referent)
   PyObject* start_info = nullptr;       // gc.callbacks' info dict, held through a generation-2 collection
+  PyObject* held_marker = nullptr;      // ends the interpreter's held part (interpreter_state.h)
   // gc.set_threshold takes a tuple (METH_VARARGS); one made now for each
   // arity, so that calling it allocates no tracked tuple later.
   PyObject* threshold_args[3] = {};
@@ -131,8 +132,10 @@ struct Interpreter {
     class_attribute = PyUnicode_InternFromString("__class__");
     clear_method = PyUnicode_InternFromString("clear");
     args1 = PyTuple_Pack(1, Py_None);
+    held_marker = PyList_New(0);
     for (int n = 0; n < 3; ++n) threshold_args[n] = PyTuple_Pack(n + 1, Py_None, Py_None, Py_None);
-    if (callback == nullptr || class_attribute == nullptr || clear_method == nullptr || args1 == nullptr)
+    if (callback == nullptr || class_attribute == nullptr || clear_method == nullptr || args1 == nullptr ||
+        held_marker == nullptr)
       fatal("cannot set up the adapter's objects");
     for (std::int64_t v = kSmallIntMin; v <= kSmallIntMax; ++v) {
       PyObject* i = PyLong_FromLongLong(v);
@@ -207,14 +210,17 @@ class CPythonMachine final : public Machine {
     callbacks_.clear();
     highest_serial_ = 0;
     froze_ = false;
-    // A fresh collector: default tuning; the interpreter's own objects
-    // collected and frozen, then generation 2 collected empty so that
-    // long_lived_total and every count are 0; get_stats measured from here.
+    // A fresh collector: default tuning; what is tracked collected and
+    // frozen, and held still from then on (the first time, the whole
+    // interpreter; after that, what the adapter and the interpreter made
+    // meanwhile), then generation 2 collected empty so that long_lived_total
+    // and every count are 0; get_stats measured from here.
     py_.call_void(py_.gc_set_debug, {0});
     set_threshold(3, {700, 10, 10});
     py_.call_void(py_.gc_enable);
     Py_DECREF(py_.call(py_.gc_collect, {2}));
     py_.call_void(py_.gc_freeze);
+    gcv_py_hold_still(py_.held_marker);
     Py_DECREF(py_.call(py_.gc_collect, {2}));
     gcv_py_gc_state(&baseline_);
     events_.clear();
@@ -357,12 +363,13 @@ class CPythonMachine final : public Machine {
     py_.call_void(py_.gc_freeze);
     froze_ = true;
   }
-  // gc.unfreeze(), after which the interpreter's own objects, frozen at
-  // reset, are frozen again (they would join generation 2 and count among
-  // its long-lived survivors).
+  // gc.unfreeze() of what the program froze: the interpreter's own objects,
+  // held still since the reset, stay frozen (they would join generation 2
+  // and count among its long-lived survivors).
   void unfreeze() override {
+    gcv_py_set_aside_held();
     py_.call_void(py_.gc_unfreeze);
-    gcv_py_refreeze_others(&CPythonMachine::is_program_object, this);
+    gcv_py_restore_held(&CPythonMachine::is_program_object, this);
   }
 
   // --- observation -------------------------------------------------------------
@@ -650,7 +657,7 @@ class CPythonMachine final : public Machine {
         if (e.object != nullptr && e.kind == ObjectKind::Container && (py_.type_index(e.object) & kLegacyBit))
           set_variant(e.object, py_.type_index(e.object) & ~kLegacyBit);
       clear_garbage();
-      py_.call_void(py_.gc_unfreeze);
+      unfreeze();
       const std::size_t before = serial_of_.size();
       Py_DECREF(py_.call(py_.gc_collect, {2}));
       sweep_atoms();

@@ -10,6 +10,8 @@
 
 static struct _gc_runtime_state* gc_state(void) { return &PyInterpreterState_Get()->gc; }
 
+static PyObject* held_marker = NULL;  // the held part's last object, once held (see the header)
+
 void gcv_py_gc_state(GcvPyGcState* out) {
   const struct _gc_runtime_state* gc = gc_state();
   for (int g = 0; g < 3; ++g) {
@@ -33,7 +35,8 @@ void gcv_py_for_each_tracked(void (*visit)(void*, PyObject*, int), void* context
   struct _gc_runtime_state* gc = gc_state();
   for (int g = 0; g < 4; ++g) {
     PyGC_Head* head = list_head(gc, g);
-    for (PyGC_Head* node = _PyGCHead_NEXT(head); node != head; node = _PyGCHead_NEXT(node))
+    PyGC_Head* first = g == 3 && held_marker != NULL ? _PyGCHead_NEXT(_Py_AS_GC(held_marker)) : _PyGCHead_NEXT(head);
+    for (PyGC_Head* node = first; node != head; node = _PyGCHead_NEXT(node))
       visit(context, (PyObject*)(node + 1), g);  // the object follows its PyGC_Head
   }
 }
@@ -93,29 +96,73 @@ void gcv_py_uncount_callback_info(void) {
   if (interp->dict_state.numfree == 0 && interp->gc.generations[0].count > 0) interp->gc.generations[0].count -= 1;
 }
 
-// gc.unfreeze() appends the permanent generation to generation 2: the
-// interpreter's own objects (frozen at reset) with the program's. This moves
-// every object of generation 2 that is not the program's back to the end of
-// the permanent generation, in order, leaving the program's objects in
-// generation 2 in the order unfreeze left them: the interpreter then
-// collects as one whose only objects are the program's.
-void gcv_py_refreeze_others(int (*is_program)(void* context, PyObject* object), void* context) {
+// --- the held part of the permanent generation ---------------------------------
+
+static PyGC_Head held_aside;          // the held part's list while it is set aside
+
+static void unlink_node(PyGC_Head* node) {
+  PyGC_Head* prev = _PyGCHead_PREV(node);
+  PyGC_Head* next = _PyGCHead_NEXT(node);
+  _PyGCHead_SET_NEXT(prev, next);
+  _PyGCHead_SET_PREV(next, prev);
+}
+
+static void append_node(PyGC_Head* node, PyGC_Head* list) {
+  PyGC_Head* last = _PyGCHead_PREV(list);
+  _PyGCHead_SET_NEXT(last, node);
+  _PyGCHead_SET_PREV(node, last);
+  _PyGCHead_SET_NEXT(node, list);
+  _PyGCHead_SET_PREV(list, node);
+}
+
+void gcv_py_hold_still(PyObject* marker) {
+  PyGC_Head* node = _Py_AS_GC(marker);
+  unlink_node(node);
+  append_node(node, list_head(gc_state(), 3));
+  held_marker = marker;
+}
+
+void gcv_py_set_aside_held(void) {
+  PyGC_Head* permanent = list_head(gc_state(), 3);
+  _PyGCHead_SET_NEXT(&held_aside, &held_aside);
+  _PyGCHead_SET_PREV(&held_aside, &held_aside);
+  if (held_marker == NULL) return;
+  PyGC_Head* first = _PyGCHead_NEXT(permanent);
+  PyGC_Head* last = _Py_AS_GC(held_marker);
+  PyGC_Head* rest = _PyGCHead_NEXT(last);
+  _PyGCHead_SET_NEXT(permanent, rest);
+  _PyGCHead_SET_PREV(rest, permanent);
+  _PyGCHead_SET_NEXT(&held_aside, first);
+  _PyGCHead_SET_PREV(first, &held_aside);
+  _PyGCHead_SET_NEXT(last, &held_aside);
+  _PyGCHead_SET_PREV(&held_aside, last);
+}
+
+void gcv_py_restore_held(int (*is_program)(void* context, PyObject* object), void* context) {
   struct _gc_runtime_state* gc = gc_state();
   PyGC_Head* old = list_head(gc, 2);
-  PyGC_Head* permanent = list_head(gc, 3);
-  PyGC_Head* node = _PyGCHead_NEXT(old);
-  while (node != old) {
+  for (PyGC_Head* node = _PyGCHead_NEXT(old); node != old;) {
     PyGC_Head* next = _PyGCHead_NEXT(node);
     if (!is_program(context, (PyObject*)(node + 1))) {
-      PyGC_Head* prev = _PyGCHead_PREV(node);
-      _PyGCHead_SET_NEXT(prev, next);
-      _PyGCHead_SET_PREV(next, prev);
-      PyGC_Head* last = _PyGCHead_PREV(permanent);
-      _PyGCHead_SET_NEXT(last, node);
-      _PyGCHead_SET_PREV(node, last);
-      _PyGCHead_SET_NEXT(node, permanent);
-      _PyGCHead_SET_PREV(permanent, node);
+      unlink_node(node);
+      append_node(node, &held_aside);
     }
     node = next;
   }
+  if (held_marker != NULL) {  // the marker ends the held part again
+    unlink_node(_Py_AS_GC(held_marker));
+    append_node(_Py_AS_GC(held_marker), &held_aside);
+  }
+  if (_PyGCHead_NEXT(&held_aside) == &held_aside) return;
+  // The held part goes in front of whatever the permanent generation holds.
+  PyGC_Head* permanent = list_head(gc, 3);
+  PyGC_Head* first = _PyGCHead_NEXT(&held_aside);
+  PyGC_Head* last = _PyGCHead_PREV(&held_aside);
+  PyGC_Head* rest = _PyGCHead_NEXT(permanent);
+  _PyGCHead_SET_NEXT(permanent, first);
+  _PyGCHead_SET_PREV(first, permanent);
+  _PyGCHead_SET_NEXT(last, rest);
+  _PyGCHead_SET_PREV(rest, last);
+  _PyGCHead_SET_NEXT(&held_aside, &held_aside);
+  _PyGCHead_SET_PREV(&held_aside, &held_aside);
 }

@@ -108,7 +108,7 @@ std::optional<Difference> compare_events(const std::vector<Event>& model, const 
 // `seen`: what both machines observe (Machine::observations()); the rest is
 // left out of the comparison.
 std::optional<Difference> compare_collector(const CollectorState& model, const CollectorState& sut, Observations seen);
-std::optional<Difference> compare_garbage(std::vector<ObjectKey> model, std::vector<ObjectKey> sut);
+std::optional<Difference> compare_garbage(const std::vector<ObjectKey>& model, const std::vector<ObjectKey>& sut);
 std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut,
                                            std::span<const NameIndex> names);
 std::optional<Difference> compare_objects(const std::vector<ObjectState>& model, const std::vector<ObjectState>& sut,
