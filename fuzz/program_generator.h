@@ -7,6 +7,7 @@
 // not check them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <iterator>
@@ -54,16 +55,20 @@ inline std::uint16_t some_length(Random& rng) {
   return static_cast<std::uint16_t>(rng() % 8 == 0 ? 1 + rng() % 64 : 1 + rng() % 5);
 }
 
-// The operations generated: everything but the expectations.
-inline constexpr OpCode kGeneratedOps[] = {
-    OpCode::NewContainer, OpCode::NewStr,       OpCode::NewInt,       OpCode::Bind,
-    OpCode::LoadSlot,     OpCode::Unbind,       OpCode::Append,       OpCode::SetSlot,
-    OpCode::RemoveSlot,   OpCode::Cycle,        OpCode::Chain,        OpCode::Clique,
-    OpCode::Collect,      OpCode::SetThreshold, OpCode::Enable,       OpCode::Disable,
-    OpCode::Freeze,       OpCode::Unfreeze,     OpCode::SetFinalizer, OpCode::SetLegacyFinalizer,
-    OpCode::NewWeakref,   OpCode::Deref,        OpCode::SetDebug,     OpCode::ClearGarbage,
-    OpCode::LoadGarbage,
-};
+// The operations generated: every row of operations.def but the expectations,
+// in opcode order.
+inline constexpr std::size_t kGeneratedOpCount = [] {
+  std::size_t n = 0;
+  for (const OperationInfo& info : kOperations) n += !info.expectation;
+  return n;
+}();
+inline constexpr std::array<OpCode, kGeneratedOpCount> kGeneratedOps = [] {
+  std::array<OpCode, kGeneratedOpCount> ops{};
+  std::size_t n = 0;
+  for (std::size_t c = 0; c < kOpCodeCount; ++c)
+    if (!kOperations[c].expectation) ops[n++] = static_cast<OpCode>(c);
+  return ops;
+}();
 
 // A record that reads as an effect when it follows a finalizer or a weakref
 // record (the byte layout is binary.h's; its opcode byte is the effect code).

@@ -127,17 +127,16 @@ rc::Gen<Op> operation(OpCode code) {
   }
 }
 
+// Each operation as often as its row's weight in operations.def says. The
+// kind is drawn as a ticket among all the weights, so it shrinks towards the
+// first rows (a new list).
 rc::Gen<Op> any_operation() {
-  return rc::gen::weightedOneOf<Op>({
-      {6, operation(OpCode::NewContainer)}, {2, operation(OpCode::NewStr)}, {1, operation(OpCode::NewInt)},
-      {3, operation(OpCode::Bind)},         {2, operation(OpCode::LoadSlot)}, {4, operation(OpCode::Unbind)},
-      {6, operation(OpCode::Append)},       {2, operation(OpCode::SetSlot)}, {2, operation(OpCode::RemoveSlot)},
-      {2, operation(OpCode::Cycle)},        {1, operation(OpCode::Chain)},   {1, operation(OpCode::Clique)},
-      {3, operation(OpCode::Collect)},      {2, operation(OpCode::SetThreshold)}, {1, operation(OpCode::Enable)},
-      {1, operation(OpCode::Disable)},      {1, operation(OpCode::Freeze)},  {1, operation(OpCode::Unfreeze)},
-      {3, operation(OpCode::SetFinalizer)}, {1, operation(OpCode::SetLegacyFinalizer)},
-      {3, operation(OpCode::NewWeakref)},   {1, operation(OpCode::Deref)},   {1, operation(OpCode::SetDebug)},
-      {1, operation(OpCode::ClearGarbage)}, {1, operation(OpCode::LoadGarbage)},
+  std::size_t tickets = 0;
+  for (const OperationInfo& info : kOperations) tickets += info.weight;
+  return rc::gen::mapcat(rc::gen::inRange<std::size_t>(0, tickets), [](std::size_t ticket) {
+    std::size_t c = 0;
+    while (ticket >= kOperations[c].weight) ticket -= kOperations[c++].weight;
+    return operation(static_cast<OpCode>(c));
   });
 }
 

@@ -77,8 +77,6 @@ using StepSink = FunctionRef<bool(Step&)>;
 // finalizer and callback steps point at its effects) into `sink`.
 // Expectations have no steps. `scratch` is the first of three scratch names.
 void expand_op(const Op& op, NameIndex scratch, StepSink sink);
-// Whether the operation asserts something rather than doing it.
-bool is_expectation(OpCode code);
 // How many steps expand_op makes of `op`, counting no further than `limit`.
 std::size_t step_count(const Op& op, std::size_t limit);
 

@@ -1,29 +1,12 @@
 // How a failed run is told to a person (to_string) and to the tools that
 // compare failures (signature).
-#include <iterator>
 #include <sstream>
 
 #include "executor_internal.h"
 
 namespace gcv {
-namespace {
 
-// The keyword of each operation, for the signature of a failed expectation.
-const char* keyword(OpCode code) {
-  static const char* const kKeywords[] = {
-      "new list", "new str", "new int", "bind", "load slot", "del", "append", "set slot", "del slot",
-      "cycle", "chain", "clique", "collect result", "threshold", "enable", "disable", "freeze", "unfreeze",
-      "expect count", "expect threshold", "expect alive", "expect dead", "expect refcount",
-      "expect generation", "expect freeze_count", "expect live", "finalizer", "legacy_finalizer", "weakref",
-      "deref", "debug", "clear garbage", "load garbage", "expect garbage", "expect finalized",
-      "expect not_finalized"};
-  static_assert(std::size(kKeywords) == kOpCodeCount, "one keyword per opcode");
-  return kKeywords[static_cast<std::size_t>(code)];
-}
-
-}  // namespace
-
-std::string expectation_keyword(const Op& op) { return keyword(op.code); }
+std::string expectation_keyword(const Op& op) { return operation_info(op.code).words; }
 
 const char* to_string(Outcome outcome) {
   switch (outcome) {

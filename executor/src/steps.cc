@@ -41,23 +41,6 @@ std::int64_t apply_step(Machine& m, const Step& s) {
   return 0;
 }
 
-bool is_expectation(OpCode code) {
-  switch (code) {
-    case OpCode::ExpectCount:
-    case OpCode::ExpectThreshold:
-    case OpCode::ExpectAlive:
-    case OpCode::ExpectDead:
-    case OpCode::ExpectRefcount:
-    case OpCode::ExpectGeneration:
-    case OpCode::ExpectFreezeCount:
-    case OpCode::ExpectLive:
-    case OpCode::ExpectGarbage:
-    case OpCode::ExpectFinalized:
-    case OpCode::ExpectNotFinalized: return true;
-    default: return false;
-  }
-}
-
 std::string name_text(const Program& program, NameIndex n) {
   if (n < program.names.size()) return program.names[n];
   static const char* const kScratch[] = {"$h", "$s", "$t"};

@@ -68,24 +68,7 @@ Cost cost_of(const Program& program) {
   return cost;
 }
 
-unsigned kind_rank(OpCode code) {
-  switch (code) {
-    case OpCode::Unbind:
-    case OpCode::RemoveSlot:
-    case OpCode::Collect: return 0;
-    case OpCode::NewContainer:
-    case OpCode::Append:
-    case OpCode::SetThreshold: return 1;
-    case OpCode::Chain: return 3;
-    case OpCode::LoadSlot:
-    case OpCode::Deref:
-    case OpCode::LoadGarbage:
-    case OpCode::NewWeakref:
-    case OpCode::Cycle: return 4;
-    case OpCode::Clique: return 5;
-    default: return 2;  // str, int, bind, set slot, finalizers, the gc module's switches
-  }
-}
+unsigned kind_rank(OpCode code) { return operation_info(code).rank; }
 
 unsigned kind_rank(EffectCode code) {
   switch (code) {
@@ -99,42 +82,10 @@ unsigned kind_rank(EffectCode code) {
   }
 }
 
-namespace {
-
-// The phases of the canonical order: the collector's configuration, new
-// objects, the links and attributes they get, rebinding and dropping, and
-// collections and the rest of the gc module.
-unsigned phase(OpCode code) {
-  switch (code) {
-    case OpCode::SetThreshold:
-    case OpCode::SetDebug:
-    case OpCode::Enable:
-    case OpCode::Disable: return 0;
-    case OpCode::NewContainer:
-    case OpCode::NewStr:
-    case OpCode::NewInt:
-    case OpCode::Cycle:
-    case OpCode::Chain:
-    case OpCode::Clique: return 1;
-    case OpCode::Append:
-    case OpCode::SetSlot:
-    case OpCode::SetFinalizer:
-    case OpCode::SetLegacyFinalizer:
-    case OpCode::NewWeakref: return 2;
-    case OpCode::Bind:
-    case OpCode::LoadSlot:
-    case OpCode::Deref:
-    case OpCode::LoadGarbage:
-    case OpCode::Unbind:
-    case OpCode::RemoveSlot: return 3;
-    default: return 4;
-  }
-}
-
-}  // namespace
-
 bool before_in_canonical_order(const Op& first, const Op& second) {
-  return std::pair(phase(first.code), first.code) < std::pair(phase(second.code), second.code);
+  // The phases are operations.def's: configuration, new objects, links,
+  // rebinding and dropping, collections and the rest.
+  return std::pair(operation_info(first.code).phase, first.code) < std::pair(operation_info(second.code).phase, second.code);
 }
 
 std::uint64_t order_inversions(const Program& program) {

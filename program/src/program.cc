@@ -1,7 +1,7 @@
 // Operations and programs: equality by meaning, name interning, canonical names.
 //
 // An Op carries every operand field, but each opcode reads only some of them
-// (see program.h). Equality compares exactly the fields the opcode reads, so two
+// (its row's operands in operations.def). Equality compares exactly the fields the opcode reads, so two
 // ops that run the same are equal whatever the unused fields or their source
 // location hold; this is what lets text and binary forms round-trip.
 #include "gcverify/program.h"
@@ -45,68 +45,15 @@ bool Effect::operator==(const Effect& other) const {
 bool Op::operator==(const Op& other) const {
   if (code != other.code) return false;
   const Op& o = other;
-  switch (code) {
-    case OpCode::NewContainer:
-    case OpCode::NewStr:
-      return target == o.target && size == o.size;
-    case OpCode::NewInt:
-      return target == o.target && value == o.value;
-    case OpCode::Bind:
-    case OpCode::Append:
-      return target == o.target && source == o.source;
-    case OpCode::LoadSlot:
-    case OpCode::SetSlot:
-      return target == o.target && source == o.source && index == o.index;
-    case OpCode::Unbind:
-      return target == o.target;
-    case OpCode::RemoveSlot:
-      return target == o.target && index == o.index;
-    case OpCode::Cycle:
-    case OpCode::Chain:
-    case OpCode::Clique:
-      return target == o.target && count == o.count && size == o.size;
-    case OpCode::Collect:
-      return generation == o.generation && has_expected == o.has_expected &&
-             (!has_expected || value == o.value);
-    case OpCode::SetThreshold:
-      return arity == o.arity && same_values(*this, o, std::min<std::size_t>(arity, 3));
-    case OpCode::Enable:
-    case OpCode::Disable:
-    case OpCode::Freeze:
-    case OpCode::Unfreeze:
-    case OpCode::ClearGarbage:
-    case OpCode::kCount:
-      return true;
-    case OpCode::ExpectCount:
-    case OpCode::ExpectThreshold:
-      return same_values(*this, o, 3);
-    case OpCode::ExpectAlive:
-    case OpCode::ExpectDead:
-      return object == o.object;
-    case OpCode::ExpectRefcount:
-      return object == o.object && value == o.value;
-    case OpCode::ExpectGeneration:
-      return object == o.object && generation == o.generation;
-    case OpCode::ExpectFreezeCount:
-    case OpCode::ExpectLive:
-    case OpCode::ExpectGarbage:
-    case OpCode::SetDebug:
-      return value == o.value;
-    case OpCode::SetFinalizer:
-      return target == o.target && effects == o.effects;
-    case OpCode::SetLegacyFinalizer:
-      return target == o.target;
-    case OpCode::NewWeakref:
-      return target == o.target && source == o.source && effects == o.effects;
-    case OpCode::Deref:
-      return target == o.target && source == o.source;
-    case OpCode::LoadGarbage:
-      return target == o.target && index == o.index;
-    case OpCode::ExpectFinalized:
-    case OpCode::ExpectNotFinalized:
-      return object == o.object;
-  }
-  return false;
+  const std::uint16_t reads = operation_info(code).operands;
+  const auto compares = [&](Operand operand, bool same) { return !(reads & operand) || same; };
+  return compares(kTarget, target == o.target) && compares(kSource, source == o.source) &&
+         compares(kIndex, index == o.index) && compares(kSize, size == o.size) &&
+         compares(kCount, count == o.count) && compares(kValue, value == o.value) &&
+         compares(kExpectedValue, has_expected == o.has_expected && (!has_expected || value == o.value)) &&
+         compares(kThresholds, arity == o.arity && same_values(*this, o, std::min<std::size_t>(arity, 3))) &&
+         compares(kTriple, same_values(*this, o, 3)) && compares(kGeneration, generation == o.generation) &&
+         compares(kObject, object == o.object) && compares(kEffects, effects == o.effects);
 }
 
 bool Program::intern(const std::string& name, NameIndex& out) {
@@ -128,40 +75,10 @@ std::string canonical_name(NameIndex i) {
 }
 
 void for_each_name(Op& op, const std::function<void(NameIndex&)>& visit) {
-  switch (op.code) {
-    case OpCode::NewContainer:
-    case OpCode::NewStr:
-    case OpCode::NewInt:
-    case OpCode::Unbind:
-    case OpCode::RemoveSlot:
-    case OpCode::Cycle:
-    case OpCode::Chain:
-    case OpCode::Clique:
-    case OpCode::SetLegacyFinalizer:
-    case OpCode::LoadGarbage:
-      visit(op.target);
-      break;
-    case OpCode::Bind:
-    case OpCode::LoadSlot:
-    case OpCode::Append:
-    case OpCode::SetSlot:
-    case OpCode::Deref:
-    case OpCode::SetFinalizer:
-    case OpCode::NewWeakref:
-      visit(op.target);
-      if (op.code != OpCode::SetFinalizer) visit(op.source);
-      break;
-    case OpCode::ExpectAlive:
-    case OpCode::ExpectDead:
-    case OpCode::ExpectRefcount:
-    case OpCode::ExpectGeneration:
-    case OpCode::ExpectFinalized:
-    case OpCode::ExpectNotFinalized:
-      if (!op.object.by_serial) visit(op.object.value);
-      break;
-    default:
-      break;
-  }
+  const std::uint16_t reads = operation_info(op.code).operands;
+  if (reads & kTarget) visit(op.target);
+  if (reads & kSource) visit(op.source);
+  if ((reads & kObject) && !op.object.by_serial) visit(op.object.value);
   for (Effect& effect : op.effects) {
     if (effect.code == EffectCode::ClearSelf || effect.code == EffectCode::Collect) continue;
     visit(effect.name);

@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -42,53 +43,49 @@ inline constexpr std::uint32_t kMaxSmallValue = 65535;  // counts and refcounts 
 inline constexpr std::int64_t kSmallIntMin = -5;      // shared small ints, as in CPython
 inline constexpr std::int64_t kSmallIntMax = 256;
 
+// The Op fields an operation reads (see Op below and operations.def).
+enum Operand : std::uint16_t {
+  kTarget = 1 << 0,         // a name
+  kSource = 1 << 1,         // a name
+  kIndex = 1 << 2,
+  kSize = 1 << 3,
+  kCount = 1 << 4,
+  kValue = 1 << 5,
+  kExpectedValue = 1 << 6,  // Collect's `-> n`: has_expected, and value when it has one
+  kThresholds = 1 << 7,     // arity and the first `arity` values
+  kTriple = 1 << 8,         // all three values
+  kGeneration = 1 << 9,
+  kObject = 1 << 10,        // by name or by serial
+  kEffects = 1 << 11,       // a finalizer's body or a weakref's callback
+};
+
+// The operations, declared once in operations.def (each row's comment shows
+// its text form).
 enum class OpCode : std::uint8_t {
-  // Allocation into a name; rebinding drops the old reference after the new
-  // object exists (like `a = []` in Python).
-  NewContainer,  // a = list [payload]
-  NewStr,        // a = str [payload]
-  NewInt,        // a = int V   (-5..256 binds the shared small int, others allocate)
-  // Names and slots.
-  Bind,          // b = a
-  LoadSlot,      // b = a[i]
-  Unbind,        // del a
-  Append,        // a.append(b)
-  SetSlot,       // a[i] = b
-  RemoveSlot,    // del a[i]   (later items shift down, as list.pop(i))
-  // Shape macros: build k new containers and bind the first to the name.
-  Cycle,         // a = cycle k [payload]   a -> m2 -> ... -> mk -> a
-  Chain,         // a = chain k [payload]   a -> m2 -> ... -> mk
-  Clique,        // a = clique k [payload]  every member refers to every other member
-  // The gc module.
-  Collect,       // collect [g] [-> expected]   gc.collect(g), g defaults to 2
-  SetThreshold,  // threshold t0 [t1 [t2]]     omitted values stay unchanged
-  Enable,        // enable
-  Disable,       // disable
-  Freeze,        // freeze
-  Unfreeze,      // unfreeze
-  // Expectations a hand-written program asserts (checked against the model).
-  ExpectCount,       // expect count c0 c1 c2
-  ExpectThreshold,   // expect threshold t0 t1 t2
-  ExpectAlive,       // expect alive <obj>
-  ExpectDead,        // expect dead <obj>
-  ExpectRefcount,    // expect refcount <obj> n
-  ExpectGeneration,  // expect generation <obj> 0|1|2|permanent
-  ExpectFreezeCount, // expect freeze_count n
-  ExpectLive,        // expect live n      (allocated objects alive, small ints excluded)
-  // Finalizers, weak references, gc.garbage (docs/design-finalizers.md).
-  SetFinalizer,        // finalizer a: <effects>          a's __del__ (PEP 442)
-  SetLegacyFinalizer,  // legacy_finalizer a              tp_del: uncollectable
-  NewWeakref,          // w = weakref a [: <effects>]     target w, source a, callback
-  Deref,               // b = w()                         target b, source w
-  SetDebug,            // debug saveall | debug none      value 1 | 0
-  ClearGarbage,        // clear garbage
-  LoadGarbage,         // b = garbage[i]
-  ExpectGarbage,       // expect garbage n                len(gc.garbage)
-  ExpectFinalized,     // expect finalized <obj>          gc.is_finalized
-  ExpectNotFinalized,  // expect not_finalized <obj>
+#define GCV_OPERATION(id, words, operands, expectation, rank, phase, weight) id,
+#include "gcverify/operations.def"
+#undef GCV_OPERATION
   kCount
 };
 inline constexpr std::size_t kOpCodeCount = static_cast<std::size_t>(OpCode::kCount);
+
+// An operation's row of operations.def.
+struct OperationInfo {
+  const char* words;         // "new list", "expect dead"
+  std::uint16_t operands;    // Operand bits
+  bool expectation;          // checked against the model, never run or generated
+  std::uint8_t rank, phase;  // the minimizer's (see operations.def)
+  std::uint8_t weight;       // the property generators' (0: never)
+};
+inline constexpr OperationInfo kOperations[] = {
+#define GCV_OPERATION(id, words, operands, expectation, rank, phase, weight) \
+  {words, static_cast<std::uint16_t>(operands), expectation != 0, rank, phase, weight},
+#include "gcverify/operations.def"
+#undef GCV_OPERATION
+};
+static_assert(std::size(kOperations) == kOpCodeCount, "one row per opcode");
+constexpr const OperationInfo& operation_info(OpCode code) { return kOperations[static_cast<std::size_t>(code)]; }
+constexpr bool is_expectation(OpCode code) { return operation_info(code).expectation; }
 
 // What user code run during collection (a finalizer body, a weakref callback)
 // may do. Every effect is defined in every state, so the model and each system
@@ -136,7 +133,8 @@ struct SourceLocation {
   std::uint32_t column = 0;  // 1-based
 };
 
-// One operation. Which fields matter depends on `code` (see OpCode's comments):
+// One operation. Which fields matter depends on `code` (its row's operands
+// in operations.def):
 //   target    the name assigned, unbound, or the container operated on
 //             (also the object given a finalizer, the new weakref)
 //   source    the name read (Bind, LoadSlot, Deref: the weakref) or stored
