@@ -7,6 +7,7 @@
 #      seeded bug (docs/kill-matrix.md), and the failure-artifacts tests:
 #      for every bug, every file replay, minimize, explain, triage and
 #      promote write fails under `gcverify run` with its input's signature;
+#      and gcheap's seeded-bug tests, a directed scenario per bug;
 #   3. the fuzz build (build-fuzz/, clang-19 + libFuzzer + ASan + UBSan): the
 #      same tests and corpus replays under the sanitizers, each fuzz target
 #      fuzzed for a fixed time, and OSS-Fuzz's build emulated.
@@ -23,8 +24,8 @@ echo "== GCC build: unit, integration and corpus tests"
 echo "== seeded-bugs build: every seeded bug caught by the properties or the corpus, every reproducer reproduces"
 bugs_build="${GCV_BUGS_BUILD_DIR:-$root/build-bugs}"
 cmake --preset bugs -B "$bugs_build" >/dev/null
-cmake --build "$bugs_build" --parallel "$jobs" --target gcverify props_heap_test props_allocator_test generate_programs
-(cd "$bugs_build" && ctest --output-on-failure -R '^(kill-matrix|failure-artifacts)/' --parallel "$jobs" --timeout 3600)
+cmake --build "$bugs_build" --parallel "$jobs" --target gcverify props_heap_test props_allocator_test generate_programs impl_seeded_bugs_test
+(cd "$bugs_build" && ctest --output-on-failure -R '^(kill-matrix|failure-artifacts)/|^impl\.(SeededBugs|Catalog)' --parallel "$jobs" --timeout 3600)
 
 echo "== clang-19 fuzz build: ASan + UBSan, corpus replays, fixed-time fuzzing"
 fuzz_build="${GCV_FUZZ_BUILD_DIR:-$root/build-fuzz}"

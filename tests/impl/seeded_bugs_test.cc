@@ -77,14 +77,18 @@ void resurrect(Heap&, Object* self) { Heap::incref(self); }
 
 // Blocks of `size` bytes whose extent crosses the end of their pool, among
 // `count` allocations.
-std::int64_t blocks_crossing_pools(Allocator& allocator, std::size_t size, int count) {
+// Of `count` blocks of `size` bytes, those whose pool does not describe them:
+// carved past the end of a pool into one never set up (its header says no
+// block size), or crossing into the next pool.
+std::int64_t blocks_outside_their_pool(Allocator& allocator, std::size_t size, int count) {
   const std::size_t pool_size = allocator.geometry().pool_size;
-  std::int64_t crossing = 0;
+  std::int64_t outside = 0;
   for (int i = 0; i < count; ++i) {
-    const auto address = reinterpret_cast<std::uintptr_t>(allocator.allocate(size));
-    if (address % pool_size + size > pool_size) ++crossing;
+    void* block = allocator.allocate(size);
+    const auto address = reinterpret_cast<std::uintptr_t>(block);
+    if (allocator.usable_size(block) < size || address % pool_size + size > pool_size) ++outside;
   }
-  return crossing;
+  return outside;
 }
 
 // --- one directed scenario per seeded bug ------------------------------------------
@@ -99,12 +103,12 @@ struct BugCase {
 
 const BugCase bug_cases[] = {
     // allocator
-    {"full_pool_stays_in_use", "max_small blocks, of 40, that cross their pool's end",
+    {"full_pool_stays_in_use", "max_small blocks, of 40, outside their pool",
      [] {
        Allocator allocator;
-       return blocks_crossing_pools(allocator, allocator.geometry().max_small, 40);
+       return blocks_outside_their_pool(allocator, allocator.geometry().max_small, 40);
      },
-     0, 1},
+     0, 15},  // with the bug: all from the first pool's end on (the arena's pool headers take its start)
     {"reallocate_keeps_outgrown_block", "reallocate(allocate(16), 32) has 32 usable bytes",
      [] {
        Allocator allocator;
