@@ -172,8 +172,8 @@ void* Allocator::reallocate(void* p, std::size_t n) {
   const bool small_request = is_small_request(n, geometry_);
   if (state_->owns(p)) {
     const std::size_t size_class = state_->pool_of(p)->size_class;
-    if (small_request && (GCHEAP_BUG(reallocate_keeps_outgrown_block) ? size_class + 1 >= geometry_.size_class(n)
-                                                                       : size_class == geometry_.size_class(n)))
+    if (small_request && GCHEAP_SEEDED(reallocate_keeps_outgrown_block, size_class == geometry_.size_class(n),
+                                                size_class + 1 >= geometry_.size_class(n)))
       return p;
   } else if (!small_request) {
     return state_->reallocate_large(p, n);

@@ -155,8 +155,8 @@ struct Allocator::State {
   pymalloc::ArenaMap arena_map;
   bool owns(const void* p) const {
     const auto address = reinterpret_cast<std::uintptr_t>(p);
-    if (GCHEAP_BUG(owns_accepts_pool_headers)) return arena_map.contains(address);
-    return arena_map.contains(address) && (address & (arena_size - 1)) >= arena_header_size;
+    return arena_map.contains(address) &&
+           GCHEAP_SEEDED(owns_accepts_pool_headers, (address & (arena_size - 1)) >= arena_header_size, true);
   }
   // The header of the pool holding address p (a block, or pool memory).
   PoolHeader* pool_of(const void* p) const {
@@ -243,7 +243,7 @@ inline void* Allocator::State::take_block(PoolHeader* pool) {
     pymalloc::unpoison(block, pool->block_size);
   }
   ++pool->ref;
-  if (pymalloc::pool_is_full(pool) && !GCHEAP_BUG(full_pool_stays_in_use)) unlink_used_pool(pool);
+  if (pymalloc::pool_is_full(pool) && GCHEAP_SEEDED(full_pool_stays_in_use, true, false)) unlink_used_pool(pool);
   return block;
 }
 

@@ -41,7 +41,7 @@ bool call_finalizer_from_dealloc(Heap& heap, Object* o, Heap::Finalizer finalize
     finalizer(context, heap, o);
   }
   note_state(state, o);
-  if (GCHEAP_BUG(dealloc_frees_resurrected_object)) {
+  if (GCHEAP_SEEDED(dealloc_frees_resurrected_object, false, true)) {
     --o->refcount;
     return true;
   }

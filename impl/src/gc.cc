@@ -103,7 +103,7 @@ void visit_reachable(Object* op, GcHead* reachable) {
   // scan position), have no collecting flag.
   if (!gc_is_collecting(gc)) return;
   if (gc->next & kNextMaskUnreachable) {
-    if (GCHEAP_BUG(move_unreachable_forgets_rescue)) return;
+    if (GCHEAP_SEEDED(move_unreachable_forgets_rescue, false, true)) return;
     // It looked unreachable when the scan passed it; take it out of the
     // unreachable list by hand (its links carry the flag) and rescan it.
     GcHead* prev = gc_prev(gc);
@@ -124,7 +124,7 @@ void visit_reachable(Object* op, GcHead* reachable) {
 void move_survivors(Heap::State& state, int generation, GcHead* young, GcHead* old, std::size_t survivors) {
   if (young != old) {
     if (generation == kGenerations - 2) state.long_lived_pending += static_cast<std::int64_t>(survivors);
-    if (!GCHEAP_BUG(survivors_stay_in_collected_generation)) gc_list_merge(young, old);
+    if (GCHEAP_SEEDED(survivors_stay_in_collected_generation, true, false)) gc_list_merge(young, old);
   } else {
     state.long_lived_pending = 0;
     state.long_lived_total = static_cast<std::int64_t>(survivors);
@@ -217,7 +217,7 @@ void walk_references(GcHead* containers, Arrive&& arrive, Visit&& visit) {
     prefetch_ahead(gc);
     arrive(gc);
     const Object* op = from_gc(gc);
-    if (GCHEAP_BUG(subtract_refs_skips_last_item) && op->type->kind == Kind::List) {
+    if (GCHEAP_SEEDED(subtract_refs_skips_last_item, false, true) && op->type->kind == Kind::List) {
       const ListObject* list = as_list(op);
       for (std::size_t i = 0; i + 1 < list->size; ++i) visit(list->items[i]);
     } else {
@@ -341,7 +341,7 @@ std::int64_t handle_weakrefs(Heap& heap, GcHead* unreachable, GcHead* old) {
       clear_weakref(state, wr);
       // A weakref in U is trash with its referent: its callback never runs;
       // nor does that of a weakref being destroyed.
-      if (wr->callback == nullptr || (gc_is_collecting(&wr->gc) && !GCHEAP_BUG(trash_weakref_callback_runs)) ||
+      if (wr->callback == nullptr || (gc_is_collecting(&wr->gc) && GCHEAP_SEEDED(trash_weakref_callback_runs, true, false)) ||
           wr->ob.refcount == 0)
         continue;
       Heap::incref(&wr->ob);  // so it cannot go before its callback has run
@@ -376,7 +376,7 @@ void finalize_garbage(Heap& heap, GcHead* collectable) {
     gc_list_move(gc, &seen);
     const Extras* extras = find_extras(state, op);
     if (extras == nullptr || extras->finalizer == nullptr ||
-        (gc_is_finalized(gc) && !GCHEAP_BUG(finalizer_runs_twice_after_resurrection)))
+        (gc_is_finalized(gc) && GCHEAP_SEEDED(finalizer_runs_twice_after_resurrection, true, false)))
       continue;
     gc_set_finalized(gc);
     note_state(state, op);
@@ -433,8 +433,8 @@ void handle_legacy_finalizers(Heap& heap, GcHead* finalizers, GcHead* old) {
   for (GcHead* gc = gc_next(finalizers); gc != finalizers; gc = gc_next(gc)) {
     Object* op = from_gc(gc);
     const bool save_all = (state.debug & Heap::kDebugSaveAll) != 0;
-    if (GCHEAP_BUG(legacy_garbage_saved_only_with_saveall) ? save_all && has_legacy_finalizer(state, op)
-                                                            : save_all || has_legacy_finalizer(state, op))
+    if (GCHEAP_SEEDED(legacy_garbage_saved_only_with_saveall, save_all || has_legacy_finalizer(state, op),
+                      save_all && has_legacy_finalizer(state, op)))
       append_to_garbage(state, op);
   }
   gc_list_merge(finalizers, old);
@@ -450,20 +450,20 @@ std::int64_t handle_finalizers_and_weakrefs(Heap& heap, GcHead* unreachable, GcH
                                             GcHead* final_unreachable, GcHead* old) {
   Heap::State& state = Heap::State::of(heap);
   move_legacy_finalizers(state, unreachable, finalizers);
-  if (!GCHEAP_BUG(legacy_finalizer_reachable_not_moved)) move_legacy_finalizer_reachable(finalizers);
+  if (GCHEAP_SEEDED(legacy_finalizer_reachable_not_moved, true, false)) move_legacy_finalizer_reachable(finalizers);
 
   const std::uint64_t user_code_before = state.user_code_runs;
   std::int64_t collected = handle_weakrefs(heap, unreachable, old);
   finalize_garbage(heap, unreachable);
   // The seeded bug counts before resurrection, as CPython did before bpo-38379.
-  if (GCHEAP_BUG(resurrected_objects_counted_as_collected))
+  if (GCHEAP_SEEDED(resurrected_objects_counted_as_collected, false, true))
     collected += static_cast<std::int64_t>(gc_list_size(unreachable));
   // Without embedder code nothing can have been resurrected.
-  if (GCHEAP_BUG(resurrection_check_skipped) || state.user_code_runs == user_code_before)
+  if (GCHEAP_SEEDED(resurrection_check_skipped, false, true) || state.user_code_runs == user_code_before)
     gc_list_merge(unreachable, final_unreachable);
   else
     handle_resurrected_objects(unreachable, final_unreachable, old);
-  if (!GCHEAP_BUG(resurrected_objects_counted_as_collected))
+  if (GCHEAP_SEEDED(resurrected_objects_counted_as_collected, true, false))
     collected += static_cast<std::int64_t>(gc_list_size(final_unreachable));
   return collected;
 }
@@ -506,7 +506,7 @@ CollectionResult gc_collect_main(Heap& heap, int generation) {
   handle_legacy_finalizers(heap, &finalizers, old);
 
   if (generation == kGenerations - 1) {
-    if (!GCHEAP_BUG(free_list_survives_full_collection)) heap.clear_free_lists();
+    if (GCHEAP_SEEDED(free_list_survives_full_collection, true, false)) heap.clear_free_lists();
     heap.allocator().trim();  // arenas idle since the previous full collection go back
   }
   GenerationStats& stats = state.stats[generation];
@@ -520,9 +520,9 @@ std::int64_t collect_generations(Heap& heap) {
   Heap::State& state = Heap::State::of(heap);
   for (int i = kGenerations - 1; i >= 0; --i) {
     const Generation& g = state.generations[i];
-    if (GCHEAP_BUG(gc_triggers_at_threshold) ? g.count < g.threshold : g.count <= g.threshold) continue;
+    if (GCHEAP_SEEDED(gc_triggers_at_threshold, g.count <= g.threshold, g.count < g.threshold)) continue;
     if (i == kGenerations - 1 && state.long_lived_pending < state.long_lived_total / 4 &&
-        !GCHEAP_BUG(full_collection_ignores_long_lived_ratio))
+        GCHEAP_SEEDED(full_collection_ignores_long_lived_ratio, true, false))
       continue;
     return gc_collect_with_callback(heap, i);
   }
@@ -536,7 +536,7 @@ void gc_link(Heap& heap) {
   Generation& young = state.generations[0];
   ++young.count;
   const bool over_threshold =
-      GCHEAP_BUG(gc_triggers_at_threshold) ? young.count >= young.threshold : young.count > young.threshold;
+      GCHEAP_SEEDED(gc_triggers_at_threshold, young.count > young.threshold, young.count >= young.threshold);
   if (over_threshold && state.enabled && young.threshold != 0 && !state.collecting) {
     const CollectingScope scope(state);
     collect_generations(heap);
@@ -596,12 +596,12 @@ void Heap::freeze() {
   for (int i = 0; i < kGenerations; ++i) {
     note_list_members(*state_, generation_head(*state_, i));
     gc_list_merge(generation_head(*state_, i), &state_->permanent.head);
-    state_->generations[GCHEAP_BUG(freeze_zeroes_only_count0) ? 0 : i].count = 0;
+    state_->generations[GCHEAP_SEEDED(freeze_zeroes_only_count0, i, 0)].count = 0;
   }
 }
 
 void Heap::unfreeze() {
-  const int into = GCHEAP_BUG(unfreeze_moves_to_generation_0) ? 0 : kGenerations - 1;
+  const int into = GCHEAP_SEEDED(unfreeze_moves_to_generation_0, kGenerations - 1, 0);
   note_list_members(*state_, &state_->permanent.head);
   gc_list_merge(&state_->permanent.head, generation_head(*state_, into));
 }

@@ -84,7 +84,7 @@ Object* Heap::new_list(std::uint32_t payload_bytes) {
   const bool reused = list != nullptr;
   if (list == nullptr)
     list = static_cast<ListObject*>(allocate_or_throw(allocator_, sizeof(ListObject) + payload_bytes));
-  if (GCHEAP_BUG(free_list_keeps_finalized_flag) && reused)
+  if (GCHEAP_SEEDED(free_list_keeps_finalized_flag, false, true) && reused)
     list->gc = {0, list->gc.prev & kPrevMaskFinalized};
   else
     list->gc = {0, 0};
@@ -118,7 +118,7 @@ void Heap::list_append(Object* list, Object* item) {
   }
   l->items[n] = item;
   note_state(*state_, list);
-  if (GCHEAP_BUG(list_append_double_counts_item)) incref(item);
+  if (GCHEAP_SEEDED(list_append_double_counts_item, false, true)) incref(item);
 }
 
 void Heap::list_set(Object* list, std::size_t i, Object* item) {
@@ -128,7 +128,7 @@ void Heap::list_set(Object* list, std::size_t i, Object* item) {
     return;
   }
   note_state(*state_, list);
-  if (GCHEAP_BUG(list_set_decrefs_before_store)) {
+  if (GCHEAP_SEEDED(list_set_decrefs_before_store, false, true)) {
     decref(l->items[i]);
     l->items[i] = item;
     return;
@@ -144,7 +144,7 @@ void Heap::list_remove(Object* list, std::size_t i) {
   note_state(*state_, list);
   Object* removed = l->items[i];
   std::memmove(l->items + i, l->items + i + 1, (l->size - i - 1) * sizeof(Object*));
-  if (GCHEAP_BUG(list_remove_decrefs_successor)) removed = l->items[i];  // read after the shift
+  if (GCHEAP_SEEDED(list_remove_decrefs_successor, false, true)) removed = l->items[i];  // read after the shift
   list_resize(allocator_, l, l->size - 1);  // shrinking never throws
   decref(removed);  // last, so the list is consistent if this frees anything
 }

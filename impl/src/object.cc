@@ -86,7 +86,7 @@ void schedule(Heap& heap, Object* o) {
     ++state.trash_nesting;
   }
   if (o->type->has_extras && !dealloc_extras(heap, o)) {
-    if (list && !GCHEAP_BUG(trashcan_level_leaks_on_resurrection)) --state.trash_nesting;  // resurrected
+    if (list && GCHEAP_SEEDED(trashcan_level_leaks_on_resurrection, true, false)) --state.trash_nesting;  // resurrected
     return;
   }
   if (is_gc(o))
@@ -103,7 +103,7 @@ void release_dying(Heap& heap) {
     if (GcHead* top = state.dying) {
       Object* o = from_gc(top);
       ListObject* list = o->type->kind == Kind::List ? as_list(o) : nullptr;
-      if (list != nullptr && list->size > (GCHEAP_BUG(list_dealloc_skips_first_item) ? 1u : 0u)) {
+      if (list != nullptr && list->size > GCHEAP_SEEDED(list_dealloc_skips_first_item, 0u, 1u)) {
         Object* item = list->items[--list->size];
         note_state(state, item);
         if (--item->refcount == 0) schedule(heap, item);

@@ -1,5 +1,5 @@
 // The catalog of seeded bugs and the switch that turns one on (the API is
-// gcheap/seeded_bugs.h; the bug sites test GCHEAP_BUG from
+// gcheap/seeded_bugs.h; the bug sites are GCHEAP_SEEDED expressions, from
 // seeded_bugs_internal.h). Compiled only in the GCV_SEEDED_BUGS build.
 //
 // Each entry says what the planted mistake does and which real bug class of

@@ -1,11 +1,12 @@
 // The seeded bugs' switch, as the heap's sources test it (the catalog and its
 // public API are gcheap/seeded_bugs.h and seeded_bugs.cc).
 //
-// A bug site reads
-//     if (GCHEAP_BUG(name)) { the mistake } else { the correct code }
-// In the normal build GCHEAP_BUG(name) is the constant false: the compiler
-// drops the mistake and the site is the original code, with no trace of the
-// catalog. In the seeded-bugs build (GCHEAP_SEEDED_BUGS) it compares the bug
+// A bug site is one expression in one form, the correct value first:
+//     GCHEAP_SEEDED(name, correct, mistaken)
+// (`if (GCHEAP_SEEDED(name, false, true)) incref(item);` adds a statement,
+// `(name, true, false)` drops one). In the normal build it is the correct
+// expression alone: the compiler drops the mistake and the site is the
+// original code, with no trace of the catalog. In the seeded-bugs build (GCHEAP_SEEDED_BUGS) it compares the bug
 // with the active one: one load of a global and a compare, plus, on the very
 // first query only, reading GCHEAP_SEEDED_BUG from the environment.
 #pragma once
@@ -75,10 +76,11 @@ inline bool is_active(BugId bug) {
 
 }  // namespace gcheap::seeded_bugs
 
-#define GCHEAP_BUG(name) (::gcheap::seeded_bugs::is_active(::gcheap::seeded_bugs::BugId::name))
+#define GCHEAP_SEEDED(name, correct, mistaken) \
+  (::gcheap::seeded_bugs::is_active(::gcheap::seeded_bugs::BugId::name) ? (mistaken) : (correct))
 
 #else
 
-#define GCHEAP_BUG(name) false
+#define GCHEAP_SEEDED(name, correct, mistaken) (correct)
 
 #endif

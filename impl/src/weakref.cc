@@ -79,7 +79,7 @@ void clear_weakrefs(Heap& heap, Object* o) {
   while (WeakrefObject* wr = extras->weakrefs) {
     clear_weakref(state, wr);
     if (wr->callback == nullptr || wr->ob.refcount == 0) continue;  // none, or being destroyed
-    if (GCHEAP_BUG(weakref_callback_before_clearing_all)) {
+    if (GCHEAP_SEEDED(weakref_callback_before_clearing_all, false, true)) {
       run_weakref_callback(heap, wr);  // older weakrefs still lead to o
       continue;
     }
