@@ -24,11 +24,19 @@
 //   clear garbage   b = garbage[3]   expect garbage 3
 //   expect finalized a   expect not_finalized #3
 //
-// A body follows ':' to the end of the line, its effects separated by ';':
-//   n = self   del n   n = list [payload]   n.append(self)   self.append(n)
-//   self.clear()   collect [g]
+// A body follows ':' to the end of the line, its effects separated by ';'.
+// Every effect (program.h's EffectCode, in its order):
+//   n = self            bind a name to self
+//   del n               unbind it (nothing when unbound)
+//   n = list [payload]  a new list
+//   n.append(self)      append self to n's list
+//   self.append(n)      append n's object to self
+//   self.clear()        empty self's list, then drop its items
+//   collect [g]         gc.collect(g) (returns 0 while a collection runs)
+//   n = m[i]            load item i of m's list (nothing when there is none)
+//   n = m()             dereference m's weakref (unbinds n once it is cleared)
 // where `self` (a keyword usable only in a body) is the object being
-// finalized, or the weakref whose callback runs; see program.h's EffectCode.
+// finalized, or the weakref whose callback runs.
 //
 // Names are identifiers ([A-Za-z_][A-Za-z0-9_]*) other than the keywords.
 // `#n` names the object with allocation serial n. Names are numbered in order
