@@ -100,14 +100,12 @@ void gcv_py_uncount_callback_info(void) {
 
 static PyGC_Head held_aside;          // the held part's list while it is set aside
 
-static void unlink_node(PyGC_Head* node) {
+// Moves a node out of its list to the end of `list`.
+static void move_to_end(PyGC_Head* node, PyGC_Head* list) {
   PyGC_Head* prev = _PyGCHead_PREV(node);
   PyGC_Head* next = _PyGCHead_NEXT(node);
   _PyGCHead_SET_NEXT(prev, next);
   _PyGCHead_SET_PREV(next, prev);
-}
-
-static void append_node(PyGC_Head* node, PyGC_Head* list) {
   PyGC_Head* last = _PyGCHead_PREV(list);
   _PyGCHead_SET_NEXT(last, node);
   _PyGCHead_SET_PREV(node, last);
@@ -116,26 +114,28 @@ static void append_node(PyGC_Head* node, PyGC_Head* list) {
 }
 
 void gcv_py_hold_still(PyObject* marker) {
-  PyGC_Head* node = _Py_AS_GC(marker);
-  unlink_node(node);
-  append_node(node, list_head(gc_state(), 3));
+  move_to_end(_Py_AS_GC(marker), list_head(gc_state(), 3));
   held_marker = marker;
 }
 
+// Moves the linked run first..last out of its list to the front of `list`.
+static void move_run_to_front(PyGC_Head* first, PyGC_Head* last, PyGC_Head* list) {
+  PyGC_Head* before = _PyGCHead_PREV(first);
+  PyGC_Head* after = _PyGCHead_NEXT(last);
+  _PyGCHead_SET_NEXT(before, after);
+  _PyGCHead_SET_PREV(after, before);
+  PyGC_Head* rest = _PyGCHead_NEXT(list);
+  _PyGCHead_SET_NEXT(list, first);
+  _PyGCHead_SET_PREV(first, list);
+  _PyGCHead_SET_NEXT(last, rest);
+  _PyGCHead_SET_PREV(rest, last);
+}
+
 void gcv_py_set_aside_held(void) {
-  PyGC_Head* permanent = list_head(gc_state(), 3);
   _PyGCHead_SET_NEXT(&held_aside, &held_aside);
   _PyGCHead_SET_PREV(&held_aside, &held_aside);
-  if (held_marker == NULL) return;
-  PyGC_Head* first = _PyGCHead_NEXT(permanent);
-  PyGC_Head* last = _Py_AS_GC(held_marker);
-  PyGC_Head* rest = _PyGCHead_NEXT(last);
-  _PyGCHead_SET_NEXT(permanent, rest);
-  _PyGCHead_SET_PREV(rest, permanent);
-  _PyGCHead_SET_NEXT(&held_aside, first);
-  _PyGCHead_SET_PREV(first, &held_aside);
-  _PyGCHead_SET_NEXT(last, &held_aside);
-  _PyGCHead_SET_PREV(&held_aside, last);
+  if (held_marker != NULL)
+    move_run_to_front(_PyGCHead_NEXT(list_head(gc_state(), 3)), _Py_AS_GC(held_marker), &held_aside);
 }
 
 void gcv_py_restore_held(int (*is_program)(void* context, PyObject* object), void* context) {
@@ -143,26 +143,11 @@ void gcv_py_restore_held(int (*is_program)(void* context, PyObject* object), voi
   PyGC_Head* old = list_head(gc, 2);
   for (PyGC_Head* node = _PyGCHead_NEXT(old); node != old;) {
     PyGC_Head* next = _PyGCHead_NEXT(node);
-    if (!is_program(context, (PyObject*)(node + 1))) {
-      unlink_node(node);
-      append_node(node, &held_aside);
-    }
+    if (!is_program(context, (PyObject*)(node + 1))) move_to_end(node, &held_aside);
     node = next;
   }
-  if (held_marker != NULL) {  // the marker ends the held part again
-    unlink_node(_Py_AS_GC(held_marker));
-    append_node(_Py_AS_GC(held_marker), &held_aside);
-  }
-  if (_PyGCHead_NEXT(&held_aside) == &held_aside) return;
+  if (held_marker != NULL) move_to_end(_Py_AS_GC(held_marker), &held_aside);  // it ends the held part again
   // The held part goes in front of whatever the permanent generation holds.
-  PyGC_Head* permanent = list_head(gc, 3);
-  PyGC_Head* first = _PyGCHead_NEXT(&held_aside);
-  PyGC_Head* last = _PyGCHead_PREV(&held_aside);
-  PyGC_Head* rest = _PyGCHead_NEXT(permanent);
-  _PyGCHead_SET_NEXT(permanent, first);
-  _PyGCHead_SET_PREV(first, permanent);
-  _PyGCHead_SET_NEXT(last, rest);
-  _PyGCHead_SET_PREV(rest, last);
-  _PyGCHead_SET_NEXT(&held_aside, &held_aside);
-  _PyGCHead_SET_PREV(&held_aside, &held_aside);
+  if (_PyGCHead_NEXT(&held_aside) != &held_aside)
+    move_run_to_front(_PyGCHead_NEXT(&held_aside), _PyGCHead_PREV(&held_aside), list_head(gc, 3));
 }

@@ -207,7 +207,7 @@ void ReferenceModel::clear_garbage() {
 // follows the collector's lists, which the Machine contract leaves open.
 void ReferenceModel::load_garbage(NameIndex dst, std::uint32_t index) {
   const std::vector<ObjectKey>& entries = garbage();
-  if (index < entries.size()) store_name(dst, ObjectKey(entries[index]));
+  if (index < entries.size()) store_name(dst, entries[index]);
 }
 
 const std::vector<ObjectKey>& ReferenceModel::garbage() {

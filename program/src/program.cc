@@ -45,15 +45,14 @@ bool Effect::operator==(const Effect& other) const {
 bool Op::operator==(const Op& other) const {
   if (code != other.code) return false;
   const Op& o = other;
-  const std::uint16_t reads = operation_info(code).operands;
-  const auto compares = [&](Operand operand, bool same) { return !(reads & operand) || same; };
-  return compares(kTarget, target == o.target) && compares(kSource, source == o.source) &&
-         compares(kIndex, index == o.index) && compares(kSize, size == o.size) &&
-         compares(kCount, count == o.count) && compares(kValue, value == o.value) &&
-         compares(kExpectedValue, has_expected == o.has_expected && (!has_expected || value == o.value)) &&
-         compares(kThresholds, arity == o.arity && same_values(*this, o, std::min<std::size_t>(arity, 3))) &&
-         compares(kTriple, same_values(*this, o, 3)) && compares(kGeneration, generation == o.generation) &&
-         compares(kObject, object == o.object) && compares(kEffects, effects == o.effects);
+  const auto ignores = [&](Operand operand) { return (operation_info(code).operands & operand) == 0; };
+  return (ignores(kTarget) || target == o.target) && (ignores(kSource) || source == o.source) &&
+         (ignores(kIndex) || index == o.index) && (ignores(kSize) || size == o.size) &&
+         (ignores(kCount) || count == o.count) && (ignores(kValue) || value == o.value) &&
+         (ignores(kExpectedValue) || (has_expected == o.has_expected && (!has_expected || value == o.value))) &&
+         (ignores(kThresholds) || (arity == o.arity && same_values(*this, o, std::min<std::size_t>(arity, 3)))) &&
+         (ignores(kTriple) || same_values(*this, o, 3)) && (ignores(kGeneration) || generation == o.generation) &&
+         (ignores(kObject) || object == o.object) && (ignores(kEffects) || effects == o.effects);
 }
 
 bool Program::intern(const std::string& name, NameIndex& out) {
