@@ -100,42 +100,32 @@ void gcv_py_uncount_callback_info(void) {
 
 static PyGC_Head held_aside;          // the held part's list while it is set aside
 
-// Moves a node out of its list to the end of `list`.
-static void move_to_end(PyGC_Head* node, PyGC_Head* list) {
-  PyGC_Head* prev = _PyGCHead_PREV(node);
-  PyGC_Head* next = _PyGCHead_NEXT(node);
+// Moves the linked run first..last out of its list to the front or the end
+// of `list`.
+static void move_run(PyGC_Head* first, PyGC_Head* last, PyGC_Head* list, int to_front) {
+  PyGC_Head* prev = _PyGCHead_PREV(first);
+  PyGC_Head* next = _PyGCHead_NEXT(last);
   _PyGCHead_SET_NEXT(prev, next);
   _PyGCHead_SET_PREV(next, prev);
-  PyGC_Head* last = _PyGCHead_PREV(list);
-  _PyGCHead_SET_NEXT(last, node);
-  _PyGCHead_SET_PREV(node, last);
-  _PyGCHead_SET_NEXT(node, list);
-  _PyGCHead_SET_PREV(list, node);
+  PyGC_Head* before = to_front ? list : _PyGCHead_PREV(list);
+  PyGC_Head* after = _PyGCHead_NEXT(before);
+  _PyGCHead_SET_NEXT(before, first);
+  _PyGCHead_SET_PREV(first, before);
+  _PyGCHead_SET_NEXT(last, after);
+  _PyGCHead_SET_PREV(after, last);
 }
+static void move_to_end(PyGC_Head* node, PyGC_Head* list) { move_run(node, node, list, 0); }
 
 void gcv_py_hold_still(PyObject* marker) {
   move_to_end(_Py_AS_GC(marker), list_head(gc_state(), 3));
   held_marker = marker;
 }
 
-// Moves the linked run first..last out of its list to the front of `list`.
-static void move_run_to_front(PyGC_Head* first, PyGC_Head* last, PyGC_Head* list) {
-  PyGC_Head* before = _PyGCHead_PREV(first);
-  PyGC_Head* after = _PyGCHead_NEXT(last);
-  _PyGCHead_SET_NEXT(before, after);
-  _PyGCHead_SET_PREV(after, before);
-  PyGC_Head* rest = _PyGCHead_NEXT(list);
-  _PyGCHead_SET_NEXT(list, first);
-  _PyGCHead_SET_PREV(first, list);
-  _PyGCHead_SET_NEXT(last, rest);
-  _PyGCHead_SET_PREV(rest, last);
-}
-
 void gcv_py_set_aside_held(void) {
   _PyGCHead_SET_NEXT(&held_aside, &held_aside);
   _PyGCHead_SET_PREV(&held_aside, &held_aside);
   if (held_marker != NULL)
-    move_run_to_front(_PyGCHead_NEXT(list_head(gc_state(), 3)), _Py_AS_GC(held_marker), &held_aside);
+    move_run(_PyGCHead_NEXT(list_head(gc_state(), 3)), _Py_AS_GC(held_marker), &held_aside, 1);
 }
 
 void gcv_py_restore_held(int (*is_program)(void* context, PyObject* object), void* context) {
@@ -149,5 +139,5 @@ void gcv_py_restore_held(int (*is_program)(void* context, PyObject* object), voi
   if (held_marker != NULL) move_to_end(_Py_AS_GC(held_marker), &held_aside);  // it ends the held part again
   // The held part goes in front of whatever the permanent generation holds.
   if (_PyGCHead_NEXT(&held_aside) != &held_aside)
-    move_run_to_front(_PyGCHead_NEXT(&held_aside), _PyGCHead_PREV(&held_aside), list_head(gc, 3));
+    move_run(_PyGCHead_NEXT(&held_aside), _PyGCHead_PREV(&held_aside), list_head(gc, 3), 1);
 }
