@@ -16,32 +16,18 @@
 // Every failure names the offending token's line and column and says what was
 // expected and what was found. Parsing never throws and never reads outside
 // the text, whatever bytes it holds.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "gcverify/text.h"
 
 namespace gcv {
 
 namespace {
-
-// Words that cannot be names. "append" is not one: it only follows a '.'
-// (as "clear" does in `self.clear()`, besides starting `clear garbage`).
-constexpr std::array<std::string_view, 34> kKeywords = {
-    "list",     "str",     "int",    "cycle",      "chain",        "clique",
-    "del",      "collect", "threshold", "enable",  "disable",      "freeze",
-    "unfreeze", "expect",  "count",  "alive",      "dead",         "refcount",
-    "generation", "freeze_count", "live", "permanent", "names",
-    "finalizer", "legacy_finalizer", "weakref", "self", "debug", "saveall",
-    "none",     "garbage", "clear",  "finalized",  "not_finalized"};
-
-bool is_keyword(std::string_view word) {
-  for (std::string_view keyword : kKeywords)
-    if (keyword == word) return true;
-  return false;
-}
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -175,42 +161,102 @@ class LineLexer {
   Token before_last_;
 };
 
-// The allowed values of a numeric operand and how messages name it.
-struct Range {
-  const char* what;  // "payload", "slot index", ...
-  std::int64_t lo;
-  std::int64_t hi;
-  const char* unit = "";  // " bytes"
+// One element of an operation's form (operations.def): a word or symbol of
+// the language, a field, or the start or end of an optional part.
+struct FormElement {
+  enum Kind { Literal, FieldRef, Open, Close } kind = Literal;
+  std::string_view text;  // Literal: its spelling
+  Field field = Field::Target;
+  std::size_t close = 0;  // Open: the index of its Close
 };
 
-constexpr std::int64_t kU32Max = std::numeric_limits<std::uint32_t>::max();
-constexpr Range kPayloadRange{"payload", kMinPayload, kMaxPayload, " bytes"};
-constexpr Range kIndexRange{"slot index", 0, kU32Max};
-constexpr Range kChainRange{"length", 1, kMaxChainLength};
-constexpr Range kCliqueRange{"size", 1, kMaxCliqueSize};
-constexpr Range kIntRange{"int value", std::numeric_limits<std::int32_t>::min(),
-                          std::numeric_limits<std::int32_t>::max()};
-constexpr Range kThresholdRange{"threshold", 0, kMaxThreshold};
-constexpr Range kCountRange{"count", 0, kMaxSmallValue};
-constexpr Range kRefcountRange{"refcount", 0, kMaxSmallValue};
-constexpr Range kResultRange{"expected result", 0, kU32Max};
-constexpr Range kSerialRange{"serial", 1, kU32Max};
-constexpr Range kFreezeCountRange{"freeze count", 0, kU32Max};
-constexpr Range kLiveRange{"live count", 0, kU32Max};
-constexpr Range kGarbageIndexRange{"garbage index", 0, kU32Max};
-constexpr Range kGarbageCountRange{"garbage count", 0, kU32Max};
+// A form's elements in order, its spaces dropped.
+std::vector<FormElement> read_form(std::string_view form) {
+  std::vector<FormElement> elements;
+  std::size_t open = 0;
+  for (std::size_t at = 0; at < form.size();) {
+    const char c = form[at];
+    FormElement element;
+    std::size_t end = at + 1;
+    if (c == ' ') {
+      ++at;
+      continue;
+    } else if (c == '<') {
+      end = form.find('>', at) + 1;
+      element.kind = FormElement::FieldRef;
+      element.field = field_named(form.substr(at + 1, end - at - 2));
+    } else if (c == '{') {
+      element.kind = FormElement::Open;
+      open = elements.size();
+    } else if (c == '}') {
+      element.kind = FormElement::Close;
+      elements[open].close = elements.size();
+    } else {
+      if (is_word_start(c)) {
+        while (end < form.size() && is_word_char(form[end])) ++end;
+      } else if (c == '-' && end < form.size() && form[end] == '>') {
+        ++end;
+      }
+      element.text = form.substr(at, end - at);
+    }
+    elements.push_back(element);
+    at = end;
+  }
+  return elements;
+}
+
+const std::vector<FormElement>& form_elements(OpCode code) {
+  static const auto forms = [] {
+    std::array<std::vector<FormElement>, kOpCodeCount> all;
+    for (std::size_t c = 0; c < kOpCodeCount; ++c) all[c] = read_form(kOperations[c].form);
+    return all;
+  }();
+  return forms[static_cast<std::size_t>(code)];
+}
+
+// Words that cannot be names: every word of a form, except those that only
+// follow a '.' ("append" in `a.append(b)`; "clear" is one, as it starts
+// `clear garbage`), the words a field reads, 'self' of the bodies, and the
+// names line's 'names'.
+bool is_keyword(std::string_view word) {
+  static const std::vector<std::string_view> keywords = [] {
+    std::vector<std::string_view> all = {"permanent", "saveall", "none", "self", "names"};
+    for (std::size_t c = 0; c < kOpCodeCount; ++c) {
+      std::string_view before;
+      for (const FormElement& element : form_elements(static_cast<OpCode>(c))) {
+        const bool word = element.kind == FormElement::Literal && is_word_start(element.text[0]);
+        if (word && before != "." && std::find(all.begin(), all.end(), element.text) == all.end())
+          all.push_back(element.text);
+        before = element.text;
+      }
+    }
+    return all;
+  }();
+  return std::find(keywords.begin(), keywords.end(), word) != keywords.end();
+}
+
+// "a", "a or b", "a, b or c".
+std::string one_of(const std::vector<std::string>& choices) {
+  std::string out;
+  for (std::size_t i = 0; i < choices.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+  return out;
+}
 
 // What a body may hold, for "expected ..." messages.
 constexpr const char* kEffectForms =
     "an effect ('n = self', 'del n', 'n = list', 'n = m[i]', 'n = m()', 'n.append(self)', 'self.append(n)', "
     "'self.clear()' or 'collect')";
 
-// Parses one line into at most one op. Each parse_* function consumes the
-// tokens of one construct and returns false after filling in the error.
+// Parses one line into at most one op: the line is read as each row's form
+// in turn, and the first that reads the whole line gives the op. When none
+// does, the error is the furthest point any form read to: a complete reason
+// found there (a number out of range, a keyword used as a name), or else
+// everything the forms that got there expected.
 class LineParser {
  public:
   LineParser(std::string_view line, std::uint32_t line_number, Program& program, ParseError& error)
-      : lex_(line), line_(line_number), program_(program), error_(error) {}
+      : text_(line), lex_(line), line_(line_number), program_(program), error_(error) {}
 
   // False on error; `has_op` says whether the line held an operation.
   bool parse(Op& op, bool& has_op) {
@@ -219,30 +265,75 @@ class LineParser {
     if (!has_op) return true;
     if (first.kind == TokenKind::Word && first.text == "names") {
       has_op = false;
-      return parse_names(first);
+      return parse_names(first) || report(first);
     }
-    op.where = {line_, first.column};
-    return parse_statement(op, first) && parse_end();
+    for (std::size_t c = 0; c < kOpCodeCount; ++c) {
+      // A form that starts with another word cannot read the line, and what
+      // it expected there is not reported (see report).
+      const FormElement& start = form_elements(static_cast<OpCode>(c)).front();
+      if (start.kind == FormElement::Literal && !first.is(TokenKind::Word, start.text)) continue;
+      const std::size_t names = program_.names.size();
+      if (read_form(static_cast<OpCode>(c), op)) {
+        op.where = {line_, first.column};
+        return true;
+      }
+      program_.names.resize(names);  // the names only this form read
+    }
+    return report(first);
   }
 
  private:
+  // The furthest column a form read to before failing, and why it failed.
+  struct Furthest {
+    std::uint32_t column = 0;
+    std::string reason;                 // complete; outranks `expected`
+    std::vector<std::string> expected;  // in row order, each once
+    std::string_view after;             // the token before `found`
+    Token found;
+  };
+
+  void move_furthest(std::uint32_t column) {
+    furthest_ = Furthest{};
+    furthest_.column = column;
+  }
   bool fail(std::uint32_t column, std::string reason) {
-    error_.line = line_;
-    error_.column = column;
-    error_.reason = std::move(reason);
+    if (column > furthest_.column) move_furthest(column);
+    if (column == furthest_.column && furthest_.reason.empty()) furthest_.reason = std::move(reason);
     return false;
   }
-  bool fail_expected(const Token& found, const std::string& expected) {
+  // `expected` is quoted when it is a word or symbol of the language; the
+  // message is built only where it may be reported.
+  bool fail_expected(const Token& found, std::string_view expected, bool quoted = false) {
     if (found.kind == TokenKind::Bad) return fail(found.column, "unexpected character " + quote(found.text));
-    std::string reason = "expected " + expected;
-    const std::string_view after = lex_.before(found);
-    if (!after.empty()) reason += " after " + quote(after);
-    return fail(found.column, reason + ", found " + describe(found));
+    if (found.column > furthest_.column) move_furthest(found.column);
+    if (found.column < furthest_.column) return false;
+    std::string text = quoted ? quote(expected) : std::string(expected);
+    if (std::find(furthest_.expected.begin(), furthest_.expected.end(), text) == furthest_.expected.end())
+      furthest_.expected.push_back(std::move(text));
+    furthest_.after = lex_.before(found);
+    furthest_.found = found;
+    return false;
   }
   bool fail_keyword(const Token& word) {
+    if (word.column < furthest_.column) return false;  // never reported: no message to build
     if (word.text == "self" && !in_body_)
       return fail(word.column, "'self' can only be used in a finalizer body or a weakref callback");
     return fail(word.column, quote(word.text) + " is a keyword and cannot be a name");
+  }
+  // The error of the line whose first token is `first`.
+  bool report(const Token& first) {
+    error_.line = line_;
+    error_.column = furthest_.column;
+    if (!furthest_.reason.empty()) {
+      error_.reason = furthest_.reason;
+    } else if (furthest_.column == first.column) {
+      error_.reason = "expected a name or a statement keyword, found " + describe(furthest_.found);
+    } else {
+      error_.reason = "expected " + one_of(furthest_.expected);
+      if (!furthest_.after.empty()) error_.reason += " after " + quote(furthest_.after);
+      error_.reason += ", found " + describe(furthest_.found);
+    }
+    return false;
   }
 
   // Where an operation or effect may end: the end of the line, or inside a
@@ -252,27 +343,87 @@ class LineParser {
   }
   const char* end_forms() const { return in_body_ ? "';' or end of line" : "end of line"; }
 
-  // Every parse_* function that decides the opcode of an op or an effect sets
-  // it through here, so the rest of its body reads as the grammar:
-  // set_code(op, X) && operands.
-  template <typename OpOrEffect, typename Code>
-  static bool set_code(OpOrEffect& op, Code code) {
-    op.code = code;
+  // Every parse_* function that decides the code of an effect sets it
+  // through here, so the rest of its body reads as the grammar:
+  // set_code(effect, X) && operands.
+  static bool set_code(Effect& effect, EffectCode code) {
+    effect.code = code;
     return true;
   }
 
-  bool parse_end() {
+  // Whether the whole line reads as `code`'s form; `op` holds what it read.
+  bool read_form(OpCode code, Op& op) {
+    lex_ = LineLexer(text_);
+    in_body_ = false;
+    op = Op{};
+    op.code = code;
+    const std::vector<FormElement>& form = form_elements(code);
+    for (std::size_t i = 0; i < form.size(); ++i) {
+      if (form[i].kind == FormElement::Close) continue;
+      if (form[i].kind != FormElement::Open) {
+        if (!read_element(form[i], op)) return false;
+        continue;
+      }
+      // An optional part is read when its first element reads, else skipped
+      // with what that element read undone.
+      const LineLexer lex = lex_;
+      const Op before = op;
+      const std::size_t names = program_.names.size();
+      if (read_element(form[i + 1], op)) {
+        ++i;
+        continue;
+      }
+      lex_ = lex, op = before, in_body_ = false;
+      program_.names.resize(names);
+      i = form[i].close;
+    }
     const Token token = lex_.next();
     return token.kind == TokenKind::End || fail_expected(token, "end of line");
   }
 
+  bool read_element(const FormElement& element, Op& op) {
+    if (element.kind == FormElement::FieldRef) return read_field(element.field, op);
+    const Token token = lex_.next();
+    const TokenKind kind = is_word_start(element.text[0]) ? TokenKind::Word : TokenKind::Symbol;
+    return token.is(kind, element.text) || fail_expected(token, element.text, /*quoted=*/true);
+  }
+
+  bool read_field(Field field, Op& op) {
+    const FieldInfo& info = field_info(field);
+    switch (field) {
+      case Field::Target: return parse_name(op.target);
+      case Field::Source: return parse_name(op.source);
+      case Field::Index:
+      case Field::GarbageIndex: return parse_number(info, op.index);
+      case Field::Size: return parse_number(info, op.size);
+      case Field::Length:
+      case Field::CliqueSize: return parse_number(info, op.count);
+      case Field::Int: return parse_int_value(op.value);
+      case Field::CollectGeneration: return parse_collect_generation(op.generation);
+      case Field::Result: return parse_number(info, op.value) && (op.has_expected = true);
+      case Field::Thresholds: return parse_thresholds(op);
+      case Field::Counts:
+      case Field::ThresholdValues: return parse_three_values(info, op);
+      case Field::Object: return parse_object(op.object);
+      case Field::Refcount:
+      case Field::FreezeCount:
+      case Field::LiveCount:
+      case Field::GarbageCount: return parse_number(info, op.value);
+      case Field::Generation: return parse_generation(op.generation);
+      case Field::DebugFlag: return parse_debug_flag(op.value);
+      case Field::Body: return parse_body(op.effects);
+      case Field::kCount: break;
+    }
+    return false;
+  }
+
   bool parse_symbol(std::string_view symbol) {
     const Token token = lex_.next();
-    return token.is(TokenKind::Symbol, symbol) || fail_expected(token, quote(symbol));
+    return token.is(TokenKind::Symbol, symbol) || fail_expected(token, symbol, /*quoted=*/true);
   }
   bool parse_word(std::string_view word) {
     const Token token = lex_.next();
-    return token.is(TokenKind::Word, word) || fail_expected(token, quote(word));
+    return token.is(TokenKind::Word, word) || fail_expected(token, word, /*quoted=*/true);
   }
 
   // A name from an already-read word token: not a keyword, and interned.
@@ -289,11 +440,11 @@ class LineParser {
   }
 
   // Checks a number token against `range`; `negative` applies a leading '-'.
-  bool check_number(const Token& token, const Range& range, std::int64_t& out, bool negative = false) {
+  bool check_number(const Token& token, const FieldInfo& range, std::int64_t& out, bool negative = false) {
     if (!token.well_formed) return fail_expected(token, with_article(range.what));
     const std::string_view digits = token.kind == TokenKind::Serial ? token.text.substr(1) : token.text;
     const std::string spelled = (negative ? "-" : "") + std::string(digits);
-    if (token.overflow || token.number > static_cast<std::uint64_t>(kU32Max))
+    if (token.overflow || token.number > static_cast<std::uint64_t>(kU32Limit))
       return fail(token.column, "number " + shorten(spelled) + " is out of range");
     const std::int64_t value = negative ? -static_cast<std::int64_t>(token.number)
                                         : static_cast<std::int64_t>(token.number);
@@ -306,21 +457,21 @@ class LineParser {
     return true;
   }
   template <typename T>
-  bool parse_number(const Range& range, T& out) {
+  bool parse_number(const FieldInfo& range, T& out) {
     const Token token = lex_.next();
-    if (token.kind != TokenKind::Number) return fail_expected(token, with_article(range.what));
+    if (token.kind != TokenKind::Number) return fail_expected(token, range.expected);
     std::int64_t value = 0;
     if (!check_number(token, range, value)) return false;
     out = static_cast<T>(value);
     return true;
   }
-  // A number that may be left out at the end of the line.
+  // A number that may be left out at the end of an effect.
   template <typename T>
-  bool parse_optional_number(const Range& range, T& out) {
+  bool parse_optional_number(const FieldInfo& range, T& out) {
     const Token token = lex_.peek();
     if (at_end(token)) return true;
     if (token.kind != TokenKind::Number)
-      return fail_expected(token, with_article(range.what) + (in_body_ ? ", " : " or ") + end_forms());
+      return fail_expected(token, std::string(range.expected) + (in_body_ ? ", " : " or ") + end_forms());
     return parse_number(range, out);
   }
 
@@ -338,172 +489,55 @@ class LineParser {
     return true;
   }
 
-  bool parse_statement(Op& op, const Token& first) {
-    if (first.kind != TokenKind::Word) return fail_expected(first, "a name or a statement keyword");
-    if (!is_keyword(first.text)) return parse_name_statement(op, first);
-    if (first.text == "del") return parse_del(op);
-    if (first.text == "collect") return parse_collect(op);
-    if (first.text == "threshold") return parse_threshold(op);
-    if (first.text == "expect") return parse_expect(op);
-    if (first.text == "enable") return set_code(op, OpCode::Enable);
-    if (first.text == "disable") return set_code(op, OpCode::Disable);
-    if (first.text == "freeze") return set_code(op, OpCode::Freeze);
-    if (first.text == "unfreeze") return set_code(op, OpCode::Unfreeze);
-    if (first.text == "finalizer") return parse_finalizer(op);
-    if (first.text == "legacy_finalizer") return set_code(op, OpCode::SetLegacyFinalizer) && parse_name(op.target);
-    if (first.text == "debug") return parse_debug(op);
-    if (first.text == "clear") return set_code(op, OpCode::ClearGarbage) && parse_word("garbage");
-    return fail_keyword(first);
-  }
-
-  // a = ...   a.append(b)   a[i] = b
-  bool parse_name_statement(Op& op, const Token& first) {
-    if (!intern_name(first, op.target)) return false;
-    const Token token = lex_.next();
-    if (token.is(TokenKind::Symbol, "=")) return parse_assignment(op);
-    if (token.is(TokenKind::Symbol, ".")) {
-      const Token method = lex_.next();
-      if (!method.is(TokenKind::Word, "append")) return fail_expected(method, "'append'");
-      op.code = OpCode::Append;
-      return parse_symbol("(") && parse_name(op.source) && parse_symbol(")");
-    }
-    if (token.is(TokenKind::Symbol, "[")) {
-      op.code = OpCode::SetSlot;
-      return parse_number(kIndexRange, op.index) && parse_symbol("]") && parse_symbol("=") &&
-             parse_name(op.source);
-    }
-    return fail_expected(token, "'=', '.append(' or '['");
-  }
-
-  // The right-hand side of `a = ...`.
-  bool parse_assignment(Op& op) {
-    const Token token = lex_.next();
-    if (token.kind != TokenKind::Word)
-      return fail_expected(token,
-                           "'list', 'str', 'int', 'cycle', 'chain', 'clique', 'weakref', 'garbage' or a name");
-    if (!is_keyword(token.text)) {
-      if (!intern_name(token, op.source)) return false;
-      op.code = OpCode::Bind;
-      const Token after = lex_.peek();
-      if (after.is(TokenKind::Symbol, "(")) {  // b = w()
-        lex_.next();
-        return set_code(op, OpCode::Deref) && parse_symbol(")");
-      }
-      if (!after.is(TokenKind::Symbol, "[")) return true;
-      lex_.next();
-      op.code = OpCode::LoadSlot;
-      return parse_number(kIndexRange, op.index) && parse_symbol("]");
-    }
-    if (token.text == "list") return set_code(op, OpCode::NewContainer) && parse_optional_number(kPayloadRange, op.size);
-    if (token.text == "str") return set_code(op, OpCode::NewStr) && parse_optional_number(kPayloadRange, op.size);
-    if (token.text == "int") return set_code(op, OpCode::NewInt) && parse_int_value(op.value);
-    if (token.text == "cycle") return set_code(op, OpCode::Cycle) && parse_shape(kChainRange, op);
-    if (token.text == "chain") return set_code(op, OpCode::Chain) && parse_shape(kChainRange, op);
-    if (token.text == "clique") return set_code(op, OpCode::Clique) && parse_shape(kCliqueRange, op);
-    if (token.text == "weakref") return parse_weakref(op);
-    if (token.text == "garbage")
-      return set_code(op, OpCode::LoadGarbage) && parse_symbol("[") && parse_number(kGarbageIndexRange, op.index) &&
-             parse_symbol("]");
-    return fail_keyword(token);
-  }
-
   bool parse_int_value(std::int64_t& out) {
+    const FieldInfo& range = field_info(Field::Int);
     const bool negative = lex_.peek().is(TokenKind::Symbol, "-");
     if (negative) lex_.next();
     const Token token = lex_.next();
-    if (token.kind != TokenKind::Number) return fail_expected(token, with_article(kIntRange.what));
-    return check_number(token, kIntRange, out, negative);
+    if (token.kind != TokenKind::Number) return fail_expected(token, range.expected);
+    return check_number(token, range, out, negative);
   }
 
-  bool parse_shape(const Range& length, Op& op) {
-    return parse_number(length, op.count) && parse_optional_number(kPayloadRange, op.size);
-  }
-
-  // del a   del a[i]
-  bool parse_del(Op& op) {
-    op.code = OpCode::Unbind;
-    if (!parse_name(op.target)) return false;
-    if (!lex_.peek().is(TokenKind::Symbol, "[")) return true;
-    lex_.next();
-    op.code = OpCode::RemoveSlot;
-    return parse_number(kIndexRange, op.index) && parse_symbol("]");
-  }
-
-  // The [g] of `collect [g]`, 2 when left out.
+  // 0|1|2, of a collect.
   bool parse_collect_generation(int& generation) {
-    generation = 2;
-    const Token token = lex_.peek();
-    if (token.kind != TokenKind::Number) return true;
-    lex_.next();
-    if (!token.well_formed || token.overflow || token.number > 2)
-      return fail(token.column, "expected a generation 0, 1 or 2 after 'collect', found " + describe(token));
+    const Token token = lex_.next();
+    if (token.kind != TokenKind::Number || !token.well_formed || token.overflow || token.number > 2)
+      return fail_expected(token, field_info(Field::CollectGeneration).expected);
     generation = static_cast<int>(token.number);
     return true;
   }
 
-  // collect [g] [-> expected]
-  bool parse_collect(Op& op) {
-    op.code = OpCode::Collect;
-    if (!parse_collect_generation(op.generation)) return false;
-    const Token token = lex_.peek();
-    if (token.kind == TokenKind::End) return true;
-    if (!token.is(TokenKind::Symbol, "->"))
-      return fail_expected(token, "a generation 0, 1 or 2, '->' or end of line");
-    lex_.next();
-    op.has_expected = true;
-    return parse_number(kResultRange, op.value);
-  }
-
-  // threshold t0 [t1 [t2]]
-  bool parse_threshold(Op& op) {
-    op.code = OpCode::SetThreshold;
+  // t0 [t1 [t2]]
+  bool parse_thresholds(Op& op) {
+    const FieldInfo& range = field_info(Field::Thresholds);
     op.arity = 0;
-    for (Token token = lex_.peek(); token.kind == TokenKind::Number; token = lex_.peek()) {
-      if (op.arity == op.values.size())
-        return fail(token.column, "threshold takes at most 3 values, found a fourth " + describe(token));
-      if (!parse_number(kThresholdRange, op.values[op.arity])) return false;
+    do {
+      if (!parse_number(range, op.values[op.arity])) return false;
       ++op.arity;
-    }
-    return op.arity > 0 || fail_expected(lex_.peek(), "a threshold value");
+    } while (op.arity < op.values.size() && lex_.peek().kind == TokenKind::Number);
+    const Token token = lex_.peek();
+    if (token.kind == TokenKind::Number)
+      return fail(token.column, "threshold takes at most 3 values, found a fourth " + describe(token));
+    return true;
   }
 
-  bool parse_three_values(const Range& range, Op& op) {
+  bool parse_three_values(const FieldInfo& range, Op& op) {
     for (auto& value : op.values)
       if (!parse_number(range, value)) return false;
     return true;
   }
 
-  bool parse_expect(Op& op) {
-    const Token kind = lex_.next();
-    const auto is = [&](std::string_view word) { return kind.is(TokenKind::Word, word); };
-    if (is("count")) return set_code(op, OpCode::ExpectCount) && parse_three_values(kCountRange, op);
-    if (is("threshold")) return set_code(op, OpCode::ExpectThreshold) && parse_three_values(kThresholdRange, op);
-    if (is("alive")) return set_code(op, OpCode::ExpectAlive) && parse_object(op.object);
-    if (is("dead")) return set_code(op, OpCode::ExpectDead) && parse_object(op.object);
-    if (is("refcount"))
-      return set_code(op, OpCode::ExpectRefcount) && parse_object(op.object) && parse_number(kRefcountRange, op.value);
-    if (is("generation"))
-      return set_code(op, OpCode::ExpectGeneration) && parse_object(op.object) && parse_generation(op.generation);
-    if (is("freeze_count")) return set_code(op, OpCode::ExpectFreezeCount) && parse_number(kFreezeCountRange, op.value);
-    if (is("live")) return set_code(op, OpCode::ExpectLive) && parse_number(kLiveRange, op.value);
-    if (is("garbage")) return set_code(op, OpCode::ExpectGarbage) && parse_number(kGarbageCountRange, op.value);
-    if (is("finalized")) return set_code(op, OpCode::ExpectFinalized) && parse_object(op.object);
-    if (is("not_finalized")) return set_code(op, OpCode::ExpectNotFinalized) && parse_object(op.object);
-    return fail_expected(kind,
-                         "count, threshold, alive, dead, refcount, generation, freeze_count, live, garbage, "
-                         "finalized or not_finalized");
-  }
-
   // <obj>: a name or #serial
   bool parse_object(ObjectRef& object) {
+    const FieldInfo& range = field_info(Field::Object);
     const Token token = lex_.next(/*serials=*/true);
     if (token.kind == TokenKind::Word) {
       object.by_serial = false;
       return intern_name(token, object.value);
     }
-    if (token.kind != TokenKind::Serial) return fail_expected(token, "an object (a name or #serial)");
+    if (token.kind != TokenKind::Serial) return fail_expected(token, range.expected);
     std::int64_t serial = 0;
-    if (!check_number(token, kSerialRange, serial)) return false;
+    if (!check_number(token, range, serial)) return false;
     object = {true, static_cast<std::uint32_t>(serial)};
     return true;
   }
@@ -513,38 +547,17 @@ class LineParser {
     const Token token = lex_.next();
     const bool numbered = token.kind == TokenKind::Number && token.well_formed && !token.overflow && token.number <= 2;
     if (!numbered && !token.is(TokenKind::Word, "permanent"))
-      return fail_expected(token, "a generation 0, 1, 2 or 'permanent'");
+      return fail_expected(token, field_info(Field::Generation).expected);
     generation = numbered ? static_cast<int>(token.number) : kPermanentGeneration;
     return true;
   }
 
-  // finalizer a: [<body>]   (an empty body: `def __del__(self): pass`)
-  bool parse_finalizer(Op& op) {
-    op.code = OpCode::SetFinalizer;
-    if (!parse_name(op.target)) return false;
-    const Token colon = lex_.next();
-    if (!colon.is(TokenKind::Symbol, ":")) return fail_expected(colon, "':' and the finalizer's body");
-    if (lex_.peek().kind == TokenKind::End) return true;
-    return parse_body(op.effects);
-  }
-
-  // w = weakref a [: <body>]   after the '='
-  bool parse_weakref(Op& op) {
-    op.code = OpCode::NewWeakref;
-    if (!parse_name(op.source)) return false;
-    const Token token = lex_.next();
-    if (token.kind == TokenKind::End) return true;
-    if (!token.is(TokenKind::Symbol, ":")) return fail_expected(token, "':' and a callback, or end of line");
-    return parse_body(op.effects);
-  }
-
-  // debug saveall | debug none
-  bool parse_debug(Op& op) {
-    op.code = OpCode::SetDebug;
+  // saveall | none
+  bool parse_debug_flag(std::int64_t& value) {
     const Token token = lex_.next();
     if (!token.is(TokenKind::Word, "saveall") && !token.is(TokenKind::Word, "none"))
-      return fail_expected(token, "'saveall' or 'none'");
-    op.value = token.text == "saveall" ? 1 : 0;
+      return fail_expected(token, field_info(Field::DebugFlag).expected);
+    value = token.text == "saveall" ? 1 : 0;
     return true;
   }
 
@@ -570,7 +583,8 @@ class LineParser {
     if (first.kind != TokenKind::Word) return fail_expected(first, kEffectForms);
     if (first.text == "del") return set_code(effect, EffectCode::Unbind) && parse_name(effect.name);
     if (first.text == "collect")
-      return set_code(effect, EffectCode::Collect) && parse_collect_generation(effect.generation);
+      return set_code(effect, EffectCode::Collect) &&
+             (lex_.peek().kind != TokenKind::Number || parse_collect_generation(effect.generation));
     if (first.text == "self") return parse_self_method(effect);
     if (is_keyword(first.text)) return fail_expected(first, kEffectForms);
     if (!intern_name(first, effect.name)) return false;
@@ -579,7 +593,7 @@ class LineParser {
       const Token value = lex_.next();
       if (value.is(TokenKind::Word, "self")) return set_code(effect, EffectCode::BindSelf);
       if (value.is(TokenKind::Word, "list"))
-        return set_code(effect, EffectCode::NewContainer) && parse_optional_number(kPayloadRange, effect.size);
+        return set_code(effect, EffectCode::NewContainer) && parse_optional_number(field_info(Field::Size), effect.size);
       if (value.kind == TokenKind::Word && !is_keyword(value.text)) return parse_effect_read(value, effect);
       return fail_expected(value, "'self', 'list' or a name");
     }
@@ -595,7 +609,7 @@ class LineParser {
     if (!intern_name(source, effect.source)) return false;
     const Token token = lex_.next();
     if (token.is(TokenKind::Symbol, "["))
-      return set_code(effect, EffectCode::LoadSlot) && parse_number(kIndexRange, effect.index) && parse_symbol("]");
+      return set_code(effect, EffectCode::LoadSlot) && parse_number(field_info(Field::Index), effect.index) && parse_symbol("]");
     if (token.is(TokenKind::Symbol, "(")) return set_code(effect, EffectCode::Deref) && parse_symbol(")");
     return fail_expected(token, "'[' or '('");
   }
@@ -612,10 +626,12 @@ class LineParser {
     return fail_expected(method, "'append' or 'clear'");
   }
 
+  std::string_view text_;
   LineLexer lex_;
   std::uint32_t line_;
   Program& program_;
   ParseError& error_;
+  Furthest furthest_;
   bool in_body_ = false;  // inside a finalizer body or callback: after its ':'
 };
 

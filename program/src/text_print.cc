@@ -1,12 +1,14 @@
 // Printing heap programs in their canonical text form.
 //
-// Each op prints with single spaces between tokens and no optional operand
-// that equals its default (payload 16, collect generation 2 without an
-// expected result), so printing is canonical: two equal ops print the same,
-// and parse_text(print_text(p)) gives back p's ops and names. A body (of a
-// finalizer or a weakref callback) prints after ": " with its effects joined
-// by "; ", under the same rules.
+// Each op prints as its row's form in operations.def spells it, with no
+// optional part whose fields are at their defaults (payload 16, collect
+// generation 2 without an expected result, no body), so printing is
+// canonical: two equal ops print the same, and parse_text(print_text(p))
+// gives back p's ops and names. A body (of a finalizer or a weakref
+// callback) prints its effects joined by "; ", under the same rules.
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "gcverify/text.h"
 
@@ -28,32 +30,12 @@ std::string payload_suffix(std::uint32_t size) {
   return size == kDefaultPayload ? std::string() : " " + std::to_string(size);
 }
 
-std::string values_of(const Op& op, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n && i < op.values.size(); ++i) out += " " + std::to_string(op.values[i]);
-  return out;
-}
-
 std::string generation_of(int generation) {
   return generation == kPermanentGeneration ? "permanent" : std::to_string(generation);
 }
 
-std::string format_new(const Program& program, const Op& op, const char* kind) {
-  return name_of(program, op.target) + " = " + kind + payload_suffix(op.size);
-}
-
-std::string format_shape(const Program& program, const Op& op, const char* shape) {
-  return name_of(program, op.target) + " = " + shape + " " + std::to_string(op.count) +
-         payload_suffix(op.size);
-}
-
 std::string format_collect_generation(int generation) {
   return generation == 2 ? "collect" : "collect " + std::to_string(generation);
-}
-
-std::string format_collect(const Op& op) {
-  if (op.has_expected) return "collect " + std::to_string(op.generation) + " -> " + std::to_string(op.value);
-  return format_collect_generation(op.generation);
 }
 
 std::string format_effect(const Program& program, const Effect& effect) {
@@ -74,62 +56,99 @@ std::string format_effect(const Program& program, const Effect& effect) {
   return "<invalid effect " + std::to_string(static_cast<int>(effect.code)) + ">";
 }
 
-// ": e1; e2; ..." after a finalizer or weakref; nothing for a weakref without a callback.
-std::string body_suffix(const Program& program, const std::vector<Effect>& body) {
+std::string values_of(const Op& op, std::size_t n) {
   std::string out;
-  for (const Effect& effect : body) out += (out.empty() ? ": " : "; ") + format_effect(program, effect);
+  for (std::size_t i = 0; i < n && i < op.values.size(); ++i) out += (i ? " " : "") + std::to_string(op.values[i]);
   return out;
+}
+
+// How `field` of `op` prints.
+std::string format_field(const Program& program, const Op& op, Field field) {
+  switch (field) {
+    case Field::Target: return name_of(program, op.target);
+    case Field::Source: return name_of(program, op.source);
+    case Field::Index:
+    case Field::GarbageIndex: return std::to_string(op.index);
+    case Field::Size: return std::to_string(op.size);
+    case Field::Length:
+    case Field::CliqueSize: return std::to_string(op.count);
+    case Field::CollectGeneration:
+    case Field::Generation: return generation_of(op.generation);
+    case Field::Thresholds: return values_of(op, op.arity);
+    case Field::Counts:
+    case Field::ThresholdValues: return values_of(op, 3);
+    case Field::Object: return object_of(program, op.object);
+    case Field::DebugFlag: return op.value ? "saveall" : "none";
+    case Field::Body: {
+      std::string out;
+      for (const Effect& effect : op.effects) out += (out.empty() ? "" : "; ") + format_effect(program, effect);
+      return out;
+    }
+    case Field::Int:
+    case Field::Result:
+    case Field::Refcount:
+    case Field::FreezeCount:
+    case Field::LiveCount:
+    case Field::GarbageCount: return std::to_string(op.value);
+    case Field::kCount: break;
+  }
+  return {};
+}
+
+// Whether `field` differs from the default an optional part leaves it at.
+bool differs_from_default(const Op& op, Field field) {
+  switch (field) {
+    case Field::Size: return op.size != kDefaultPayload;
+    case Field::CollectGeneration: return op.generation != 2;
+    case Field::Result: return op.has_expected;
+    case Field::Body: return !op.effects.empty();
+    default: return true;
+  }
+}
+
+// The field a form's placeholder at `at` ('<') names, and the position after its '>'.
+Field field_at(std::string_view form, std::size_t at, std::size_t& after) {
+  after = form.find('>', at) + 1;
+  return field_named(form.substr(at + 1, after - at - 2));
+}
+
+// Whether each optional part ('{' ... '}') of `form` prints, in order: when
+// a field in it differs from its default, or a later part prints.
+std::vector<bool> printed_parts(std::string_view form, const Op& op) {
+  std::vector<bool> printed;
+  for (std::size_t at = form.find('{'); at != std::string_view::npos; at = form.find('{', at + 1)) {
+    bool differs = false;
+    const std::size_t close = form.find('}', at);
+    for (std::size_t field = form.find('<', at), after = 0; field < close; field = form.find('<', after))
+      differs = differs_from_default(op, field_at(form, field, after)) || differs;
+    printed.push_back(differs);
+  }
+  for (std::size_t i = printed.size(); i-- > 1;) printed[i - 1] = printed[i - 1] || printed[i];
+  return printed;
 }
 
 }  // namespace
 
+// The row's form (operations.def) with its fields filled in and the optional
+// parts that print.
 std::string format_op(const Program& program, const Op& op) {
-  const auto name = [&](NameIndex i) { return name_of(program, i); };
-  const std::string index = "[" + std::to_string(op.index) + "]";
-  switch (op.code) {
-    case OpCode::NewContainer: return format_new(program, op, "list");
-    case OpCode::NewStr: return format_new(program, op, "str");
-    case OpCode::NewInt: return name(op.target) + " = int " + std::to_string(op.value);
-    case OpCode::Bind: return name(op.target) + " = " + name(op.source);
-    case OpCode::LoadSlot: return name(op.target) + " = " + name(op.source) + index;
-    case OpCode::Unbind: return "del " + name(op.target);
-    case OpCode::Append: return name(op.target) + ".append(" + name(op.source) + ")";
-    case OpCode::SetSlot: return name(op.target) + index + " = " + name(op.source);
-    case OpCode::RemoveSlot: return "del " + name(op.target) + index;
-    case OpCode::Cycle: return format_shape(program, op, "cycle");
-    case OpCode::Chain: return format_shape(program, op, "chain");
-    case OpCode::Clique: return format_shape(program, op, "clique");
-    case OpCode::Collect: return format_collect(op);
-    case OpCode::SetThreshold: return "threshold" + values_of(op, op.arity);
-    case OpCode::Enable: return "enable";
-    case OpCode::Disable: return "disable";
-    case OpCode::Freeze: return "freeze";
-    case OpCode::Unfreeze: return "unfreeze";
-    case OpCode::ExpectCount: return "expect count" + values_of(op, 3);
-    case OpCode::ExpectThreshold: return "expect threshold" + values_of(op, 3);
-    case OpCode::ExpectAlive: return "expect alive " + object_of(program, op.object);
-    case OpCode::ExpectDead: return "expect dead " + object_of(program, op.object);
-    case OpCode::ExpectRefcount:
-      return "expect refcount " + object_of(program, op.object) + " " + std::to_string(op.value);
-    case OpCode::ExpectGeneration:
-      return "expect generation " + object_of(program, op.object) + " " + generation_of(op.generation);
-    case OpCode::ExpectFreezeCount: return "expect freeze_count " + std::to_string(op.value);
-    case OpCode::ExpectLive: return "expect live " + std::to_string(op.value);
-    case OpCode::SetFinalizer:  // an empty body is `def __del__(self): pass`
-      return "finalizer " + name(op.target) + (op.effects.empty() ? ":" : body_suffix(program, op.effects));
-    case OpCode::SetLegacyFinalizer: return "legacy_finalizer " + name(op.target);
-    case OpCode::NewWeakref:
-      return name(op.target) + " = weakref " + name(op.source) + body_suffix(program, op.effects);
-    case OpCode::Deref: return name(op.target) + " = " + name(op.source) + "()";
-    case OpCode::SetDebug: return op.value ? "debug saveall" : "debug none";
-    case OpCode::ClearGarbage: return "clear garbage";
-    case OpCode::LoadGarbage: return name(op.target) + " = garbage" + index;
-    case OpCode::ExpectGarbage: return "expect garbage " + std::to_string(op.value);
-    case OpCode::ExpectFinalized: return "expect finalized " + object_of(program, op.object);
-    case OpCode::ExpectNotFinalized: return "expect not_finalized " + object_of(program, op.object);
-    case OpCode::kCount: break;
+  if (op.code >= OpCode::kCount) return "<invalid opcode " + std::to_string(static_cast<int>(op.code)) + ">";
+  const std::string_view form = operation_info(op.code).form;
+  const std::vector<bool> printed = printed_parts(form, op);
+  std::string out;
+  std::size_t part = 0;
+  for (std::size_t at = 0; at < form.size();) {
+    if (form[at] == '<') {
+      out += format_field(program, op, field_at(form, at, at));
+    } else if (form[at] == '{') {
+      at = printed[part++] ? at + 1 : form.find('}', at) + 1;
+    } else if (form[at] == '}') {
+      ++at;
+    } else {
+      out += form[at++];
+    }
   }
-  return "<invalid opcode " + std::to_string(static_cast<int>(op.code)) + ">";
+  return out;
 }
 
 namespace {

@@ -1,13 +1,17 @@
-// operations.def drives equality and name walking: an operation's equality
-// compares exactly the operands of its row, and for_each_name visits exactly
-// the names among them.
+// operations.def drives the text form, equality and name walking: every
+// row's form prints and parses back, with and without its optional parts; an
+// operation's equality compares exactly the fields its form names, and
+// for_each_name visits exactly the names among them.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gcverify/program.h"
+#include "gcverify/text.h"
 
 namespace gcv {
 namespace {
@@ -50,6 +54,69 @@ TEST(Operations, EqualityComparesExactlyTheOperandsOfTheRow) {
     Op moved = op;
     moved.where = {3, 4};
     EXPECT_EQ(op, moved) << "the source location is not part of " << kOperations[c].words;
+  }
+}
+
+// Each opcode with every field off its default (and valid for the opcode),
+// or with every field at its default.
+Op with_fields(OpCode code, bool off_default) {
+  Op op;
+  op.code = code;
+  if (!off_default) return op;
+  op.target = 0, op.source = 1, op.index = 3, op.size = 600, op.count = 5;
+  op.value = code == OpCode::SetDebug ? 1 : 7;
+  op.has_expected = true, op.arity = 2, op.values = {700, 10, 5}, op.generation = 1;
+  op.object = {false, 2};
+  op.effects = {Effect{.code = EffectCode::Collect, .generation = 1}};
+  return op;
+}
+
+TEST(Operations, EveryFormPrintsAndParsesBack) {
+  for (std::size_t c = 0; c < kOpCodeCount; ++c) {
+    for (bool off_default : {false, true}) {
+      Program program;
+      program.names = {"a", "b", "c"};
+      program.ops = {with_fields(static_cast<OpCode>(c), off_default)};
+      const std::string text = "names a b c\n" + format_op(program, program.ops[0]) + "\n";
+      SCOPED_TRACE(text);
+      ParseError error;
+      const std::optional<Program> parsed = parse_text(text, "form.heap", error);
+      ASSERT_TRUE(parsed) << error.to_string();
+      ASSERT_EQ(parsed->ops.size(), 1u);
+      EXPECT_EQ(parsed->ops[0], program.ops[0]) << kOperations[c].words;
+      EXPECT_EQ(parsed->ops[0].code, program.ops[0].code);
+    }
+  }
+}
+
+TEST(Operations, OptionalPartsPrintOnlyOffTheirDefaults) {
+  Program program;
+  program.names = {"a", "b"};
+  Op op = with_fields(OpCode::Collect, false);
+  EXPECT_EQ(format_op(program, op), "collect");
+  op.has_expected = true;  // a later part prints the earlier one too
+  EXPECT_EQ(format_op(program, op), "collect 2 -> 0");
+  EXPECT_EQ(format_op(program, with_fields(OpCode::SetFinalizer, false)), "finalizer a:");
+  EXPECT_EQ(format_op(program, with_fields(OpCode::NewWeakref, false)), "a = weakref a");
+  EXPECT_EQ(format_op(program, with_fields(OpCode::NewWeakref, true)), "a = weakref b: collect 1");
+  EXPECT_EQ(format_op(program, with_fields(OpCode::Clique, true)), "a = clique 5 600");
+}
+
+TEST(Operations, TheWordsOfTheFormsAreKeywords) {
+  for (const OperationInfo& info : kOperations) {
+    const std::string_view form = info.form;
+    for (std::size_t at = 0; at < form.size();) {
+      std::size_t end = at;
+      while (end < form.size() && (std::isalnum(static_cast<unsigned char>(form[end])) || form[end] == '_')) ++end;
+      const bool word = end > at && (at == 0 || (form[at - 1] != '<' && form[at - 1] != '.'));
+      if (word) {
+        const std::string name(form.substr(at, end - at));
+        ParseError error;
+        EXPECT_FALSE(parse_text("del " + name, "k.heap", error)) << name;
+        EXPECT_NE(error.reason.find("is a keyword"), std::string::npos) << name << ": " << error.reason;
+      }
+      at = end > at ? end : at + 1;
+    }
   }
 }
 

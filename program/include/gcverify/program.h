@@ -21,6 +21,7 @@
 #include <functional>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gcv {
@@ -43,6 +44,9 @@ inline constexpr std::uint32_t kMaxSmallValue = 65535;  // counts and refcounts 
 inline constexpr std::int64_t kSmallIntMin = -5;      // shared small ints, as in CPython
 inline constexpr std::int64_t kSmallIntMax = 256;
 
+// Generation numbers as the language spells them; kPermanent is the frozen one.
+inline constexpr int kPermanentGeneration = 3;
+
 // The Op fields an operation reads (see Op below and operations.def).
 enum Operand : std::uint16_t {
   kTarget = 1 << 0,         // a name
@@ -59,10 +63,80 @@ enum Operand : std::uint16_t {
   kEffects = 1 << 11,       // a finalizer's body or a weakref's callback
 };
 
-// The operations, declared once in operations.def (each row's comment shows
-// its text form).
+// The operands a text form spells: each `<name>` in a row's form
+// (operations.def) is one of these. `operand` is the Op fields it fills;
+// `expected` is how a parse error asks for it, `what` how a range error names
+// it, and [lo, hi] its values (a number's, or each of a list's).
+struct FieldInfo {
+  std::string_view name;
+  Operand operand;
+  const char* expected;  // "a payload"
+  const char* what;      // "payload"
+  std::int64_t lo = 0, hi = 0;
+  const char* unit = "";  // " bytes"
+};
+inline constexpr std::int64_t kU32Limit = 0xffff'ffff;
+// FIELD(Id, name, operand, expected, what, lo, hi, unit): Field::Id, its row.
+#define GCV_FIELDS(FIELD)                                                                                    \
+  FIELD(Target, "target", kTarget, "a name", "name", 0, 0, "")                                               \
+  FIELD(Source, "source", kSource, "a name", "name", 0, 0, "")                                               \
+  FIELD(Index, "index", kIndex, "a slot index", "slot index", 0, kU32Limit, "")                              \
+  FIELD(GarbageIndex, "garbage_index", kIndex, "a garbage index", "garbage index", 0, kU32Limit, "")         \
+  FIELD(Size, "size", kSize, "a payload", "payload", kMinPayload, kMaxPayload, " bytes")                     \
+  FIELD(Length, "length", kCount, "a length", "length", 1, kMaxChainLength, "")                              \
+  FIELD(CliqueSize, "clique_size", kCount, "a size", "size", 1, kMaxCliqueSize, "")                          \
+  FIELD(Int, "int", kValue, "an int value", "int value", -0x8000'0000LL, 0x7fff'ffff, "")                    \
+  FIELD(CollectGeneration, "collect_generation", kGeneration, "a generation 0, 1 or 2", "generation", 0, 2, "") \
+  FIELD(Result, "result", kExpectedValue, "an expected result", "expected result", 0, kU32Limit, "")          \
+  FIELD(Thresholds, "thresholds", kThresholds, "a threshold value", "threshold", 0, kMaxThreshold, "")       \
+  FIELD(Counts, "counts", kTriple, "a count", "count", 0, kMaxSmallValue, "")                                \
+  FIELD(ThresholdValues, "threshold_values", kTriple, "a threshold", "threshold", 0, kMaxThreshold, "")      \
+  FIELD(Object, "object", kObject, "an object (a name or #serial)", "serial", 1, kU32Limit, "")             \
+  FIELD(Refcount, "refcount", kValue, "a refcount", "refcount", 0, kMaxSmallValue, "")                       \
+  FIELD(Generation, "generation", kGeneration, "a generation 0, 1, 2 or 'permanent'", "generation", 0,       \
+        kPermanentGeneration, "")                                                                            \
+  FIELD(FreezeCount, "freeze_count", kValue, "a freeze count", "freeze count", 0, kU32Limit, "")             \
+  FIELD(LiveCount, "live_count", kValue, "a live count", "live count", 0, kU32Limit, "")                     \
+  FIELD(GarbageCount, "garbage_count", kValue, "a garbage count", "garbage count", 0, kU32Limit, "")         \
+  FIELD(DebugFlag, "debug_flag", kValue, "'saveall' or 'none'", "debug flag", 0, 1, "")                      \
+  FIELD(Body, "body", kEffects, "an effect", "effect", 0, 0, "")
+
+enum class Field : std::uint8_t {
+#define GCV_FIELD_ID(id, name, operand, expected, what, lo, hi, unit) id,
+  GCV_FIELDS(GCV_FIELD_ID)
+#undef GCV_FIELD_ID
+  kCount
+};
+inline constexpr FieldInfo kFields[] = {
+#define GCV_FIELD_ROW(id, name, operand, expected, what, lo, hi, unit) {name, operand, expected, what, lo, hi, unit},
+    GCV_FIELDS(GCV_FIELD_ROW)
+#undef GCV_FIELD_ROW
+};
+#undef GCV_FIELDS
+static_assert(std::size(kFields) == static_cast<std::size_t>(Field::kCount), "one row per field");
+constexpr const FieldInfo& field_info(Field field) { return kFields[static_cast<std::size_t>(field)]; }
+
+// The field a placeholder names; a name no field has is a compile error
+// where a form is evaluated at compile time.
+constexpr Field field_named(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kFields); ++i)
+    if (kFields[i].name == name) return static_cast<Field>(i);
+  throw "operations.def: a form names an unknown field";
+}
+
+// The Operand bits of the fields a form's placeholders name.
+constexpr std::uint16_t operands_of(std::string_view form) {
+  std::uint16_t bits = 0;
+  for (std::size_t at = form.find('<'); at != std::string_view::npos; at = form.find('<', at + 1)) {
+    const std::size_t end = form.find('>', at);
+    bits |= field_info(field_named(form.substr(at + 1, end - at - 1))).operand;
+  }
+  return bits;
+}
+
+// The operations, declared once in operations.def.
 enum class OpCode : std::uint8_t {
-#define GCV_OPERATION(id, words, operands, expectation, rank, phase, weight) id,
+#define GCV_OPERATION(id, words, form, expectation, rank, phase, weight) id,
 #include "gcverify/operations.def"
 #undef GCV_OPERATION
   kCount
@@ -72,14 +146,15 @@ inline constexpr std::size_t kOpCodeCount = static_cast<std::size_t>(OpCode::kCo
 // An operation's row of operations.def.
 struct OperationInfo {
   const char* words;         // "new list", "expect dead"
-  std::uint16_t operands;    // Operand bits
+  std::string_view form;     // its text form: "<target> = list{ <size>}"
+  std::uint16_t operands;    // Operand bits: the fields its form names
   bool expectation;          // checked against the model, never run or generated
   std::uint8_t rank, phase;  // the minimizer's (see operations.def)
   std::uint8_t weight;       // the property generators' (0: never)
 };
 inline constexpr OperationInfo kOperations[] = {
-#define GCV_OPERATION(id, words, operands, expectation, rank, phase, weight) \
-  {words, static_cast<std::uint16_t>(operands), expectation != 0, rank, phase, weight},
+#define GCV_OPERATION(id, words, form, expectation, rank, phase, weight) \
+  {words, form, operands_of(form), expectation != 0, rank, phase, weight},
 #include "gcverify/operations.def"
 #undef GCV_OPERATION
 };
@@ -124,9 +199,6 @@ struct ObjectRef {
   std::uint32_t value = 0;  // NameIndex or Serial
   friend bool operator==(const ObjectRef&, const ObjectRef&) = default;
 };
-
-// Generation numbers as the language spells them; kPermanent is the frozen one.
-inline constexpr int kPermanentGeneration = 3;
 
 struct SourceLocation {
   std::uint32_t line = 0;    // 1-based; 0 when the op did not come from text

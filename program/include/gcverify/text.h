@@ -1,4 +1,6 @@
-// The text form of heap programs (.heap files).
+// The text form of heap programs (.heap files). Each operation's form is
+// declared once, in its row of operations.def; the parser and the printer
+// read it from there. In short:
 //
 //   # comment                     blank lines and comments are ignored
 //   a = list                      new container (payload 16 bytes)
