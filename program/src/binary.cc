@@ -5,7 +5,9 @@
 // range with one rule: a value already in range is kept, any other value v
 // becomes lo + v % (hi - lo + 1). Keeping in-range values is what makes
 // encode-then-decode the identity; the modulo is what makes every byte string
-// a program, so fuzzers and reducers can mutate bytes freely.
+// a program, so fuzzers and reducers can mutate bytes freely. Which record
+// field holds which operand, and each operand's range, come from the
+// operation's row of operations.def (its `record`) and program.h's kFields.
 //
 // A finalizer or weakref record is followed by its body, one record per
 // effect; its length field is clamped to what can follow (kMaxEffects, the
@@ -15,10 +17,14 @@
 // Encoding is the inverse for valid ops and refuses (with a reason) any op
 // field that the record cannot carry or that decoding would change.
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "gcverify/binary.h"
+#include "per_operation.h"
 
 namespace gcv {
 
@@ -75,10 +81,6 @@ class RecordReader {
   std::size_t at_ = 0;
 };
 
-// A shape's length: b, with bits 16..23 from c's third byte (its low two
-// bytes are the payload, its fourth is unused).
-std::uint32_t shape_length(const Record& r) { return r.b | ((r.c >> 16) & 0xff) << 16; }
-
 // The normalization rule shared by every operand.
 std::uint32_t into_range(std::uint32_t v, std::uint32_t lo, std::uint32_t hi) {
   if (v >= lo && v <= hi) return v;
@@ -86,27 +88,87 @@ std::uint32_t into_range(std::uint32_t v, std::uint32_t lo, std::uint32_t hi) {
   return static_cast<std::uint32_t>(lo + v % span);
 }
 
-// The fewest effects a body has: none (an empty finalizer; no callback).
-std::size_t min_body_length(OpCode) { return 0; }
+// Where a field lives in a record: operations.def's `record` column.
+enum class Slot { A, B, C, CLow8, CLow16, BAndC2, BC, ABC, AC };  // kRecordSlots' order
+struct Placement {
+  Slot slot;
+  Field field;
+};
+
+// program.h's kRecordSlots, in order.
+Slot slot_named(std::string_view name) {
+  static_assert(std::size(kRecordSlots) == static_cast<std::size_t>(Slot::AC) + 1, "one Slot per record slot");
+  std::size_t i = 0;
+  while (i + 1 < std::size(kRecordSlots) && kRecordSlots[i] != name) ++i;
+  return static_cast<Slot>(i);  // known: program.h checks every record at compile time
+}
+
+std::vector<Placement> read_record(std::string_view record) {
+  std::vector<Placement> placements;
+  for (std::size_t at = 0; at < record.size();) {
+    const std::size_t colon = record.find(':', at);
+    std::size_t end = record.find(' ', colon);
+    if (end == std::string_view::npos) end = record.size();
+    placements.push_back({slot_named(record.substr(at, colon - at)), field_named(record.substr(colon + 1, end - colon - 1))});
+    at = end + 1;
+  }
+  return placements;
+}
+
+const std::vector<Placement>& record_layout(OpCode code) {
+  return per_operation<[](const OperationInfo& row) { return read_record(row.record); }>(code);
+}
+
+// The bits of a one-slot field.
+std::uint32_t read_slot(const Record& r, Slot slot) {
+  switch (slot) {
+    case Slot::A: return r.a;
+    case Slot::B: return r.b;
+    case Slot::CLow8: return r.c & 0xff;
+    case Slot::CLow16: return r.c & kU16Max;
+    case Slot::BAndC2: return r.b | ((r.c >> 16) & 0xff) << 16;
+    default: return r.c;
+  }
+}
+std::uint32_t slot_max(Slot slot) {
+  switch (slot) {
+    case Slot::A:
+    case Slot::CLow8: return 0xff;
+    case Slot::B:
+    case Slot::CLow16: return kU16Max;
+    case Slot::BAndC2: return 0xff'ffff;
+    default: return kU32Max;
+  }
+}
+// Writes into a record that starts zeroed, so fields sharing c combine.
+void write_slot(Record& r, Slot slot, std::uint32_t v) {
+  switch (slot) {
+    case Slot::A: r.a = static_cast<std::uint8_t>(v); break;
+    case Slot::B: r.b = static_cast<std::uint16_t>(v); break;
+    case Slot::BAndC2:
+      r.b = static_cast<std::uint16_t>(v);
+      r.c |= (v >> 16) << 16;
+      break;
+    default: r.c |= v; break;
+  }
+}
 
 // The effects that follow an op's record, from its length field: none for an
 // op without a body, else clamped to kMaxEffects and to the records left.
 std::size_t body_length(OpCode code, std::uint16_t length, std::size_t records_left) {
-  if (code != OpCode::SetFinalizer && code != OpCode::NewWeakref) return 0;
-  return std::min({std::max<std::size_t>(length, min_body_length(code)), kMaxEffects, records_left});
+  if ((operation_info(code).operands & kEffects) == 0) return 0;
+  return std::min({std::size_t{length}, kMaxEffects, records_left});
 }
 
 // Decodes records into ops, remembering how many names they use so the
 // program's name table can be sized to cover them.
 class RecordDecoder {
  public:
-  // The next op and its body; nullopt for a finalizer with no record left
-  // for its body.
-  std::optional<Op> decode(RecordReader& reader) {
+  // The next op and its body.
+  Op decode(RecordReader& reader) {
     const Record r = reader.next();
     const auto code = static_cast<OpCode>(r.opcode % kOpCodeCount);
     const std::size_t length = body_length(code, r.b, reader.remaining());
-    if (length < min_body_length(code)) return std::nullopt;  // before its names count
     Op op = decode_op(code, r);
     for (std::size_t i = 0; i < length; ++i) op.effects.push_back(decode_effect(reader.next()));
     return op;
@@ -119,95 +181,48 @@ class RecordDecoder {
   Op decode_op(OpCode code, const Record& r) {
     Op op;
     op.code = code;
-    switch (op.code) {
-      case OpCode::NewContainer:
-      case OpCode::NewStr:
-        op.target = name(r.a);
-        op.size = payload(r.c);
-        break;
-      case OpCode::NewInt:
-        op.target = name(r.a);
-        op.value = static_cast<std::int32_t>(r.c);
-        break;
-      case OpCode::Bind:
-      case OpCode::Append:
-      case OpCode::Deref:
-        op.target = name(r.a);
-        op.source = name(r.b);
-        break;
-      case OpCode::LoadSlot:
-      case OpCode::SetSlot:
-        op.target = name(r.a);
-        op.source = name(r.b);
-        op.index = r.c;
-        break;
-      case OpCode::Unbind:
-      case OpCode::SetLegacyFinalizer:
-      case OpCode::SetFinalizer:  // body length in b
-        op.target = name(r.a);
-        break;
-      case OpCode::RemoveSlot:
-      case OpCode::LoadGarbage:
-        op.target = name(r.a);
-        op.index = r.c;
-        break;
-      case OpCode::NewWeakref:  // body length in b
-        op.target = name(r.a);
-        op.source = name(r.c & 0xff);
-        break;
-      case OpCode::Cycle:
-      case OpCode::Chain:
-      case OpCode::Clique:
-        op.target = name(r.a);
-        op.count = into_range(shape_length(r), 1, op.code == OpCode::Clique ? kMaxCliqueSize : kMaxChainLength);
-        op.size = payload(r.c & kU16Max);
-        break;
-      case OpCode::Collect:
-        op.generation = static_cast<int>(into_range(r.a, 0, 2));
+    for (const Placement& at : record_layout(code)) decode_field(at, r, op);
+    return op;
+  }
+
+  void decode_field(const Placement& at, const Record& r, Op& op) {
+    const std::uint32_t bits = read_slot(r, at.slot);
+    const auto number = [&] { return into_range(bits, lo(at.field), hi(at.field)); };
+    switch (at.field) {
+      case Field::Target: op.target = name(bits); break;
+      case Field::Source: op.source = name(bits); break;
+      case Field::Index:
+      case Field::GarbageIndex: op.index = number(); break;
+      case Field::Size: op.size = number(); break;
+      case Field::Length:
+      case Field::CliqueSize: op.count = number(); break;
+      case Field::Int: op.value = static_cast<std::int32_t>(bits); break;
+      case Field::CollectGeneration:
+      case Field::Generation: op.generation = static_cast<int>(number()); break;
+      case Field::Result:
         op.has_expected = r.b & 1;
         op.value = op.has_expected ? r.c : 0;
         break;
-      case OpCode::SetThreshold:
+      case Field::Thresholds:
         // Values a lower arity does not give decode to 0, whatever the bytes.
         op.arity = static_cast<std::uint8_t>(into_range(r.a, 1, 3));
         op.values = {r.b, op.arity >= 2 ? r.c & kU16Max : 0, op.arity >= 3 ? r.c >> 16 : 0};
         break;
-      case OpCode::ExpectCount:
-      case OpCode::ExpectThreshold:
-        op.values = {r.b, r.c & kU16Max, r.c >> 16};
-        break;
-      case OpCode::ExpectAlive:
-      case OpCode::ExpectDead:
-      case OpCode::ExpectFinalized:
-      case OpCode::ExpectNotFinalized:
-        op.object = object(r);
-        break;
-      case OpCode::ExpectRefcount:
-        op.object = object(r);
-        op.value = r.b;
-        break;
-      case OpCode::ExpectGeneration:
-        op.object = object(r);
-        op.generation = static_cast<int>(into_range(r.b, 0, kPermanentGeneration));
-        break;
-      case OpCode::ExpectFreezeCount:
-      case OpCode::ExpectLive:
-      case OpCode::ExpectGarbage:
-        op.value = r.c;
-        break;
-      case OpCode::SetDebug:
-        op.value = into_range(r.c, 0, 1);
-        break;
-      case OpCode::Enable:
-      case OpCode::Disable:
-      case OpCode::Freeze:
-      case OpCode::Unfreeze:
-      case OpCode::ClearGarbage:
-      case OpCode::kCount:
-        break;
+      case Field::Counts:
+      case Field::ThresholdValues: op.values = {r.b, r.c & kU16Max, r.c >> 16}; break;
+      case Field::Object: op.object = object(r); break;
+      case Field::Refcount:
+      case Field::FreezeCount:
+      case Field::LiveCount:
+      case Field::GarbageCount:
+      case Field::DebugFlag: op.value = number(); break;
+      case Field::Body:  // its length, read by decode()
+      case Field::kCount: break;
     }
-    return op;
   }
+
+  static std::uint32_t lo(Field field) { return static_cast<std::uint32_t>(field_info(field).lo); }
+  static std::uint32_t hi(Field field) { return static_cast<std::uint32_t>(field_info(field).hi); }
 
   Effect decode_effect(const Record& r) {
     Effect effect;
@@ -273,82 +288,58 @@ class RecordEncoder {
 
  private:
   bool encode_op(const Op& op, Record& r) {
+    if (op.code >= OpCode::kCount) return fail("opcode " + std::to_string(static_cast<int>(op.code)) + " does not exist");
     r.opcode = static_cast<std::uint8_t>(op.code);
-    switch (op.code) {
-      case OpCode::NewContainer:
-      case OpCode::NewStr:
-        return name(op.target, r.a) && field("payload", op.size, kMinPayload, kMaxPayload, r.c);
-      case OpCode::NewInt:
-        return name(op.target, r.a) && int_value(op.value, r.c);
-      case OpCode::Bind:
-      case OpCode::Append:
-      case OpCode::Deref:
-        return name(op.target, r.a) && name(op.source, r.b);
-      case OpCode::LoadSlot:
-      case OpCode::SetSlot:
-        return name(op.target, r.a) && name(op.source, r.b) && field("slot index", op.index, 0, kU32Max, r.c);
-      case OpCode::Unbind:
-      case OpCode::SetLegacyFinalizer:
-        return name(op.target, r.a);
-      case OpCode::RemoveSlot:
-      case OpCode::LoadGarbage:
-        return name(op.target, r.a) && field("index", op.index, 0, kU32Max, r.c);
-      case OpCode::SetFinalizer:
-        return name(op.target, r.a) && body(op, r);
-      case OpCode::NewWeakref:
-        return name(op.target, r.a) && name(op.source, r.c) && body(op, r);
-      case OpCode::Cycle:
-      case OpCode::Chain:
-      case OpCode::Clique: {
-        std::uint32_t length = 0;
-        if (!name(op.target, r.a) ||
-            !field("length", op.count, 1, op.code == OpCode::Clique ? kMaxCliqueSize : kMaxChainLength, length) ||
-            !field("payload", op.size, kMinPayload, kMaxPayload, r.c))
-          return false;
-        r.b = static_cast<std::uint16_t>(length);
-        r.c |= (length >> 16) << 16;  // see shape_length
-        return true;
-      }
-      case OpCode::Collect:
-        r.b = op.has_expected;
-        return field("generation", op.generation, 0, 2, r.a) &&
-               (!op.has_expected || field("expected result", op.value, 0, kU32Max, r.c));
-      case OpCode::SetThreshold:
-        return field("arity", op.arity, 1, 3, r.a) && values(op, op.arity, r);
-      case OpCode::ExpectCount:
-      case OpCode::ExpectThreshold:
-        return values(op, 3, r);
-      case OpCode::ExpectAlive:
-      case OpCode::ExpectDead:
-      case OpCode::ExpectFinalized:
-      case OpCode::ExpectNotFinalized:
-        return object(op.object, r);
-      case OpCode::ExpectRefcount:
-        return object(op.object, r) && field("refcount", op.value, 0, kMaxSmallValue, r.b);
-      case OpCode::ExpectGeneration:
-        return object(op.object, r) && field("generation", op.generation, 0, kPermanentGeneration, r.b);
-      case OpCode::ExpectFreezeCount:
-      case OpCode::ExpectLive:
-      case OpCode::ExpectGarbage:
-        return field("count", op.value, 0, kU32Max, r.c);
-      case OpCode::SetDebug:
-        return field("debug flag", op.value, 0, 1, r.c);
-      case OpCode::Enable:
-      case OpCode::Disable:
-      case OpCode::Freeze:
-      case OpCode::Unfreeze:
-      case OpCode::ClearGarbage:
-        return true;
-      case OpCode::kCount:
+    for (const Placement& at : record_layout(op.code))
+      if (!encode_field(at, op, r)) return false;
+    return true;
+  }
+
+  bool encode_field(const Placement& at, const Op& op, Record& r) {
+    const FieldInfo& info = field_info(at.field);
+    std::uint32_t bits = 0;
+    const auto number = [&](std::int64_t v) {
+      return field(info.what, v, info.lo, std::min<std::int64_t>(info.hi, slot_max(at.slot)), bits);
+    };
+    bool ok = true;
+    switch (at.field) {
+      case Field::Target: ok = name(op.target, bits); break;
+      case Field::Source: ok = name(op.source, bits); break;
+      case Field::Index:
+      case Field::GarbageIndex: ok = number(op.index); break;
+      case Field::Size: ok = number(op.size); break;
+      case Field::Length:
+      case Field::CliqueSize: ok = number(op.count); break;
+      case Field::Int: {
+        std::int32_t narrow = 0;
+        ok = field(info.what, op.value, info.lo, info.hi, narrow);
+        bits = static_cast<std::uint32_t>(narrow);
         break;
+      }
+      case Field::CollectGeneration:
+      case Field::Generation: ok = number(op.generation); break;
+      case Field::Result:
+        r.b = op.has_expected;
+        return !op.has_expected || field(info.what, op.value, info.lo, info.hi, r.c);
+      case Field::Thresholds: return field("arity", op.arity, 1, 3, r.a) && values(info, op, op.arity, r);
+      case Field::Counts:
+      case Field::ThresholdValues: return values(info, op, 3, r);
+      case Field::Object: return object(op.object, r);
+      case Field::Refcount:
+      case Field::FreezeCount:
+      case Field::LiveCount:
+      case Field::GarbageCount:
+      case Field::DebugFlag: ok = number(op.value); break;
+      case Field::Body: return body(op, r);
+      case Field::kCount: break;
     }
-    return fail("opcode " + std::to_string(static_cast<int>(op.code)) + " does not exist");
+    if (ok) write_slot(r, at.slot, bits);
+    return ok;
   }
 
   // The body's length into the op's b, its effects into body_.
   bool body(const Op& op, Record& r) {
-    if (!field("body length", static_cast<std::int64_t>(op.effects.size()),
-               static_cast<std::int64_t>(min_body_length(op.code)), kMaxEffects, r.b))
+    if (!field("body length", static_cast<std::int64_t>(op.effects.size()), 0, kMaxEffects, r.b))
       return false;
     for (const Effect& effect : op.effects) {
       Record e;
@@ -403,18 +394,11 @@ class RecordEncoder {
     out = static_cast<Out>(i);
     return true;
   }
-  bool int_value(std::int64_t v, std::uint32_t& out) {
-    std::int32_t narrow = 0;
-    if (!field("int value", v, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max(), narrow))
-      return false;
-    out = static_cast<std::uint32_t>(narrow);
-    return true;
-  }
   // The first `n` of op.values into b and c; values beyond n are encoded 0.
-  bool values(const Op& op, std::size_t n, Record& r) {
+  bool values(const FieldInfo& info, const Op& op, std::size_t n, Record& r) {
     std::uint16_t v[3] = {0, 0, 0};
     for (std::size_t i = 0; i < n; ++i)
-      if (!field("value", op.values[i], 0, kU16Max, v[i])) return false;
+      if (!field(info.what, op.values[i], info.lo, info.hi, v[i])) return false;
     r.b = v[0];
     r.c = v[1] | static_cast<std::uint32_t>(v[2]) << 16;
     return true;
@@ -438,7 +422,7 @@ Program decode_binary(std::span<const std::uint8_t> bytes, std::size_t max_ops) 
   RecordReader reader(bytes);
   RecordDecoder decoder;
   while (reader.remaining() > 0 && program.ops.size() < max_ops)
-    if (std::optional<Op> op = decoder.decode(reader)) program.ops.push_back(*std::move(op));
+    program.ops.push_back(decoder.decode(reader));
   for (std::size_t i = 0; i < decoder.name_count(); ++i)
     program.names.push_back(canonical_name(static_cast<NameIndex>(i)));
   return program;

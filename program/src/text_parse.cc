@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "gcverify/text.h"
+#include "per_operation.h"
 
 namespace gcv {
 
@@ -206,12 +207,7 @@ std::vector<FormElement> read_form(std::string_view form) {
 }
 
 const std::vector<FormElement>& form_elements(OpCode code) {
-  static const auto forms = [] {
-    std::array<std::vector<FormElement>, kOpCodeCount> all;
-    for (std::size_t c = 0; c < kOpCodeCount; ++c) all[c] = read_form(kOperations[c].form);
-    return all;
-  }();
-  return forms[static_cast<std::size_t>(code)];
+  return per_operation<[](const OperationInfo& row) { return read_form(row.form); }>(code);
 }
 
 // Words that cannot be names: every word of a form, except those that only

@@ -1,27 +1,23 @@
 // The binary form of heap programs: a sequence of 8-byte little-endian records
 //
 //   byte 0     opcode, taken modulo kOpCodeCount
-//   byte 1     a: a name (modulo kMaxNames), a generation, an arity; for object
-//              references bit 7 set means "by serial" (serial in c)
-//   bytes 2-3  b: u16 operand
-//   bytes 4-7  c: u32 operand
+//   byte 1     a: 8 bits
+//   bytes 2-3  b: 16 bits
+//   bytes 4-7  c: 32 bits
 //
-// A finalizer (SetFinalizer: a = name, b = body length) and a weakref
-// (NewWeakref: a = target name, b = callback length, c's low byte = referent
-// name) are followed by their body, one record per effect:
+// Where each operation keeps each of its fields is its row's `record` in
+// operations.def (for example "a:target c:size" for `a = list 600`): names
+// are taken modulo kMaxNames, numbers brought into their field's range.
+// A finalizer and a weakref keep their body's length in b and are followed
+// by their body, one record per effect:
 //
 //   byte 0     effect code, taken modulo kEffectCodeCount
 //   byte 1     a: the effect's name (modulo kMaxNames)
 //   bytes 2-3  b: the name read (LoadSlot: the list, Deref: the weakref)
 //   bytes 4-7  c: payload (NewContainer), generation (Collect) or slot index (LoadSlot)
 //
-// The body length is clamped to kMaxEffects and to the records that follow; a
-// finalizer's is at least 1, so a finalizer record with nothing after it is
-// dropped. Shapes (Cycle, Chain, Clique): a = target, b = the length's low
-// 16 bits, c = payload in its low 16 bits and the length's bits 16..23 in
-// its third byte. Other operands: Deref a = target, b = weakref; LoadGarbage a =
-// target, c = index; SetDebug c = 1 (saveall) or 0; ExpectGarbage c = count;
-// object references as in the other expectations.
+// The body length is clamped to kMaxEffects and to the records that follow,
+// so a cut-off body decodes shorter; a finalizer's body may be empty.
 //
 // Every byte string decodes: operands are brought into range (a value already in
 // range is kept, so encode then decode is the identity) and a trailing partial

@@ -134,9 +134,34 @@ constexpr std::uint16_t operands_of(std::string_view form) {
   return bits;
 }
 
+// The slots of a binary record a row's `record` may name (operations.def).
+inline constexpr std::string_view kRecordSlots[] = {"a", "b", "c", "c0", "c01", "bc2", "bc", "abc", "ac"};
+
+// Whether `record` places each field `form` names exactly once, each in a
+// slot of kRecordSlots.
+constexpr bool record_places_form(std::string_view form, std::string_view record) {
+  int uses[static_cast<std::size_t>(Field::kCount)] = {};
+  for (std::size_t at = form.find('<'); at != std::string_view::npos; at = form.find('<', at + 1))
+    ++uses[static_cast<std::size_t>(field_named(form.substr(at + 1, form.find('>', at) - at - 1)))];
+  for (std::size_t at = 0; at < record.size();) {
+    const std::size_t colon = record.find(':', at);
+    std::size_t end = record.find(' ', at);
+    if (end == std::string_view::npos) end = record.size();
+    if (colon > end) return false;
+    bool known = false;
+    for (std::string_view slot : kRecordSlots) known = known || slot == record.substr(at, colon - at);
+    if (!known) return false;
+    --uses[static_cast<std::size_t>(field_named(record.substr(colon + 1, end - colon - 1)))];
+    at = end + 1;
+  }
+  for (int n : uses)
+    if (n != 0) return false;
+  return true;
+}
+
 // The operations, declared once in operations.def.
 enum class OpCode : std::uint8_t {
-#define GCV_OPERATION(id, words, form, expectation, rank, phase, weight) id,
+#define GCV_OPERATION(id, words, form, record, expectation, rank, phase, weight) id,
 #include "gcverify/operations.def"
 #undef GCV_OPERATION
   kCount
@@ -147,18 +172,26 @@ inline constexpr std::size_t kOpCodeCount = static_cast<std::size_t>(OpCode::kCo
 struct OperationInfo {
   const char* words;         // "new list", "expect dead"
   std::string_view form;     // its text form: "<target> = list{ <size>}"
+  std::string_view record;   // its binary record's layout: "a:target c:size"
   std::uint16_t operands;    // Operand bits: the fields its form names
   bool expectation;          // checked against the model, never run or generated
   std::uint8_t rank, phase;  // the minimizer's (see operations.def)
   std::uint8_t weight;       // the property generators' (0: never)
 };
 inline constexpr OperationInfo kOperations[] = {
-#define GCV_OPERATION(id, words, form, expectation, rank, phase, weight) \
-  {words, form, operands_of(form), expectation != 0, rank, phase, weight},
+#define GCV_OPERATION(id, words, form, record, expectation, rank, phase, weight) \
+  {words, form, record, operands_of(form), expectation != 0, rank, phase, weight},
 #include "gcverify/operations.def"
 #undef GCV_OPERATION
 };
 static_assert(std::size(kOperations) == kOpCodeCount, "one row per opcode");
+static_assert(
+    [] {
+      for (const OperationInfo& info : kOperations)
+        if (!record_places_form(info.form, info.record)) return false;
+      return true;
+    }(),
+    "operations.def: each row's record places every field of its form once, in a known slot");
 constexpr const OperationInfo& operation_info(OpCode code) { return kOperations[static_cast<std::size_t>(code)]; }
 constexpr bool is_expectation(OpCode code) { return operation_info(code).expectation; }
 
