@@ -174,8 +174,7 @@ class Lockstep {
     const auto reads = [&](NameIndex name) {
       if (!d) d = compare_bindings(program_, model_, sut_, std::span(&name, 1));
     };
-    const auto indexes = [&](NameIndex container) {
-      reads(container);
+    const auto indexes = [&](NameIndex container) {  // read just before
       const std::optional<ObjectKey> key = sut_.binding(container);
       if (d || !key) return;
       const std::optional<std::size_t> slots = sut_.slot_count(*key);
@@ -183,23 +182,20 @@ class Lockstep {
       d = Difference{CheckKind::Slots, "slot " + std::to_string(step.index) + " of '" + name_text(program_, container) + "'", "present",
                      slots ? "out of range (" + std::to_string(*slots) + " slots)" : "not a live container", {*key}};
     };
-    switch (step.kind) {
-      case Step::Kind::Bind:
-      case Step::Kind::NewWeakref:
-      case Step::Kind::Deref: reads(step.source); break;
-      case Step::Kind::LoadSlot: indexes(step.source); break;
-      case Step::Kind::Append: reads(step.target), reads(step.source); break;
-      case Step::Kind::SetSlot: indexes(step.target), reads(step.source); break;
-      case Step::Kind::RemoveSlot: indexes(step.target); break;
-      case Step::Kind::SetFinalizer:
-      case Step::Kind::SetLegacyFinalizer: reads(step.target); break;
-      case Step::Kind::LoadGarbage:  // compared after every such step when comparing
-        if (options_.compare) break;
+    NameIndex list = 0;  // the list an index indexes: its form names it first
+    for (Field field : operation_info(step.kind).fields) {
+      const Need need = field_info(field).need;
+      if (field == Field::Index) {
+        indexes(list);
+      } else if (field == Field::GarbageIndex && !options_.compare) {  // compared after every step when comparing
         if (const std::size_t size = sut_.garbage().size(); step.index >= size)
           d = Difference{CheckKind::Garbage, "entry " + std::to_string(step.index) + " of gc.garbage", "present",
                          "out of range (" + std::to_string(size) + " entries)", {}};
-        break;
-      default: break;
+      } else if (is_name_field(field) && need != Need::Nothing) {
+        const NameIndex name = field_info(field).operand == kTarget ? step.target : step.source;
+        if (need == Need::List) list = name;
+        reads(name);
+      }
     }
     return d;
   }

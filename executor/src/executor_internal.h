@@ -15,11 +15,9 @@ namespace gcv {
 
 // A primitive step: one call on the Machine interface.
 struct Step {
-  enum class Kind : std::uint8_t {
-    NewContainer, NewStr, NewInt, Bind, LoadSlot, Unbind, Append, SetSlot, RemoveSlot,
-    Collect, SetThreshold, Enable, Disable, Freeze, Unfreeze,
-    SetFinalizer, SetLegacyFinalizer, NewWeakref, Deref, SetDebug, ClearGarbage, LoadGarbage,
-  };
+  // A step is an operation of the language that runs on a machine as it
+  // is: any but the shapes (expanded into steps) and the expectations.
+  using Kind = OpCode;
   Kind kind = Kind::Collect;
   NameIndex target = 0;
   NameIndex source = 0;

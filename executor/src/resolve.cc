@@ -14,12 +14,11 @@
 namespace gcv {
 namespace {
 
-enum class Need : std::uint8_t { AnyObject, Container, Weakref };
-
 bool satisfies(ObjectKind kind, Need need) {
   switch (need) {
+    case Need::Nothing:
     case Need::AnyObject: return true;
-    case Need::Container: return kind == ObjectKind::Container;
+    case Need::List: return kind == ObjectKind::Container;
     case Need::Weakref: return kind == ObjectKind::Weakref;
   }
   return false;
@@ -126,32 +125,24 @@ class Resolver {
 
 }  // namespace
 
+// Resolves the fields of the op's form in the order it spells them (an
+// index after the list it indexes), as its row in operations.def names them:
+// each name read must be bound to what its field needs. Finalizers and weak
+// references take lists, standing for instances of a list subclass: CPython
+// gives ints and strs neither.
 Resolution resolve_op(const Program& program, const Op& original, Machine& model, bool strict, ObjectState& scratch) {
   Resolver r(program, model, strict, scratch);
   Op op = original;
-  switch (op.code) {
-    case OpCode::Bind: r.name(op.source, Need::AnyObject); break;
-    case OpCode::LoadSlot: r.name(op.source, Need::Container) && r.index(op.source, op.index); break;
-    case OpCode::Unbind: r.name(op.target, Need::AnyObject); break;
-    case OpCode::Append: r.name(op.target, Need::Container) && r.name(op.source, Need::AnyObject); break;
-    case OpCode::SetSlot:
-      r.name(op.target, Need::Container) && r.index(op.target, op.index) && r.name(op.source, Need::AnyObject);
-      break;
-    case OpCode::RemoveSlot: r.name(op.target, Need::Container) && r.index(op.target, op.index); break;
-    // Finalizers and weak references are for lists, standing for instances of
-    // a list subclass: CPython gives ints and strs neither.
-    case OpCode::SetFinalizer:
-    case OpCode::SetLegacyFinalizer: r.name(op.target, Need::Container); break;
-    case OpCode::NewWeakref: r.name(op.source, Need::Container); break;
-    case OpCode::Deref: r.name(op.source, Need::Weakref); break;
-    case OpCode::LoadGarbage: r.garbage_index(op.index); break;
-    case OpCode::ExpectAlive:
-    case OpCode::ExpectDead:
-    case OpCode::ExpectRefcount:
-    case OpCode::ExpectGeneration:
-    case OpCode::ExpectFinalized:
-    case OpCode::ExpectNotFinalized: r.object(op.object); break;
-    default: break;  // allocations write their target; the rest take no names
+  NameIndex list = 0;
+  for (Field field : operation_info(op.code).fields) {
+    const Need need = field_info(field).need;
+    bool runs = true;
+    if (field == Field::Index) runs = r.index(list, op.index);
+    else if (field == Field::GarbageIndex) runs = r.garbage_index(op.index);
+    else if (field == Field::Object) runs = r.object(op.object);
+    else if (is_name_field(field) && need != Need::Nothing) runs = r.name(name_operand(op, field), need);
+    if (!runs) break;
+    if (need == Need::List) list = name_operand(op, field);
   }
   return r.result(op);
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "executor_internal.h"
+#include "gcverify/text.h"
 
 namespace gcv {
 
@@ -37,8 +38,8 @@ std::int64_t apply_step(Machine& m, const Step& s) {
     case Step::Kind::SetDebug: m.set_debug(s.value != 0); return 0;
     case Step::Kind::ClearGarbage: m.clear_garbage(); return 0;
     case Step::Kind::LoadGarbage: m.load_garbage(s.target, s.index); return 0;
+    default: return 0;  // shapes and expectations are never steps
   }
-  return 0;
 }
 
 std::string name_text(const Program& program, NameIndex n) {
@@ -128,94 +129,35 @@ class ShapeBuilder {
 
 }  // namespace
 
+// The step as its operation's text form spells it (scratch names as $h, $s,
+// $t), with the serial it allocated.
 std::string format_step(const Program& program, const Step& s) {
-  const std::string t = name_text(program, s.target);
-  const std::string src = name_text(program, s.source);
-  switch (s.kind) {
-    case Step::Kind::NewContainer: return t + " = list " + std::to_string(s.size) + "  (#" + std::to_string(s.serial) + ")";
-    case Step::Kind::NewStr: return t + " = str " + std::to_string(s.size) + "  (#" + std::to_string(s.serial) + ")";
-    case Step::Kind::NewInt: return t + " = int " + std::to_string(s.value) + (s.serial ? "  (#" + std::to_string(s.serial) + ")" : "");
-    case Step::Kind::Bind: return t + " = " + src;
-    case Step::Kind::LoadSlot: return t + " = " + src + "[" + std::to_string(s.index) + "]";
-    case Step::Kind::Unbind: return "del " + t;
-    case Step::Kind::Append: return t + ".append(" + src + ")";
-    case Step::Kind::SetSlot: return t + "[" + std::to_string(s.index) + "] = " + src;
-    case Step::Kind::RemoveSlot: return "del " + t + "[" + std::to_string(s.index) + "]";
-    case Step::Kind::Collect: return "collect " + std::to_string(s.generation);
-    case Step::Kind::SetThreshold: {
-      std::string text = "threshold";
-      for (int i = 0; i < s.arity; ++i) text += " " + std::to_string(s.values[i]);
-      return text;
-    }
-    case Step::Kind::Enable: return "enable";
-    case Step::Kind::Disable: return "disable";
-    case Step::Kind::Freeze: return "freeze";
-    case Step::Kind::Unfreeze: return "unfreeze";
-    case Step::Kind::SetFinalizer: return "finalizer " + t + ": ...";
-    case Step::Kind::SetLegacyFinalizer: return "legacy_finalizer " + t;
-    case Step::Kind::NewWeakref: return t + " = weakref " + src + "  (#" + std::to_string(s.serial) + ")";
-    case Step::Kind::Deref: return t + " = " + src + "()";
-    case Step::Kind::SetDebug: return s.value != 0 ? "debug saveall" : "debug none";
-    case Step::Kind::ClearGarbage: return "clear garbage";
-    case Step::Kind::LoadGarbage: return t + " = garbage[" + std::to_string(s.index) + "]";
-  }
-  return "?";
+  Program named;
+  named.names = program.names;
+  for (NameIndex k = 0; k < 3; ++k) named.names.push_back(name_text(program, static_cast<NameIndex>(program.names.size() + k)));
+  Op op;
+  op.code = s.kind;
+  op.target = s.target, op.source = s.source, op.index = s.index, op.size = s.size, op.value = s.value;
+  op.arity = static_cast<std::uint8_t>(s.arity), op.generation = s.generation;
+  for (std::size_t i = 0; i < op.values.size(); ++i) op.values[i] = static_cast<std::uint32_t>(s.values[i]);
+  if (s.effects != nullptr) op.effects = *s.effects;
+  return format_op(named, op) + (s.serial ? "  (#" + std::to_string(s.serial) + ")" : "");
 }
 
 void expand_op(const Op& op, NameIndex scratch, StepSink sink) {
-  const auto one = [&](Step step) { sink(step); };
-  switch (op.code) {
-    case OpCode::NewContainer:
-      one({.kind = Step::Kind::NewContainer, .target = op.target, .size = op.size});
-      return;
-    case OpCode::NewStr: one({.kind = Step::Kind::NewStr, .target = op.target, .size = op.size}); return;
-    case OpCode::NewInt: one({.kind = Step::Kind::NewInt, .target = op.target, .value = op.value}); return;
-    case OpCode::Bind: one({.kind = Step::Kind::Bind, .target = op.target, .source = op.source}); return;
-    case OpCode::LoadSlot:
-      one({.kind = Step::Kind::LoadSlot, .target = op.target, .source = op.source, .index = op.index});
-      return;
-    case OpCode::Unbind: one({.kind = Step::Kind::Unbind, .target = op.target}); return;
-    case OpCode::Append: one({.kind = Step::Kind::Append, .target = op.target, .source = op.source}); return;
-    case OpCode::SetSlot:
-      one({.kind = Step::Kind::SetSlot, .target = op.target, .source = op.source, .index = op.index});
-      return;
-    case OpCode::RemoveSlot: one({.kind = Step::Kind::RemoveSlot, .target = op.target, .index = op.index}); return;
-    case OpCode::Cycle:
-    case OpCode::Chain:
-    case OpCode::Clique: {
-      ShapeBuilder shape(scratch, op.size, sink);
-      if (op.code == OpCode::Cycle) shape.cycle(op.count);
-      if (op.code == OpCode::Chain) shape.chain(op.count);
-      if (op.code == OpCode::Clique) shape.clique(op.count);
-      shape.finish(op.target);
-      return;
-    }
-    case OpCode::Collect: one({.kind = Step::Kind::Collect, .generation = op.generation}); return;
-    case OpCode::SetThreshold: {
-      Step s{.kind = Step::Kind::SetThreshold, .arity = op.arity};
-      for (int i = 0; i < 3; ++i) s.values[i] = op.values[i];
-      one(s);
-      return;
-    }
-    case OpCode::Enable: one({.kind = Step::Kind::Enable}); return;
-    case OpCode::Disable: one({.kind = Step::Kind::Disable}); return;
-    case OpCode::Freeze: one({.kind = Step::Kind::Freeze}); return;
-    case OpCode::Unfreeze: one({.kind = Step::Kind::Unfreeze}); return;
-    case OpCode::SetFinalizer:
-      one({.kind = Step::Kind::SetFinalizer, .target = op.target, .effects = &op.effects});
-      return;
-    case OpCode::SetLegacyFinalizer: one({.kind = Step::Kind::SetLegacyFinalizer, .target = op.target}); return;
-    case OpCode::NewWeakref:
-      one({.kind = Step::Kind::NewWeakref, .target = op.target, .source = op.source, .effects = &op.effects});
-      return;
-    case OpCode::Deref: one({.kind = Step::Kind::Deref, .target = op.target, .source = op.source}); return;
-    case OpCode::SetDebug: one({.kind = Step::Kind::SetDebug, .value = op.value}); return;
-    case OpCode::ClearGarbage: one({.kind = Step::Kind::ClearGarbage}); return;
-    case OpCode::LoadGarbage:
-      one({.kind = Step::Kind::LoadGarbage, .target = op.target, .index = op.index});
-      return;
-    default: return;  // expectations have no steps
+  if (is_expectation(op.code)) return;  // checked against the model: no steps
+  if (op.code == OpCode::Cycle || op.code == OpCode::Chain || op.code == OpCode::Clique) {
+    ShapeBuilder shape(scratch, op.size, sink);
+    if (op.code == OpCode::Cycle) shape.cycle(op.count);
+    if (op.code == OpCode::Chain) shape.chain(op.count);
+    if (op.code == OpCode::Clique) shape.clique(op.count);
+    shape.finish(op.target);
+    return;
   }
+  Step step{.kind = op.code, .target = op.target, .source = op.source, .index = op.index, .size = op.size,
+            .value = op.value, .arity = op.arity, .generation = op.generation, .effects = &op.effects};
+  for (std::size_t i = 0; i < op.values.size(); ++i) step.values[i] = op.values[i];
+  sink(step);
 }
 
 // Counted from ShapeBuilder's loops rather than by expanding, so that the

@@ -188,9 +188,11 @@ class RecordDecoder {
   void decode_field(const Placement& at, const Record& r, Op& op) {
     const std::uint32_t bits = read_slot(r, at.slot);
     const auto number = [&] { return into_range(bits, lo(at.field), hi(at.field)); };
+    if (is_name_field(at.field)) {
+      name_operand(op, at.field) = name(bits);
+      return;
+    }
     switch (at.field) {
-      case Field::Target: op.target = name(bits); break;
-      case Field::Source: op.source = name(bits); break;
       case Field::Index:
       case Field::GarbageIndex: op.index = number(); break;
       case Field::Size: op.size = number(); break;
@@ -216,8 +218,7 @@ class RecordDecoder {
       case Field::LiveCount:
       case Field::GarbageCount:
       case Field::DebugFlag: op.value = number(); break;
-      case Field::Body:  // its length, read by decode()
-      case Field::kCount: break;
+      default: break;  // a body's length is read by decode()
     }
   }
 
@@ -303,8 +304,6 @@ class RecordEncoder {
     };
     bool ok = true;
     switch (at.field) {
-      case Field::Target: ok = name(op.target, bits); break;
-      case Field::Source: ok = name(op.source, bits); break;
       case Field::Index:
       case Field::GarbageIndex: ok = number(op.index); break;
       case Field::Size: ok = number(op.size); break;
@@ -331,7 +330,7 @@ class RecordEncoder {
       case Field::GarbageCount:
       case Field::DebugFlag: ok = number(op.value); break;
       case Field::Body: return body(op, r);
-      case Field::kCount: break;
+      default: ok = name(name_operand(op, at.field), bits); break;  // the names
     }
     if (ok) write_slot(r, at.slot, bits);
     return ok;

@@ -386,9 +386,8 @@ class LineParser {
 
   bool read_field(Field field, Op& op) {
     const FieldInfo& info = field_info(field);
+    if (is_name_field(field)) return parse_name(name_operand(op, field));
     switch (field) {
-      case Field::Target: return parse_name(op.target);
-      case Field::Source: return parse_name(op.source);
       case Field::Index:
       case Field::GarbageIndex: return parse_number(info, op.index);
       case Field::Size: return parse_number(info, op.size);
@@ -408,7 +407,7 @@ class LineParser {
       case Field::Generation: return parse_generation(op.generation);
       case Field::DebugFlag: return parse_debug_flag(op.value);
       case Field::Body: return parse_body(op.effects);
-      case Field::kCount: break;
+      default: break;  // the names, above
     }
     return false;
   }

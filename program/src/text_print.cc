@@ -64,9 +64,8 @@ std::string values_of(const Op& op, std::size_t n) {
 
 // How `field` of `op` prints.
 std::string format_field(const Program& program, const Op& op, Field field) {
+  if (is_name_field(field)) return name_of(program, name_operand(op, field));
   switch (field) {
-    case Field::Target: return name_of(program, op.target);
-    case Field::Source: return name_of(program, op.source);
     case Field::Index:
     case Field::GarbageIndex: return std::to_string(op.index);
     case Field::Size: return std::to_string(op.size);
@@ -90,7 +89,7 @@ std::string format_field(const Program& program, const Op& op, Field field) {
     case Field::FreezeCount:
     case Field::LiveCount:
     case Field::GarbageCount: return std::to_string(op.value);
-    case Field::kCount: break;
+    default: break;  // the names, above
   }
   return {};
 }

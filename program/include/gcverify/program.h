@@ -63,10 +63,16 @@ enum Operand : std::uint16_t {
   kEffects = 1 << 11,       // a finalizer's body or a weakref's callback
 };
 
+// What a name a field reads must be bound to when the operation runs
+// (Nothing: the field is no name the operation reads).
+enum class Need : std::uint8_t { Nothing, AnyObject, List, Weakref };
+
 // The operands a text form spells: each `<name>` in a row's form
 // (operations.def) is one of these. `operand` is the Op fields it fills;
 // `expected` is how a parse error asks for it, `what` how a range error names
-// it, and [lo, hi] its values (a number's, or each of a list's).
+// it, and [lo, hi] its values (a number's, or each of a list's). A name field
+// is `target` when the operation assigns it, else named for what its name
+// must be bound to: resolution and the executor's checks read `need`.
 struct FieldInfo {
   std::string_view name;
   Operand operand;
@@ -74,41 +80,46 @@ struct FieldInfo {
   const char* what;      // "payload"
   std::int64_t lo = 0, hi = 0;
   const char* unit = "";  // " bytes"
+  Need need = Need::Nothing;
 };
 inline constexpr std::int64_t kU32Limit = 0xffff'ffff;
-// FIELD(Id, name, operand, expected, what, lo, hi, unit): Field::Id, its row.
-#define GCV_FIELDS(FIELD)                                                                                    \
-  FIELD(Target, "target", kTarget, "a name", "name", 0, 0, "")                                               \
-  FIELD(Source, "source", kSource, "a name", "name", 0, 0, "")                                               \
-  FIELD(Index, "index", kIndex, "a slot index", "slot index", 0, kU32Limit, "")                              \
-  FIELD(GarbageIndex, "garbage_index", kIndex, "a garbage index", "garbage index", 0, kU32Limit, "")         \
-  FIELD(Size, "size", kSize, "a payload", "payload", kMinPayload, kMaxPayload, " bytes")                     \
-  FIELD(Length, "length", kCount, "a length", "length", 1, kMaxChainLength, "")                              \
-  FIELD(CliqueSize, "clique_size", kCount, "a size", "size", 1, kMaxCliqueSize, "")                          \
-  FIELD(Int, "int", kValue, "an int value", "int value", -0x8000'0000LL, 0x7fff'ffff, "")                    \
-  FIELD(CollectGeneration, "collect_generation", kGeneration, "a generation 0, 1 or 2", "generation", 0, 2, "") \
-  FIELD(Result, "result", kExpectedValue, "an expected result", "expected result", 0, kU32Limit, "")          \
-  FIELD(Thresholds, "thresholds", kThresholds, "a threshold value", "threshold", 0, kMaxThreshold, "")       \
-  FIELD(Counts, "counts", kTriple, "a count", "count", 0, kMaxSmallValue, "")                                \
-  FIELD(ThresholdValues, "threshold_values", kTriple, "a threshold", "threshold", 0, kMaxThreshold, "")      \
-  FIELD(Object, "object", kObject, "an object (a name or #serial)", "serial", 1, kU32Limit, "")             \
-  FIELD(Refcount, "refcount", kValue, "a refcount", "refcount", 0, kMaxSmallValue, "")                       \
-  FIELD(Generation, "generation", kGeneration, "a generation 0, 1, 2 or 'permanent'", "generation", 0,       \
-        kPermanentGeneration, "")                                                                            \
-  FIELD(FreezeCount, "freeze_count", kValue, "a freeze count", "freeze count", 0, kU32Limit, "")             \
-  FIELD(LiveCount, "live_count", kValue, "a live count", "live count", 0, kU32Limit, "")                     \
-  FIELD(GarbageCount, "garbage_count", kValue, "a garbage count", "garbage count", 0, kU32Limit, "")         \
-  FIELD(DebugFlag, "debug_flag", kValue, "'saveall' or 'none'", "debug flag", 0, 1, "")                      \
-  FIELD(Body, "body", kEffects, "an effect", "effect", 0, 0, "")
+// FIELD(Id, name, operand, expected, what, lo, hi, unit, need): Field::Id, its row.
+#define GCV_FIELDS(FIELD)                                                                                                                 \
+  FIELD(Target, "target", kTarget, "a name", "name", 0, 0, "", Nothing)                                                                   \
+  FIELD(Name, "name", kTarget, "a name", "name", 0, 0, "", AnyObject)                                                                     \
+  FIELD(List, "list", kTarget, "a name", "name", 0, 0, "", List)                                                                          \
+  FIELD(Source, "source", kSource, "a name", "name", 0, 0, "", AnyObject)                                                                 \
+  FIELD(SourceList, "source_list", kSource, "a name", "name", 0, 0, "", List)                                                             \
+  FIELD(Weakref, "weakref", kSource, "a name", "name", 0, 0, "", Weakref)                                                                 \
+  FIELD(Index, "index", kIndex, "a slot index", "slot index", 0, kU32Limit, "", Nothing)                                                  \
+  FIELD(GarbageIndex, "garbage_index", kIndex, "a garbage index", "garbage index", 0, kU32Limit, "", Nothing)                             \
+  FIELD(Size, "size", kSize, "a payload", "payload", kMinPayload, kMaxPayload, " bytes", Nothing)                                         \
+  FIELD(Length, "length", kCount, "a length", "length", 1, kMaxChainLength, "", Nothing)                                                  \
+  FIELD(CliqueSize, "clique_size", kCount, "a size", "size", 1, kMaxCliqueSize, "", Nothing)                                              \
+  FIELD(Int, "int", kValue, "an int value", "int value", -0x8000'0000LL, 0x7fff'ffff, "", Nothing)                                        \
+  FIELD(CollectGeneration, "collect_generation", kGeneration, "a generation 0, 1 or 2", "generation", 0, 2, "", Nothing)                  \
+  FIELD(Result, "result", kExpectedValue, "an expected result", "expected result", 0, kU32Limit, "", Nothing)                             \
+  FIELD(Thresholds, "thresholds", kThresholds, "a threshold value", "threshold", 0, kMaxThreshold, "", Nothing)                           \
+  FIELD(Counts, "counts", kTriple, "a count", "count", 0, kMaxSmallValue, "", Nothing)                                                    \
+  FIELD(ThresholdValues, "threshold_values", kTriple, "a threshold", "threshold", 0, kMaxThreshold, "", Nothing)                          \
+  FIELD(Object, "object", kObject, "an object (a name or #serial)", "serial", 1, kU32Limit, "", AnyObject)                                \
+  FIELD(Refcount, "refcount", kValue, "a refcount", "refcount", 0, kMaxSmallValue, "", Nothing)                                           \
+  FIELD(Generation, "generation", kGeneration, "a generation 0, 1, 2 or 'permanent'", "generation", 0, kPermanentGeneration, "", Nothing) \
+  FIELD(FreezeCount, "freeze_count", kValue, "a freeze count", "freeze count", 0, kU32Limit, "", Nothing)                                 \
+  FIELD(LiveCount, "live_count", kValue, "a live count", "live count", 0, kU32Limit, "", Nothing)                                         \
+  FIELD(GarbageCount, "garbage_count", kValue, "a garbage count", "garbage count", 0, kU32Limit, "", Nothing)                             \
+  FIELD(DebugFlag, "debug_flag", kValue, "'saveall' or 'none'", "debug flag", 0, 1, "", Nothing)                                          \
+  FIELD(Body, "body", kEffects, "an effect", "effect", 0, 0, "", Nothing)
 
 enum class Field : std::uint8_t {
-#define GCV_FIELD_ID(id, name, operand, expected, what, lo, hi, unit) id,
+#define GCV_FIELD_ID(id, name, operand, expected, what, lo, hi, unit, need) id,
   GCV_FIELDS(GCV_FIELD_ID)
 #undef GCV_FIELD_ID
   kCount
 };
 inline constexpr FieldInfo kFields[] = {
-#define GCV_FIELD_ROW(id, name, operand, expected, what, lo, hi, unit) {name, operand, expected, what, lo, hi, unit},
+#define GCV_FIELD_ROW(id, name, operand, expected, what, lo, hi, unit, need) \
+  {name, operand, expected, what, lo, hi, unit, Need::need},
     GCV_FIELDS(GCV_FIELD_ROW)
 #undef GCV_FIELD_ROW
 };
@@ -124,13 +135,26 @@ constexpr Field field_named(std::string_view name) {
   throw "operations.def: a form names an unknown field";
 }
 
+// The fields a form's placeholders name, in the order it spells them.
+struct FieldList {
+  std::array<Field, 4> fields{};
+  std::size_t size = 0;
+  constexpr const Field* begin() const { return fields.data(); }
+  constexpr const Field* end() const { return fields.data() + size; }
+};
+constexpr FieldList fields_of(std::string_view form) {
+  FieldList list;
+  for (std::size_t at = form.find('<'); at != std::string_view::npos; at = form.find('<', at + 1)) {
+    if (list.size == list.fields.size()) throw "operations.def: a form names more fields than FieldList holds";
+    list.fields[list.size++] = field_named(form.substr(at + 1, form.find('>', at) - at - 1));
+  }
+  return list;
+}
+
 // The Operand bits of the fields a form's placeholders name.
 constexpr std::uint16_t operands_of(std::string_view form) {
   std::uint16_t bits = 0;
-  for (std::size_t at = form.find('<'); at != std::string_view::npos; at = form.find('<', at + 1)) {
-    const std::size_t end = form.find('>', at);
-    bits |= field_info(field_named(form.substr(at + 1, end - at - 1))).operand;
-  }
+  for (Field field : fields_of(form)) bits |= field_info(field).operand;
   return bits;
 }
 
@@ -141,8 +165,7 @@ inline constexpr std::string_view kRecordSlots[] = {"a", "b", "c", "c0", "c01", 
 // slot of kRecordSlots.
 constexpr bool record_places_form(std::string_view form, std::string_view record) {
   int uses[static_cast<std::size_t>(Field::kCount)] = {};
-  for (std::size_t at = form.find('<'); at != std::string_view::npos; at = form.find('<', at + 1))
-    ++uses[static_cast<std::size_t>(field_named(form.substr(at + 1, form.find('>', at) - at - 1)))];
+  for (Field field : fields_of(form)) ++uses[static_cast<std::size_t>(field)];
   for (std::size_t at = 0; at < record.size();) {
     const std::size_t colon = record.find(':', at);
     std::size_t end = record.find(' ', at);
@@ -173,14 +196,15 @@ struct OperationInfo {
   const char* words;         // "new list", "expect dead"
   std::string_view form;     // its text form: "<target> = list{ <size>}"
   std::string_view record;   // its binary record's layout: "a:target c:size"
-  std::uint16_t operands;    // Operand bits: the fields its form names
+  FieldList fields;          // the fields its form names, in its order
+  std::uint16_t operands;    // their Operand bits
   bool expectation;          // checked against the model, never run or generated
   std::uint8_t rank, phase;  // the minimizer's (see operations.def)
   std::uint8_t weight;       // the property generators' (0: never)
 };
 inline constexpr OperationInfo kOperations[] = {
 #define GCV_OPERATION(id, words, form, record, expectation, rank, phase, weight) \
-  {words, form, record, operands_of(form), expectation != 0, rank, phase, weight},
+  {words, form, record, fields_of(form), operands_of(form), expectation != 0, rank, phase, weight},
 #include "gcverify/operations.def"
 #undef GCV_OPERATION
 };
@@ -271,6 +295,18 @@ struct Op {
 
   bool operator==(const Op& other) const;
 };
+
+// Whether `field` is a name operand (written or read), and that operand of `op`.
+constexpr bool is_name_field(Field field) {
+  const Operand operand = field_info(field).operand;
+  return operand == kTarget || operand == kSource;
+}
+inline NameIndex& name_operand(Op& op, Field field) {
+  return field_info(field).operand == kTarget ? op.target : op.source;
+}
+inline NameIndex name_operand(const Op& op, Field field) {
+  return field_info(field).operand == kTarget ? op.target : op.source;
+}
 
 struct Program {
   std::vector<std::string> names;  // spelling of each NameIndex
