@@ -18,7 +18,7 @@ rc::Gen<std::uint32_t> shape_length(std::uint32_t longest) {
       {{6, rc::gen::inRange<std::uint32_t>(1, 6)}, {1, rc::gen::inRange<std::uint32_t>(1, longest + 1)}});
 }
 
-// A body of 1..4 effects (a finalizer's, or a weakref callback's).
+// A body of 0..4 effects (a finalizer's, or a weakref's callback: none is no callback).
 rc::Gen<std::vector<Effect>> effects() {
   return rc::gen::exec([] {
     std::vector<Effect> body(*rc::gen::inRange<std::size_t>(0, 5));
@@ -34,15 +34,28 @@ rc::Gen<std::vector<Effect>> effects() {
   });
 }
 
-// Builds an Op of `code` from generated operands.
-template <typename Fill>
-rc::Gen<Op> op_of(OpCode code, Fill fill) {
-  return rc::gen::exec([code, fill] {
-    Op op;
-    op.code = code;
-    fill(op);
-    return op;
-  });
+// Sets `field` of `op` to a generated value.
+void generate_field(Field field, Op& op) {
+  if (is_name_field(field)) {
+    name_operand(op, field) = *name();
+    return;
+  }
+  switch (field) {
+    case Field::Index:
+    case Field::GarbageIndex: op.index = *slot_index(); break;
+    case Field::Size: op.size = *payload(); break;
+    case Field::Length: op.count = *shape_length(40); break;
+    case Field::CliqueSize: op.count = *shape_length(6); break;
+    case Field::Int: op.value = *rc::gen::element<std::int64_t>(-5, 0, 7, 256, 257, 1000, -6); break;
+    case Field::CollectGeneration: op.generation = *rc::gen::inRange(0, 3); break;
+    case Field::Thresholds:
+      op.arity = static_cast<std::uint8_t>(*rc::gen::inRange(1, 4));
+      for (int i = 0; i < op.arity; ++i) op.values[i] = *threshold();
+      break;
+    case Field::DebugFlag: op.value = *rc::gen::inRange(0, 2); break;
+    case Field::Body: op.effects = *effects(); break;
+    default: break;  // a collect's expected result, and the expectations' fields: never generated
+  }
 }
 
 }  // namespace
@@ -54,77 +67,14 @@ Program empty_program() {
   return program;
 }
 
+// Each field of the row's form (operations.def) generated as above.
 rc::Gen<Op> operation(OpCode code) {
-  switch (code) {
-    case OpCode::NewContainer:
-    case OpCode::NewStr:
-      return op_of(code, [](Op& op) {
-        op.target = *name();
-        op.size = *payload();
-      });
-    case OpCode::NewInt:
-      return op_of(code, [](Op& op) {
-        op.target = *name();
-        op.value = *rc::gen::element<std::int64_t>(-5, 0, 7, 256, 257, 1000, -6);
-      });
-    case OpCode::Bind:
-    case OpCode::Append:
-      return op_of(code, [](Op& op) {
-        op.target = *name();
-        op.source = *name();
-      });
-    case OpCode::LoadSlot:
-    case OpCode::SetSlot:
-      return op_of(code, [](Op& op) {
-        op.target = *name();
-        op.source = *name();
-        op.index = *slot_index();
-      });
-    case OpCode::Unbind: return op_of(code, [](Op& op) { op.target = *name(); });
-    case OpCode::RemoveSlot:
-      return op_of(code, [](Op& op) {
-        op.target = *name();
-        op.index = *slot_index();
-      });
-    case OpCode::Cycle:
-    case OpCode::Chain:
-    case OpCode::Clique:
-      return op_of(code, [code](Op& op) {
-        op.target = *name();
-        op.count = *shape_length(code == OpCode::Clique ? 6 : 40);
-        op.size = *payload();
-      });
-    case OpCode::Collect: return op_of(code, [](Op& op) { op.generation = *rc::gen::inRange(0, 3); });
-    case OpCode::SetFinalizer:
-      return op_of(code, [](Op& op) {
-        op.target = *name();
-        op.effects = *effects();
-      });
-    case OpCode::SetLegacyFinalizer: return op_of(code, [](Op& op) { op.target = *name(); });
-    case OpCode::NewWeakref:
-      return op_of(code, [](Op& op) {
-        op.target = *name();
-        op.source = *name();
-        if (*rc::gen::arbitrary<bool>()) op.effects = *effects();
-      });
-    case OpCode::Deref:
-      return op_of(code, [](Op& op) {
-        op.target = *name();
-        op.source = *name();
-      });
-    case OpCode::SetDebug: return op_of(code, [](Op& op) { op.value = *rc::gen::inRange(0, 2); });
-    case OpCode::LoadGarbage:
-      return op_of(code, [](Op& op) {
-        op.target = *name();
-        op.index = *slot_index();
-      });
-    case OpCode::SetThreshold:
-      return op_of(code, [](Op& op) {
-        op.arity = static_cast<std::uint8_t>(*rc::gen::inRange(1, 4));
-        for (int i = 0; i < op.arity; ++i) op.values[i] = *threshold();
-      });
-    default: return op_of(code, [](Op&) {});  // enable, disable, freeze, unfreeze
-  }
+  return rc::gen::exec([code] {
+    Op op;
+    op.code = code;
+    for (Field field : operation_info(code).fields) generate_field(field, op);
+    return op;
+  });
 }
 
 // Each operation as often as its row's weight in operations.def says. The
