@@ -23,37 +23,19 @@ Cost cost_of(const Program& program) {
   Cost cost;
   cost.ops = program.ops.size();
   for (const Op& op : program.ops) {
-    switch (op.code) {
-      case OpCode::Cycle:
-      case OpCode::Chain:
-      case OpCode::Clique:
-        cost.made += op.count - 1;
-        cost.edges += op.code == OpCode::Chain   ? op.count - 1
-                      : op.code == OpCode::Cycle ? op.count
-                                                 : std::uint64_t{op.count} * (op.count - 1);
-        [[fallthrough]];
-      case OpCode::NewContainer:
-      case OpCode::NewStr:
-        cost.operands += distance(op.size, kDefaultPayload);
-        break;
-      case OpCode::NewInt:
-        cost.operands += distance(op.value, 0);
-        break;
-      case OpCode::LoadSlot:
-      case OpCode::SetSlot:
-      case OpCode::RemoveSlot:
-      case OpCode::LoadGarbage:
-        cost.operands += op.index;
-        break;
-      case OpCode::Collect:
-        cost.operands += distance(op.generation, 2) + (op.has_expected ? 1 : 0);
-        break;
-      case OpCode::SetThreshold:
-        cost.operands += op.arity;
-        for (std::size_t i = 0; i < op.arity && i < op.values.size(); ++i) cost.operands += op.values[i];
-        break;
-      default:
-        break;
+    if (op.code == OpCode::Cycle || op.code == OpCode::Chain || op.code == OpCode::Clique) {
+      cost.made += op.count - 1;
+      cost.edges += op.code == OpCode::Chain   ? op.count - 1
+                    : op.code == OpCode::Cycle ? op.count
+                                               : std::uint64_t{op.count} * (op.count - 1);
+    }
+    // Each number's distance from its field's simplest value; an expected
+    // result and each threshold given count one more.
+    for (Field field : operation_info(op.code).fields) {
+      const std::int64_t simplest = field_info(field).simplest;
+      if (field == Field::Result || field == Field::Thresholds) cost.operands += number_count(op, field);
+      if (simplest == kNotShrunk) continue;
+      for (std::size_t k = 0; k < number_count(op, field); ++k) cost.operands += distance(number(op, field, k), simplest);
     }
     cost.kinds += kind_rank(op.code);
     cost.effects += op.effects.size();

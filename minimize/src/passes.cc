@@ -7,7 +7,6 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <type_traits>
 #include <vector>
 
 #include "gcverify/model.h"
@@ -80,40 +79,18 @@ bool shrink_field(Reducer& reducer, std::size_t i, std::int64_t value, std::int6
 // One round of shrinking over op i's operands; true when one got simpler.
 bool shrink_op(Reducer& reducer, std::size_t i) {
   const Op op = reducer.current().ops[i];
-  auto size = [](Op& o, std::int64_t v) { o.size = static_cast<std::uint32_t>(v); };
-  auto index = [](Op& o, std::int64_t v) { o.index = static_cast<std::uint32_t>(v); };
-  switch (op.code) {
-    case OpCode::Cycle:
-    case OpCode::Chain:
-    case OpCode::Clique:
-      if (shrink_field(reducer, i, op.count, 1, [](Op& o, std::int64_t v) { o.count = static_cast<std::uint32_t>(v); }))
+  if (op.has_expected && (operation_info(op.code).operands & kExpectedValue)) {  // a collect's `-> n` goes first
+    Program candidate = reducer.current();
+    candidate.ops[i].has_expected = false;
+    if (reducer.try_candidate(candidate)) return true;
+  }
+  for (Field field : operation_info(op.code).fields) {
+    const std::int64_t simplest = field_info(field).simplest;
+    if (simplest == kNotShrunk) continue;
+    for (std::size_t k = 0; k < number_count(op, field); ++k)
+      if (shrink_field(reducer, i, number(op, field, k), simplest,
+                       [field, k](Op& o, std::int64_t v) { set_number(o, field, k, v); }))
         return true;
-      [[fallthrough]];
-    case OpCode::NewContainer:
-    case OpCode::NewStr:
-      return shrink_field(reducer, i, op.size, kDefaultPayload, size);
-    case OpCode::NewInt:
-      return shrink_field(reducer, i, op.value, 0, [](Op& o, std::int64_t v) { o.value = v; });
-    case OpCode::LoadSlot:
-    case OpCode::SetSlot:
-    case OpCode::RemoveSlot:
-    case OpCode::LoadGarbage:
-      return shrink_field(reducer, i, op.index, 0, index);
-    case OpCode::Collect:
-      if (op.has_expected) {
-        Program candidate = reducer.current();
-        candidate.ops[i].has_expected = false;
-        if (reducer.try_candidate(candidate)) return true;
-      }
-      return shrink_field(reducer, i, op.generation, 2, [](Op& o, std::int64_t v) { o.generation = static_cast<int>(v); });
-    case OpCode::SetThreshold:
-      for (std::size_t k = 0; k < op.arity && k < op.values.size(); ++k)
-        if (shrink_field(reducer, i, op.values[k], 0,
-                         [k](Op& o, std::int64_t v) { o.values[k] = static_cast<std::uint32_t>(v); }))
-          return true;
-      return false;
-    default:
-      break;
   }
   for (std::size_t e = 0; e < op.effects.size(); ++e) {
     const Effect& effect = op.effects[e];
@@ -179,35 +156,22 @@ std::vector<Op> plainer_kinds(const Op& op) {
     plainer.push_back(o);
   };
   const auto nothing = [](Op&) {};
-  switch (op.code) {
-    case OpCode::NewStr:
-    case OpCode::NewInt:
-    case OpCode::Bind:
-    case OpCode::LoadSlot:
-    case OpCode::Deref:
-    case OpCode::LoadGarbage:
-    case OpCode::NewWeakref:
-      as(OpCode::Unbind, nothing);
-      as(OpCode::NewContainer, nothing);
-      break;
-    case OpCode::NewContainer: as(OpCode::Unbind, nothing); break;
-    case OpCode::Cycle:
-    case OpCode::Chain:
-    case OpCode::Clique:
-      if (op.count == 1) as(OpCode::NewContainer, [&](Op& o) { o.size = op.size; });
-      break;
-    case OpCode::SetSlot:
-      as(OpCode::RemoveSlot, [&](Op& o) { o.index = op.index; });
-      as(OpCode::Append, [&](Op& o) { o.source = op.source; });
-      break;
-    case OpCode::SetThreshold:
-      if (op.arity > 1) {
-        Op o = op;
-        --o.arity;
-        plainer.push_back(o);
-      }
-      break;
-    default: break;
+  const FieldList& fields = operation_info(op.code).fields;
+  const auto has = [&](Field field) { return std::ranges::find(fields, field) != fields.end(); };
+  if (has(Field::Length) || has(Field::CliqueSize)) {
+    if (op.count == 1) as(OpCode::NewContainer, [&](Op& o) { o.size = op.size; });
+  } else if (has(Field::Target)) {  // whatever it assigns: nothing, or a new list
+    as(OpCode::Unbind, nothing);
+    if (op.code != OpCode::NewContainer) as(OpCode::NewContainer, nothing);
+  }
+  if (op.code == OpCode::SetSlot) {
+    as(OpCode::RemoveSlot, [&](Op& o) { o.index = op.index; });
+    as(OpCode::Append, [&](Op& o) { o.source = op.source; });
+  }
+  if (has(Field::Thresholds) && op.arity > 1) {
+    Op o = op;
+    --o.arity;
+    plainer.push_back(o);
   }
   std::erase_if(plainer, [&](const Op& o) { return kind_rank(o.code) > kind_rank(op.code) || o == op; });
   return plainer;
@@ -228,23 +192,11 @@ std::vector<Op> plainer_effects(const Op& op) {
   return plainer;
 }
 
-// Whether op (re)binds name `n`.
+// Whether op (re)binds name `n`: assigns it, or deletes it.
 bool binds(const Op& op, NameIndex n) {
-  switch (op.code) {
-    case OpCode::NewContainer:
-    case OpCode::NewStr:
-    case OpCode::NewInt:
-    case OpCode::Bind:
-    case OpCode::LoadSlot:
-    case OpCode::Unbind:
-    case OpCode::Cycle:
-    case OpCode::Chain:
-    case OpCode::Clique:
-    case OpCode::NewWeakref:
-    case OpCode::Deref:
-    case OpCode::LoadGarbage: return op.target == n;
-    default: return false;
-  }
+  for (Field field : operation_info(op.code).fields)
+    if (field == Field::Target || field == Field::Name) return op.target == n;
+  return false;
 }
 
 // The index of the last operation before `end` that binds `n`, if it is a
@@ -319,26 +271,12 @@ std::vector<Program> collections_made_explicit(const Program& program) {
 template <class Step>
 Program operands_shrunk_together(const Program& program, Step step) {
   Program shrunk = program;
-  auto move = [&](auto& field, std::int64_t simplest) {
-    field = static_cast<std::remove_reference_t<decltype(field)>>(step(static_cast<std::int64_t>(field), simplest));
-  };
   for (Op& op : shrunk.ops) {
-    switch (op.code) {
-      case OpCode::Cycle:
-      case OpCode::Chain:
-      case OpCode::Clique: move(op.count, 1); [[fallthrough]];
-      case OpCode::NewContainer:
-      case OpCode::NewStr: move(op.size, kDefaultPayload); break;
-      case OpCode::NewInt: move(op.value, 0); break;
-      case OpCode::LoadSlot:
-      case OpCode::SetSlot:
-      case OpCode::RemoveSlot:
-      case OpCode::LoadGarbage: move(op.index, 0); break;
-      case OpCode::Collect: move(op.generation, 2); break;
-      case OpCode::SetThreshold:
-        for (std::size_t k = 0; k < op.arity && k < op.values.size(); ++k) move(op.values[k], 0);
-        break;
-      default: break;
+    for (Field field : operation_info(op.code).fields) {
+      const std::int64_t simplest = field_info(field).simplest;
+      if (simplest == kNotShrunk) continue;
+      for (std::size_t k = 0; k < number_count(op, field); ++k)
+        set_number(op, field, k, step(number(op, field, k), simplest));
     }
   }
   return shrunk;

@@ -85,4 +85,49 @@ void for_each_name(Op& op, const std::function<void(NameIndex&)>& visit) {
   }
 }
 
+std::size_t number_count(const Op& op, Field field) {
+  switch (field) {
+    case Field::Thresholds: return std::min<std::size_t>(op.arity, op.values.size());
+    case Field::Counts:
+    case Field::ThresholdValues: return op.values.size();
+    case Field::Result: return op.has_expected ? 1 : 0;
+    case Field::Object:
+    case Field::Body: return 0;
+    default: return is_name_field(field) ? 0 : 1;
+  }
+}
+
+std::int64_t number(const Op& op, Field field, std::size_t k) {
+  switch (field) {
+    case Field::Index:
+    case Field::GarbageIndex: return op.index;
+    case Field::Size: return op.size;
+    case Field::Length:
+    case Field::CliqueSize: return op.count;
+    case Field::CollectGeneration:
+    case Field::Generation: return op.generation;
+    case Field::Thresholds:
+    case Field::Counts:
+    case Field::ThresholdValues: return op.values[k];
+    default: return op.value;  // int, result, refcount, the counts, the debug flag
+  }
+}
+
+void set_number(Op& op, Field field, std::size_t k, std::int64_t value) {
+  const auto u32 = static_cast<std::uint32_t>(value);
+  switch (field) {
+    case Field::Index:
+    case Field::GarbageIndex: op.index = u32; break;
+    case Field::Size: op.size = u32; break;
+    case Field::Length:
+    case Field::CliqueSize: op.count = u32; break;
+    case Field::CollectGeneration:
+    case Field::Generation: op.generation = static_cast<int>(value); break;
+    case Field::Thresholds:
+    case Field::Counts:
+    case Field::ThresholdValues: op.values[k] = u32; break;
+    default: op.value = value; break;
+  }
+}
+
 }  // namespace gcv

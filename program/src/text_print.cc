@@ -94,15 +94,12 @@ std::string format_field(const Program& program, const Op& op, Field field) {
   return {};
 }
 
-// Whether `field` differs from the default an optional part leaves it at.
+// Whether `field` differs from the default an optional part leaves it at:
+// no body, no expected result, or the field's simplest value.
 bool differs_from_default(const Op& op, Field field) {
-  switch (field) {
-    case Field::Size: return op.size != kDefaultPayload;
-    case Field::CollectGeneration: return op.generation != 2;
-    case Field::Result: return op.has_expected;
-    case Field::Body: return !op.effects.empty();
-    default: return true;
-  }
+  if (field == Field::Body) return !op.effects.empty();
+  if (field == Field::Result) return op.has_expected;
+  return number(op, field) != field_info(field).simplest;
 }
 
 // The field a form's placeholder at `at` ('<') names, and the position after its '>'.

@@ -82,7 +82,7 @@ struct RunOptions {
   double max_seconds = 0;           // >0: stop once the run has taken this long, where it
                                     // is (RunResult::out_of_time), without a teardown
   // Called every kProgressSteps primitive steps with how far the run has got.
-  std::function<void(const RunProgress&)> progress;
+  std::function<void(const RunProgress&)> progress = nullptr;
   static constexpr std::size_t kProgressSteps = 1 << 16;
 };
 

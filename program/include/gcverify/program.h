@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,8 @@ enum Operand : std::uint16_t {
   kEffects = 1 << 11,       // a finalizer's body or a weakref's callback
 };
 
+inline constexpr std::int64_t kNotShrunk = std::numeric_limits<std::int64_t>::min();
+
 // What a name a field reads must be bound to when the operation runs
 // (Nothing: the field is no name the operation reads).
 enum class Need : std::uint8_t { Nothing, AnyObject, List, Weakref };
@@ -81,45 +84,73 @@ struct FieldInfo {
   std::int64_t lo = 0, hi = 0;
   const char* unit = "";  // " bytes"
   Need need = Need::Nothing;
+  // The value a reproducer prefers (the minimizer moves the field's numbers
+  // towards it, and an optional part at it is not printed), or kNotShrunk.
+  std::int64_t simplest = kNotShrunk;
 };
 inline constexpr std::int64_t kU32Limit = 0xffff'ffff;
-// FIELD(Id, name, operand, expected, what, lo, hi, unit, need): Field::Id, its row.
-#define GCV_FIELDS(FIELD)                                                                                                                 \
-  FIELD(Target, "target", kTarget, "a name", "name", 0, 0, "", Nothing)                                                                   \
-  FIELD(Name, "name", kTarget, "a name", "name", 0, 0, "", AnyObject)                                                                     \
-  FIELD(List, "list", kTarget, "a name", "name", 0, 0, "", List)                                                                          \
-  FIELD(Source, "source", kSource, "a name", "name", 0, 0, "", AnyObject)                                                                 \
-  FIELD(SourceList, "source_list", kSource, "a name", "name", 0, 0, "", List)                                                             \
-  FIELD(Weakref, "weakref", kSource, "a name", "name", 0, 0, "", Weakref)                                                                 \
-  FIELD(Index, "index", kIndex, "a slot index", "slot index", 0, kU32Limit, "", Nothing)                                                  \
-  FIELD(GarbageIndex, "garbage_index", kIndex, "a garbage index", "garbage index", 0, kU32Limit, "", Nothing)                             \
-  FIELD(Size, "size", kSize, "a payload", "payload", kMinPayload, kMaxPayload, " bytes", Nothing)                                         \
-  FIELD(Length, "length", kCount, "a length", "length", 1, kMaxChainLength, "", Nothing)                                                  \
-  FIELD(CliqueSize, "clique_size", kCount, "a size", "size", 1, kMaxCliqueSize, "", Nothing)                                              \
-  FIELD(Int, "int", kValue, "an int value", "int value", -0x8000'0000LL, 0x7fff'ffff, "", Nothing)                                        \
-  FIELD(CollectGeneration, "collect_generation", kGeneration, "a generation 0, 1 or 2", "generation", 0, 2, "", Nothing)                  \
-  FIELD(Result, "result", kExpectedValue, "an expected result", "expected result", 0, kU32Limit, "", Nothing)                             \
-  FIELD(Thresholds, "thresholds", kThresholds, "a threshold value", "threshold", 0, kMaxThreshold, "", Nothing)                           \
-  FIELD(Counts, "counts", kTriple, "a count", "count", 0, kMaxSmallValue, "", Nothing)                                                    \
-  FIELD(ThresholdValues, "threshold_values", kTriple, "a threshold", "threshold", 0, kMaxThreshold, "", Nothing)                          \
-  FIELD(Object, "object", kObject, "an object (a name or #serial)", "serial", 1, kU32Limit, "", AnyObject)                                \
-  FIELD(Refcount, "refcount", kValue, "a refcount", "refcount", 0, kMaxSmallValue, "", Nothing)                                           \
-  FIELD(Generation, "generation", kGeneration, "a generation 0, 1, 2 or 'permanent'", "generation", 0, kPermanentGeneration, "", Nothing) \
-  FIELD(FreezeCount, "freeze_count", kValue, "a freeze count", "freeze count", 0, kU32Limit, "", Nothing)                                 \
-  FIELD(LiveCount, "live_count", kValue, "a live count", "live count", 0, kU32Limit, "", Nothing)                                         \
-  FIELD(GarbageCount, "garbage_count", kValue, "a garbage count", "garbage count", 0, kU32Limit, "", Nothing)                             \
-  FIELD(DebugFlag, "debug_flag", kValue, "'saveall' or 'none'", "debug flag", 0, 1, "", Nothing)                                          \
-  FIELD(Body, "body", kEffects, "an effect", "effect", 0, 0, "", Nothing)
+// FIELD(Id, name, operand, need, simplest, lo, hi, expected, what, unit): Field::Id, its row.
+#define GCV_FIELDS(FIELD)                                                                    \
+  FIELD(Target, "target", kTarget, Nothing, kNotShrunk, 0, 0,                                \
+        "a name", "name", "")                                                                \
+  FIELD(Name, "name", kTarget, AnyObject, kNotShrunk, 0, 0,                                  \
+        "a name", "name", "")                                                                \
+  FIELD(List, "list", kTarget, List, kNotShrunk, 0, 0,                                       \
+        "a name", "name", "")                                                                \
+  FIELD(Source, "source", kSource, AnyObject, kNotShrunk, 0, 0,                              \
+        "a name", "name", "")                                                                \
+  FIELD(SourceList, "source_list", kSource, List, kNotShrunk, 0, 0,                          \
+        "a name", "name", "")                                                                \
+  FIELD(Weakref, "weakref", kSource, Weakref, kNotShrunk, 0, 0,                              \
+        "a name", "name", "")                                                                \
+  FIELD(Index, "index", kIndex, Nothing, 0, 0, kU32Limit,                                    \
+        "a slot index", "slot index", "")                                                    \
+  FIELD(GarbageIndex, "garbage_index", kIndex, Nothing, 0, 0, kU32Limit,                     \
+        "a garbage index", "garbage index", "")                                              \
+  FIELD(Size, "size", kSize, Nothing, kDefaultPayload, kMinPayload, kMaxPayload,             \
+        "a payload", "payload", " bytes")                                                    \
+  FIELD(Length, "length", kCount, Nothing, 1, 1, kMaxChainLength,                            \
+        "a length", "length", "")                                                            \
+  FIELD(CliqueSize, "clique_size", kCount, Nothing, 1, 1, kMaxCliqueSize,                    \
+        "a size", "size", "")                                                                \
+  FIELD(Int, "int", kValue, Nothing, 0, -0x8000'0000LL, 0x7fff'ffff,                         \
+        "an int value", "int value", "")                                                     \
+  FIELD(CollectGeneration, "collect_generation", kGeneration, Nothing, 2, 0, 2,              \
+        "a generation 0, 1 or 2", "generation", "")                                          \
+  FIELD(Result, "result", kExpectedValue, Nothing, kNotShrunk, 0, kU32Limit,                 \
+        "an expected result", "expected result", "")                                         \
+  FIELD(Thresholds, "thresholds", kThresholds, Nothing, 0, 0, kMaxThreshold,                 \
+        "a threshold value", "threshold", "")                                                \
+  FIELD(Counts, "counts", kTriple, Nothing, kNotShrunk, 0, kMaxSmallValue,                   \
+        "a count", "count", "")                                                              \
+  FIELD(ThresholdValues, "threshold_values", kTriple, Nothing, kNotShrunk, 0, kMaxThreshold, \
+        "a threshold", "threshold", "")                                                      \
+  FIELD(Object, "object", kObject, AnyObject, kNotShrunk, 1, kU32Limit,                      \
+        "an object (a name or #serial)", "serial", "")                                       \
+  FIELD(Refcount, "refcount", kValue, Nothing, kNotShrunk, 0, kMaxSmallValue,                \
+        "a refcount", "refcount", "")                                                        \
+  FIELD(Generation, "generation", kGeneration, Nothing, kNotShrunk, 0, kPermanentGeneration, \
+        "a generation 0, 1, 2 or 'permanent'", "generation", "")                             \
+  FIELD(FreezeCount, "freeze_count", kValue, Nothing, kNotShrunk, 0, kU32Limit,              \
+        "a freeze count", "freeze count", "")                                                \
+  FIELD(LiveCount, "live_count", kValue, Nothing, kNotShrunk, 0, kU32Limit,                  \
+        "a live count", "live count", "")                                                    \
+  FIELD(GarbageCount, "garbage_count", kValue, Nothing, kNotShrunk, 0, kU32Limit,            \
+        "a garbage count", "garbage count", "")                                              \
+  FIELD(DebugFlag, "debug_flag", kValue, Nothing, kNotShrunk, 0, 1,                          \
+        "'saveall' or 'none'", "debug flag", "")                                             \
+  FIELD(Body, "body", kEffects, Nothing, kNotShrunk, 0, 0,                                   \
+        "an effect", "effect", "")
 
 enum class Field : std::uint8_t {
-#define GCV_FIELD_ID(id, name, operand, expected, what, lo, hi, unit, need) id,
+#define GCV_FIELD_ID(id, name, operand, need, simplest, lo, hi, expected, what, unit) id,
   GCV_FIELDS(GCV_FIELD_ID)
 #undef GCV_FIELD_ID
   kCount
 };
 inline constexpr FieldInfo kFields[] = {
-#define GCV_FIELD_ROW(id, name, operand, expected, what, lo, hi, unit, need) \
-  {name, operand, expected, what, lo, hi, unit, Need::need},
+#define GCV_FIELD_ROW(id, name, operand, need, simplest, lo, hi, expected, what, unit) \
+  {name, operand, expected, what, lo, hi, unit, Need::need, simplest},
     GCV_FIELDS(GCV_FIELD_ROW)
 #undef GCV_FIELD_ROW
 };
@@ -307,6 +338,14 @@ inline NameIndex& name_operand(Op& op, Field field) {
 inline NameIndex name_operand(const Op& op, Field field) {
   return field_info(field).operand == kTarget ? op.target : op.source;
 }
+
+// The numbers `field` holds in `op`: a threshold list's `arity` values, a
+// triple's three, a collect's expected result when it has one, none for a
+// name, an object or a body, else one. For code that treats numbers alike
+// (the minimizer).
+std::size_t number_count(const Op& op, Field field);
+std::int64_t number(const Op& op, Field field, std::size_t k = 0);
+void set_number(Op& op, Field field, std::size_t k, std::int64_t value);
 
 struct Program {
   std::vector<std::string> names;  // spelling of each NameIndex
