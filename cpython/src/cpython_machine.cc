@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "gcverify/effects.h"
 #include "interpreter_state.h"
 
 namespace gcv {
@@ -597,53 +598,34 @@ class CPythonMachine final : public Machine {
     Py_DECREF(self);
   }
 
-  // User code run by a finalizer or a callback: each effect is defined in
-  // every state (program.h). `self` is borrowed from the interpreter.
-  void run_effects(const std::vector<Effect>& effects, PyObject* self) {
-    auto bound = [&](NameIndex n) { return n < names_.size() ? names_[n] : nullptr; };
-    auto is_list = [&](PyObject* o) { return o != nullptr && py_.type_index(o) >= 0 && py_.type_index(o) != kRef; };
-    for (const Effect& e : effects) {
-      const bool named = e.name < names_.size();
-      switch (e.code) {
-        case EffectCode::BindSelf:
-          if (named) {
-            Py_INCREF(self);
-            store(e.name, self);
-          }
-          break;
-        case EffectCode::Unbind:
-          if (named) store(e.name, nullptr);
-          break;
-        case EffectCode::NewContainer:
-          if (named) new_container(e.name, next_serial(), e.size);
-          break;
-        case EffectCode::AppendSelfTo:
-          if (is_list(bound(e.name))) check(PyList_Append(bound(e.name), self));
-          break;
-        case EffectCode::AppendToSelf:
-          if (is_list(self) && bound(e.name) != nullptr) check(PyList_Append(self, bound(e.name)));
-          break;
-        case EffectCode::ClearSelf:
-          if (is_list(self)) {
-            PyObject* r = PyObject_CallMethodNoArgs(self, py_.clear_method);  // list.clear()
-            if (r == nullptr) fatal("list.clear failed");
-            Py_DECREF(r);
-          }
-          break;
-        case EffectCode::Collect: collect(e.generation); break;
-        case EffectCode::LoadSlot:
-          if (PyObject* list = bound(e.source); named && is_list(list) && e.index < PyList_GET_SIZE(list)) {
-            PyObject* item = PyList_GET_ITEM(list, e.index);
-            Py_INCREF(item);
-            store(e.name, item);
-          }
-          break;
-        case EffectCode::Deref:
-          if (PyObject* w = bound(e.source); named && w != nullptr && py_.type_index(w) == kRef) deref(e.name, e.source);
-          break;
-        case EffectCode::kCount: break;
-      }
+  // The primitives gcverify/effects.h runs a body with. `self` is borrowed
+  // from the interpreter.
+  struct BodyHost {
+    CPythonMachine& m;
+    bool named(NameIndex n) const { return n < m.names_.size(); }
+    PyObject* bound(NameIndex n) const { return named(n) ? m.names_[n] : nullptr; }
+    bool is_list(PyObject* o) const { return o != nullptr && m.py_.type_index(o) >= 0 && m.py_.type_index(o) != kRef; }
+    bool is_weakref(PyObject* o) const { return o != nullptr && m.py_.type_index(o) == kRef; }
+    static std::size_t list_size(PyObject* list) { return static_cast<std::size_t>(PyList_GET_SIZE(list)); }
+    static PyObject* list_get(PyObject* list, std::size_t i) { return PyList_GET_ITEM(list, static_cast<Py_ssize_t>(i)); }
+    void bind(NameIndex n, PyObject* o) const {
+      Py_INCREF(o);
+      m.store(n, o);
     }
+    void unbind(NameIndex n) const { m.store(n, nullptr); }
+    void new_list(NameIndex n, std::uint32_t payload) const { m.new_container(n, m.next_serial(), payload); }
+    void append(PyObject* list, PyObject* item) const { m.check(PyList_Append(list, item)); }
+    void clear(PyObject* list) const {
+      PyObject* r = PyObject_CallMethodNoArgs(list, m.py_.clear_method);  // list.clear()
+      if (r == nullptr) fatal("list.clear failed");
+      Py_DECREF(r);
+    }
+    void collect(int generation) const { m.collect(generation); }
+    void deref(NameIndex n, NameIndex weakref) const { m.deref(n, weakref); }
+  };
+  void run_effects(const std::vector<Effect>& effects, PyObject* self) {
+    BodyHost host{*this};
+    gcv::run_effects(host, effects, self);
   }
 
   // Drops every name, makes legacy finalizers ordinary (as an interpreter at

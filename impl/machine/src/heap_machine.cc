@@ -28,6 +28,7 @@
 #include <unordered_map>
 
 #include "gcheap/heap.h"
+#include "gcverify/effects.h"
 
 namespace gcv {
 namespace {
@@ -538,53 +539,37 @@ class HeapMachine final : public Machine {
     body->machine->run_effects(body->effects, weakref);
   }
 
-  // User code run during collection: each effect is defined in every state
-  // (program.h). `self` is borrowed from the heap for the duration.
-  void run_effects(const std::vector<Effect>& effects, Object* self) {
-    for (const Effect& e : effects) {
-      switch (e.code) {
-        case EffectCode::BindSelf:
-          hold(self);
-          store(e.name, self);
-          break;
-        case EffectCode::Unbind: store(e.name, nullptr); break;
-        case EffectCode::NewContainer: {
-          const Serial serial = next_serial();
-          reserve(serial);
-          adopt(e.name, heap_->new_list(e.size), serial, e.size);
-          break;
-        }
-        case EffectCode::AppendSelfTo:
-          if (names_[e.name] != nullptr && Heap::kind(names_[e.name]) == gcheap::Kind::List) {
-            hold(self);
-            heap_->list_append(names_[e.name], self);
-          }
-          break;
-        case EffectCode::AppendToSelf:
-          if (Heap::kind(self) == gcheap::Kind::List && names_[e.name] != nullptr) {
-            hold(names_[e.name]);
-            heap_->list_append(self, names_[e.name]);
-          }
-          break;
-        case EffectCode::ClearSelf:
-          if (Heap::kind(self) == gcheap::Kind::List) heap_->list_clear(self);
-          break;
-        case EffectCode::Collect: heap_->collect(e.generation); break;
-        case EffectCode::LoadSlot:
-          if (Object* list = names_[e.source];
-              list != nullptr && Heap::kind(list) == gcheap::Kind::List && e.index < Heap::list_size(list)) {
-            Object* item = Heap::list_get(list, e.index);
-            hold(item);
-            store(e.name, item);
-          }
-          break;
-        case EffectCode::Deref:
-          if (names_[e.source] != nullptr && Heap::kind(names_[e.source]) == gcheap::Kind::Weakref)
-            deref(e.name, e.source);
-          break;
-        case EffectCode::kCount: break;
-      }
+  // The primitives gcverify/effects.h runs a body with. `self` is borrowed
+  // from the heap for the duration.
+  struct BodyHost {
+    HeapMachine& m;
+    bool named(NameIndex n) const { return n < m.names_.size(); }
+    Object* bound(NameIndex n) const { return named(n) ? m.names_[n] : nullptr; }
+    static bool is_list(Object* o) { return o != nullptr && Heap::kind(o) == gcheap::Kind::List; }
+    static bool is_weakref(Object* o) { return o != nullptr && Heap::kind(o) == gcheap::Kind::Weakref; }
+    static std::size_t list_size(Object* list) { return Heap::list_size(list); }
+    static Object* list_get(Object* list, std::size_t i) { return Heap::list_get(list, i); }
+    void bind(NameIndex n, Object* o) const {
+      m.hold(o);
+      m.store(n, o);
     }
+    void unbind(NameIndex n) const { m.store(n, nullptr); }
+    void new_list(NameIndex n, std::uint32_t payload) const {
+      const Serial serial = m.next_serial();
+      m.reserve(serial);
+      m.adopt(n, m.heap_->new_list(payload), serial, payload);
+    }
+    void append(Object* list, Object* item) const {
+      m.hold(item);
+      m.heap_->list_append(list, item);
+    }
+    void clear(Object* list) const { m.heap_->list_clear(list); }
+    void collect(int generation) const { m.heap_->collect(generation); }
+    void deref(NameIndex n, NameIndex weakref) const { m.deref(n, weakref); }
+  };
+  void run_effects(const std::vector<Effect>& effects, Object* self) {
+    BodyHost host{*this};
+    gcv::run_effects(host, effects, self);
   }
 
   static void on_free(void* context, Object* dying) {
