@@ -13,34 +13,6 @@
 
 namespace gcv {
 
-// A primitive step: one call on the Machine interface.
-struct Step {
-  // A step is an operation of the language that runs on a machine as it
-  // is: any but the shapes (expanded into steps) and the expectations.
-  using Kind = OpCode;
-  Kind kind = Kind::Collect;
-  NameIndex target = 0;
-  NameIndex source = 0;
-  std::uint32_t index = 0;
-  std::uint32_t size = 0;
-  // Allocations take their serial when they run (effects run inside the
-  // machines allocate too): the model's next_serial(), given to both.
-  Serial serial = 0;
-  std::int64_t value = 0;
-  int arity = 3;
-  std::array<std::int64_t, 3> values{};
-  int generation = 2;
-  const std::vector<Effect>* effects = nullptr;  // SetFinalizer, NewWeakref: the op's
-
-  bool allocates() const {
-    return kind == Kind::NewContainer || kind == Kind::NewStr || kind == Kind::NewWeakref ||
-           (kind == Kind::NewInt && (value < kSmallIntMin || value > kSmallIntMax));
-  }
-};
-
-// Calls `step` on `machine`; returns collect()'s result for Collect, else 0.
-std::int64_t apply_step(Machine& machine, const Step& step);
-
 // Text of a step, for reports ("s.append(t)"); scratch names print as $h, $s, $t.
 std::string format_step(const Program& program, const Step& step);
 // A name as reports spell it: the program's own, or $h, $s, $t for scratch names.

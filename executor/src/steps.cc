@@ -1,5 +1,4 @@
-// Operations to primitive steps: macro expansion and the dispatch of a step to
-// a Machine.
+// Operations to primitive steps: macro expansion, and a step's text.
 //
 // Shapes are built the way Python code would build them in a loop, with the
 // partial shape held by scratch names ($h the head, $s and $t the members
@@ -13,34 +12,6 @@
 #include "gcverify/text.h"
 
 namespace gcv {
-
-std::int64_t apply_step(Machine& m, const Step& s) {
-  switch (s.kind) {
-    case Step::Kind::NewContainer: m.new_container(s.target, s.serial, s.size); return 0;
-    case Step::Kind::NewStr: m.new_str(s.target, s.serial, s.size); return 0;
-    case Step::Kind::NewInt: m.new_int(s.target, s.serial, s.value); return 0;
-    case Step::Kind::Bind: m.bind(s.target, s.source); return 0;
-    case Step::Kind::LoadSlot: m.load_slot(s.target, s.source, s.index); return 0;
-    case Step::Kind::Unbind: m.unbind(s.target); return 0;
-    case Step::Kind::Append: m.append(s.target, s.source); return 0;
-    case Step::Kind::SetSlot: m.set_slot(s.target, s.index, s.source); return 0;
-    case Step::Kind::RemoveSlot: m.remove_slot(s.target, s.index); return 0;
-    case Step::Kind::Collect: return m.collect(s.generation);
-    case Step::Kind::SetThreshold: m.set_threshold(s.arity, s.values); return 0;
-    case Step::Kind::Enable: m.enable(); return 0;
-    case Step::Kind::Disable: m.disable(); return 0;
-    case Step::Kind::Freeze: m.freeze(); return 0;
-    case Step::Kind::Unfreeze: m.unfreeze(); return 0;
-    case Step::Kind::SetFinalizer: m.set_finalizer(s.target, *s.effects); return 0;
-    case Step::Kind::SetLegacyFinalizer: m.set_legacy_finalizer(s.target); return 0;
-    case Step::Kind::NewWeakref: m.new_weakref(s.target, s.serial, s.source, *s.effects); return 0;
-    case Step::Kind::Deref: m.deref(s.target, s.source); return 0;
-    case Step::Kind::SetDebug: m.set_debug(s.value != 0); return 0;
-    case Step::Kind::ClearGarbage: m.clear_garbage(); return 0;
-    case Step::Kind::LoadGarbage: m.load_garbage(s.target, s.index); return 0;
-    default: return 0;  // shapes and expectations are never steps
-  }
-}
 
 std::string name_text(const Program& program, NameIndex n) {
   if (n < program.names.size()) return program.names[n];

@@ -255,4 +255,59 @@ class Machine {
   }
 };
 
+// A primitive step: one call on the Machine interface, which apply_step
+// makes. The executor makes one of every operation but the shapes (expanded
+// into several) and the expectations (checked against the model).
+struct Step {
+  using Kind = OpCode;
+  Kind kind = Kind::Collect;
+  NameIndex target = 0;
+  NameIndex source = 0;
+  std::uint32_t index = 0;
+  std::uint32_t size = 0;
+  // Allocations take their serial when they run (effects run inside the
+  // machines allocate too): the model's next_serial(), given to both.
+  Serial serial = 0;
+  std::int64_t value = 0;
+  int arity = 3;
+  std::array<std::int64_t, 3> values{};
+  int generation = 2;
+  const std::vector<Effect>* effects = nullptr;  // SetFinalizer, NewWeakref: the op's
+
+  bool allocates() const {
+    return kind == Kind::NewContainer || kind == Kind::NewStr || kind == Kind::NewWeakref ||
+           (kind == Kind::NewInt && (value < kSmallIntMin || value > kSmallIntMax));
+  }
+};
+
+// Calls `s` on `m`: each operation's one line; returns collect()'s result
+// for Collect, else 0.
+inline std::int64_t apply_step(Machine& m, const Step& s) {
+  switch (s.kind) {
+    case Step::Kind::NewContainer: m.new_container(s.target, s.serial, s.size); return 0;
+    case Step::Kind::NewStr: m.new_str(s.target, s.serial, s.size); return 0;
+    case Step::Kind::NewInt: m.new_int(s.target, s.serial, s.value); return 0;
+    case Step::Kind::Bind: m.bind(s.target, s.source); return 0;
+    case Step::Kind::LoadSlot: m.load_slot(s.target, s.source, s.index); return 0;
+    case Step::Kind::Unbind: m.unbind(s.target); return 0;
+    case Step::Kind::Append: m.append(s.target, s.source); return 0;
+    case Step::Kind::SetSlot: m.set_slot(s.target, s.index, s.source); return 0;
+    case Step::Kind::RemoveSlot: m.remove_slot(s.target, s.index); return 0;
+    case Step::Kind::Collect: return m.collect(s.generation);
+    case Step::Kind::SetThreshold: m.set_threshold(s.arity, s.values); return 0;
+    case Step::Kind::Enable: m.enable(); return 0;
+    case Step::Kind::Disable: m.disable(); return 0;
+    case Step::Kind::Freeze: m.freeze(); return 0;
+    case Step::Kind::Unfreeze: m.unfreeze(); return 0;
+    case Step::Kind::SetFinalizer: m.set_finalizer(s.target, *s.effects); return 0;
+    case Step::Kind::SetLegacyFinalizer: m.set_legacy_finalizer(s.target); return 0;
+    case Step::Kind::NewWeakref: m.new_weakref(s.target, s.serial, s.source, *s.effects); return 0;
+    case Step::Kind::Deref: m.deref(s.target, s.source); return 0;
+    case Step::Kind::SetDebug: m.set_debug(s.value != 0); return 0;
+    case Step::Kind::ClearGarbage: m.clear_garbage(); return 0;
+    case Step::Kind::LoadGarbage: m.load_garbage(s.target, s.index); return 0;
+    default: return 0;  // shapes and expectations are never steps
+  }
+}
+
 }  // namespace gcv
