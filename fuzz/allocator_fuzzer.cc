@@ -108,8 +108,11 @@ class AllocatorCheck {
       fail("live block counts differ from the shadow", 0);
   }
 
-  void check_placements() {
+  // Where every live block is, and the allocator's own invariants (its pools
+  // and arenas, in a build with gcheap's checks: they abort).
+  void check_placements_and_invariants() {
     for (std::size_t slot : live_) check_placement(slot);
+    allocator_.check_invariants();
   }
 
   void teardown() {
@@ -201,9 +204,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 2: check.reallocate(slot, n); break;
     }
     check.check_counts();
-    if (step % 16 == 15) check.check_placements();
+    if (step % 16 == 15) check.check_placements_and_invariants();
   }
-  check.check_placements();
+  check.check_placements_and_invariants();
   check.teardown();  // checks every stamp as it frees
   return 0;
 }

@@ -44,8 +44,11 @@
 
 namespace gcheap::pymalloc {
 
-// Under AddressSanitizer, memory the program must not touch (free blocks, the
-// never-used frontier, unused pools) is poisoned; elsewhere these are no-ops.
+// Under AddressSanitizer, the blocks of every pool carved from an arena are
+// poisoned until handed out, and again once freed (the frontier and the free
+// blocks, of used and of emptied pools); the arena's pools never carved are
+// not, so its shadow memory grows only with the pools it serves (arena.cc).
+// Elsewhere these are no-ops.
 inline void poison([[maybe_unused]] void* p, [[maybe_unused]] std::size_t n) {
 #ifdef GCHEAP_ASAN
   ASAN_POISON_MEMORY_REGION(p, n);

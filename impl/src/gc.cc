@@ -69,11 +69,13 @@
 // into it since the last full collection exceed 25% of that collection's
 // survivors (which keeps the total cost linear as the heap grows).
 #include "heap_internal.h"
+#include "invariants.h"
 
 namespace gcheap {
 namespace {
 
-// Marks a collection as running for its lifetime, even if a callback throws.
+// Marks a collection as running for its lifetime (callbacks cannot throw:
+// heap.h).
 struct CollectingScope {
   explicit CollectingScope(Heap::State& s) : state(s) { state.collecting = true; }
   ~CollectingScope() { state.collecting = false; }
@@ -170,6 +172,8 @@ Deduction deduce_unreachable(GcHead* base, GcHead* unreachable, bool everything_
   }
   gc_list_init(unreachable);
   found.scan = move_unreachable(base, unreachable);
+  validate_list(base, kCollectingClearUnreachableClear);
+  validate_list(unreachable, kCollectingSetUnreachableSet);
   return found;
 }
 
@@ -451,9 +455,13 @@ std::int64_t handle_finalizers_and_weakrefs(Heap& heap, GcHead* unreachable, GcH
   Heap::State& state = Heap::State::of(heap);
   move_legacy_finalizers(state, unreachable, finalizers);
   if (GCHEAP_SEEDED(legacy_finalizer_reachable_not_moved, true, false)) move_legacy_finalizer_reachable(finalizers);
+  validate_list(finalizers, kCollectingClearUnreachableClear);
+  validate_list(unreachable, kCollectingSetUnreachableClear);
 
   const std::uint64_t user_code_before = state.user_code_runs;
   std::int64_t collected = handle_weakrefs(heap, unreachable, old);
+  validate_list(old, kCollectingClearUnreachableClear);
+  validate_list(unreachable, kCollectingSetUnreachableClear);
   finalize_garbage(heap, unreachable);
   // The seeded bug counts before resurrection, as CPython did before bpo-38379.
   if (GCHEAP_SEEDED(resurrected_objects_counted_as_collected, false, true))
@@ -479,6 +487,8 @@ CollectionResult gc_collect_main(Heap& heap, int generation) {
   GcHead* young = generation_head(state, generation);
   note_list_members(state, young);  // each is kept, moved up, or freed
   GcHead* old = generation + 1 < kGenerations ? generation_head(state, generation + 1) : young;
+  validate_list(young, kCollectingClearUnreachableClear);
+  if (old != young) validate_list(old, kCollectingClearUnreachableClear);
   GcHead unreachable;
   // A full collection with nothing frozen examines every tracked object.
   const bool everything_tracked = young == old && gc_list_is_empty(&state.permanent.head);
@@ -501,13 +511,16 @@ CollectionResult gc_collect_main(Heap& heap, int generation) {
     gc_list_merge(&unreachable, &final_unreachable);
     result.collected = static_cast<std::int64_t>(found.unreachable());
   }
+  validate_list(&final_unreachable, kCollectingSet);  // its next links flagged or not (see above)
   delete_garbage(heap, &final_unreachable, old);
   result.uncollectable = static_cast<std::int64_t>(gc_list_size(&finalizers));
   handle_legacy_finalizers(heap, &finalizers, old);
+  validate_list(old, kCollectingClearUnreachableClear);
 
   if (generation == kGenerations - 1) {
     if (GCHEAP_SEEDED(free_list_survives_full_collection, true, false)) heap.clear_free_lists();
     heap.allocator().trim();  // arenas idle since the previous full collection go back
+    validate_heap(state);
   }
   GenerationStats& stats = state.stats[generation];
   ++stats.collections;

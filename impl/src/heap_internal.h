@@ -72,6 +72,7 @@ inline GcHead* as_gc(const Object* o) {
   return reinterpret_cast<GcHead*>(const_cast<Object*>(o)) - 1;
 }
 inline Object* from_gc(GcHead* g) { return reinterpret_cast<Object*>(g + 1); }
+inline const Object* from_gc(const GcHead* g) { return reinterpret_cast<const Object*>(g + 1); }
 inline bool is_gc(const Object* o) { return o->type->gc; }
 
 // Ignores NEXT_MASK_UNREACHABLE, so the unreachable list can be walked and

@@ -102,22 +102,22 @@ class FinalizerTest : public ::testing::Test {
     FinalizerTest* test;
     Action action;
   };
-  static void run_finalizer(void* context, Heap&, Object* self) {
+  static void run_finalizer(void* context, Heap&, Object* self) noexcept {
     auto* body = static_cast<Body*>(context);
     body->test->events.push_back(finalized(self));
     body->test->note_stack_depth();
     if (body->action) body->action(self);
   }
-  static void run_callback(void* context, Heap&, Object* weakref) {
+  static void run_callback(void* context, Heap&, Object* weakref) noexcept {
     auto* body = static_cast<Body*>(context);
     body->test->events.push_back(callback(weakref));
     body->test->note_stack_depth();
     if (body->action) body->action(weakref);
   }
-  static void on_free(void* context, Object* dying) {
+  static void on_free(void* context, Object* dying) noexcept {
     static_cast<FinalizerTest*>(context)->events.push_back(freed(dying));
   }
-  static void on_collection(void* context, CollectionPhase phase, const CollectionInfo& info) {
+  static void on_collection(void* context, CollectionPhase phase, const CollectionInfo& info) noexcept {
     auto* self = static_cast<FinalizerTest*>(context);
     if (phase == CollectionPhase::Stop) self->stops.push_back(info);
   }

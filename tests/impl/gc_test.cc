@@ -83,8 +83,8 @@ class GcTest : public ::testing::Test {
     return {a, b};
   }
 
-  static void on_free(void* context, Object* dying) { static_cast<GcTest*>(context)->freed_.push_back(dying); }
-  static void on_collection(void* context, CollectionPhase phase, const CollectionInfo& info) {
+  static void on_free(void* context, Object* dying) noexcept { static_cast<GcTest*>(context)->freed_.push_back(dying); }
+  static void on_collection(void* context, CollectionPhase phase, const CollectionInfo& info) noexcept {
     auto* self = static_cast<GcTest*>(context);
     self->events.push_back({phase, info.generation, info.collected, info.uncollectable});
     if (phase == CollectionPhase::Start) {
@@ -346,7 +346,7 @@ TEST_F(GcTest, StatsChangeOnlyForTheCollectedGeneration) {
 
 TEST_F(GcTest, CallbacksSeeStartAndStopWithInfoInRegistrationOrder) {
   std::vector<int> order;
-  auto second = [](void* context, CollectionPhase phase, const CollectionInfo&) {
+  auto second = [](void* context, CollectionPhase phase, const CollectionInfo&) noexcept {
     static_cast<std::vector<int>*>(context)->push_back(phase == CollectionPhase::Start ? 2 : -2);
   };
   heap.add_callback(second, &order);
@@ -439,7 +439,7 @@ struct Decision {
 struct DecisionLog {
   const Heap::State* state;
   std::vector<Decision> decisions;
-  static void record(void* context, CollectionPhase phase, const CollectionInfo& info) {
+  static void record(void* context, CollectionPhase phase, const CollectionInfo& info) noexcept {
     auto* self = static_cast<DecisionLog*>(context);
     const Heap::State& s = *self->state;
     if (phase == CollectionPhase::Start)
@@ -502,7 +502,7 @@ TEST_F(AutomaticGcTest, DisableStopsOnlyAutomaticCollection) {
 
 TEST_F(AutomaticGcTest, NoAutomaticCollectionInsideACollection) {
   // A callback that allocates lists must not start a collection of its own.
-  auto allocate = [](void* context, CollectionPhase, const CollectionInfo&) {
+  auto allocate = [](void* context, CollectionPhase, const CollectionInfo&) noexcept {
     auto* self = static_cast<AutomaticGcTest*>(context);
     for (int i = 0; i < 10; ++i) self->roots.push_back(self->heap.new_list(0));
   };

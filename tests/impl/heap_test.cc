@@ -20,7 +20,7 @@ Heap::Config no_automatic_gc() { return Heap::Config{{0, 10, 10}}; }
 struct FreeLog {
   std::vector<Object*> freed;
   std::vector<std::intptr_t> refcounts;  // as seen by the hook
-  static void hook(void* context, Object* dying) {
+  static void hook(void* context, Object* dying) noexcept {
     auto* log = static_cast<FreeLog*>(context);
     log->freed.push_back(dying);
     log->refcounts.push_back(dying->refcount);
@@ -287,7 +287,7 @@ struct ReleasingHook {
   Heap* heap;
   Object* held;
   std::vector<Object*> freed;
-  static void hook(void* context, Object* dying) {
+  static void hook(void* context, Object* dying) noexcept {
     auto* self = static_cast<ReleasingHook*>(context);
     self->freed.push_back(dying);
     if (Object* held = std::exchange(self->held, nullptr)) self->heap->decref(held);

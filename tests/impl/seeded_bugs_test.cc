@@ -66,8 +66,8 @@ class Scene {
 
  private:
   Action& keep(Action action) { return actions_.emplace_back(std::move(action)); }
-  static void run(void* context, Heap& heap, Object* self) { (*static_cast<Action*>(context))(heap, self); }
-  static void on_free(void* context, Object* dying) { static_cast<Scene*>(context)->freed.push_back(dying); }
+  static void run(void* context, Heap& heap, Object* self) noexcept { (*static_cast<Action*>(context))(heap, self); }
+  static void on_free(void* context, Object* dying) noexcept { static_cast<Scene*>(context)->freed.push_back(dying); }
 
   std::deque<Action> actions_;
 };

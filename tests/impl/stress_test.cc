@@ -25,7 +25,7 @@ struct FreeCount {
   std::size_t count = 0;
   Object* first = nullptr;
   Object* last = nullptr;
-  static void hook(void* context, Object* dying) {
+  static void hook(void* context, Object* dying) noexcept {
     auto* self = static_cast<FreeCount*>(context);
     if (self->count++ == 0) self->first = dying;
     self->last = dying;

@@ -131,6 +131,13 @@ class Allocator {
   // Unmaps every wholly free arena that was already wholly free at the
   // previous trim(), but keeps one wholly free arena mapped as the reserve.
   void trim();
+  // Checks the pools' and arenas' invariants (each used pool on its size
+  // class's list, not full, its blocks in use, free and never used adding up
+  // to its capacity; each arena's free-pool count; the usable arenas' order
+  // and nfp2lasta), and aborts naming the first that is broken. Walks every
+  // pool: for tests and fuzz targets. Does nothing unless gcheap is built
+  // with GCHEAP_CHECKS (the build option GCHEAP_INVARIANT_CHECKS).
+  void check_invariants() const;
   // Unmaps every wholly free arena now, so a torn-down heap maps nothing.
   void release_free_arenas();
   // With no block live: unmaps every arena but one and returns that one to

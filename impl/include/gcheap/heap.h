@@ -5,8 +5,9 @@
 // collector and carry two more words before that header, the GC links (16
 // bytes), as PyGC_Head does; atoms (ints, strs) hold no references and are
 // never tracked.
-// A list keeps its items in a separately allocated array, like CPython's list,
-// and an inline payload of bytes owned by the embedder.
+// A list keeps one item in an inline slot and more in a separately allocated
+// array, like CPython's list, and an inline payload of bytes owned by the
+// embedder.
 //
 // Reference counting. Every reference held (a root of the embedder, a list
 // slot) counts one. When a count reaches zero the object is destroyed at once:
@@ -29,7 +30,10 @@
 //      hook fires then, after the object's own finalizer and callbacks (and
 //      after the deaths its slots caused, which come first, depth first).
 // Finalizers and callbacks are embedder code and may do anything to the heap:
-// objects they release are destroyed completely before they continue. They
+// objects they release are destroyed completely before they continue. Every
+// function the heap calls back (finalizers, weakref callbacks, gc callbacks,
+// the free and change hooks) is noexcept: an exception cannot leave one in
+// the middle of a destruction or a collection, whose lists it would strand. They
 // run at depth one from the destruction loop, so chains of objects with
 // finalizers are freed without recursion too.
 //
@@ -43,8 +47,9 @@
 // collection of generation g merges generations 0..g, finds the unreachable
 // objects as CPython does (copy refcounts to gc_refs, subtract internal
 // references, move the unreachable), moves the survivors to g+1, clears the
-// garbage so that reference counting frees it, and returns how many objects it
-// collected. A collection requested while one runs returns 0.
+// garbage so that reference counting frees it, and returns what CPython's
+// gc.collect() does: the unreachable objects it found, collected plus
+// uncollectable. A collection requested while one runs returns 0.
 //
 // Object pools. Small ints -5..256 are shared objects owned by the heap. Freed
 // lists with the default payload are kept on a free list (80 entries) and
@@ -110,8 +115,8 @@ class Heap {
   struct Config {
     std::array<std::int64_t, kGenerations> thresholds{700, 10, 10};
   };
-  using FreeHook = void (*)(void* context, Object* dying);
-  using Callback = void (*)(void* context, CollectionPhase phase, const CollectionInfo& info);
+  using FreeHook = void (*)(void* context, Object* dying) noexcept;
+  using Callback = void (*)(void* context, CollectionPhase phase, const CollectionInfo& info) noexcept;
 
   explicit Heap(Allocator& allocator);
   Heap(Allocator& allocator, const Config& config);
@@ -163,7 +168,7 @@ class Heap {
   // It may store new references to `self` (resurrection): the object then
   // lives on. Setting one replaces the previous one; it costs the object no
   // extra bytes when it has none.
-  using Finalizer = void (*)(void* context, Heap& heap, Object* self);
+  using Finalizer = void (*)(void* context, Heap& heap, Object* self) noexcept;
   void set_finalizer(Object* o, Finalizer finalizer, void* context);
   // A legacy finalizer (tp_del): a collection never frees the object or what
   // it reaches; they count as uncollectable and the object goes to gc.garbage.
@@ -173,11 +178,13 @@ class Heap {
   // reference. It is cleared when the referent dies; then `callback` (may be
   // null) runs with the weakref, unless the weakref is itself garbage.
   // Allocating one counts like a list allocation (and may collect first).
-  using WeakrefCallback = void (*)(void* context, Heap& heap, Object* weakref);
+  using WeakrefCallback = void (*)(void* context, Heap& heap, Object* weakref) noexcept;
   Object* new_weakref(Object* referent, WeakrefCallback callback, void* context);
   static Object* weakref_get(const Object* weakref);  // borrowed; nullptr once cleared
 
   // --- the gc module ------------------------------------------------------------------
+  // gc.collect(generation): collected plus uncollectable (see above); -1 for
+  // a generation outside 0..2.
   std::int64_t collect(int generation = 2);
   // gc.set_debug: with kDebugSaveAll, garbage goes to gc.garbage, not freed.
   static constexpr unsigned kDebugSaveAll = 32;
@@ -232,7 +239,7 @@ class Heap {
   // the embedder makes itself (Heap::incref) are its own to note. Without a
   // hook each of these costs one test of a null pointer.
   enum class Change : std::uint8_t { State, List };
-  using ChangeHook = void (*)(void* context, Object* o, Change change);
+  using ChangeHook = void (*)(void* context, Object* o, Change change) noexcept;
   void set_change_hook(ChangeHook hook, void* context);
   HeapStats stats() const;
   Allocator& allocator() const { return allocator_; }

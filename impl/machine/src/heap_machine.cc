@@ -394,7 +394,7 @@ class HeapMachine final : public Machine {
     moved_.push_back(key.as_serial());
   }
 
-  static void on_change(void* context, Object* o, Heap::Change change) {
+  static void on_change(void* context, Object* o, Heap::Change change) noexcept {
     auto* self = static_cast<HeapMachine*>(context);
     const ObjectKey key = self->registered_key_of(o);
     if (change == Heap::Change::List) self->note_moved(key);
@@ -528,12 +528,12 @@ class HeapMachine final : public Machine {
     return bodies_.back().get();
   }
 
-  static void run_finalizer(void* context, Heap&, Object* self) {
+  static void run_finalizer(void* context, Heap&, Object* self) noexcept {
     const auto* body = static_cast<const Body*>(context);
     body->machine->events_.push_back({Event::Type::Finalized, body->machine->key_of(self)});
     body->machine->run_effects(body->effects, self);
   }
-  static void run_callback(void* context, Heap&, Object* weakref) {
+  static void run_callback(void* context, Heap&, Object* weakref) noexcept {
     const auto* body = static_cast<const Body*>(context);
     body->machine->events_.push_back({Event::Type::CallbackRan, body->machine->key_of(weakref)});
     body->machine->run_effects(body->effects, weakref);
@@ -572,7 +572,7 @@ class HeapMachine final : public Machine {
     gcv::run_effects(host, effects, self);
   }
 
-  static void on_free(void* context, Object* dying) {
+  static void on_free(void* context, Object* dying) noexcept {
     auto* self = static_cast<HeapMachine*>(context);
     const ObjectKey key = self->key_of(dying);
     self->note(key);
@@ -582,7 +582,7 @@ class HeapMachine final : public Machine {
     self->events_.push_back({Event::Type::Freed, key});
   }
 
-  static void on_collection(void* context, gcheap::CollectionPhase phase, const gcheap::CollectionInfo& info) {
+  static void on_collection(void* context, gcheap::CollectionPhase phase, const gcheap::CollectionInfo& info) noexcept {
     auto* self = static_cast<HeapMachine*>(context);
     const bool start = phase == gcheap::CollectionPhase::Start;
     self->events_.push_back({start ? Event::Type::CollectionStart : Event::Type::CollectionStop, ObjectKey{},
