@@ -89,72 +89,19 @@ struct FieldInfo {
   std::int64_t simplest = kNotShrunk;
 };
 inline constexpr std::int64_t kU32Limit = 0xffff'ffff;
-// FIELD(Id, name, operand, need, simplest, lo, hi, expected, what, unit): Field::Id, its row.
-#define GCV_FIELDS(FIELD)                                                                    \
-  FIELD(Target, "target", kTarget, Nothing, kNotShrunk, 0, 0,                                \
-        "a name", "name", "")                                                                \
-  FIELD(Name, "name", kTarget, AnyObject, kNotShrunk, 0, 0,                                  \
-        "a name", "name", "")                                                                \
-  FIELD(List, "list", kTarget, List, kNotShrunk, 0, 0,                                       \
-        "a name", "name", "")                                                                \
-  FIELD(Source, "source", kSource, AnyObject, kNotShrunk, 0, 0,                              \
-        "a name", "name", "")                                                                \
-  FIELD(SourceList, "source_list", kSource, List, kNotShrunk, 0, 0,                          \
-        "a name", "name", "")                                                                \
-  FIELD(Weakref, "weakref", kSource, Weakref, kNotShrunk, 0, 0,                              \
-        "a name", "name", "")                                                                \
-  FIELD(Index, "index", kIndex, Nothing, 0, 0, kU32Limit,                                    \
-        "a slot index", "slot index", "")                                                    \
-  FIELD(GarbageIndex, "garbage_index", kIndex, Nothing, 0, 0, kU32Limit,                     \
-        "a garbage index", "garbage index", "")                                              \
-  FIELD(Size, "size", kSize, Nothing, kDefaultPayload, kMinPayload, kMaxPayload,             \
-        "a payload", "payload", " bytes")                                                    \
-  FIELD(Length, "length", kCount, Nothing, 1, 1, kMaxChainLength,                            \
-        "a length", "length", "")                                                            \
-  FIELD(CliqueSize, "clique_size", kCount, Nothing, 1, 1, kMaxCliqueSize,                    \
-        "a size", "size", "")                                                                \
-  FIELD(Int, "int", kValue, Nothing, 0, -0x8000'0000LL, 0x7fff'ffff,                         \
-        "an int value", "int value", "")                                                     \
-  FIELD(CollectGeneration, "collect_generation", kGeneration, Nothing, 2, 0, 2,              \
-        "a generation 0, 1 or 2", "generation", "")                                          \
-  FIELD(Result, "result", kExpectedValue, Nothing, kNotShrunk, 0, kU32Limit,                 \
-        "an expected result", "expected result", "")                                         \
-  FIELD(Thresholds, "thresholds", kThresholds, Nothing, 0, 0, kMaxThreshold,                 \
-        "a threshold value", "threshold", "")                                                \
-  FIELD(Counts, "counts", kTriple, Nothing, kNotShrunk, 0, kMaxSmallValue,                   \
-        "a count", "count", "")                                                              \
-  FIELD(ThresholdValues, "threshold_values", kTriple, Nothing, kNotShrunk, 0, kMaxThreshold, \
-        "a threshold", "threshold", "")                                                      \
-  FIELD(Object, "object", kObject, AnyObject, kNotShrunk, 1, kU32Limit,                      \
-        "an object (a name or #serial)", "serial", "")                                       \
-  FIELD(Refcount, "refcount", kValue, Nothing, kNotShrunk, 0, kMaxSmallValue,                \
-        "a refcount", "refcount", "")                                                        \
-  FIELD(Generation, "generation", kGeneration, Nothing, kNotShrunk, 0, kPermanentGeneration, \
-        "a generation 0, 1, 2 or 'permanent'", "generation", "")                             \
-  FIELD(FreezeCount, "freeze_count", kValue, Nothing, kNotShrunk, 0, kU32Limit,              \
-        "a freeze count", "freeze count", "")                                                \
-  FIELD(LiveCount, "live_count", kValue, Nothing, kNotShrunk, 0, kU32Limit,                  \
-        "a live count", "live count", "")                                                    \
-  FIELD(GarbageCount, "garbage_count", kValue, Nothing, kNotShrunk, 0, kU32Limit,            \
-        "a garbage count", "garbage count", "")                                              \
-  FIELD(DebugFlag, "debug_flag", kValue, Nothing, kNotShrunk, 0, 1,                          \
-        "'saveall' or 'none'", "debug flag", "")                                             \
-  FIELD(Body, "body", kEffects, Nothing, kNotShrunk, 0, 0,                                   \
-        "an effect", "effect", "")
-
+// The fields, declared once in fields.def.
 enum class Field : std::uint8_t {
-#define GCV_FIELD_ID(id, name, operand, need, simplest, lo, hi, expected, what, unit) id,
-  GCV_FIELDS(GCV_FIELD_ID)
-#undef GCV_FIELD_ID
+#define GCV_FIELD(id, name, operand, need, simplest, lo, hi, expected, what, unit) id,
+#include "gcverify/fields.def"
+#undef GCV_FIELD
   kCount
 };
 inline constexpr FieldInfo kFields[] = {
-#define GCV_FIELD_ROW(id, name, operand, need, simplest, lo, hi, expected, what, unit) \
+#define GCV_FIELD(id, name, operand, need, simplest, lo, hi, expected, what, unit) \
   {name, operand, expected, what, lo, hi, unit, Need::need, simplest},
-    GCV_FIELDS(GCV_FIELD_ROW)
-#undef GCV_FIELD_ROW
+#include "gcverify/fields.def"
+#undef GCV_FIELD
 };
-#undef GCV_FIELDS
 static_assert(std::size(kFields) == static_cast<std::size_t>(Field::kCount), "one row per field");
 constexpr const FieldInfo& field_info(Field field) { return kFields[static_cast<std::size_t>(field)]; }
 
