@@ -172,6 +172,15 @@ int triage_command(Arguments& args) {
   return invalid != 0 && (status == 0 || status == kExitFailed) ? kExitUsage : status;
 }
 
+// `text` for a comment line: a machine's multi-line account (a teardown's
+// leftovers) joined by "; ", without its final newline.
+std::string on_one_line(std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at))
+    text.replace(at, 1, "; ");
+  return text;
+}
+
 // "divergence: premature free" and `a = chain 2; finalizer a: b = self` ->
 // "divergence_premature_free_chain_finalizer": the signature, then the first
 // three kinds of operation the program uses.
@@ -327,7 +336,7 @@ int promote_command(Arguments& args) {
         },
         how);
     if (details) {
-      what = details->substr(0, details->find('\0'));
+      what = on_one_line(details->substr(0, details->find('\0')));
       ParseError parse_error;
       if (const auto pins = parse_text(details->substr(details->find('\0') + 1), "<pins>", parse_error))
         regression.ops.insert(regression.ops.end(), pins->ops.begin(), pins->ops.end());

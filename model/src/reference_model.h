@@ -108,30 +108,11 @@ class ReferenceModel final : public Machine {
   std::string_view name() const override { return "model"; }
   void reset(std::size_t name_count) override;
 
-  void new_container(NameIndex dst, Serial serial, std::uint32_t payload) override;
-  void new_str(NameIndex dst, Serial serial, std::uint32_t payload) override;
-  void new_int(NameIndex dst, Serial serial, std::int64_t value) override;
-  void bind(NameIndex dst, NameIndex src) override;
-  void load_slot(NameIndex dst, NameIndex container, std::uint32_t index) override;
-  void unbind(NameIndex name) override;
-  void append(NameIndex container, NameIndex item) override;
-  void set_slot(NameIndex container, std::uint32_t index, NameIndex item) override;
-  void remove_slot(NameIndex container, std::uint32_t index) override;
-
-  void set_finalizer(NameIndex object, const std::vector<Effect>& body) override;
-  void set_legacy_finalizer(NameIndex object) override;
-  void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Effect>& callback) override;
-  void deref(NameIndex dst, NameIndex weakref) override;
-
-  std::int64_t collect(int generation) override;
-  void set_debug(bool saveall) override;
-  void clear_garbage() override;
-  void load_garbage(NameIndex dst, std::uint32_t index) override;
-  void set_threshold(int arity, std::array<std::int64_t, 3> values) override;
-  void enable() override;
-  void disable() override;
-  void freeze() override;
-  void unfreeze() override;
+  // The steps (machine_steps.def); model.cc, effects.cc and collector.cc
+  // define them.
+#define GCV_STEP(id, result, method, parameters, names, arguments) result method parameters override;
+#include "gcverify/machine_steps.def"
+#undef GCV_STEP
 
   std::optional<ObjectKey> binding(NameIndex name) override;
   bool read_object(ObjectKey key, ObjectState& out) override;

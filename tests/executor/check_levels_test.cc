@@ -127,7 +127,9 @@ TEST(CheckLevels, ChangedFindsWhatExhaustiveFindsUnderEverySeededBug) {
     SCOPED_TRACE(std::string(bug.name));
     ASSERT_TRUE(gcheap::seeded_bugs::enable(bug.name));
     const std::size_t failing = expect_same_verdicts(cases);
-    if (bug.area != "allocator") EXPECT_GT(failing, 0u) << "no program shows " << bug.name;
+    if (bug.area != "allocator") {
+      EXPECT_GT(failing, 0u) << "no program shows " << bug.name;
+    }
   }
   gcheap::seeded_bugs::disable_all();
 }

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "gcverify/program.h"
@@ -154,46 +155,13 @@ class Machine {
   // before any step; all names start unbound.
   virtual void reset(std::size_t name_count) = 0;
 
-  // --- mutator steps ---------------------------------------------------------
-  // The executor calls a step only when it can run here: every name the step
-  // reads is bound to the object the model has bound to it, and every slot or
-  // gc.garbage index is in range (a system that diverged is reported, not
-  // handed the step). An adapter may trust its arguments.
-  // Allocate and bind to `dst`; the old binding of `dst` is dropped afterwards.
-  virtual void new_container(NameIndex dst, Serial serial, std::uint32_t payload) = 0;
-  virtual void new_str(NameIndex dst, Serial serial, std::uint32_t payload) = 0;
-  // Small ints (kSmallIntMin..kSmallIntMax) bind the shared object and take no serial
-  // (serial is 0 then); other values allocate.
-  virtual void new_int(NameIndex dst, Serial serial, std::int64_t value) = 0;
-  virtual void bind(NameIndex dst, NameIndex src) = 0;
-  virtual void load_slot(NameIndex dst, NameIndex container, std::uint32_t index) = 0;
-  virtual void unbind(NameIndex name) = 0;
-  virtual void append(NameIndex container, NameIndex item) = 0;
-  virtual void set_slot(NameIndex container, std::uint32_t index, NameIndex item) = 0;
-  virtual void remove_slot(NameIndex container, std::uint32_t index) = 0;
-
-  // Finalizers and weak references. Effects run inside the machine, when the
-  // finalizer or callback runs (docs/design-finalizers.md).
-  virtual void set_finalizer(NameIndex object, const std::vector<Effect>& body) = 0;
-  virtual void set_legacy_finalizer(NameIndex object) = 0;
-  // A new weakref object (tracked, its own serial) to `referent`.
-  virtual void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Effect>& callback) = 0;
-  // Binds `dst` to the referent of the weakref bound to `weakref`, or unbinds
-  // `dst` when it has been cleared.
-  virtual void deref(NameIndex dst, NameIndex weakref) = 0;
-
-  // --- the gc module -----------------------------------------------------------
-  virtual std::int64_t collect(int generation) = 0;  // gc.collect(generation)
-  virtual void set_debug(bool saveall) = 0;          // gc.set_debug(DEBUG_SAVEALL or 0)
-  virtual void clear_garbage() = 0;  // del gc.garbage[:], releasing entries in key order, last first
-  // Binds `dst` to garbage()[index].
-  virtual void load_garbage(NameIndex dst, std::uint32_t index) = 0;
-  // gc.set_threshold with `arity` values (1..3); the rest stay unchanged.
-  virtual void set_threshold(int arity, std::array<std::int64_t, 3> values) = 0;
-  virtual void enable() = 0;
-  virtual void disable() = 0;
-  virtual void freeze() = 0;
-  virtual void unfreeze() = 0;
+  // --- steps ---------------------------------------------------------------------
+  // new_container, bind, append, collect, set_threshold, new_weakref...: one
+  // pure virtual method per row of machine_steps.def, which says what each
+  // does and when the executor calls it.
+#define GCV_STEP(id, result, method, parameters, names, arguments) virtual result method parameters = 0;
+#include "gcverify/machine_steps.def"
+#undef GCV_STEP
 
   // --- observation -------------------------------------------------------------
   virtual std::optional<ObjectKey> binding(NameIndex name) = 0;
@@ -280,32 +248,39 @@ struct Step {
   }
 };
 
-// Calls `s` on `m`: each operation's one line; returns collect()'s result
-// for Collect, else 0.
+// Every operation has a step but the shapes (the only ones with a count)
+// and the expectations.
+static_assert(
+    [] {
+      bool has_step[kOpCodeCount] = {};
+#define GCV_STEP(id, ...) has_step[static_cast<std::size_t>(OpCode::id)] = true;
+#include "gcverify/machine_steps.def"
+#undef GCV_STEP
+      for (std::size_t c = 0; c < kOpCodeCount; ++c)
+        if (has_step[c] == (kOperations[c].expectation || (kOperations[c].operands & kCount) != 0)) return false;
+      return true;
+    }(),
+    "machine_steps.def: one step for every operation but the shapes and the expectations");
+
+// A step call's result as apply_step returns it: collect()'s, else 0.
+template <typename Call>
+std::int64_t step_result(Call&& call) {
+  if constexpr (std::is_void_v<decltype(call())>) {
+    call();
+    return 0;
+  } else {
+    return call();
+  }
+}
+
+// Calls `s` on `m` (machine_steps.def's row for its kind); returns
+// collect()'s result for Collect, else 0.
 inline std::int64_t apply_step(Machine& m, const Step& s) {
   switch (s.kind) {
-    case Step::Kind::NewContainer: m.new_container(s.target, s.serial, s.size); return 0;
-    case Step::Kind::NewStr: m.new_str(s.target, s.serial, s.size); return 0;
-    case Step::Kind::NewInt: m.new_int(s.target, s.serial, s.value); return 0;
-    case Step::Kind::Bind: m.bind(s.target, s.source); return 0;
-    case Step::Kind::LoadSlot: m.load_slot(s.target, s.source, s.index); return 0;
-    case Step::Kind::Unbind: m.unbind(s.target); return 0;
-    case Step::Kind::Append: m.append(s.target, s.source); return 0;
-    case Step::Kind::SetSlot: m.set_slot(s.target, s.index, s.source); return 0;
-    case Step::Kind::RemoveSlot: m.remove_slot(s.target, s.index); return 0;
-    case Step::Kind::Collect: return m.collect(s.generation);
-    case Step::Kind::SetThreshold: m.set_threshold(s.arity, s.values); return 0;
-    case Step::Kind::Enable: m.enable(); return 0;
-    case Step::Kind::Disable: m.disable(); return 0;
-    case Step::Kind::Freeze: m.freeze(); return 0;
-    case Step::Kind::Unfreeze: m.unfreeze(); return 0;
-    case Step::Kind::SetFinalizer: m.set_finalizer(s.target, *s.effects); return 0;
-    case Step::Kind::SetLegacyFinalizer: m.set_legacy_finalizer(s.target); return 0;
-    case Step::Kind::NewWeakref: m.new_weakref(s.target, s.serial, s.source, *s.effects); return 0;
-    case Step::Kind::Deref: m.deref(s.target, s.source); return 0;
-    case Step::Kind::SetDebug: m.set_debug(s.value != 0); return 0;
-    case Step::Kind::ClearGarbage: m.clear_garbage(); return 0;
-    case Step::Kind::LoadGarbage: m.load_garbage(s.target, s.index); return 0;
+#define GCV_STEP(id, result, method, parameters, names, arguments) \
+  case Step::Kind::id: return step_result([&] { return m.method arguments; });
+#include "gcverify/machine_steps.def"
+#undef GCV_STEP
     default: return 0;  // shapes and expectations are never steps
   }
 }
