@@ -4,7 +4,11 @@
 // cycles and sizes either side of the small-object limit. Used by the custom
 // mutator and by the throughput benchmark, which both need "a plausible
 // operation". Expectations are never generated: the differential target does
-// not check them.
+// not check them. The operations come from operations.def; their operands
+// are chosen record by record, in the binary form's fields, so that a seed
+// keeps giving the same programs (the published workloads and examples are
+// seed-numbered): an operation without a case below gets a name in a and b
+// and a small index in c.
 #pragma once
 
 #include <array>
@@ -12,7 +16,6 @@
 #include <initializer_list>
 #include <iterator>
 #include <random>
-#include <string>
 #include <vector>
 
 #include "gcverify/binary.h"
@@ -48,7 +51,7 @@ inline std::uint32_t pick(Random& rng, std::initializer_list<std::uint32_t> valu
   return *(values.begin() + rng() % values.size());
 }
 
-inline NameIndex some_name(Random& rng) { return static_cast<NameIndex>(rng() % 8); }
+inline std::uint8_t some_name(Random& rng) { return static_cast<std::uint8_t>(rng() % 8); }
 inline std::uint32_t some_index(Random& rng) { return rng() % 4 == 0 ? rng() % 256 : rng() % 4; }
 inline std::uint32_t some_payload(Random& rng) { return pick(rng, {8, 16, 24, 48, 200, 496, 497, 512, 600, 4000}); }
 inline std::uint16_t some_threshold(Random& rng) { return static_cast<std::uint16_t>(pick(rng, {0, 1, 2, 3, 5, 10, 700})); }
@@ -71,75 +74,69 @@ inline constexpr std::array<OpCode, kGeneratedOpCount> kGeneratedOps = [] {
   return ops;
 }();
 
-// A body of 0..3 effects (a finalizer's, or a weakref's callback: none is no
-// callback).
-inline std::vector<Effect> random_body(Random& rng) {
-  std::vector<Effect> body(rng() % 4);
-  for (Effect& e : body) {
-    e.code = static_cast<EffectCode>(rng() % kEffectCodeCount);
-    e.name = some_name(rng);
-    e.source = some_name(rng);  // the list or weakref an effect reads
-    e.index = some_index(rng);
-    e.size = some_payload(rng);
-    e.generation = static_cast<int>(rng() % 3);
+// A record that reads as an effect when it follows a finalizer or a weakref
+// record (the byte layout is binary.h's; its opcode byte is the effect code).
+inline Record random_effect(Random& rng) {
+  Record r;
+  r.op = static_cast<std::uint8_t>(rng() % kEffectCodeCount);
+  r.a = some_name(rng);
+  r.b = some_name(rng);  // the list or weakref an effect reads
+  switch (static_cast<EffectCode>(r.op)) {
+    case EffectCode::Collect: r.c = rng() % 3; break;
+    case EffectCode::LoadSlot: r.c = some_index(rng); break;
+    default: r.c = some_payload(rng); break;
   }
-  return body;
+  return r;
 }
 
-// Sets `field` of `op` to a value chosen for it.
-inline void random_field(Random& rng, Field field, Op& op) {
-  if (is_name_field(field)) {
-    name_operand(op, field) = some_name(rng);
-    return;
-  }
-  switch (field) {
-    case Field::Index:
-    case Field::GarbageIndex: op.index = some_index(rng); break;
-    case Field::Size: op.size = some_payload(rng); break;
-    case Field::Length:
-    case Field::CliqueSize: op.count = some_length(rng); break;
-    case Field::Int:  // the small ints' ends, either side
-      op.value = static_cast<std::int32_t>(
-          pick(rng, {0, 1, 256, 257, 1000, static_cast<std::uint32_t>(-5), static_cast<std::uint32_t>(-6)}));
-      break;
-    case Field::CollectGeneration: op.generation = static_cast<int>(rng() % 3); break;
-    case Field::Thresholds:
-      op.arity = static_cast<std::uint8_t>(1 + rng() % 3);
-      for (std::uint32_t& value : op.values) value = some_threshold(rng);
-      break;
-    case Field::DebugFlag: op.value = rng() % 2; break;
-    case Field::Body: op.effects = random_body(rng); break;
-    default: break;  // a collect's expected result, and the expectations' fields: never generated
-  }
-}
-
-// A new operation: any row of operations.def but the expectations, each of
-// its fields chosen as above.
-inline Op random_op(Random& rng) {
-  Op op;
-  op.code = kGeneratedOps[rng() % std::size(kGeneratedOps)];
-  for (Field field : operation_info(op.code).fields) random_field(rng, field, op);
-  return op;
-}
-
-// A new operation as records: one, or for a finalizer or a weakref with a
+// A new operation, as records: one, or for a finalizer or a weakref with a
 // callback, the operation's record and its body's.
+inline std::vector<Record> random_operation(Random& rng);
+
+inline Record random_record(Random& rng) {
+  Record r;
+  r.op = static_cast<std::uint8_t>(kGeneratedOps[rng() % std::size(kGeneratedOps)]);
+  r.a = some_name(rng);
+  r.b = some_name(rng);
+  r.c = some_index(rng);
+  switch (static_cast<OpCode>(r.op)) {
+    case OpCode::NewContainer:
+    case OpCode::NewStr: r.c = some_payload(rng); break;
+    case OpCode::NewInt:
+      r.c = pick(rng, {0, 1, 256, 257, 1000, static_cast<std::uint32_t>(-5), static_cast<std::uint32_t>(-6)});
+      break;
+    case OpCode::Cycle:
+    case OpCode::Chain:
+    case OpCode::Clique:
+      r.b = some_length(rng);
+      r.c = some_payload(rng);
+      break;
+    case OpCode::Collect:
+      r.a = static_cast<std::uint8_t>(rng() % 3);
+      r.b = 0;
+      break;
+    case OpCode::SetThreshold:
+      r.a = static_cast<std::uint8_t>(1 + rng() % 3);
+      r.b = some_threshold(rng);
+      r.c = some_threshold(rng) | static_cast<std::uint32_t>(some_threshold(rng)) << 16;
+      break;
+    case OpCode::SetFinalizer: r.b = static_cast<std::uint16_t>(rng() % 4); break;       // body length
+    case OpCode::NewWeakref:
+      r.b = static_cast<std::uint16_t>(rng() % 3);  // callback length, 0: none
+      r.c = some_name(rng);                           // the referent
+      break;
+    case OpCode::SetDebug: r.c = rng() % 2; break;
+    default: break;
+  }
+  return r;
+}
+
 inline std::vector<Record> random_operation(Random& rng) {
-  static const Program names = [] {
-    Program program;
-    for (NameIndex i = 0; i < 8; ++i) program.names.push_back(canonical_name(i));
-    return program;
-  }();
-  Program program = names;
-  program.ops = {random_op(rng)};
-  std::string error;
-  const std::vector<std::uint8_t> bytes = *encode_binary(program, error);  // every field chosen is in range
-  std::vector<Record> records;
-  for (std::size_t at = 0; at < bytes.size(); at += kRecordSize) records.push_back(Record::load(&bytes[at]));
+  std::vector<Record> records{random_record(rng)};
+  const OpCode code = static_cast<OpCode>(records.front().op);
+  if (code == OpCode::SetFinalizer || code == OpCode::NewWeakref)
+    for (std::uint16_t i = 0; i < records.front().b; ++i) records.push_back(random_effect(rng));
   return records;
 }
-
-// One record of a new operation (without its body).
-inline Record random_record(Random& rng) { return random_operation(rng).front(); }
 
 }  // namespace gcv::fuzz
