@@ -1,7 +1,7 @@
 // The reference model, driven through the Machine interface: reference
 // counting and the mutator's steps, the cycle collector's rules (generations,
 // counts, thresholds, the long-lived rule, freeze) and teardown. Expected
-// values are CPython 3.8–3.11's, as in cpython-memory-semantics.md.
+// values are CPython 3.8–3.11's (Modules/gcmodule.c).
 #include <gtest/gtest.h>
 
 #include "model_fixture.h"

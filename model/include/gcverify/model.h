@@ -7,10 +7,11 @@
 // collections, the long-lived 25% rule, statistics and the permanent
 // generation of gc.freeze(); finalizers (PEP 442, run once per object, which
 // may resurrect it), legacy finalizers (uncollectable, into gc.garbage), weak
-// references with callbacks, gc.garbage and DEBUG_SAVEALL. The rules are those
-// of /work/shared/reference/cpython-memory-semantics.md sections 2, 3, 4 and 6
-// and docs/design-finalizers.md; each is written beside the code that applies
-// it. Finalizer bodies and callbacks are effects, run inside the model when
+// references with callbacks, gc.garbage and DEBUG_SAVEALL. The rules are
+// CPython 3.11's (Modules/gcmodule.c, Objects/object.c, Objects/listobject.c,
+// Objects/weakrefobject.c), as docs/design-finalizers.md states those of
+// finalizers and weak references; each is written beside the code that
+// applies it. Finalizer bodies and callbacks are effects, run inside the model when
 // CPython would run the Python code.
 //
 // The model is deliberately simple rather than fast: objects live in a vector
