@@ -2,8 +2,12 @@
 // either geometry, checked against a shadow of what should be live.
 //
 // Input: one configuration byte (bit 0: classic geometry, bit 1: debug fill),
-// then 5-byte records: operation (mod 3), slot (u16, mod 4096), size (u16,
-// mod 4097). 4096 slots are enough to spread blocks over several arenas.
+// then 5-byte records: operation (mod 5: allocate, free, reallocate, trim,
+// statistics), slot (u16, mod 4096), size (u16, mod 4097). 4096 slots are
+// enough to spread blocks over several arenas. A trim may unmap arenas while
+// blocks are live, so every live block's placement is checked after it; the
+// statistics are checked whole against the shadow (blocks and bytes live,
+// arenas mapped and released, pools in use).
 // Every live block is stamped with a pattern unique to its allocation, so an
 // overlap, a lost write or a block handed out twice shows up as a damaged
 // stamp: a block's stamp is checked whenever it is touched and at the end.
@@ -83,8 +87,8 @@ class AllocatorCheck {
   void release(std::size_t slot) {
     if (blocks_[slot].at == nullptr) return;
     check_stamp(slot);
-    allocator_.free(blocks_[slot].at);
     remove_live(slot);
+    allocator_.free(blocks_[slot].at);
     blocks_[slot] = {};
   }
 
@@ -92,10 +96,10 @@ class AllocatorCheck {
     Block& b = blocks_[slot];
     if (b.at == nullptr) return allocate(slot, n);
     check_stamp(slot);
+    remove_live(slot);
     auto* p = static_cast<std::uint8_t*>(allocator_.reallocate(b.at, n));
     if (p == nullptr) fail("reallocate returned nullptr", slot);
     if (!stamp_intact(p, std::min(n, b.size), b.stamp)) fail("reallocate lost the block's contents", slot);
-    remove_live(slot);
     b = {p, n, ++stamps_};
     add_live(slot);
     check_placement(slot);
@@ -106,6 +110,29 @@ class AllocatorCheck {
     const gcheap::AllocatorStats s = allocator_.stats();
     if (s.small_blocks_live != small_live_ || s.large_blocks_live != live_.size() - small_live_)
       fail("live block counts differ from the shadow", 0);
+  }
+
+  // Every statistic against the shadow and against the others.
+  void check_statistics() {
+    check_counts();
+    const gcheap::AllocatorStats s = allocator_.stats();
+    const gcheap::Geometry& g = allocator_.geometry();
+    if (s.small_bytes_live != small_bytes_ || s.large_bytes_live != large_bytes_)
+      fail("live byte counts differ from the shadow", 0);
+    if (s.bytes_mapped != s.arenas_mapped * g.arena_size) fail("bytes mapped is not arenas mapped times their size", 0);
+    if (s.arenas_free > s.arenas_mapped) fail("more arenas free than mapped", 0);
+    if (s.arenas_allocated_total - s.arenas_released_total != s.arenas_mapped)
+      fail("arenas mapped differs from those allocated less those released", 0);
+    if (s.small_bytes_live > s.pools_in_use * g.pool_size) fail("live small blocks do not fit in the pools in use", 0);
+    if (s.pools_in_use * g.pool_size > s.bytes_mapped) fail("more pools in use than the arenas mapped hold", 0);
+  }
+
+  // Releases what has been free for a whole trim period; live blocks stay
+  // where they are.
+  void trim() {
+    allocator_.trim();
+    check_statistics();
+    check_placements_and_invariants();
   }
 
   // Where every live block is, and the allocator's own invariants (its pools
@@ -146,14 +173,28 @@ class AllocatorCheck {
   void add_live(std::size_t slot) {
     position_[slot] = live_.size();
     live_.push_back(slot);
-    small_live_ += is_small(blocks_[slot].size);
+    count_bytes(blocks_[slot], true);
   }
   void remove_live(std::size_t slot) {
-    small_live_ -= is_small(blocks_[slot].size);
+    count_bytes(blocks_[slot], false);
     const std::size_t last = live_.back();
     live_[position_[slot]] = last;
     position_[last] = position_[slot];
     live_.pop_back();
+  }
+  // A small block counts its size class's bytes, a large one what was asked.
+  // Called while the block is live (usable_size reads its pool).
+  void count_bytes(const Block& b, bool live) {
+    const bool small = is_small(b.size);
+    const std::size_t bytes = small ? allocator_.usable_size(b.at) : b.size;
+    std::size_t& total = small ? small_bytes_ : large_bytes_;
+    if (live) {
+      small_live_ += small;
+      total += bytes;
+    } else {
+      small_live_ -= small;
+      total -= bytes;
+    }
   }
   static bool filled_with(const std::uint8_t* at, std::size_t n, std::uint8_t byte) {
     return n == 0 || (at[0] == byte && std::memcmp(at, at + 1, n - 1) == 0);
@@ -185,6 +226,7 @@ class AllocatorCheck {
   std::vector<std::size_t>& live_;
   std::vector<std::size_t>& position_;
   std::size_t small_live_ = 0;
+  std::size_t small_bytes_ = 0, large_bytes_ = 0;
   std::uint32_t stamps_ = 0;
 };
 
@@ -198,10 +240,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t at = 1; at + kRecord <= size; at += kRecord, ++step) {
     const std::size_t slot = (data[at + 1] | data[at + 2] << 8) % kSlots;
     const std::size_t n = (data[at + 3] | data[at + 4] << 8) % (kMaxRequest + 1);
-    switch (data[at] % 3) {
+    switch (data[at] % 5) {
       case 0: check.allocate(slot, n); break;
       case 1: check.release(slot); break;
       case 2: check.reallocate(slot, n); break;
+      case 3: check.trim(); break;
+      case 4: check.check_statistics(); break;
     }
     check.check_counts();
     if (step % 16 == 15) check.check_placements_and_invariants();

@@ -1,7 +1,8 @@
 // Random operations for heap programs in binary form, biased towards the
 // values that matter to a collector: the first few names (so operations meet
-// the same objects), thresholds 0, 1, 2, 10 and 700, every generation, short
-// cycles and sizes either side of the small-object limit. Used by the custom
+// the same objects), thresholds 0, 1, 2, 10 and 700, every generation, mostly
+// short shapes with now and then one past the heap's limits, and payloads in
+// every size class and either side of the small-object limit. Used by the custom
 // mutator and by the throughput benchmark, which both need "a plausible
 // operation". Expectations are never generated: the differential target does
 // not check them. The operations come from operations.def; their operands
@@ -53,10 +54,26 @@ inline std::uint32_t pick(Random& rng, std::initializer_list<std::uint32_t> valu
 
 inline std::uint8_t some_name(Random& rng) { return static_cast<std::uint8_t>(rng() % 8); }
 inline std::uint32_t some_index(Random& rng) { return rng() % 4 == 0 ? rng() % 256 : rng() % 4; }
-inline std::uint32_t some_payload(Random& rng) { return pick(rng, {8, 16, 24, 48, 200, 496, 497, 512, 600, 4000}); }
+
+// Payloads: a quarter from the boundaries (either side of the small-object
+// limit of both geometries, large ones past a pool and the largest), the rest
+// spread over every size class up to 640 bytes. One draw either way, so a
+// seed's programs differ from the older fixed list only in their sizes.
+inline constexpr std::uint32_t kBoundaryPayloads[] = {8, 16, 248, 256, 257, 496, 512, 513, 4000, 16384, 40000, kMaxPayload};
+inline constexpr std::uint32_t kSpreadPayloads = 641;  // kMinPayload..640
+inline std::uint32_t some_payload(Random& rng) {
+  const std::uint32_t v = static_cast<std::uint32_t>(rng());
+  return v % 4 == 0 ? kBoundaryPayloads[v / 4 % std::size(kBoundaryPayloads)] : kMinPayload + v / 4 % (kSpreadPayloads - kMinPayload);
+}
 inline std::uint16_t some_threshold(Random& rng) { return static_cast<std::uint16_t>(pick(rng, {0, 1, 2, 3, 5, 10, 700})); }
+
+// Shape lengths: mostly 1..5; one in eight up to kLongestShape, past the
+// trashcan's 50 nesting levels and the list free list's 80 entries. A clique
+// (k^2 references) takes the length modulo kLargestClique.
+inline constexpr std::uint16_t kLongestShape = 160;
+inline constexpr std::uint16_t kLargestClique = 12;
 inline std::uint16_t some_length(Random& rng) {
-  return static_cast<std::uint16_t>(rng() % 8 == 0 ? 1 + rng() % 64 : 1 + rng() % 5);
+  return static_cast<std::uint16_t>(rng() % 8 == 0 ? 1 + rng() % kLongestShape : 1 + rng() % 5);
 }
 
 // The operations generated: every row of operations.def but the expectations,
@@ -107,8 +124,11 @@ inline Record random_record(Random& rng) {
       break;
     case OpCode::Cycle:
     case OpCode::Chain:
-    case OpCode::Clique:
       r.b = some_length(rng);
+      r.c = some_payload(rng);
+      break;
+    case OpCode::Clique:
+      r.b = static_cast<std::uint16_t>(1 + (some_length(rng) - 1) % kLargestClique);
       r.c = some_payload(rng);
       break;
     case OpCode::Collect:

@@ -9,10 +9,24 @@ namespace {
 
 rc::Gen<NameIndex> name() { return rc::gen::inRange<NameIndex>(0, kNames); }
 rc::Gen<std::uint32_t> slot_index() { return rc::gen::inRange<std::uint32_t>(0, 6); }
-// Either side of the size-class steps and of the small-object limit.
-rc::Gen<std::uint32_t> payload() { return rc::gen::element<std::uint32_t>(8, 16, 17, 48, 256, 257, 512, 513, 600, 4000); }
+
+}  // namespace
+
+// Payloads over every size class of both geometries (blocks up to 512 bytes),
+// either side of the small-object limit, and large ones up to past a pool
+// (16 KiB) and near the largest payload.
+rc::Gen<std::uint32_t> payload() {
+  return rc::gen::weightedOneOf<std::uint32_t>(
+      {{4, rc::gen::element<std::uint32_t>(8, 16, 17, 48, 256, 257, 496, 497, 512, 513)},
+       {4, rc::gen::inRange<std::uint32_t>(kMinPayload, 641)},
+       {1, rc::gen::element<std::uint32_t>(4000, 16384, 40000, kMaxPayload)}});
+}
+namespace {
+
 rc::Gen<std::uint32_t> threshold() { return rc::gen::element<std::uint32_t>(0, 1, 2, 3, 5, 10, 700); }
-// Mostly short shapes; now and then a long one.
+
+// Mostly short shapes; now and then a long one, up to `longest` (chains and
+// cycles reach past the trashcan's 50 levels and the list free list's 80).
 rc::Gen<std::uint32_t> shape_length(std::uint32_t longest) {
   return rc::gen::weightedOneOf<std::uint32_t>(
       {{6, rc::gen::inRange<std::uint32_t>(1, 6)}, {1, rc::gen::inRange<std::uint32_t>(1, longest + 1)}});
@@ -44,8 +58,8 @@ void generate_field(Field field, Op& op) {
     case Field::Index:
     case Field::GarbageIndex: op.index = *slot_index(); break;
     case Field::Size: op.size = *payload(); break;
-    case Field::Length: op.count = *shape_length(40); break;
-    case Field::CliqueSize: op.count = *shape_length(6); break;
+    case Field::Length: op.count = *shape_length(kLongestShape); break;
+    case Field::CliqueSize: op.count = *shape_length(kLargestClique); break;
     case Field::Int: op.value = *rc::gen::element<std::int64_t>(-5, 0, 7, 256, 257, 1000, -6); break;
     case Field::CollectGeneration: op.generation = *rc::gen::inRange(0, 3); break;
     case Field::Thresholds:

@@ -26,12 +26,18 @@
 namespace gcv::props {
 
 inline constexpr NameIndex kNames = 6;  // programs use names a..f
+// The longest chain or cycle generated (past the trashcan's 50 levels and the
+// list free list's 80 entries), and the largest clique.
+inline constexpr std::uint32_t kLongestShape = 160;
+inline constexpr std::uint32_t kLargestClique = 12;
 
 // The names every generated program uses.
 Program empty_program();
 
 // One operation of the given kind (not an expectation), or of any kind.
 rc::Gen<Op> operation(OpCode code);
+// A payload as operations get theirs.
+rc::Gen<std::uint32_t> payload();
 rc::Gen<Op> any_operation();
 rc::Gen<std::vector<Op>> any_program();
 

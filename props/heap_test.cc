@@ -429,6 +429,31 @@ TEST(Generators, MakeEveryOperationButTheExpectations) {
     EXPECT_EQ(made.count(static_cast<OpCode>(c)), kOperations[c].expectation ? 0u : 1u) << kOperations[c].words;
 }
 
+// The generators still reach the heap's limits: a chain or cycle past the
+// trashcan's 50 nesting levels and the list free list's 80 entries, the
+// largest clique, a payload in every 16-byte size class up to the small-object
+// limit, one past it and one past a pool. A change that narrows them fails
+// here rather than silently shrinking what the properties reach.
+TEST(Generators, ReachTheHeapsLimits) {
+  rc::Random random(2);
+  std::uint32_t longest = 0, largest_clique = 0, largest_payload = 0;
+  std::set<std::uint32_t> small_classes;
+  for (int i = 0; i < 20000; ++i) {
+    const Op op = any_operation()(random.split()).value();
+    if (op.code == OpCode::Chain || op.code == OpCode::Cycle) longest = std::max(longest, op.count);
+    if (op.code == OpCode::Clique) largest_clique = std::max(largest_clique, op.count);
+  }
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint32_t size = payload()(random.split()).value();
+    largest_payload = std::max(largest_payload, size);
+    if (size <= 512) small_classes.insert((size - 1) / 16);
+  }
+  EXPECT_GT(longest, 80u) << "no chain or cycle past the trashcan's 50 levels and the free list's 80 entries";
+  EXPECT_EQ(largest_clique, kLargestClique);
+  EXPECT_EQ(small_classes.size(), 32u) << "payloads miss a 16-byte size class up to 512 bytes";
+  EXPECT_EQ(largest_payload, kMaxPayload);
+}
+
 TEST(BrokenSystemsAreRejected, ByTheirStatefulProperties) {
   EXPECT_TRUE(rejects([] { check_stateful(kLockstep, broken<CollectReturnsOneLess>()); }));
   EXPECT_TRUE(rejects([] { check_stateful(kNoLeak, broken<UnbindKeepsTheReference>()); }));
