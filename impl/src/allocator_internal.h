@@ -106,7 +106,7 @@ class ArenaMap {
   ArenaMap& operator=(const ArenaMap&) = delete;
 
   bool contains(std::uintptr_t address) const {
-    if ((address >> address_bits) != 0) return false;
+    if ((address >> address_bits) != 0) return false;  // coverage: defensive
     const std::uintptr_t bit = address >> arena_bits_;
     return ((bits_[bit / word_bits] >> (bit % word_bits)) & 1) != 0;
   }

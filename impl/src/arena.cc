@@ -38,7 +38,7 @@ namespace {
 // Maps size bytes aligned to size, or returns nullptr.
 std::byte* map_aligned(std::size_t size) {
   void* raw = mmap(nullptr, 2 * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) return nullptr;
+  if (raw == MAP_FAILED) return nullptr;  // coverage: oom
   const auto start = reinterpret_cast<std::uintptr_t>(raw);
   const std::uintptr_t aligned = (start + size - 1) & ~(size - 1);
   if (aligned != start) munmap(raw, aligned - start);
@@ -52,9 +52,9 @@ std::byte* map_aligned(std::size_t size) {
 // object is unused, so nothing but pool headers' indices refers into it.
 bool Allocator::State::grow_arena_objects() {
   const std::uint32_t capacity = arenas_capacity == 0 ? 16 : 2 * arenas_capacity;
-  if (capacity <= arenas_capacity) return false;
+  if (capacity <= arenas_capacity) return false;  // coverage: oom
   auto* grown = static_cast<ArenaObject*>(std::realloc(arenas, std::size_t{capacity} * sizeof(ArenaObject)));
-  if (grown == nullptr) return false;
+  if (grown == nullptr) return false;  // coverage: oom
   arenas = grown;
   for (std::uint32_t i = capacity; i-- > arenas_capacity;) {
     arenas[i] = ArenaObject{};
@@ -67,10 +67,10 @@ bool Allocator::State::grow_arena_objects() {
 
 // Maps an arena and makes it the only usable one (called when none is).
 bool Allocator::State::new_arena() {
-  if (unused_arena_objects == nullptr && !grow_arena_objects()) return false;
+  if (unused_arena_objects == nullptr && !grow_arena_objects()) return false;  // coverage: oom
   std::byte* base = map_aligned(arena_size);
-  if (base == nullptr) return false;
-  if (!arena_map.insert(reinterpret_cast<std::uintptr_t>(base))) {
+  if (base == nullptr) return false;  // coverage: oom
+  if (!arena_map.insert(reinterpret_cast<std::uintptr_t>(base))) {  // coverage: oom
     munmap(base, arena_size);
     return false;
   }
@@ -88,7 +88,7 @@ bool Allocator::State::new_arena() {
 
 // Takes a free pool from the fullest usable arena, mapping one if needed.
 Allocator::State::PoolHeader* Allocator::State::take_pool() {
-  if (usable_arenas == nullptr && !new_arena()) return nullptr;
+  if (usable_arenas == nullptr && !new_arena()) return nullptr;  // coverage: oom
   ArenaObject* ao = usable_arenas;
   PoolHeader* pool;
   if (ao->freepools != nullptr) {
@@ -211,9 +211,10 @@ void Allocator::State::release_free_arenas() {
 // kept what new_arena() would have mapped: the carved part is zeroed (a fresh
 // mapping reads zero) and unpoisoned (take_pool poisons as it carves).
 bool Allocator::State::reset() {
-  if (large_blocks != nullptr) return false;
+  if (large_blocks != nullptr) return false;  // coverage: not-in-language
   if (usable_arenas == nullptr) return counters.arenas_mapped == 0;
-  if (usable_arenas->nfreepools != pools_per_arena || counters.arenas_free != counters.arenas_mapped) return false;
+  // coverage: not-in-language
+  if (usable_arenas->nfreepools != pools_per_arena || counters.arenas_free != counters.arenas_mapped) return false;  // coverage: not-in-language
   ArenaObject* kept = usable_arenas;
   while (nfp2lasta[pools_per_arena] != kept) release_free_arena(nfp2lasta[pools_per_arena]);
   auto* base = reinterpret_cast<std::byte*>(kept->address);

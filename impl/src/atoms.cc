@@ -50,7 +50,7 @@ Object* Heap::new_int(std::int64_t value) {
 std::int64_t Heap::int_value(const Object* o) { return as_int(o)->value; }
 
 void atom_dealloc(Heap::State& state, Object* atom) {
-  if (is_small_int(state, atom)) return;
+  if (is_small_int(state, atom)) return;  // coverage: defensive
   call_free_hook(state, atom);
   if (atom->type->kind == Kind::Str)
     --state.strs_live;

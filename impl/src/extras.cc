@@ -18,7 +18,7 @@ Extras& add_extras(Heap::State& state, Object* o) {
 Extras* find_extras(Heap::State& state, const Object* o) {
   if (!o->type->has_extras) return nullptr;
   const auto it = state.extras.find(o);
-  return it == state.extras.end() ? nullptr : &it->second;
+  return it == state.extras.end() ? nullptr : &it->second;  // coverage: defensive
 }
 
 void remove_extras(Heap::State& state, const Object* o) { state.extras.erase(o); }

@@ -51,20 +51,20 @@ bool call_finalizer_from_dealloc(Heap& heap, Object* o, Heap::Finalizer finalize
 }  // namespace
 
 void set_finalized(Object* o) {
-  if (is_gc(o))
+  if (is_gc(o))  // coverage: not-in-language
     gc_set_finalized(as_gc(o));
   else
-    o->type = finalized_atom(o->type);
+    o->type = finalized_atom(o->type);  // coverage: not-in-language
 }
 
 bool dealloc_extras(Heap& heap, Object* o) {
   Heap::State& state = Heap::State::of(heap);
-  if (is_small_int(state, o)) return false;  // shared: never freed (atoms.cc)
+  if (is_small_int(state, o)) return false;  // shared: never freed (atoms.cc) (coverage: not-in-language)
   const Extras* extras = find_extras(state, o);
   if (extras != nullptr && extras->finalizer != nullptr && !Heap::is_finalized(o) &&
       !call_finalizer_from_dealloc(heap, o, extras->finalizer, extras->finalizer_context))
     return false;
-  if (is_gc(o)) gc_untrack(as_gc(o));
+  if (is_gc(o)) gc_untrack(as_gc(o));  // coverage: not-in-language
   note_list(state, o);
   clear_weakrefs(heap, o);
   remove_extras(state, o);

@@ -20,7 +20,7 @@ Heap::State::State(Allocator& allocator_in, const Config& config) : allocator(al
 
 void* allocate_or_throw(Allocator& allocator, std::size_t n) {
   void* p = allocator.allocate(n);
-  if (p == nullptr) throw std::bad_alloc();
+  if (p == nullptr) throw std::bad_alloc();  // coverage: oom
   return p;
 }
 
@@ -30,7 +30,7 @@ Heap::Heap(Allocator& allocator, const Config& config)
     : allocator_(allocator), state_(new State(allocator, config)) {
   try {
     small_ints_init(*state_);
-  } catch (...) {
+  } catch (...) {  // coverage: oom
     delete state_;
     throw;
   }
@@ -59,13 +59,13 @@ void Heap::set_change_hook(ChangeHook hook, void* context) {
 
 Heap::GenerationCursor Heap::generation_begin(int g) const {
   const GcHead* head = nullptr;
-  if (g >= 0 && g < kGenerations) head = &state_->generations[g].head;
+  if (g >= 0 && g < kGenerations) head = &state_->generations[g].head;  // coverage: not-in-language
   if (g == kPermanent) head = &state_->permanent.head;
   return {head, head};
 }
 
 Object* Heap::generation_next(GenerationCursor& cursor) {
-  if (cursor.sentinel == nullptr) return nullptr;  // no such generation
+  if (cursor.sentinel == nullptr) return nullptr;  // no such generation (coverage: not-in-language)
   GcHead* next = gc_next(static_cast<const GcHead*>(cursor.at));
   if (next == cursor.sentinel) return nullptr;
   cursor.at = next;
@@ -73,7 +73,7 @@ Object* Heap::generation_next(GenerationCursor& cursor) {
 }
 
 Object* Heap::generation_prev(GenerationCursor& cursor) {
-  if (cursor.sentinel == nullptr) return nullptr;
+  if (cursor.sentinel == nullptr) return nullptr;  // coverage: not-in-language
   GcHead* prev = gc_prev(static_cast<const GcHead*>(cursor.at));
   if (prev == cursor.sentinel) return nullptr;
   cursor.at = prev;

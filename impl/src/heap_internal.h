@@ -333,20 +333,22 @@ inline GcHead* generation_head(Heap::State& state, int g) { return &state.genera
 
 // Tells a verifier that the heap changed o (Heap::set_change_hook).
 inline void note_state(Heap::State& state, Object* o) {
-  if (state.change_hook != nullptr) state.change_hook(state.change_hook_context, o, Heap::Change::State);
+  // coverage: no-hooks
+  if (state.change_hook != nullptr) state.change_hook(state.change_hook_context, o, Heap::Change::State);  // coverage: no-hooks
 }
 inline void note_list(Heap::State& state, Object* o) {
-  if (state.change_hook != nullptr) state.change_hook(state.change_hook_context, o, Heap::Change::List);
+  // coverage: no-hooks
+  if (state.change_hook != nullptr) state.change_hook(state.change_hook_context, o, Heap::Change::List);  // coverage: no-hooks
 }
 // note_list for every member of a list, before it is merged elsewhere.
 inline void note_list_members(Heap::State& state, const GcHead* list) {
-  if (state.change_hook == nullptr) return;
+  if (state.change_hook == nullptr) return;  // coverage: no-hooks
   for (GcHead* g = gc_next(list); g != list; g = gc_next(g)) note_list(state, from_gc(g));
 }
 
 // Tells the embedder an object's memory is about to be released or free-listed.
 inline void call_free_hook(Heap::State& state, Object* o) {
-  if (state.free_hook != nullptr) state.free_hook(state.free_hook_context, o);
+  if (state.free_hook != nullptr) state.free_hook(state.free_hook_context, o);  // coverage: no-hooks
 }
 
 // Allocates n bytes from the heap's allocator, throwing std::bad_alloc when it

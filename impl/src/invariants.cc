@@ -8,7 +8,7 @@
 
 namespace gcheap {
 
-void check_failed(const char* what, const char* detail, const char* file, int line) {
+void check_failed(const char* what, const char* detail, const char* file, int line) {  // coverage: invariant
   std::fprintf(stderr, "gcheap: invariant broken: %s (%s) at %s:%d\n", what, detail, file, line);
   std::abort();
 }

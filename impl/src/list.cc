@@ -58,15 +58,15 @@ void list_resize(Allocator& allocator, ListObject* list, std::size_t newsize) {
   // size; leaving the inline slot takes what CPython's first array (4) would.
   if (newsize > list->size && (newsize - list->size > new_allocated - newsize || items_inline(list)))
     new_allocated = (newsize + 3) & ~std::size_t{3};
-  if (new_allocated > UINT32_MAX) throw std::bad_alloc();
+  if (new_allocated > UINT32_MAX) throw std::bad_alloc();  // coverage: oom
   void* items;
   if (items_inline(list)) {
     items = allocator.allocate(new_allocated * sizeof(Object*));
-    if (items != nullptr) static_cast<Object**>(items)[0] = list->inline_item;
+    if (items != nullptr) static_cast<Object**>(items)[0] = list->inline_item;  // coverage: oom
   } else {
     items = allocator.reallocate(list->items, new_allocated * sizeof(Object*));
   }
-  if (items == nullptr) {
+  if (items == nullptr) {  // coverage: oom
     if (newsize > allocated) throw std::bad_alloc();
     list->size = static_cast<std::uint32_t>(newsize);
     return;
@@ -104,7 +104,7 @@ std::size_t Heap::list_size(const Object* list) { return as_list(list)->size; }
 
 Object* Heap::list_get(const Object* list, std::size_t i) {
   const ListObject* l = as_list(list);
-  return i < l->size ? l->items[i] : nullptr;
+  return i < l->size ? l->items[i] : nullptr;  // coverage: not-in-language
 }
 
 void Heap::list_append(Object* list, Object* item) {
@@ -112,7 +112,7 @@ void Heap::list_append(Object* list, Object* item) {
   const std::size_t n = l->size;
   try {
     list_resize(allocator_, l, n + 1);
-  } catch (const std::bad_alloc&) {
+  } catch (const std::bad_alloc&) {  // coverage: oom
     decref(item);  // the reference was handed to us
     throw;
   }
@@ -123,7 +123,7 @@ void Heap::list_append(Object* list, Object* item) {
 
 void Heap::list_set(Object* list, std::size_t i, Object* item) {
   ListObject* l = as_list(list);
-  if (i >= l->size) {  // out of range: the slot does not exist, drop the reference
+  if (i >= l->size) {  // out of range: the slot does not exist, drop the reference (coverage: not-in-language)
     decref(item);
     return;
   }
@@ -140,7 +140,7 @@ void Heap::list_set(Object* list, std::size_t i, Object* item) {
 
 void Heap::list_remove(Object* list, std::size_t i) {
   ListObject* l = as_list(list);
-  if (i >= l->size) return;
+  if (i >= l->size) return;  // coverage: not-in-language
   note_state(*state_, list);
   Object* removed = l->items[i];
   std::memmove(l->items + i, l->items + i + 1, (l->size - i - 1) * sizeof(Object*));

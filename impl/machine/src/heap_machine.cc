@@ -56,7 +56,7 @@ void stamp(std::span<std::byte> payload, Serial serial) {
 bool stamp_intact(std::span<const std::byte> payload, Serial serial) {
   std::uint64_t head, tail;
   std::memcpy(&head, payload.data(), kStampBytes);
-  if (head != stamp_word(serial)) return false;
+  if (head != stamp_word(serial)) return false;  // coverage: damage
   if (payload.size() < 2 * kStampBytes) return true;
   std::memcpy(&tail, payload.data() + payload.size() - kStampBytes, kStampBytes);
   return tail == stamp_word(serial);
@@ -254,8 +254,9 @@ class HeapMachine final : public Machine {
   // What read_object would say, without its walk of the generations.
   std::optional<std::size_t> slot_count(ObjectKey key) override {
     Object* o = pointer_of(key);
-    if (o == nullptr || !Heap::has_valid_type(o) || kind_of(o) != ObjectKind::Container) return std::nullopt;
-    if (key.is_serial() && !payload_intact(key.as_serial(), Heap::payload(o))) return std::nullopt;
+    // coverage: damage
+    if (o == nullptr || !Heap::has_valid_type(o) || kind_of(o) != ObjectKind::Container) return std::nullopt;  // coverage: damage
+    if (key.is_serial() && !payload_intact(key.as_serial(), Heap::payload(o))) return std::nullopt;  // coverage: damage
     return Heap::list_size(o);
   }
 
@@ -275,7 +276,8 @@ class HeapMachine final : public Machine {
       if (by_serial_[serial] == nullptr) continue;
       ObjectState& state = next();
       describe(ObjectKey::serial(serial), by_serial_[serial], state);
-      if (state.intact && Heap::is_tracked(by_serial_[serial])) state.generation = generation_[serial];
+      // coverage: damage
+      if (state.intact && Heap::is_tracked(by_serial_[serial])) state.generation = generation_[serial];  // coverage: damage
     }
     out.resize(n);
   }
@@ -313,7 +315,7 @@ class HeapMachine final : public Machine {
   }
 
   std::string teardown() override {
-    if (!heap_) return {};
+    if (!heap_) return {};  // coverage: defensive
     for (NameIndex n = 0; n < names_.size(); ++n) store(n, nullptr);
     heap_->unfreeze();
     heap_->collect(2);
@@ -327,14 +329,14 @@ class HeapMachine final : public Machine {
     // leaks, at great cost).
     bodies_.clear();
     const gcheap::AllocatorStats held = allocator_->stats();
-    if (held.small_blocks_live != 0 || held.large_blocks_live != 0)
+    if (held.small_blocks_live != 0 || held.large_blocks_live != 0)  // coverage: damage
       leftover += "allocator still holds " + std::to_string(held.small_blocks_live) + " small blocks (" +
                   std::to_string(held.small_bytes_live) + " bytes) and " +
                   std::to_string(held.large_blocks_live) + " large blocks after the heap was destroyed\n";
-    if (held.arenas_mapped != held.arenas_free)
+    if (held.arenas_mapped != held.arenas_free)  // coverage: damage
       leftover += "allocator counts " + std::to_string(held.arenas_mapped - held.arenas_free) +
                   " arenas busy after the heap was destroyed\n";
-    allocator_clean_ = leftover.empty() && allocator_->reset();
+    allocator_clean_ = leftover.empty() && allocator_->reset();  // coverage: damage
     return leftover;
   }
 
@@ -375,7 +377,7 @@ class HeapMachine final : public Machine {
 
   void note(ObjectKey key) {
     if (key.is_serial()) {
-      if (key.as_serial() >= mark_.size() || (mark_[key.as_serial()] & kChanged)) return;
+      if (key.as_serial() >= mark_.size() || (mark_[key.as_serial()] & kChanged)) return;  // coverage: defensive
       mark_[key.as_serial()] |= kChanged;
     } else if (key.raw != 0) {
       bool& changed = small_int_changed_[key.small_int_value() - kSmallIntMin];
@@ -409,7 +411,7 @@ class HeapMachine final : public Machine {
     for (int g = 0; g <= gcheap::kPermanent; ++g)
       heap_->for_each_in_generation_from_end(g, [&](Object* o) {
         const ObjectKey key = registered_key_of(o);
-        if (!key.is_serial() || !(mark_[key.as_serial()] & kMoved)) return false;
+        if (!key.is_serial() || !(mark_[key.as_serial()] & kMoved)) return false;  // coverage: defensive
         mark_[key.as_serial()] &= ~kMoved;
         generation_[key.as_serial()] = static_cast<std::int8_t>(g);
         ++placed;
@@ -420,10 +422,10 @@ class HeapMachine final : public Machine {
       if (!(mark_[serial] & kMoved)) continue;
       mark_[serial] &= ~kMoved;
       generation_[serial] = kUntracked;
-      lost |= by_serial_[serial] != nullptr && Heap::is_tracked(by_serial_[serial]);
+      lost |= by_serial_[serial] != nullptr && Heap::is_tracked(by_serial_[serial]);  // coverage: damage
     }
     moved_.clear();
-    if (lost) read_all_generations();
+    if (lost) read_all_generations();  // coverage: damage
   }
 
   // The generation cache from a walk of every list.
@@ -434,7 +436,7 @@ class HeapMachine final : public Machine {
     for (int g = 0; g <= gcheap::kPermanent; ++g)
       heap_->for_each_in_generation(g, [&](Object* o) {
         const ObjectKey key = key_of(o);
-        if (key.is_serial()) generation_[key.as_serial()] = static_cast<std::int8_t>(g);
+        if (key.is_serial()) generation_[key.as_serial()] = static_cast<std::int8_t>(g);  // coverage: defensive
       });
   }
 
@@ -448,37 +450,39 @@ class HeapMachine final : public Machine {
   // The key of the object at `o`, or the unknown key {} when `o` is not an
   // object this adapter knows to be alive there.
   ObjectKey key_of(Object* o) const {
-    if (const ObjectKey key = registered_key_of(o); key.raw != 0 || !Heap::has_valid_type(o)) return key;
+    // coverage: damage
+    if (const ObjectKey key = registered_key_of(o); key.raw != 0 || !Heap::has_valid_type(o)) return key;  // coverage: damage
     // A damaged stamp: find the handle the slow way, so the report can name
     // the object whose stamp is damaged. Never taken while the heap is right.
-    for (Serial s = 1; s < by_serial_.size(); ++s)
+    for (Serial s = 1; s < by_serial_.size(); ++s)  // coverage: damage
       if (by_serial_[s] == o) return ObjectKey::serial(s);
     return {};
   }
 
   // key_of without the slow way: {} also for an object not registered yet.
   ObjectKey registered_key_of(Object* o) const {
-    if (!Heap::has_valid_type(o)) return {};
+    if (!Heap::has_valid_type(o)) return {};  // coverage: damage
     if (Heap::kind(o) == gcheap::Kind::Int || Heap::kind(o) == gcheap::Kind::Weakref) {
       if (Heap::kind(o) == gcheap::Kind::Int) {
         const std::int64_t v = Heap::int_value(o);
-        if (is_small_int(v)) return small_ints_[v - kSmallIntMin] == o ? ObjectKey::small_int(v) : ObjectKey{};
+        if (is_small_int(v)) return small_ints_[v - kSmallIntMin] == o ? ObjectKey::small_int(v) : ObjectKey{};  // coverage: damage
       }
       const auto it = unstamped_serials_.find(o);
       return it == unstamped_serials_.end() ? ObjectKey{} : ObjectKey::serial(it->second);
     }
     const std::span<std::byte> payload = Heap::payload(o);
     std::uint64_t word = 0;
-    if (payload.size() >= kStampBytes) std::memcpy(&word, payload.data(), kStampBytes);
+    if (payload.size() >= kStampBytes) std::memcpy(&word, payload.data(), kStampBytes);  // coverage: defensive
     const std::uint64_t serial = word & 0xffff'ffffu;
-    if ((word & ~std::uint64_t{0xffff'ffffu}) == kStampMagic && serial < by_serial_.size() && by_serial_[serial] == o)
+    // coverage: damage
+    if ((word & ~std::uint64_t{0xffff'ffffu}) == kStampMagic && serial < by_serial_.size() && by_serial_[serial] == o)  // coverage: damage
       return ObjectKey::serial(static_cast<Serial>(serial));
     return {};
   }
 
   Object* pointer_of(ObjectKey key) const {
-    if (key.is_serial()) return key.as_serial() < by_serial_.size() ? by_serial_[key.as_serial()] : nullptr;
-    if (key.raw == 0) return nullptr;
+    if (key.is_serial()) return key.as_serial() < by_serial_.size() ? by_serial_[key.as_serial()] : nullptr;  // coverage: defensive
+    if (key.raw == 0) return nullptr;  // coverage: defensive
     return small_ints_[key.small_int_value() - kSmallIntMin];
   }
 
@@ -494,7 +498,7 @@ class HeapMachine final : public Machine {
     s.int_value = 0;
     s.slots.clear();
     s.intact = Heap::has_valid_type(o);
-    if (!s.intact) return;
+    if (!s.intact) return;  // coverage: damage
     s.kind = kind_of(o);
     s.referent = {};
     s.has_finalizer = finalizer_of_.count(o) != 0;
@@ -511,7 +515,7 @@ class HeapMachine final : public Machine {
     s.payload = static_cast<std::uint32_t>(payload.size());
     if (key.is_serial()) {
       s.intact = payload_intact(key.as_serial(), payload);
-      if (!s.intact) return;
+      if (!s.intact) return;  // coverage: damage
     }
     if (s.kind != ObjectKind::Container) return;
     const std::size_t n = Heap::list_size(o);
@@ -520,7 +524,7 @@ class HeapMachine final : public Machine {
 
   // The payload of `serial` is the size it was made with and still stamped.
   bool payload_intact(Serial serial, std::span<const std::byte> payload) const {
-    return payload.size() == payload_of_[serial] && stamp_intact(payload, serial);
+    return payload.size() == payload_of_[serial] && stamp_intact(payload, serial);  // coverage: damage
   }
 
   Body* keep(const std::vector<Effect>& effects) {
@@ -544,7 +548,7 @@ class HeapMachine final : public Machine {
   struct BodyHost {
     HeapMachine& m;
     bool named(NameIndex n) const { return n < m.names_.size(); }
-    Object* bound(NameIndex n) const { return named(n) ? m.names_[n] : nullptr; }
+    Object* bound(NameIndex n) const { return named(n) ? m.names_[n] : nullptr; }  // coverage: defensive
     static bool is_list(Object* o) { return o != nullptr && Heap::kind(o) == gcheap::Kind::List; }
     static bool is_weakref(Object* o) { return o != nullptr && Heap::kind(o) == gcheap::Kind::Weakref; }
     static std::size_t list_size(Object* list) { return Heap::list_size(list); }
@@ -576,7 +580,7 @@ class HeapMachine final : public Machine {
     auto* self = static_cast<HeapMachine*>(context);
     const ObjectKey key = self->key_of(dying);
     self->note(key);
-    if (key.is_serial()) self->by_serial_[key.as_serial()] = nullptr;
+    if (key.is_serial()) self->by_serial_[key.as_serial()] = nullptr;  // coverage: defensive
     self->unstamped_serials_.erase(dying);
     self->finalizer_of_.erase(dying);
     self->events_.push_back({Event::Type::Freed, key});
@@ -621,14 +625,14 @@ std::unique_ptr<Machine> make_heap_machine(const HeapMachineOptions& options) {
   return std::make_unique<HeapMachine>(options);
 }
 
-gcheap::Heap* heap_machine_heap(Machine& machine) {
+gcheap::Heap* heap_machine_heap(Machine& machine) {  // coverage: not-in-language
   auto* heap_machine = dynamic_cast<HeapMachine*>(&machine);
   return heap_machine ? heap_machine->heap() : nullptr;
 }
 
 gcheap::Object* heap_machine_object(Machine& machine, ObjectKey key) {
   auto* heap_machine = dynamic_cast<HeapMachine*>(&machine);
-  return heap_machine ? heap_machine->live_object(key) : nullptr;
+  return heap_machine ? heap_machine->live_object(key) : nullptr;  // coverage: not-in-language
 }
 
 }  // namespace gcv
