@@ -8,27 +8,132 @@
 // and no arena, so no input depends on an earlier one. Any divergence prints
 // the executor's report and the program as it ran (a ready .heap reproducer),
 // then aborts so that libFuzzer keeps the input.
+//
+// It also checks the checker, on one passing input in kSelfCheckPeriod
+// (chosen by the input's bytes, so a replay makes the same choice):
+//   reproducer   the program as it ran, printed as a .heap file with the
+//                model's end state appended as expectations, parses back and
+//                passes as `gcverify run` runs it (strict, expectations
+//                checked), with as many steps and collections: the reproducer
+//                a failure would print reproduces, and the expectation checks
+//                agree with the model's own answers;
+//   injection    the same program against gcheap behind a machine that lies
+//                once (it adds one to the first collect() result, or hides the
+//                first object it frees) is reported as a divergence of the
+//                lie's kind (a wrong collect result; a leak).
+// Either one failing aborts with what the harness got wrong.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "fuzz_target.h"
 #include "gcverify/binary.h"
 #include "gcverify/executor.h"
+#include "gcverify/forwarding_machine.h"
 #include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
 #include "gcverify/text.h"
 
 namespace {
 
+constexpr std::uint64_t kSelfCheckPeriod = 8;
+
+// The debug fill (0xCD/0xDD) makes stale reads visible without sanitizers;
+// where the pools poison free blocks for ASan, that does it, so it is skipped.
+std::unique_ptr<gcv::Machine> make_heap() { return gcv::make_heap_machine({.debug_fill = !gcheap::kPoisonsFreeBlocks}); }
+
 // Kept across inputs for their storage only: every run resets both machines.
 struct Machines {
   std::unique_ptr<gcv::Machine> model = gcv::make_reference_model();
-  // The debug fill (0xCD/0xDD) makes stale reads visible without sanitizers;
-  // where the pools poison free blocks for ASan, that does it, so it is skipped.
-  std::unique_ptr<gcv::Machine> heap = gcv::make_heap_machine({.debug_fill = !gcheap::kPoisonsFreeBlocks});
+  std::unique_ptr<gcv::Machine> heap = make_heap();
   gcv::Executor executor;
 };
+
+[[noreturn]] void harness_fault(const char* what, const std::string& detail, const gcv::Program& program) {
+  std::fprintf(stderr, "\n==== gcverify harness fault: %s ====\n%s\n---- the program as it ran (.heap) ----\n%s----\n",
+               what, detail.c_str(), gcv::print_text(program).c_str());
+  std::abort();
+}
+
+// FNV-1a: which inputs the self-checks take.
+std::uint64_t hash_of(const std::uint8_t* data, std::size_t size) {
+  std::uint64_t h = 0xcbf29ce484222325u;
+  for (std::size_t i = 0; i < size; ++i) h = (h ^ data[i]) * 0x100000001b3u;
+  return h;
+}
+
+void check_reproducer(const gcv::RunResult& result) {
+  const gcv::Program ran = result.reproducer();
+  gcv::ParseError error;
+  const std::string text = gcv::print_text(ran);
+  auto program = gcv::parse_text(text, "reproducer.heap", error);
+  if (!program) harness_fault("the reproducer does not parse", error.to_string(), ran);
+  const auto model = gcv::make_reference_model();
+  const auto heap = make_heap();
+  gcv::LockstepSession session(*program, *model, *heap, gcv::RunOptions{});
+  session.run_pending();
+  for (gcv::Op& op : gcv::expectations_now(*program, *model)) program->ops.push_back(std::move(op));
+  session.run_pending();
+  session.finish();
+  const gcv::RunResult& again = session.result();
+  if (again.outcome != gcv::Outcome::Pass)
+    harness_fault("the reproducer of a passing run fails", again.report.to_string(*program, "gcheap"), *program);
+  if (again.steps_run != result.steps_run || again.collections != result.collections)
+    harness_fault("the reproducer runs differently",
+                  std::to_string(result.steps_run) + " steps and " + std::to_string(result.collections) +
+                      " collections, then " + std::to_string(again.steps_run) + " and " +
+                      std::to_string(again.collections),
+                  *program);
+}
+
+// gcheap behind one lie: the first collect() result plus one, or the first
+// object freed left out of the events.
+class LyingHeap : public gcv::ForwardingMachine {
+ public:
+  enum class Lie { CollectResult, HiddenFree };
+  explicit LyingHeap(Lie lie) : ForwardingMachine(make_heap()), lie_(lie) {}
+  bool lied() const { return lied_; }
+  // What the executor must call it: a wrong result, or a kept object.
+  gcv::CheckKind kind() const { return lie_ == Lie::CollectResult ? gcv::CheckKind::CollectResult : gcv::CheckKind::Leak; }
+
+  std::int64_t collect(int generation) override {
+    const std::int64_t found = ForwardingMachine::collect(generation);
+    return lie_ == Lie::CollectResult && !std::exchange(lied_, true) ? found + 1 : found;
+  }
+  void take_events(std::vector<gcv::Event>& out) override {
+    ForwardingMachine::take_events(out);
+    if (lie_ != Lie::HiddenFree || lied_) return;
+    for (auto e = out.begin(); e != out.end(); ++e)
+      if (e->type == gcv::Event::Type::Freed) {
+        out.erase(e);
+        lied_ = true;
+        return;
+      }
+  }
+
+ private:
+  Lie lie_;
+  bool lied_ = false;
+};
+
+void check_injection(const gcv::Program& program, std::uint64_t hash) {
+  LyingHeap liar(hash / kSelfCheckPeriod % 2 ? LyingHeap::Lie::CollectResult : LyingHeap::Lie::HiddenFree);
+  const auto model = gcv::make_reference_model();
+  const gcv::RunResult result = gcv::run_lockstep(program, *model, liar, gcv::differential_fuzz_options());
+  if (!liar.lied()) {
+    if (result.outcome != gcv::Outcome::Pass)
+      harness_fault("a lie never told was reported", result.report.to_string(program, std::string(liar.name())), program);
+    return;
+  }
+  const std::string report = result.report.to_string(program, std::string(liar.name()));
+  if (result.outcome != gcv::Outcome::Divergence)
+    harness_fault("the executor missed an injected lie", "the run passed though the system under test lied", program);
+  if (result.report.kind != liar.kind())
+    harness_fault("an injected lie reported as the wrong kind", std::string("expected ") + gcv::to_string(liar.kind()) + ":\n" + report, program);
+}
 
 }  // namespace
 
@@ -37,9 +142,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const gcv::Program program = gcv::decode_binary({data, size});
   static const gcv::RunOptions options = gcv::differential_fuzz_options();
   const gcv::RunResult result = machines.executor.run(program, *machines.model, *machines.heap, options);
-  if (result.outcome == gcv::Outcome::Pass) return 0;
-  std::fprintf(stderr, "\n==== gcverify %s ====\n%s\n---- the program as it ran (.heap) ----\n%s----\n",
-               gcv::to_string(result.outcome), result.report.to_string(program, "gcheap").c_str(),
-               gcv::print_text(result.reproducer()).c_str());
-  std::abort();
+  if (result.outcome != gcv::Outcome::Pass) {
+    std::fprintf(stderr, "\n==== gcverify %s ====\n%s\n---- the program as it ran (.heap) ----\n%s----\n",
+                 gcv::to_string(result.outcome), result.report.to_string(program, "gcheap").c_str(),
+                 gcv::print_text(result.reproducer()).c_str());
+    std::abort();
+  }
+  if (const std::uint64_t hash = hash_of(data, size); hash % kSelfCheckPeriod == 0) {
+    check_reproducer(result);
+    check_injection(program, hash);
+  }
+  return 0;
 }

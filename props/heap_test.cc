@@ -38,7 +38,7 @@
 #include <sstream>
 
 #include "gcverify/binary.h"
-#include "forwarding_machine.h"
+#include "gcverify/forwarding_machine.h"
 #include "heap_programs.h"
 
 namespace gcv::props {

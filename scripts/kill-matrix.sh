@@ -2,13 +2,17 @@
 # The kill matrix: for every seeded bug (docs/seeded-bugs.md), does the
 # harness catch it?
 #   properties  the RapidCheck suites (heap and allocator; CI budget) of the
-#               seeded-bugs build fail;
+#               seeded-bugs build fail, and the seconds they took (to the
+#               first failure and its shrinking, or to the end);
 #   corpus      `gcverify run` over corpus/ fails (modern or classic geometry);
 #   <target>    each fuzz target of the fuzz-bugs build, from its bundled
 #               seeds, crashes within --fuzz-seconds (default 60): the seconds
 #               it took; "n/a" where the target does not link the bug's code
 #               (allocator_fuzzer links only the allocator, parser_fuzzer no
 #               part of gcheap);
+#   differential_fuzzer (no seeds)  the same from an empty corpus: what the
+#               generators and the mutator reach on their own, since the
+#               seeds (the corpus) already show most bugs;
 #   reproducer  operations of the minimized reproducer: `gcverify minimize`
 #               on the differential target's crash, else on the smallest
 #               corpus program that fails.
@@ -99,28 +103,32 @@ rows=() json_rows=() escaped=0
 for bug in "${bugs[@]}"; do
   export GCHEAP_SEEDED_BUG="$bug"
   echo "kill-matrix: $bug" >&2
+  start=$(now)
   props=$(verdict 600 sh -c "\"$bugs_build/props/props_heap_test\" --gtest_filter=-BrokenSystemsAreRejected.* &&
                               \"$bugs_build/props/props_allocator_test\" --gtest_filter=-*CanFail*")
+  props_seconds=$(elapsed "$start" "$(now)")
   corpus=$(verdict 600 sh -c "\"$gcverify\" run --quiet \"$root/corpus\" && \"$gcverify\" run --quiet --geometry classic \"$root/corpus\"")
   first_failing=$(grep -m1 '^FAIL ' "$work/out" | cut -d' ' -f2 || true)
   [[ "$props" == missed && "$corpus" == missed ]] && escaped=$((escaped + 1))
-  row="| \`$bug\` | ${area_of[$bug]} | $props | $corpus"
-  json_row="{\"bug\": \"$bug\", \"area\": \"${area_of[$bug]}\", \"properties\": \"$props\", \"corpus\": \"$corpus\""
+  row="| \`$bug\` | ${area_of[$bug]} | $props ($props_seconds s) | $corpus"
+  json_row="{\"bug\": \"$bug\", \"area\": \"${area_of[$bug]}\", \"properties\": \"$props\", \"properties_seconds\": $props_seconds, \"corpus\": \"$corpus\""
   if ((!gate)); then
     crash=""
     json_row+=", \"fuzz\": {"
-    for target in "${targets[@]}"; do
+    for target in "${targets[@]}" differential_fuzzer/no-seeds; do
+      seeds="$(seeds_of "$target")"
+      [[ "$target" != */no-seeds ]] || { target="${target%/no-seeds}" seeds=""; json_row+=", \"no_seeds\": {"; }
       if [[ "$target" == parser_fuzzer || ("$target" == allocator_fuzzer && "${area_of[$bug]}" != allocator) ]]; then
         row+=" | n/a"
         json_row+="\"$target\": null"
         [[ "$target" == "${targets[-1]}" ]] || json_row+=", "
         continue
       fi
-      dir="$work/$bug/$target"
+      dir="$work/$bug/$target${seeds:-/no-seeds}"
       mkdir -p "$dir/corpus"
       start=$(now)
       timeout $((fuzz_seconds + 60)) "$fuzz_bugs_build/fuzz/$target" -seed=1 -max_total_time="$fuzz_seconds" \
-        -dict="$root/fuzz/$target.dict" -artifact_prefix="$dir/" "$dir/corpus" "$(seeds_of "$target")" >"$dir/log" 2>&1 || true
+        -dict="$root/fuzz/$target.dict" -artifact_prefix="$dir/" "$dir/corpus" ${seeds:+"$seeds"} >"$dir/log" 2>&1 || true
       seconds=$(elapsed "$start" "$(now)")
       artifact=$(find "$dir" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | head -1)
       # A sanitizer that aborts inside its own report ("nested bug") leaves no
@@ -128,12 +136,13 @@ for bug in "${bugs[@]}"; do
       if [[ -n "$artifact" ]] || grep -qE '^==[0-9]+==ERROR: |^SUMMARY: (Address|Undefined)' "$dir/log"; then
         row+=" | ${seconds} s"
         json_row+="\"$target\": {\"caught\": true, \"seconds\": $seconds}"
-        [[ "$target" == differential_fuzzer ]] && crash="$artifact"
+        [[ "$target" == differential_fuzzer && -n "$seeds" ]] && crash="$artifact"
       else
         row+=" | missed"
         json_row+="\"$target\": {\"caught\": false, \"seconds\": $seconds}"
       fi
-      [[ "$target" == "${targets[-1]}" ]] || json_row+=", "
+      [[ "$target" == "${targets[-1]}" || -z "$seeds" ]] || json_row+=", "
+      [[ -n "$seeds" ]] || json_row+="}"
     done
     json_row+="}"
     # The minimized reproducer: from the fuzzer's crash, else from the corpus.
@@ -156,8 +165,8 @@ done
     echo "| Bug | Area | Properties | Corpus |"
     echo "|---|---|---|---|"
   else
-    echo "| Bug | Area | Properties | Corpus | differential_fuzzer | allocator_fuzzer | parser_fuzzer | Minimized reproducer (ops) |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| Bug | Area | Properties | Corpus | differential_fuzzer | allocator_fuzzer | parser_fuzzer | differential_fuzzer (no seeds) | Minimized reproducer (ops) |"
+    echo "|---|---|---|---|---|---|---|---|---|"
   fi
   printf '%s\n' "${rows[@]}"
   echo

@@ -10,7 +10,7 @@
 #include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
 #include "gcverify/text.h"
-#include "forwarding_machine.h"
+#include "gcverify/forwarding_machine.h"
 
 namespace gcv {
 namespace {

@@ -7,7 +7,7 @@
 #include "parse_program.h"
 
 #include "gcverify/executor.h"
-#include "forwarding_machine.h"
+#include "gcverify/forwarding_machine.h"
 
 namespace gcv {
 namespace {

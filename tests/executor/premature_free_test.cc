@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "forwarding_machine.h"
+#include "gcverify/forwarding_machine.h"
 #include "gcverify/executor.h"
 #include "gcverify/heap_machine.h"
 #include "gcverify/text.h"

@@ -5,7 +5,7 @@
 #include "parse_program.h"
 
 #include "gcverify/explain.h"
-#include "forwarding_machine.h"
+#include "gcverify/forwarding_machine.h"
 #include "gcverify/text.h"
 
 namespace gcv {

@@ -7,7 +7,7 @@
 
 #include "parse_program.h"
 
-#include "forwarding_machine.h"
+#include "gcverify/forwarding_machine.h"
 #include "gcverify/minimize.h"
 #include "gcverify/text.h"
 

@@ -8,14 +8,8 @@
 namespace gcv {
 namespace {
 
-Op make(OpCode code) {
-  Op op;
-  op.code = code;
-  return op;
-}
-
 TEST(OpEquality, IgnoresLocationAndFieldsTheOpcodeDoesNotRead) {
-  Op x = make(OpCode::Unbind);
+  Op x = Op::of(OpCode::Unbind);
   Op y = x;
   y.where = {7, 3};
   y.source = 5;
@@ -28,7 +22,7 @@ TEST(OpEquality, IgnoresLocationAndFieldsTheOpcodeDoesNotRead) {
   EXPECT_EQ(x, y);
   y.target = 1;
   EXPECT_NE(x, y);
-  EXPECT_NE(make(OpCode::Enable), make(OpCode::Disable));
+  EXPECT_NE(Op::of(OpCode::Enable), Op::of(OpCode::Disable));
 }
 
 TEST(OpEquality, ComparesEveryFieldTheOpcodeReads) {
@@ -76,7 +70,7 @@ TEST(OpEquality, ComparesEveryFieldTheOpcodeReads) {
       {OpCode::ExpectNotFinalized, [](Op& o) { o.object.by_serial = true; }},
   };
   for (const Field& field : fields) {
-    Op x = make(field.code);
+    Op x = Op::of(field.code);
     Op y = x;
     field.change(y);
     EXPECT_NE(x, y) << "opcode " << static_cast<int>(field.code);
@@ -86,12 +80,12 @@ TEST(OpEquality, ComparesEveryFieldTheOpcodeReads) {
 TEST(OpEquality, BodiesMatterOnlyForFinalizersAndWeakrefs) {
   for (OpCode code : {OpCode::Unbind, OpCode::SetLegacyFinalizer, OpCode::Deref, OpCode::ClearGarbage,
                       OpCode::ExpectFinalized}) {
-    Op x = make(code);
+    Op x = Op::of(code);
     Op y = x;
     y.effects = {Effect{}};
     EXPECT_EQ(x, y) << "opcode " << static_cast<int>(code);
   }
-  Op x = make(OpCode::SetFinalizer);
+  Op x = Op::of(OpCode::SetFinalizer);
   x.effects = {Effect{EffectCode::Unbind, 1}, Effect{}};
   Op y = x;
   std::swap(y.effects[0], y.effects[1]);
@@ -145,14 +139,14 @@ TEST(EffectEquality, ComparesExactlyTheFieldsTheCodeReads) {
 }
 
 TEST(OpEquality, CollectResultAndThresholdValuesMatterOnlyWhenUsed) {
-  Op x = make(OpCode::Collect);
+  Op x = Op::of(OpCode::Collect);
   Op y = x;
   y.value = 12;
   EXPECT_EQ(x, y);  // no expectation: the result is not read
   x.has_expected = y.has_expected = true;
   EXPECT_NE(x, y);
 
-  Op t = make(OpCode::SetThreshold);
+  Op t = Op::of(OpCode::SetThreshold);
   t.arity = 1;
   t.values = {700, 0, 0};
   Op u = t;
@@ -213,7 +207,7 @@ TEST(Machine, WeakrefsAndFinalizersPrintTheirState) {
 }
 
 TEST(ForEachName, VisitsTheNamesTheReadEffectsBindAndRead) {
-  Op op = make(OpCode::SetFinalizer);
+  Op op = Op::of(OpCode::SetFinalizer);
   op.target = 0;
   op.effects = {Effect{.code = EffectCode::LoadSlot, .name = 1, .source = 2, .index = 5},
                 Effect{.code = EffectCode::Deref, .name = 3, .source = 4},

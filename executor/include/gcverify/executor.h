@@ -211,4 +211,13 @@ class LockstepSession {
   std::unique_ptr<Impl> impl_;
 };
 
+// The expectations that hold for `machine` now, as operations of `program`
+// (whose first `program.names.size()` names the machine binds): expect
+// count, threshold, freeze_count, live and garbage, and for every name bound
+// to an allocated object, expect alive, refcount, finalized or not_finalized,
+// and generation when the object is tracked. Appended to a program that has
+// run this far in a LockstepSession, they pass on the model: a reproducer
+// that pins its end state, and a check of the expectation checks themselves.
+std::vector<Op> expectations_now(const Program& program, Machine& machine);
+
 }  // namespace gcv

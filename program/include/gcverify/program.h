@@ -271,6 +271,12 @@ struct Op {
   std::vector<Effect> effects;  // SetFinalizer's body, NewWeakref's callback (<= kMaxEffects)
   SourceLocation where;  // not part of equality
 
+  // An operation of `code` with every other field at its default.
+  static Op of(OpCode code) {
+    Op op;
+    op.code = code;
+    return op;
+  }
   bool operator==(const Op& other) const;
 };
 

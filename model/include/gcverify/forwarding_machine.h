@@ -1,7 +1,8 @@
 // A Machine that passes every call to another one (the model by default): the
 // base of fault injection. A test derives from it and falsifies one call, or
 // breaks the heap behind the adapter's back, to show that the executor or a
-// property reports it.
+// property reports it; the differential fuzz target does the same to check
+// the checker as it fuzzes.
 #pragma once
 
 #include <memory>
