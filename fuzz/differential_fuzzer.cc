@@ -17,10 +17,11 @@
 //                checked), with as many steps and collections: the reproducer
 //                a failure would print reproduces, and the expectation checks
 //                agree with the model's own answers;
-//   injection    the same program against gcheap behind a machine that lies
-//                once (it adds one to the first collect() result, or hides the
-//                first object it frees) is reported as a divergence of the
-//                lie's kind (a wrong collect result; a leak).
+//   injection    the same program against gcheap behind a machine that tells
+//                one lie of GCV_LIES (a collect result, a free, a refcount, a
+//                generation, a slot, a binding, each part of the collector's
+//                state) is reported as a divergence of that lie's kind, or
+//                passes when the program never gave the lie a chance.
 // Either one failing aborts with what the harness got wrong.
 #include <cstdio>
 #include <cstdlib>
@@ -89,50 +90,120 @@ void check_reproducer(const gcv::RunResult& result) {
                   *program);
 }
 
-// gcheap behind one lie: the first collect() result plus one, or the first
-// object freed left out of the events.
+// The lies the injection check tells, one per checked input (chosen by its
+// hash), each with the kind of divergence the executor must report it as:
+// together they make every comparison of the executor fire.
+#define GCV_LIES(X)                                                                          \
+  X(CollectResult, CollectResult, "one more in the first collect() result")                  \
+  X(HiddenFree, Leak, "the first object freed left out of the events")                       \
+  X(Refcount, Leak, "one more in the refcount of the first object read")                     \
+  X(Generation, Generation, "the first tracked object read in the next generation")          \
+  X(Slot, Slots, "another object in the first slot read")                                    \
+  X(Binding, Binding, "the first name read bound to another object")                         \
+  X(Count, Counts, "one more in generation 0's count")                                       \
+  X(Threshold, Thresholds, "one more in generation 0's threshold")                           \
+  X(Enabled, Enabled, "automatic collection the other way")                                  \
+  X(Stats, Stats, "one more collection in generation 0's stats")                             \
+  X(FreezeCount, FreezeCount, "one more in the freeze count")                                \
+  X(FreeList, FreeList, "one more list in the list free list")
+
+enum class Lie {
+#define GCV_LIE(id, kind, what) id,
+  GCV_LIES(GCV_LIE)
+#undef GCV_LIE
+};
+constexpr gcv::CheckKind kLieKind[] = {
+#define GCV_LIE(id, kind, what) gcv::CheckKind::kind,
+    GCV_LIES(GCV_LIE)
+#undef GCV_LIE
+};
+constexpr const char* kLieWhat[] = {
+#define GCV_LIE(id, kind, what) what,
+    GCV_LIES(GCV_LIE)
+#undef GCV_LIE
+};
+constexpr std::uint64_t kLieCount = std::size(kLieKind);
+
+// An object key no run reaches (serials count objects allocated).
+const gcv::ObjectKey kNoSuchObject = gcv::ObjectKey::serial(1u << 30);
+
+// gcheap behind one lie, told once.
 class LyingHeap : public gcv::ForwardingMachine {
  public:
-  enum class Lie { CollectResult, HiddenFree };
   explicit LyingHeap(Lie lie) : ForwardingMachine(make_heap()), lie_(lie) {}
   bool lied() const { return lied_; }
-  // What the executor must call it: a wrong result, or a kept object.
-  gcv::CheckKind kind() const { return lie_ == Lie::CollectResult ? gcv::CheckKind::CollectResult : gcv::CheckKind::Leak; }
 
   std::int64_t collect(int generation) override {
     const std::int64_t found = ForwardingMachine::collect(generation);
-    return lie_ == Lie::CollectResult && !std::exchange(lied_, true) ? found + 1 : found;
+    return tell(Lie::CollectResult) ? found + 1 : found;
   }
   void take_events(std::vector<gcv::Event>& out) override {
     ForwardingMachine::take_events(out);
-    if (lie_ != Lie::HiddenFree || lied_) return;
     for (auto e = out.begin(); e != out.end(); ++e)
-      if (e->type == gcv::Event::Type::Freed) {
+      if (e->type == gcv::Event::Type::Freed && tell(Lie::HiddenFree)) {
         out.erase(e);
-        lied_ = true;
         return;
       }
   }
+  bool read_object(gcv::ObjectKey key, gcv::ObjectState& out) override {
+    const bool live = ForwardingMachine::read_object(key, out);
+    if (live) falsify(out);
+    return live;
+  }
+  void objects(std::vector<gcv::ObjectState>& out) override {
+    ForwardingMachine::objects(out);
+    for (gcv::ObjectState& state : out) falsify(state);
+  }
+  std::optional<gcv::ObjectKey> binding(gcv::NameIndex n) override {
+    const std::optional<gcv::ObjectKey> key = ForwardingMachine::binding(n);
+    return key && key->is_serial() && tell(Lie::Binding) ? kNoSuchObject : key;
+  }
+  gcv::CollectorState collector_state() override {
+    gcv::CollectorState state = ForwardingMachine::collector_state();
+    if (tell(Lie::Count)) ++state.count[0];
+    if (tell(Lie::Threshold)) ++state.threshold[0];
+    if (tell(Lie::Enabled)) state.enabled = !state.enabled;
+    if (tell(Lie::Stats)) ++state.stats[0].collections;
+    if (tell(Lie::FreezeCount)) ++state.freeze_count;
+    if (tell(Lie::FreeList)) ++state.list_free_list;
+    return state;
+  }
 
  private:
+  // True, once, when `lie` is this machine's.
+  bool tell(Lie lie) {
+    if (lie != lie_ || lied_) return false;
+    return lied_ = true;
+  }
+  void falsify(gcv::ObjectState& state) {
+    if (!state.key.is_serial()) return;
+    if (tell(Lie::Refcount)) ++state.refcount;
+    if (state.generation >= 0 && state.generation < 3 && tell(Lie::Generation))
+      state.generation = (state.generation + 1) % 3;
+    if (!state.slots.empty() && tell(Lie::Slot)) state.slots[0] = kNoSuchObject;
+  }
+
   Lie lie_;
   bool lied_ = false;
 };
 
 void check_injection(const gcv::Program& program, std::uint64_t hash) {
-  LyingHeap liar(hash / kSelfCheckPeriod % 2 ? LyingHeap::Lie::CollectResult : LyingHeap::Lie::HiddenFree);
+  const auto lie = static_cast<Lie>(hash / kSelfCheckPeriod % kLieCount);
+  LyingHeap liar(lie);
   const auto model = gcv::make_reference_model();
   const gcv::RunResult result = gcv::run_lockstep(program, *model, liar, gcv::differential_fuzz_options());
+  const std::string told = std::string("the lie: ") + kLieWhat[static_cast<int>(lie)];
+  const std::string report = result.report.to_string(program, std::string(liar.name()));
   if (!liar.lied()) {
     if (result.outcome != gcv::Outcome::Pass)
-      harness_fault("a lie never told was reported", result.report.to_string(program, std::string(liar.name())), program);
+      harness_fault("a lie never told was reported", told + "\n" + report, result.reproducer());
     return;
   }
-  const std::string report = result.report.to_string(program, std::string(liar.name()));
   if (result.outcome != gcv::Outcome::Divergence)
-    harness_fault("the executor missed an injected lie", "the run passed though the system under test lied", program);
-  if (result.report.kind != liar.kind())
-    harness_fault("an injected lie reported as the wrong kind", std::string("expected ") + gcv::to_string(liar.kind()) + ":\n" + report, program);
+    harness_fault("the executor missed an injected lie", told + "; the run passed", result.reproducer());
+  if (const gcv::CheckKind kind = kLieKind[static_cast<int>(lie)]; result.report.kind != kind)
+    harness_fault("an injected lie reported as the wrong kind",
+                  told + "; expected " + gcv::to_string(kind) + ", reported:\n" + report, result.reproducer());
 }
 
 }  // namespace

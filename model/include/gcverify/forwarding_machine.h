@@ -24,6 +24,7 @@ class ForwardingMachine : public Machine {
 #undef GCV_STEP
   std::optional<ObjectKey> binding(NameIndex n) override { return inner_->binding(n); }
   bool read_object(ObjectKey k, ObjectState& out) override { return inner_->read_object(k, out); }
+  std::optional<std::size_t> slot_count(ObjectKey k) override { return inner_->slot_count(k); }
   void objects(std::vector<ObjectState>& out) override { inner_->objects(out); }
   CollectorState collector_state() override { return inner_->collector_state(); }
   const std::vector<ObjectKey>& garbage() override { return inner_->garbage(); }
