@@ -9,7 +9,8 @@ gcv_fuzz_session="${GCV_FUZZ_SESSION_DIR:-$gcv_fuzz_build/fuzz-session}"
 gcv_fuzz_targets=(differential_fuzzer allocator_fuzzer parser_fuzzer)
 
 # The bundled seed corpus of target $1 for the build in $2 (the differential
-# target's seeds are the corpus converted to binary form at build time).
+# target's seeds are the corpus converted to binary form at build time, with
+# 32 generated programs).
 gcv_seed_dir() {
   case "$1" in
     differential_fuzzer) echo "$2/fuzz/seeds/differential" ;;
