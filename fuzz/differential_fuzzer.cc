@@ -15,11 +15,10 @@
 //   reproducer   the program as it ran, printed as a .heap file with the
 //                model's end state (where that run of the reproducer ends)
 //                appended as expectations, parses back and passes as
-//                `gcverify run` runs it (strict, expectations checked): the
-//                reproducer a failure would print is a valid program, and the
-//                expectation checks agree with the model's own answers. (Not
-//                yet: that it takes as many steps and collections as the
-//                input; see docs/fuzzing.md.)
+//                `gcverify run` runs it (strict, expectations checked), with as
+//                many steps and collections: the reproducer a failure would
+//                print reproduces, and the expectation checks agree with the
+//                model's own answers;
 //   injection    the same program against gcheap behind a machine that tells
 //                one lie of GCV_LIES (a collect result, a free, a refcount, a
 //                generation, a slot, a binding, each part of the collector's
@@ -96,6 +95,12 @@ void check_reproducer(const gcv::RunResult& result) {
   const gcv::RunResult& again = session.result();
   if (again.outcome != gcv::Outcome::Pass)
     harness_fault("the reproducer of a passing run fails", again.report.to_string(*program, "gcheap"), *program);
+  if (again.steps_run != result.steps_run || again.collections != result.collections)
+    harness_fault("the reproducer runs differently",
+                  std::to_string(result.steps_run) + " steps and " + std::to_string(result.collections) +
+                      " collections, then " + std::to_string(again.steps_run) + " and " +
+                      std::to_string(again.collections),
+                  *program);
 }
 
 // The lies the injection check tells, one per checked input (chosen by its

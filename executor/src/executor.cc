@@ -330,18 +330,20 @@ class Lockstep {
   }
 
   // Unbinds every bound name, in the order of the objects they are bound to
-  // (oldest serial first), so that what the teardown does never depends on
-  // how the names are spelled or numbered: renaming or renumbering a
-  // program's names (as its printed reproducer does) keeps its teardown.
-  // Names bound to one object are dropped together, and only the last of
-  // them can release it, so the order among them does not matter. A name a
-  // finalizer binds meanwhile is dropped in this round if it comes later in
-  // the order, else in the next.
+  // (oldest serial first), and names bound to one object in the order of
+  // their spelling, so that what the teardown does never depends on how the
+  // names are numbered: renumbering a program's names (as its printed
+  // reproducer does) keeps its teardown. The order among names of one object
+  // matters: a finalizer run when the last of them goes may bind one of them
+  // again, and a name a finalizer binds meanwhile is dropped in this round if
+  // it comes later in the order, else in the next.
   void drop_names() {
     bound_.clear();
     for (NameIndex n = 0; n < name_count_; ++n)
       if (const auto key = model_.binding(n)) bound_.emplace_back(*key, n);
-    std::sort(bound_.begin(), bound_.end());
+    std::sort(bound_.begin(), bound_.end(), [&](const auto& x, const auto& y) {
+      return x.first != y.first ? x.first < y.first : program_.names[x.second] < program_.names[y.second];
+    });
     for (const auto& [key, n] : bound_)
       if (model_.binding(n)) teardown_step({.kind = Step::Kind::Unbind, .target = n});
   }

@@ -24,10 +24,11 @@
 // program are checked against the model.
 //
 // At the end the executor tears both machines down in lockstep (unfreeze, drop
-// every name in the order of the objects bound to them, oldest first, collect)
-// and asks each machine whether anything is left. Nothing a run does depends
-// on how its names are spelled or numbered once its operands are resolved, so
-// a resolved program printed with other names fails the same way.
+// every name in the order of the objects bound to them, oldest first, names
+// of one object by spelling, collect) and asks each machine whether anything
+// is left. Nothing a run does depends on how its names are numbered once its
+// operands are resolved, so a resolved program printed with its names
+// renumbered (a reproducer) runs the same way.
 #pragma once
 
 #include <cstdint>
