@@ -65,10 +65,17 @@ struct Machines {
   gcv::Executor executor;
 };
 
-[[noreturn]] void harness_fault(const char* what, const std::string& detail, const gcv::Program& program) {
-  std::fprintf(stderr, "\n==== gcverify harness fault: %s ====\n%s\n---- the program as it ran (.heap) ----\n%s----\n",
-               what, detail.c_str(), gcv::print_text(program).c_str());
+// Prints what failed and the program as it ran (a ready .heap reproducer),
+// then aborts so that libFuzzer keeps the input.
+[[noreturn]] void fail(const std::string& title, const std::string& detail, const gcv::Program& program) {
+  std::fprintf(stderr, "\n==== gcverify %s ====\n%s\n---- the program as it ran (.heap) ----\n%s----\n",
+               title.c_str(), detail.c_str(), gcv::print_text(program).c_str());
   std::abort();
+}
+
+// A self-check that found the harness wrong.
+[[noreturn]] void harness_fault(const char* what, const std::string& detail, const gcv::Program& program) {
+  fail(std::string("harness fault: ") + what, detail, program);
 }
 
 // FNV-1a: which inputs the self-checks take.
@@ -133,22 +140,16 @@ enum class Lie {
   GCV_LIES(GCV_LIE)
 #undef GCV_LIE
 };
-constexpr gcv::CheckKind kLieKind[] = {
-#define GCV_LIE(id, kind, also, what) gcv::CheckKind::kind,
+struct LieInfo {
+  gcv::CheckKind kind, also;  // what the executor must call it, or may
+  const char* what;
+};
+constexpr LieInfo kLies[] = {
+#define GCV_LIE(id, kind, also, what) {gcv::CheckKind::kind, gcv::CheckKind::also, what},
     GCV_LIES(GCV_LIE)
 #undef GCV_LIE
 };
-constexpr gcv::CheckKind kLieKindToo[] = {
-#define GCV_LIE(id, kind, also, what) gcv::CheckKind::also,
-    GCV_LIES(GCV_LIE)
-#undef GCV_LIE
-};
-constexpr const char* kLieWhat[] = {
-#define GCV_LIE(id, kind, also, what) what,
-    GCV_LIES(GCV_LIE)
-#undef GCV_LIE
-};
-constexpr std::uint64_t kLieCount = std::size(kLieKind);
+constexpr std::uint64_t kLieCount = std::size(kLies);
 
 // An object key no run reaches (serials count objects allocated).
 const gcv::ObjectKey kNoSuchObject = gcv::ObjectKey::serial(1u << 30);
@@ -242,19 +243,16 @@ void check_injection(const gcv::Program& program, Lie lie) {
   static gcv::Executor executor;
   liar.arm(lie);
   const gcv::RunResult result = executor.run(program, *model, liar, gcv::differential_fuzz_options());
-  const std::string told = std::string("the lie: ") + kLieWhat[static_cast<int>(lie)];
-  const std::string report = result.report.to_string(program, std::string(liar.name()));
-  if (!liar.lied()) {
-    if (result.outcome != gcv::Outcome::Pass)
-      harness_fault("a lie never told was reported", told + "\n" + report, result.reproducer());
-    return;
-  }
-  if (result.outcome != gcv::Outcome::Divergence)
-    harness_fault("the executor missed an injected lie", told + "; the run passed", result.reproducer());
-  const gcv::CheckKind kind = kLieKind[static_cast<int>(lie)], too = kLieKindToo[static_cast<int>(lie)];
-  if (result.report.kind != kind && result.report.kind != too)
-    harness_fault("an injected lie reported as the wrong kind",
-                  told + "; expected " + gcv::to_string(kind) + ", reported:\n" + report, result.reproducer());
+  const LieInfo& info = kLies[static_cast<int>(lie)];
+  const bool passed = result.outcome == gcv::Outcome::Pass;
+  const bool right_kind = result.report.kind == info.kind || result.report.kind == info.also;
+  if (liar.lied() ? result.outcome == gcv::Outcome::Divergence && right_kind : passed) return;
+  const std::string told = std::string("the lie: ") + info.what + (liar.lied() ? "" : " (never told)");
+  if (passed) harness_fault("the executor missed an injected lie", told + "; the run passed", result.reproducer());
+  harness_fault(liar.lied() ? "an injected lie reported as the wrong kind" : "a lie never told was reported",
+                told + "; expected " + gcv::to_string(info.kind) + ", reported:\n" +
+                    result.report.to_string(program, std::string(liar.name())),
+                result.reproducer());
 }
 
 }  // namespace
@@ -264,12 +262,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const gcv::Program program = gcv::decode_binary({data, size});
   static const gcv::RunOptions options = gcv::differential_fuzz_options();
   const gcv::RunResult result = machines.executor.run(program, *machines.model, *machines.heap, options);
-  if (result.outcome != gcv::Outcome::Pass) {
-    std::fprintf(stderr, "\n==== gcverify %s ====\n%s\n---- the program as it ran (.heap) ----\n%s----\n",
-                 gcv::to_string(result.outcome), result.report.to_string(program, "gcheap").c_str(),
-                 gcv::print_text(result.reproducer()).c_str());
-    std::abort();
-  }
+  if (result.outcome != gcv::Outcome::Pass)
+    fail(gcv::to_string(result.outcome), result.report.to_string(program, "gcheap"), result.reproducer());
   const std::uint64_t hash = hash_of(data, size);
   if (hash % kReproducerPeriod == 0) check_reproducer(result);
   if (hash % kInjectionPeriod == 0) {

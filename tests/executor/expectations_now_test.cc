@@ -47,10 +47,9 @@ TEST(ExpectationsNow, PassOnTheRunThatMadeThem) {
   // count, threshold, freeze_count, live, garbage; b and w: alive, refcount,
   // not_finalized, generation (w, a weakref, is untracked: no generation);
   // c is an int (alive, refcount, not_finalized).
-  std::string printed;
   Program shown = parse_program(kProgram);
   shown.ops = expectations;
-  printed = print_text(shown);
+  const std::string printed = print_text(shown);
   EXPECT_NE(printed.find("expect threshold 5 3 3"), std::string::npos) << printed;
   EXPECT_NE(printed.find("expect freeze_count"), std::string::npos) << printed;
   EXPECT_NE(printed.find("expect generation"), std::string::npos) << printed;
