@@ -237,6 +237,9 @@ class LyingHeap : public gcv::ForwardingMachine {
   std::vector<gcv::ObjectKey> garbage_;
 };
 
+// A told lie must be reported as a divergence of its kind, in a report that
+// names the lying machine and ends in its signature line, which the triage
+// and minimizer scripts read off the text; a lie never told, not at all.
 void check_injection(const gcv::Program& program, Lie lie) {
   static LyingHeap liar;
   static const auto model = gcv::make_reference_model();
@@ -245,14 +248,20 @@ void check_injection(const gcv::Program& program, Lie lie) {
   const gcv::RunResult result = executor.run(program, *model, liar, gcv::differential_fuzz_options());
   const LieInfo& info = kLies[static_cast<int>(lie)];
   const bool passed = result.outcome == gcv::Outcome::Pass;
-  const bool right_kind = result.report.kind == info.kind || result.report.kind == info.also;
-  if (liar.lied() ? result.outcome == gcv::Outcome::Divergence && right_kind : passed) return;
   const std::string told = std::string("the lie: ") + info.what + (liar.lied() ? "" : " (never told)");
+  if (!liar.lied() && passed) return;
   if (passed) harness_fault("the executor missed an injected lie", told + "; the run passed", result.reproducer());
-  harness_fault(liar.lied() ? "an injected lie reported as the wrong kind" : "a lie never told was reported",
-                told + "; expected " + gcv::to_string(info.kind) + ", reported:\n" +
-                    result.report.to_string(program, std::string(liar.name())),
-                result.reproducer());
+  const std::string report = result.report.to_string(program, std::string(liar.name()));
+  if (!liar.lied()) harness_fault("a lie never told was reported", told + ", reported:\n" + report, result.reproducer());
+  if (result.outcome != gcv::Outcome::Divergence || (result.report.kind != info.kind && result.report.kind != info.also))
+    harness_fault("an injected lie reported as the wrong kind",
+                  told + "; expected " + gcv::to_string(info.kind) + ", reported:\n" + report, result.reproducer());
+  const std::string signature_line = "  signature: " + result.report.signature().to_string() + "\n";
+  const bool ends_in_signature = report.size() >= signature_line.size() &&
+                                 report.compare(report.size() - signature_line.size(), std::string::npos, signature_line) == 0;
+  if (!ends_in_signature || report.find("   (" + std::string(liar.name()) + ")\n") == std::string::npos)
+    harness_fault("a report that does not name the machine or end in its signature", told + ", reported:\n" + report,
+                  result.reproducer());
 }
 
 }  // namespace
