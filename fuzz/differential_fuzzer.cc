@@ -133,7 +133,10 @@ void check_reproducer(const gcv::RunResult& result) {
   X(FreeList, FreeList, FreeList, "one more list in the list free list")                           \
   X(HiddenFinalizer, UserCode, Leak, "the first finalizer or callback run left out of the events") \
   X(HiddenCollection, Collections, Collections, "the first collection left out of the events")     \
-  X(Garbage, Garbage, Garbage, "gc.garbage one entry short")
+  X(Garbage, Garbage, Garbage, "gc.garbage one entry short")                                      \
+  X(CollectedCount, PrematureFree, PrematureFree, "one more collected in the first collection's stop") \
+  X(CollectedGeneration, Collections, Collections, "the first collection of the next generation")  \
+  X(HiddenObject, PrematureFree, PrematureFree, "the first object read said to be dead")
 
 enum class Lie {
 #define GCV_LIE(id, kind, also, what) id,
@@ -179,6 +182,16 @@ class LyingHeap : public gcv::ForwardingMachine {
         out.erase(e);
         return;
       }
+      if (e->type == Type::CollectionStop && tell(Lie::CollectedCount)) {
+        ++e->collected;
+        return;
+      }
+      if (e->type == Type::CollectionStart && tell(Lie::CollectedGeneration)) {  // and its stop
+        const int generation = (e->generation + 1) % 3;
+        for (auto x = e; x != out.end() && (x == e || x->type != Type::CollectionStart); ++x)
+          if (x->type == Type::CollectionStart || x->type == Type::CollectionStop) x->generation = generation;
+        return;
+      }
       if (e->type == Type::CollectionStart && tell(Lie::HiddenCollection)) {  // and its stop
         const auto stop = std::find_if(e, out.end(), [](const gcv::Event& x) { return x.type == Type::CollectionStop; });
         out.erase(e, stop == out.end() ? stop : stop + 1);
@@ -196,11 +209,14 @@ class LyingHeap : public gcv::ForwardingMachine {
   bool take_changed(std::vector<gcv::ObjectKey>& out) override { return inner_->take_changed(out); }
   bool read_object(gcv::ObjectKey key, gcv::ObjectState& out) override {
     const bool live = ForwardingMachine::read_object(key, out);
+    if (live && key.is_serial() && tell(Lie::HiddenObject)) return false;
     if (live) falsify(out);
     return live;
   }
   void objects(std::vector<gcv::ObjectState>& out) override {
     ForwardingMachine::objects(out);
+    const auto allocated = std::find_if(out.begin(), out.end(), [](const gcv::ObjectState& x) { return x.key.is_serial(); });
+    if (allocated != out.end() && tell(Lie::HiddenObject)) out.erase(allocated);
     for (gcv::ObjectState& state : out) falsify(state);
   }
   std::optional<gcv::ObjectKey> binding(gcv::NameIndex n) override {
