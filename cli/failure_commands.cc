@@ -52,7 +52,7 @@ Reduces a failing input (a fuzzer crash in the binary form, or a text
 program) to a small program that fails the same way: the same signature (the
 outcome and the kind of check, such as "divergence: leak") on the same system.
 Coarse to fine: operation ranges (ddmin), an object and every operation on it,
-two names merged, edges dropped (cycle -> chain, body effects), lists folded
+two names merged, edges dropped (cycle -> chain, body operations), lists folded
 into shapes, plainer operations, a canonical order, operands shrunk, names
 renumbered; repeated until nothing more goes. The result is
 1-minimal for those steps unless the budget runs out, and deterministic. It is

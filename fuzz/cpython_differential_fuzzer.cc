@@ -37,7 +37,7 @@ bool reaches_known_disagreement(const gcv::Program& resolved) {
   for (const gcv::Op& op : resolved.ops) {
     if (op.code != gcv::OpCode::NewWeakref) continue;
     ++weakrefs;
-    with_callback += !op.effects.empty();
+    with_callback += gcv::has_body(op);
   }
   return weakrefs >= 2 && with_callback >= 1;
 }

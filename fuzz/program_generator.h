@@ -91,28 +91,14 @@ inline constexpr std::array<OpCode, kGeneratedOpCount> kGeneratedOps = [] {
   return ops;
 }();
 
-// A record that reads as an effect when it follows a finalizer or a weakref
-// record (the byte layout is binary.h's; its opcode byte is the effect code).
-inline Record random_effect(Random& rng) {
-  Record r;
-  r.op = static_cast<std::uint8_t>(rng() % kEffectCodeCount);
-  r.a = some_name(rng);
-  r.b = some_name(rng);  // the list or weakref an effect reads
-  switch (static_cast<EffectCode>(r.op)) {
-    case EffectCode::Collect: r.c = rng() % 3; break;
-    case EffectCode::LoadSlot: r.c = some_index(rng); break;
-    default: r.c = some_payload(rng); break;
-  }
-  return r;
-}
-
 // A new operation, as records: one, or for a finalizer or a weakref with a
 // callback, the operation's record and its body's.
 inline std::vector<Record> random_operation(Random& rng);
 
-inline Record random_record(Random& rng) {
+// A record of `code` with operands a program would give it.
+inline Record random_record_of(OpCode code, Random& rng) {
   Record r;
-  r.op = static_cast<std::uint8_t>(kGeneratedOps[rng() % std::size(kGeneratedOps)]);
+  r.op = static_cast<std::uint8_t>(code);
   r.a = some_name(rng);
   r.b = some_name(rng);
   r.c = some_index(rng);
@@ -140,9 +126,9 @@ inline Record random_record(Random& rng) {
       r.b = some_threshold(rng);
       r.c = some_threshold(rng) | static_cast<std::uint32_t>(some_threshold(rng)) << 16;
       break;
-    case OpCode::SetFinalizer: r.b = static_cast<std::uint16_t>(rng() % 4); break;       // body length
+    case OpCode::SetFinalizer: r.b = static_cast<std::uint16_t>(rng() % 4); break;  // body length
     case OpCode::NewWeakref:
-      r.b = static_cast<std::uint16_t>(rng() % 3);  // callback length, 0: none
+      r.b = static_cast<std::uint16_t>(rng() % 4);  // 0: no callback, else 1 + its length
       r.c = some_name(rng);                           // the referent
       break;
     case OpCode::SetDebug: r.c = rng() % 2; break;
@@ -151,11 +137,27 @@ inline Record random_record(Random& rng) {
   return r;
 }
 
+inline Record random_record(Random& rng) { return random_record_of(kGeneratedOps[rng() % std::size(kGeneratedOps)], rng); }
+
+// A record that reads as a body's operation when it follows a finalizer or a
+// weakref record: a row a body may hold (its opcode byte counts those rows,
+// binary.h), a name it reads being `self` one time in four.
+inline Record random_body_record(Random& rng) {
+  const std::size_t k = rng() % kBodyOpCodeCount;
+  Record r = random_record_of(kBodyOpCodes[k], rng);
+  r.op = static_cast<std::uint8_t>(k);
+  if (rng() % 4 == 0) r.a = kSelf;
+  if (rng() % 4 == 0) r.b = kSelf;
+  if (kBodyOpCodes[k] == OpCode::NewWeakref && rng() % 4 == 0) r.c = kSelf;  // the referent
+  return r;
+}
+
 inline std::vector<Record> random_operation(Random& rng) {
   std::vector<Record> records{random_record(rng)};
   const OpCode code = static_cast<OpCode>(records.front().op);
-  if (code == OpCode::SetFinalizer || code == OpCode::NewWeakref)
-    for (std::uint16_t i = 0; i < records.front().b; ++i) records.push_back(random_effect(rng));
+  const std::uint16_t b = records.front().b;
+  const std::uint16_t length = code == OpCode::SetFinalizer ? b : code == OpCode::NewWeakref && b > 0 ? b - 1 : 0;
+  for (std::uint16_t i = 0; i < length; ++i) records.push_back(random_body_record(rng));
   return records;
 }
 

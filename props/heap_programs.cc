@@ -32,17 +32,21 @@ rc::Gen<std::uint32_t> shape_length(std::uint32_t longest) {
       {{6, rc::gen::inRange<std::uint32_t>(1, 6)}, {1, rc::gen::inRange<std::uint32_t>(1, longest + 1)}});
 }
 
-// A body of 0..4 effects (a finalizer's, or a weakref's callback: none is no callback).
-rc::Gen<std::vector<Effect>> effects() {
+void generate_field(Field field, Op& op);
+
+// A body of 0..4 operations (a finalizer's, or a weakref's callback): rows a
+// body may hold, their fields generated as a program's are, a name one reads
+// being `self` one time in four.
+rc::Gen<std::vector<Op>> body_operations() {
   return rc::gen::exec([] {
-    std::vector<Effect> body(*rc::gen::inRange<std::size_t>(0, 5));
-    for (Effect& e : body) {
-      e.code = static_cast<EffectCode>(*rc::gen::inRange<std::size_t>(0, kEffectCodeCount));
-      e.name = *name();
-      e.source = *name();
-      e.index = *slot_index();
-      e.size = *payload();
-      e.generation = *rc::gen::inRange(0, 3);
+    std::vector<Op> body(*rc::gen::inRange<std::size_t>(0, 5));
+    for (Op& op : body) {
+      op.code = kBodyOpCodes[*rc::gen::inRange<std::size_t>(0, kBodyOpCodeCount)];
+      for (Field field : operation_info(op.code).fields) {
+        if (field == Field::Body) continue;  // bodies do not nest
+        if (may_be_self(field) && *rc::gen::inRange(0, 4) == 0) name_operand(op, field) = kSelf;
+        else generate_field(field, op);
+      }
     }
     return body;
   });
@@ -67,7 +71,10 @@ void generate_field(Field field, Op& op) {
       for (int i = 0; i < op.arity; ++i) op.values[i] = *threshold();
       break;
     case Field::DebugFlag: op.value = *rc::gen::inRange(0, 2); break;
-    case Field::Body: op.effects = *effects(); break;
+    case Field::Body:  // a weakref has a callback one time in two
+      op.has_body = !operation_info(op.code).optional_body || *rc::gen::inRange(0, 2) == 1;
+      if (op.has_body) op.body = *body_operations();
+      break;
     default: break;  // a collect's expected result, and the expectations' fields: never generated
   }
 }

@@ -224,7 +224,7 @@ std::vector<Op> program_without_user_code() {
     return op.code == OpCode::SetFinalizer || op.code == OpCode::SetLegacyFinalizer;
   });
   for (Op& op : program)
-    if (op.code == OpCode::NewWeakref) op.effects.clear();
+    if (op.code == OpCode::NewWeakref) op.body.clear(), op.has_body = false;
   return program;
 }
 

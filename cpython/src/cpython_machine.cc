@@ -252,29 +252,43 @@ class CPythonMachine final : public Machine {
     }
     store(dst, i);
   }
-  void bind(NameIndex dst, NameIndex src) override {
-    Py_INCREF(names_[src]);
-    store(dst, names_[src]);
-  }
+  void bind(NameIndex dst, NameIndex src) override { bind_to(dst, names_[src]); }
   void load_slot(NameIndex dst, NameIndex container, std::uint32_t index) override {
-    PyObject* item = PyList_GET_ITEM(names_[container], index);
-    Py_INCREF(item);
-    store(dst, item);
+    bind_to(dst, PyList_GET_ITEM(names_[container], index));
   }
   void unbind(NameIndex name) override { store(name, nullptr); }
-  void append(NameIndex container, NameIndex item) override { check(PyList_Append(names_[container], names_[item])); }
-  // list_ass_item: the new item is stored, then the old one released.
+  void append(NameIndex container, NameIndex item) override { append_to(names_[container], names_[item]); }
   void set_slot(NameIndex container, std::uint32_t index, NameIndex item) override {
-    Py_INCREF(names_[item]);
-    check(PyList_SetItem(names_[container], index, names_[item]));
+    set_slot_of(names_[container], index, names_[item]);
+  }
+  void remove_slot(NameIndex container, std::uint32_t index) override { remove_slot_of(names_[container], index); }
+  void clear_list(NameIndex container) override { clear_of(names_[container]); }
+
+  // The steps on objects, for the steps on names and for bodies.
+  void bind_to(NameIndex dst, PyObject* o) {
+    Py_INCREF(o);
+    store(dst, o);
+  }
+  void append_to(PyObject* list, PyObject* item) { check(PyList_Append(list, item)); }
+  // list_ass_item: the new item is stored, then the old one released.
+  void set_slot_of(PyObject* list, std::size_t index, PyObject* item) {
+    Py_INCREF(item);
+    check(PyList_SetItem(list, static_cast<Py_ssize_t>(index), item));
   }
   // del a[i]: later items shift down, then the removed one is released.
-  void remove_slot(NameIndex container, std::uint32_t index) override {
-    check(PyList_SetSlice(names_[container], index, index + 1, nullptr));
+  void remove_slot_of(PyObject* list, std::size_t index) {
+    const auto i = static_cast<Py_ssize_t>(index);
+    check(PyList_SetSlice(list, i, i + 1, nullptr));
+  }
+  // list.clear(), as a program calls it.
+  void clear_of(PyObject* list) {
+    PyObject* r = PyObject_CallMethodNoArgs(list, py_.clear_method);
+    if (r == nullptr) fatal("list.clear failed");
+    Py_DECREF(r);
   }
 
   // --- finalizers and weak references ------------------------------------------
-  void set_finalizer(NameIndex object, const std::vector<Effect>& body) override {
+  void set_finalizer(NameIndex object, const std::vector<Op>& body) override {
     PyObject* o = names_[object];
     finalizers_[serial_of_.at(o)] = body;
     set_variant(o, py_.type_index(o) | kFinalizerBit);
@@ -289,11 +303,13 @@ class CPythonMachine final : public Machine {
   // hands back the referent's existing callback-less weakref if it has one;
   // the language wants a new object, so then the weakref is a Ref (a
   // subclass, never shared) instead.
-  void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Effect>& callback) override {
+  void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Op>* callback) override {
+    new_weakref_to(dst, serial, names_[referent], callback);
+  }
+  void new_weakref_to(NameIndex dst, Serial serial, PyObject* argument, const std::vector<Op>* callback) {
     reserve(serial);
-    PyObject* argument = names_[referent];
     Py_INCREF(argument);
-    PyObject* w = PyWeakref_NewRef(argument, callback.empty() ? nullptr : py_.callback);
+    PyObject* w = PyWeakref_NewRef(argument, callback == nullptr ? nullptr : py_.callback);
     if (w != nullptr && serial_of_.count(w) != 0) {
       Py_DECREF(w);
       PyObject* none = PyTuple_GET_ITEM(py_.args1, 0);
@@ -303,12 +319,13 @@ class CPythonMachine final : public Machine {
     }
     if (w == nullptr) fatal("cannot make a weakref");
     adopt(w, serial, ObjectKind::Weakref);
-    if (!callback.empty()) callbacks_[serial] = callback;
+    if (callback != nullptr) callbacks_[serial] = *callback;
     Py_DECREF(argument);
     store(dst, w);
   }
-  void deref(NameIndex dst, NameIndex weakref) override {
-    PyObject* referent = PyWeakref_GET_OBJECT(names_[weakref]);
+  void deref(NameIndex dst, NameIndex weakref) override { deref_of(dst, names_[weakref]); }
+  void deref_of(NameIndex dst, PyObject* weakref) {
+    PyObject* referent = PyWeakref_GET_OBJECT(weakref);
     if (referent == Py_None || Py_REFCNT(referent) <= 0) return store(dst, nullptr);
     Py_INCREF(referent);
     store(dst, referent);
@@ -469,12 +486,12 @@ class CPythonMachine final : public Machine {
   // A finalizer or callback of a program object: its event, then its body
   // (entries are only added or replaced by program operations, never while a
   // body runs, and the map's nodes do not move, so the body is used in place).
-  void run_user_code(PyObject* o, Event::Type event, const std::unordered_map<Serial, std::vector<Effect>>& bodies) {
+  void run_user_code(PyObject* o, Event::Type event, const std::unordered_map<Serial, std::vector<Op>>& bodies) {
     const auto it = serial_of_.find(o);
     if (it == serial_of_.end()) return;
     events_.push_back({event, ObjectKey::serial(it->second)});
     const auto body = bodies.find(it->second);
-    if (body != bodies.end()) run_effects_holding(body->second, o);
+    if (body != bodies.end()) run_body_holding(body->second, o);
   }
   void on_collection(bool start, int generation, std::int64_t collected, std::int64_t uncollectable) {
     sweep_atoms();
@@ -592,41 +609,21 @@ class CPythonMachine final : public Machine {
   // returns (PyObject_CallFinalizer and handle_callback pass it borrowed), so
   // a weakref whose callback drops the last other reference to it dies only
   // after the callback: the C functions standing for them hold it likewise.
-  void run_effects_holding(const std::vector<Effect>& effects, PyObject* self) {
+  void run_body_holding(const std::vector<Op>& body, PyObject* self) {
     Py_INCREF(self);
-    run_effects(effects, self);
+    gcv::run_body(*this, body, self);
     Py_DECREF(self);
   }
 
-  // The primitives gcverify/effects.h runs a body with. `self` is borrowed
-  // from the interpreter.
-  struct BodyHost {
-    CPythonMachine& m;
-    bool named(NameIndex n) const { return n < m.names_.size(); }
-    PyObject* bound(NameIndex n) const { return named(n) ? m.names_[n] : nullptr; }
-    bool is_list(PyObject* o) const { return o != nullptr && m.py_.type_index(o) >= 0 && m.py_.type_index(o) != kRef; }
-    bool is_weakref(PyObject* o) const { return o != nullptr && m.py_.type_index(o) == kRef; }
-    static std::size_t list_size(PyObject* list) { return static_cast<std::size_t>(PyList_GET_SIZE(list)); }
-    static PyObject* list_get(PyObject* list, std::size_t i) { return PyList_GET_ITEM(list, static_cast<Py_ssize_t>(i)); }
-    void bind(NameIndex n, PyObject* o) const {
-      Py_INCREF(o);
-      m.store(n, o);
-    }
-    void unbind(NameIndex n) const { m.store(n, nullptr); }
-    void new_list(NameIndex n, std::uint32_t payload) const { m.new_container(n, m.next_serial(), payload); }
-    void append(PyObject* list, PyObject* item) const { m.check(PyList_Append(list, item)); }
-    void clear(PyObject* list) const {
-      PyObject* r = PyObject_CallMethodNoArgs(list, m.py_.clear_method);  // list.clear()
-      if (r == nullptr) fatal("list.clear failed");
-      Py_DECREF(r);
-    }
-    void collect(int generation) const { m.collect(generation); }
-    void deref(NameIndex n, NameIndex weakref) const { m.deref(n, weakref); }
-  };
-  void run_effects(const std::vector<Effect>& effects, PyObject* self) {
-    BodyHost host{*this};
-    gcv::run_effects(host, effects, self);
-  }
+  // What gcverify/effects.h reads a body's operands with, besides the steps.
+  template <typename Adapter, typename Object>
+  friend void gcv::run_body(Adapter& machine, const std::vector<Op>& body, Object self);
+  bool named(NameIndex n) const { return n < names_.size(); }
+  PyObject* bound(NameIndex n) const { return named(n) ? names_[n] : nullptr; }
+  bool is_list(PyObject* o) const { return o != nullptr && py_.type_index(o) >= 0 && py_.type_index(o) != kRef; }
+  bool is_weakref(PyObject* o) const { return o != nullptr && py_.type_index(o) == kRef; }
+  static std::size_t list_size(PyObject* list) { return static_cast<std::size_t>(PyList_GET_SIZE(list)); }
+  static PyObject* list_get(PyObject* list, std::size_t i) { return PyList_GET_ITEM(list, static_cast<Py_ssize_t>(i)); }
 
   // Drops every name, makes legacy finalizers ordinary (as an interpreter at
   // exit lets go of what it could not collect), empties gc.garbage, unfreezes
@@ -652,8 +649,8 @@ class CPythonMachine final : public Machine {
   std::vector<PyObject*> names_;
   std::vector<Entry> by_serial_;
   std::unordered_map<PyObject*, Serial> serial_of_;
-  std::unordered_map<Serial, std::vector<Effect>> finalizers_;
-  std::unordered_map<Serial, std::vector<Effect>> callbacks_;
+  std::unordered_map<Serial, std::vector<Op>> finalizers_;
+  std::unordered_map<Serial, std::vector<Op>> callbacks_;
   Serial highest_serial_ = 0;
   bool froze_ = false;
   GcvPyGcState baseline_{};

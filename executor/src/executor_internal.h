@@ -44,7 +44,7 @@ class FunctionRef<R(Args...)> {
 // ten million members is never held whole); returns false to stop there.
 using StepSink = FunctionRef<bool(Step&)>;
 // Expands an already resolved operation (which must outlive its steps:
-// finalizer and callback steps point at its effects) into `sink`.
+// finalizer and callback steps point at its body) into `sink`.
 // Expectations have no steps. `scratch` is the first of three scratch names.
 void expand_op(const Op& op, NameIndex scratch, StepSink sink);
 // How many steps expand_op makes of `op`, counting no further than `limit`.

@@ -111,7 +111,7 @@ std::string format_step(const Program& program, const Step& s) {
   op.target = s.target, op.source = s.source, op.index = s.index, op.size = s.size, op.value = s.value;
   op.arity = static_cast<std::uint8_t>(s.arity), op.generation = s.generation;
   for (std::size_t i = 0; i < op.values.size(); ++i) op.values[i] = static_cast<std::uint32_t>(s.values[i]);
-  if (s.effects != nullptr) op.effects = *s.effects;
+  if (s.body != nullptr) op.body = *s.body, op.has_body = true;
   return format_op(named, op) + (s.serial ? "  (#" + std::to_string(s.serial) + ")" : "");
 }
 
@@ -126,7 +126,7 @@ void expand_op(const Op& op, NameIndex scratch, StepSink sink) {
     return;
   }
   Step step{.kind = op.code, .target = op.target, .source = op.source, .index = op.index, .size = op.size,
-            .value = op.value, .arity = op.arity, .generation = op.generation, .effects = &op.effects};
+            .value = op.value, .arity = op.arity, .generation = op.generation, .body = has_body(op) ? &op.body : nullptr};
   for (std::size_t i = 0; i < op.values.size(); ++i) step.values[i] = op.values[i];
   sink(step);
 }

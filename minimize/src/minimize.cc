@@ -17,6 +17,17 @@ std::uint64_t distance(std::int64_t value, std::int64_t simplest) {
   return static_cast<std::uint64_t>(std::llabs(value - simplest));
 }
 
+// Each number's distance from its field's simplest value; an expected
+// result and each threshold given count one more.
+void operand_cost(const Op& op, Cost& cost) {
+  for (Field field : operation_info(op.code).fields) {
+    const std::int64_t simplest = field_info(field).simplest;
+    if (field == Field::Result || field == Field::Thresholds) cost.operands += number_count(op, field);
+    if (simplest == kNotShrunk) continue;
+    for (std::size_t k = 0; k < number_count(op, field); ++k) cost.operands += distance(number(op, field, k), simplest);
+  }
+}
+
 }  // namespace
 
 Cost cost_of(const Program& program) {
@@ -29,21 +40,12 @@ Cost cost_of(const Program& program) {
                     : op.code == OpCode::Cycle ? op.count
                                                : std::uint64_t{op.count} * (op.count - 1);
     }
-    // Each number's distance from its field's simplest value; an expected
-    // result and each threshold given count one more.
-    for (Field field : operation_info(op.code).fields) {
-      const std::int64_t simplest = field_info(field).simplest;
-      if (field == Field::Result || field == Field::Thresholds) cost.operands += number_count(op, field);
-      if (simplest == kNotShrunk) continue;
-      for (std::size_t k = 0; k < number_count(op, field); ++k) cost.operands += distance(number(op, field, k), simplest);
-    }
+    operand_cost(op, cost);
     cost.kinds += kind_rank(op.code);
-    cost.effects += op.effects.size();
-    for (const Effect& effect : op.effects) {
-      cost.kinds += kind_rank(effect.code);
-      if (effect.code == EffectCode::Collect) cost.operands += distance(effect.generation, 2);
-      if (effect.code == EffectCode::NewContainer) cost.operands += distance(effect.size, kDefaultPayload);
-      if (effect.code == EffectCode::LoadSlot) cost.operands += effect.index;
+    cost.body_ops += op.body.size();
+    for (const Op& inner : op.body) {
+      cost.kinds += kind_rank(inner.code);
+      operand_cost(inner, cost);
     }
   }
   cost.inversions = order_inversions(program);
@@ -51,18 +53,6 @@ Cost cost_of(const Program& program) {
 }
 
 unsigned kind_rank(OpCode code) { return operation_info(code).rank; }
-
-unsigned kind_rank(EffectCode code) {
-  switch (code) {
-    case EffectCode::BindSelf: return 0;
-    case EffectCode::Unbind:
-    case EffectCode::ClearSelf:
-    case EffectCode::Collect: return 1;
-    case EffectCode::LoadSlot:
-    case EffectCode::Deref: return 3;
-    default: return 2;  // a new list, appends
-  }
-}
 
 bool before_in_canonical_order(const Op& first, const Op& second) {
   // The phases are operations.def's: configuration, new objects, links,

@@ -12,7 +12,7 @@
 namespace gcv::minimize_internal {
 
 // What "smaller" means, compared in this order: operations; objects made by
-// shape macros beyond one each; references they make; body effects; how
+// shape macros beyond one each; references they make; body operations; how
 // plain the operations are (kind_rank: `del a` before `a = str`, a list
 // before a chain of one, a chain before a cycle); how far from the canonical
 // order they are (order_inversions); how far operands are from their
@@ -23,16 +23,15 @@ struct Cost {
   std::size_t ops = 0;
   std::uint64_t made = 0;
   std::uint64_t edges = 0;
-  std::uint64_t effects = 0;
+  std::uint64_t body_ops = 0;
   std::uint64_t kinds = 0;
   std::uint64_t inversions = 0;
   std::uint64_t operands = 0;
   auto operator<=>(const Cost&) const = default;
 };
 
-// How plain an operation or effect kind is, 0 the plainest.
+// How plain an operation's kind is, 0 the plainest (operations.def's rank).
 unsigned kind_rank(OpCode code);
-unsigned kind_rank(EffectCode code);
 // Where an operation belongs in the canonical order: the collector's
 // configuration (thresholds, debug flags, enable and disable), new objects,
 // their links and attributes (appends, finalizers, weakrefs), rebinding and

@@ -92,20 +92,16 @@ bool shrink_op(Reducer& reducer, std::size_t i) {
                        [field, k](Op& o, std::int64_t v) { set_number(o, field, k, v); }))
         return true;
   }
-  for (std::size_t e = 0; e < op.effects.size(); ++e) {
-    const Effect& effect = op.effects[e];
-    if (effect.code == EffectCode::NewContainer &&
-        shrink_field(reducer, i, effect.size, kDefaultPayload,
-                     [e](Op& o, std::int64_t v) { o.effects[e].size = static_cast<std::uint32_t>(v); }))
-      return true;
-    if (effect.code == EffectCode::Collect &&
-        shrink_field(reducer, i, effect.generation, 2,
-                     [e](Op& o, std::int64_t v) { o.effects[e].generation = static_cast<int>(v); }))
-      return true;
-    if (effect.code == EffectCode::LoadSlot &&
-        shrink_field(reducer, i, effect.index, 0,
-                     [e](Op& o, std::int64_t v) { o.effects[e].index = static_cast<std::uint32_t>(v); }))
-      return true;
+  for (std::size_t e = 0; e < op.body.size(); ++e) {
+    const Op& inner = op.body[e];
+    for (Field field : operation_info(inner.code).fields) {
+      const std::int64_t simplest = field_info(field).simplest;
+      if (simplest == kNotShrunk) continue;
+      for (std::size_t k = 0; k < number_count(inner, field); ++k)
+        if (shrink_field(reducer, i, number(inner, field, k), simplest,
+                         [e, field, k](Op& o, std::int64_t v) { set_number(o.body[e], field, k, v); }))
+          return true;
+    }
   }
   return false;
 }
@@ -126,16 +122,17 @@ std::vector<Op> with_fewer_edges(const Op& op) {
     --o.count;
     simpler.push_back(o);
   }
-  if ((op.code == OpCode::NewWeakref || op.code == OpCode::SetFinalizer) && !op.effects.empty()) {
+  if (has_body(op) && (!op.body.empty() || operation_info(op.code).optional_body)) {
     Op o = op;  // no callback; an empty finalizer
-    o.effects.clear();
+    o.body.clear();
+    o.has_body = false;
     simpler.push_back(o);
   }
   if (op.code == OpCode::Clique) recoded(OpCode::Cycle);
-  if (op.effects.size() > 1) {
-    for (std::size_t e = op.effects.size(); e-- > 0;) {
+  if (op.body.size() > 1) {
+    for (std::size_t e = op.body.size(); e-- > 0;) {
       Op o = op;
-      o.effects.erase(o.effects.begin() + static_cast<std::ptrdiff_t>(e));
+      o.body.erase(o.body.begin() + static_cast<std::ptrdiff_t>(e));
       simpler.push_back(o);
     }
   }
@@ -177,16 +174,16 @@ std::vector<Op> plainer_kinds(const Op& op) {
   return plainer;
 }
 
-// Plainer effects that might stand for effect e of op: `n = self` for what
-// keeps or resurrects self, then the rest by kind_rank.
-std::vector<Op> plainer_effects(const Op& op) {
+// Plainer operations that might stand for operation e of op's body, as
+// plainer_kinds finds them, among those a body may hold.
+std::vector<Op> plainer_body_operations(const Op& op) {
   std::vector<Op> plainer;
-  for (std::size_t e = 0; e < op.effects.size(); ++e) {
-    for (EffectCode code : {EffectCode::BindSelf, EffectCode::Unbind, EffectCode::ClearSelf, EffectCode::Collect}) {
-      if (kind_rank(code) >= kind_rank(op.effects[e].code)) continue;
+  for (std::size_t e = 0; e < op.body.size(); ++e) {
+    for (Op& inner : plainer_kinds(op.body[e])) {
+      if (!in_body_vocabulary(inner.code)) continue;
       Op o = op;
-      o.effects[e] = Effect{.code = code, .name = op.effects[e].name};
-      plainer.push_back(o);
+      o.body[e] = std::move(inner);
+      plainer.push_back(std::move(o));
     }
   }
   return plainer;
@@ -254,13 +251,13 @@ std::vector<Program> collections_made_explicit(const Program& program) {
       for (int generation = 0; generation <= 2; ++generation)
         for (std::size_t after = i + 1; after <= without.ops.size(); ++after) collect_after(without, after, generation);
     }
-    for (std::size_t e = 0; e < op.effects.size(); ++e) {
-      if (op.effects[e].code != EffectCode::Collect) continue;
+    for (std::size_t e = 0; e < op.body.size(); ++e) {
+      if (op.body[e].code != OpCode::Collect) continue;
       // The finalizer or weakref goes too, or the program would grow.
       Program without = program;
       without.ops.erase(without.ops.begin() + static_cast<std::ptrdiff_t>(i));
       for (std::size_t after = i; after <= without.ops.size(); ++after)
-        collect_after(without, after, op.effects[e].generation);
+        collect_after(without, after, op.body[e].generation);
     }
   }
   return explicit_ones;
@@ -384,7 +381,7 @@ bool simplify_ops(Reducer& reducer) {
   bool improved = false;
   for (std::size_t i = 0; i < reducer.current().ops.size() && !reducer.out_of_budget(); ++i) {
     std::vector<Op> candidates = plainer_kinds(reducer.current().ops[i]);
-    for (Op& o : plainer_effects(reducer.current().ops[i])) candidates.push_back(std::move(o));
+    for (Op& o : plainer_body_operations(reducer.current().ops[i])) candidates.push_back(std::move(o));
     for (const Op& plainer : candidates) {
       Program candidate = reducer.current();
       candidate.ops[i] = plainer;

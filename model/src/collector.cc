@@ -365,7 +365,7 @@ std::int64_t ReferenceModel::handle_weakrefs(const std::vector<Serial>& unreacha
     const std::vector<Serial> weakrefs = objects_[member].rare_fields().weakrefs;
     for (auto weakref = weakrefs.rbegin(); weakref != weakrefs.rend(); ++weakref) {
       clear_weakref(*weakref);
-      if (objects_[*weakref].rare_fields().callback.empty() || objects_[*weakref].generation == kUnreachableList) continue;
+      if (!objects_[*weakref].rare_fields().callback || objects_[*weakref].generation == kUnreachableList) continue;
       due.push_back(*weakref);
     }
   }

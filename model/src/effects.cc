@@ -1,12 +1,13 @@
 // The reference model's finalizers, weak references, and the user code they
 // run (docs/design-finalizers.md).
 //
-// A finalizer (PEP 442 __del__) and a weakref callback are lists of effects,
+// A finalizer (PEP 442 __del__) and a weakref callback are bodies (program.h),
 // run here, inside the model, at the moment CPython would call the Python
 // code: by refcount.cc when an object dies by refcount, by collector.cc during
 // a collection. `self` is the object being finalized, or the weakref whose
-// callback runs. Every effect is defined in every state, so none needs
-// checking beforehand; a name out of range counts as unbound.
+// callback runs. Every body operation is defined in every state: run_body
+// checks what each needs and does nothing when it is missing; a name out of
+// range counts as unbound.
 //
 // A weakref is an object of its own (tracked, with a serial) that holds no
 // reference to its referent; the referent keeps a list of its weakrefs,
@@ -22,7 +23,7 @@ namespace gcv {
 
 // Replaces any earlier finalizer; one that has run stays run (FINALIZED is
 // per object lifetime). Small ints are never deallocated: nothing to do.
-void ReferenceModel::set_finalizer(NameIndex object, const std::vector<Effect>& body) {
+void ReferenceModel::set_finalizer(NameIndex object, const std::vector<Op>& body) {
   ModelObject* target = object_bound_to(object);
   if (target == nullptr) return;
   target->has_finalizer = true;
@@ -38,14 +39,15 @@ void ReferenceModel::set_legacy_finalizer(NameIndex object) {
 // user code may unbind the referent's name). The argument is dropped before
 // the result is stored in `dst`, so a referent that dies then has its live
 // weakref cleared and calls back; the old binding of `dst` goes last. An
-// empty callback is no callback.
-void ReferenceModel::new_weakref(NameIndex dst, Serial serial, NameIndex referent,
-                                 const std::vector<Effect>& callback) {
-  const ObjectKey target = *names_[referent];
+// empty callback is a callback: it runs, doing nothing.
+void ReferenceModel::new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Op>* callback) {
+  new_weakref_to(dst, serial, *names_[referent], callback);
+}
+void ReferenceModel::new_weakref_to(NameIndex dst, Serial serial, ObjectKey target, const std::vector<Op>* callback) {
   hold(target);
   const Serial weakref = allocate(serial, ObjectKind::Weakref, 0, 0);
   changing(weakref).rare_fields_to_change().referent = target;
-  changing(weakref).rare_fields_to_change().callback = callback;
+  if (callback != nullptr) changing(weakref).rare_fields_to_change().callback = *callback;
   if (target.is_serial()) objects_[target.as_serial()].rare_fields_to_change().weakrefs.push_back(weakref);
   // As a call: the result is held while the argument is released after the
   // call, then the result moves into the name (STORE_FAST), whose old value
@@ -58,10 +60,11 @@ void ReferenceModel::new_weakref(NameIndex dst, Serial serial, NameIndex referen
 }
 
 // `dst = w()`: the referent, or unbound once the weakref has been cleared.
-void ReferenceModel::deref(NameIndex dst, NameIndex weakref) {
-  const ModelObject* object = object_bound_to(weakref);
-  if (object != nullptr && object->kind == ObjectKind::Weakref && object->rare_fields().referent != ObjectKey{}) {
-    store_name(dst, object->rare_fields().referent);
+void ReferenceModel::deref(NameIndex dst, NameIndex weakref) { deref_of(dst, names_[weakref]->as_serial()); }
+void ReferenceModel::deref_of(NameIndex dst, Serial weakref) {
+  const ObjectKey referent = objects_[weakref].rare_fields().referent;
+  if (referent != ObjectKey{}) {
+    store_name(dst, referent);
   } else {
     unbind(dst);
   }
@@ -83,59 +86,81 @@ void ReferenceModel::clear_weakref(Serial weakref) {
 void ReferenceModel::run_finalizer(Serial serial) {
   changing(serial).finalized = true;
   record(Event::Type::Finalized, serial);
-  const std::vector<Effect> body = objects_[serial].rare_fields().finalizer;
-  run_effects(ObjectKey::serial(serial), body);
+  const std::vector<Op> body = objects_[serial].rare_fields().finalizer;
+  run_body(ObjectKey::serial(serial), body);
 }
 
 // A callback runs at most once: it is taken from the weakref as it runs.
 void ReferenceModel::run_callback(Serial weakref) {
-  const std::vector<Effect> body = std::exchange(objects_[weakref].rare_fields_to_change().callback, {});
+  const std::optional<std::vector<Op>> body =
+      std::exchange(objects_[weakref].rare_fields_to_change().callback, std::nullopt);
   record(Event::Type::CallbackRan, weakref);
-  run_effects(ObjectKey::serial(weakref), body);
+  run_body(ObjectKey::serial(weakref), *body);
 }
 
-void ReferenceModel::run_effects(ObjectKey self, const std::vector<Effect>& body) {
-  for (const Effect& effect : body) {
-    const bool named = effect.name < names_.size();
-    switch (effect.code) {
-      case EffectCode::BindSelf:  // n = self
-        if (named) store_name(effect.name, self);
+// Each operation as its step does it, when what it reads is there: names
+// bound (`self` always is), a list where it needs one, a slot that exists.
+void ReferenceModel::run_body(ObjectKey self, const std::vector<Op>& body) {
+  const auto object = [&](NameIndex n) -> std::optional<ObjectKey> {
+    if (n == kSelf) return self;
+    return n < names_.size() ? names_[n] : std::nullopt;
+  };
+  const auto serial_of_kind = [&](NameIndex n, ObjectKind kind) -> std::optional<Serial> {
+    const std::optional<ObjectKey> key = object(n);
+    if (!key || !key->is_serial() || objects_[key->as_serial()].kind != kind) return std::nullopt;
+    return key->as_serial();
+  };
+  const auto slot_exists = [&](Serial list, std::uint32_t index) { return index < objects_[list].slots.size(); };
+  for (const Op& op : body) {
+    const bool assignable = op.target < names_.size() && op.target != kSelf;  // the name an operation assigns
+    switch (op.code) {
+      case OpCode::NewContainer:
+        if (assignable) new_container(op.target, next_serial(), op.size);
         break;
-      case EffectCode::Unbind:  // del n
-        if (named) unbind(effect.name);
+      case OpCode::NewStr:
+        if (assignable) new_str(op.target, next_serial(), op.size);
         break;
-      case EffectCode::NewContainer:  // n = list [payload]
-        if (named) new_container(effect.name, next_serial(), effect.size);
+      case OpCode::NewInt:
+        if (assignable) new_int(op.target, next_serial(), op.value);
         break;
-      case EffectCode::AppendSelfTo:  // n.append(self)
-        if (ModelObject* list = object_bound_to(effect.name); list != nullptr && list->kind == ObjectKind::Container) {
-          add_ref(self);
-          list->slots.push_back(self);
-        }
+      case OpCode::Bind:
+        if (const auto key = object(op.source); assignable && key) store_name(op.target, *key);
         break;
-      case EffectCode::AppendToSelf:  // self.append(n)
-        if (objects_[self.as_serial()].kind == ObjectKind::Container && named && names_[effect.name]) {
-          add_ref(*names_[effect.name]);
-          changing(self.as_serial()).slots.push_back(*names_[effect.name]);
-        }
+      case OpCode::LoadSlot:
+        if (const auto list = serial_of_kind(op.source, ObjectKind::Container); assignable && list && slot_exists(*list, op.index))
+          store_name(op.target, objects_[*list].slots[op.index]);
         break;
-      case EffectCode::ClearSelf:  // self.clear()
-        if (objects_[self.as_serial()].kind == ObjectKind::Container) clear_slots(changing(self.as_serial()).slots);
+      case OpCode::Unbind:
+        if (assignable) unbind(op.target);
         break;
-      case EffectCode::Collect:  // gc.collect(g): 0, doing nothing, while a collection runs
-        collect(effect.generation);
+      case OpCode::Append:
+        if (const auto list = serial_of_kind(op.target, ObjectKind::Container); list && object(op.source))
+          append_to(*list, *object(op.source));
         break;
-      case EffectCode::LoadSlot:  // n = m[i]
-        if (const ModelObject* list = object_bound_to(effect.source);
-            named && list != nullptr && list->kind == ObjectKind::Container && effect.index < list->slots.size())
-          store_name(effect.name, list->slots[effect.index]);
+      case OpCode::SetSlot:
+        if (const auto list = serial_of_kind(op.target, ObjectKind::Container);
+            list && object(op.source) && slot_exists(*list, op.index))
+          set_slot_of(*list, op.index, *object(op.source));
         break;
-      case EffectCode::Deref:  // n = m(): the referent, or None once cleared
-        if (const ModelObject* weakref = object_bound_to(effect.source);
-            named && weakref != nullptr && weakref->kind == ObjectKind::Weakref)
-          deref(effect.name, effect.source);
+      case OpCode::RemoveSlot:
+        if (const auto list = serial_of_kind(op.target, ObjectKind::Container); list && slot_exists(*list, op.index))
+          remove_slot_of(*list, op.index);
         break;
-      case EffectCode::kCount:
+      case OpCode::Clear:
+        if (const auto list = serial_of_kind(op.target, ObjectKind::Container)) clear_slots(changing(*list).slots);
+        break;
+      case OpCode::Collect:  // gc.collect(g): 0, doing nothing, while a collection runs
+        collect(op.generation);
+        break;
+      case OpCode::NewWeakref:
+        if (const auto referent = serial_of_kind(op.source, ObjectKind::Container); assignable && referent)
+          new_weakref_to(op.target, next_serial(), ObjectKey::serial(*referent), nullptr);
+        break;
+      case OpCode::Deref:  // n = m(): the referent, or None once cleared
+        if (const auto weakref = serial_of_kind(op.source, ObjectKind::Weakref); assignable && weakref)
+          deref_of(op.target, *weakref);
+        break;
+      default:  // no body holds the rest (program.h)
         break;
     }
   }

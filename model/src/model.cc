@@ -147,11 +147,6 @@ void ReferenceModel::new_int(NameIndex dst, Serial serial, std::int64_t value) {
   }
 }
 
-// For a change to its slots.
-ModelObject& ReferenceModel::container_bound_to(NameIndex name) {
-  return changing(names_[name]->as_serial());
-}
-
 // The allocated object bound to `name`, or null (unbound, a small int, or a
 // name out of range): for effects, which are defined in every state.
 ModelObject* ReferenceModel::object_bound_to(NameIndex name) {
@@ -171,24 +166,35 @@ void ReferenceModel::unbind(NameIndex name) {
 }
 
 void ReferenceModel::append(NameIndex container, NameIndex item) {
-  add_ref(*names_[item]);
-  container_bound_to(container).slots.push_back(*names_[item]);
+  append_to(names_[container]->as_serial(), *names_[item]);
+}
+void ReferenceModel::append_to(Serial list, ObjectKey item) {
+  add_ref(item);
+  changing(list).slots.push_back(item);
 }
 
 // The overwritten item is dropped after the new one is stored (list_ass_item).
 void ReferenceModel::set_slot(NameIndex container, std::uint32_t index, NameIndex item) {
-  add_ref(*names_[item]);
-  ObjectKey old = std::exchange(container_bound_to(container).slots[index], *names_[item]);
-  drop_ref(old);
+  set_slot_of(names_[container]->as_serial(), index, *names_[item]);
+}
+void ReferenceModel::set_slot_of(Serial list, std::uint32_t index, ObjectKey item) {
+  add_ref(item);
+  drop_ref(std::exchange(changing(list).slots[index], item));
 }
 
 // Later items shift down, then the removed reference is dropped (list.pop(i)).
 void ReferenceModel::remove_slot(NameIndex container, std::uint32_t index) {
-  std::vector<ObjectKey>& slots = container_bound_to(container).slots;
-  ObjectKey removed = slots[index];
+  remove_slot_of(names_[container]->as_serial(), index);
+}
+void ReferenceModel::remove_slot_of(Serial list, std::uint32_t index) {
+  std::vector<ObjectKey>& slots = changing(list).slots;
+  const ObjectKey removed = slots[index];
   slots.erase(slots.begin() + index);
   drop_ref(removed);
 }
+
+// list.clear(): emptied first, then the items dropped last to first.
+void ReferenceModel::clear_list(NameIndex container) { clear_slots(changing(names_[container]->as_serial()).slots); }
 
 // --- gc.garbage -------------------------------------------------------------------
 

@@ -159,7 +159,7 @@ void ReferenceModel::clear_weakrefs_to(Serial serial) {
   std::vector<Serial> due;
   for (auto weakref = weakrefs.rbegin(); weakref != weakrefs.rend(); ++weakref) {
     clear_weakref(*weakref);
-    if (objects_[*weakref].rare_fields().callback.empty()) continue;
+    if (!objects_[*weakref].rare_fields().callback) continue;
     hold(ObjectKey::serial(*weakref));
     due.push_back(*weakref);
   }

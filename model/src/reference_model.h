@@ -3,7 +3,7 @@
 //                 and observation;
 //   refcount.cc   reference counting and death by refcount: finalizer,
 //                 weakref callbacks, release of the items, free;
-//   effects.cc    finalizers, weak references, and the effects their user
+//   effects.cc    finalizers, weak references, and the bodies their user
 //                 code runs;
 //   collector.cc  the gc module: counts, thresholds, automatic and explicit
 //                 collections with their finalizer and weakref phases, freeze.
@@ -50,10 +50,10 @@ struct ModelObject {
   // small: a finalizer's body, the weakrefs to the object and, for a weakref,
   // its referent and callback.
   struct Rare {
-    std::vector<Effect> finalizer;
+    std::vector<Op> finalizer;
     std::vector<Serial> weakrefs;  // live weakrefs to this object, oldest first
     ObjectKey referent;            // weakrefs only: {} once cleared
-    std::vector<Effect> callback;  // weakrefs only: empty when none, or already run
+    std::optional<std::vector<Op>> callback;  // weakrefs only: none, or already run
   };
   std::unique_ptr<Rare> rare;
   Rare& rare_fields_to_change() {
@@ -133,7 +133,9 @@ class ReferenceModel final : public Machine {
   Serial allocate(Serial serial, ObjectKind kind, std::uint32_t payload, std::int64_t int_value);
   void store_name(NameIndex dst, ObjectKey key);
   void move_into_name(NameIndex dst, ObjectKey key);
-  ModelObject& container_bound_to(NameIndex name);
+  void append_to(Serial list, ObjectKey item);
+  void set_slot_of(Serial list, std::uint32_t index, ObjectKey item);
+  void remove_slot_of(Serial list, std::uint32_t index);
   ModelObject* object_bound_to(NameIndex name);
   std::int64_t& small_int_refcount(ObjectKey key);
   const std::vector<Serial>& live();
@@ -154,9 +156,11 @@ class ReferenceModel final : public Machine {
   void free_object(Serial serial);
 
   // --- effects.cc: user code ---
+  void new_weakref_to(NameIndex dst, Serial serial, ObjectKey target, const std::vector<Op>* callback);
+  void deref_of(NameIndex dst, Serial weakref);
   void run_finalizer(Serial serial);
   void run_callback(Serial weakref);
-  void run_effects(ObjectKey self, const std::vector<Effect>& body);
+  void run_body(ObjectKey self, const std::vector<Op>& body);
   void clear_weakref(Serial weakref);
 
   // --- collector.cc: the gc module ---

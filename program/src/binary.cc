@@ -10,9 +10,12 @@
 // operation's row of operations.def (its `record`) and program.h's kFields.
 //
 // A finalizer or weakref record is followed by its body, one record per
-// effect; its length field is clamped to what can follow (kMaxEffects, the
-// records left), so a mutated length or a cut-off body still decodes, only
-// shorter. A finalizer's body may be empty (`def __del__(self): pass`).
+// operation; its length field is clamped to what can follow (kMaxBodyLength,
+// the records left), so a mutated length or a cut-off body still decodes,
+// only shorter. A finalizer's body may be empty (`def __del__(self): pass`);
+// a weakref's length is one more than its callback's, 0 for none. A body's
+// record is decoded as the record of its row, with its own opcode numbering
+// (the rows a body may hold) and `self` among the names it reads.
 //
 // Encoding is the inverse for valid ops and refuses (with a reason) any op
 // field that the record cannot carry or that decoding would change.
@@ -153,11 +156,21 @@ void write_slot(Record& r, Slot slot, std::uint32_t v) {
   }
 }
 
-// The effects that follow an op's record, from its length field: none for an
-// op without a body, else clamped to kMaxEffects and to the records left.
-std::size_t body_length(OpCode code, std::uint16_t length, std::size_t records_left) {
-  if ((operation_info(code).operands & kEffects) == 0) return 0;
-  return std::min({std::size_t{length}, kMaxEffects, records_left});
+// Whether an op's record (its length field `b`) announces a body: always
+// for a finalizer, for a weakref when `b` is not 0.
+bool announces_body(OpCode code, std::uint16_t b) {
+  const OperationInfo& info = operation_info(code);
+  return (info.operands & kBody) != 0 && (!info.optional_body || b != 0);
+}
+// The operations of the body that follows, clamped to kMaxBodyLength and to
+// the records left.
+std::size_t body_length(OpCode code, std::uint16_t b, std::size_t records_left) {
+  const std::size_t length = operation_info(code).optional_body ? b - 1u : b;
+  return std::min({length, kMaxBodyLength, records_left});
+}
+// A body's records number the rows a body may hold apart.
+std::uint8_t body_opcode(OpCode code) {
+  return static_cast<std::uint8_t>(std::find(kBodyOpCodes.begin(), kBodyOpCodes.end(), code) - kBodyOpCodes.begin());
 }
 
 // Decodes records into ops, remembering how many names they use so the
@@ -168,9 +181,14 @@ class RecordDecoder {
   Op decode(RecordReader& reader) {
     const Record r = reader.next();
     const auto code = static_cast<OpCode>(r.opcode % kOpCodeCount);
+    Op op = decode_op(code, r, /*in_body=*/false);
+    if (!announces_body(code, r.b)) return op;
+    op.has_body = true;
     const std::size_t length = body_length(code, r.b, reader.remaining());
-    Op op = decode_op(code, r);
-    for (std::size_t i = 0; i < length; ++i) op.effects.push_back(decode_effect(reader.next()));
+    for (std::size_t i = 0; i < length; ++i) {
+      const Record inner = reader.next();
+      op.body.push_back(decode_op(kBodyOpCodes[inner.opcode % kBodyOpCodeCount], inner, /*in_body=*/true));
+    }
     return op;
   }
 
@@ -178,18 +196,20 @@ class RecordDecoder {
   std::size_t name_count() const { return name_count_; }
 
  private:
-  Op decode_op(OpCode code, const Record& r) {
+  // A body's op has no body of its own and no expected result.
+  Op decode_op(OpCode code, const Record& r, bool in_body) {
     Op op;
     op.code = code;
-    for (const Placement& at : record_layout(code)) decode_field(at, r, op);
+    for (const Placement& at : record_layout(code))
+      if (!in_body || (at.field != Field::Result && at.field != Field::Body)) decode_field(at, r, op, in_body);
     return op;
   }
 
-  void decode_field(const Placement& at, const Record& r, Op& op) {
+  void decode_field(const Placement& at, const Record& r, Op& op, bool in_body) {
     const std::uint32_t bits = read_slot(r, at.slot);
     const auto number = [&] { return into_range(bits, lo(at.field), hi(at.field)); };
     if (is_name_field(at.field)) {
-      name_operand(op, at.field) = name(bits);
+      name_operand(op, at.field) = in_body && may_be_self(at.field) ? name_or_self(bits) : name(bits);
       return;
     }
     switch (at.field) {
@@ -225,45 +245,16 @@ class RecordDecoder {
   static std::uint32_t lo(Field field) { return static_cast<std::uint32_t>(field_info(field).lo); }
   static std::uint32_t hi(Field field) { return static_cast<std::uint32_t>(field_info(field).hi); }
 
-  Effect decode_effect(const Record& r) {
-    Effect effect;
-    effect.code = static_cast<EffectCode>(r.opcode % kEffectCodeCount);
-    switch (effect.code) {
-      case EffectCode::BindSelf:
-      case EffectCode::Unbind:
-      case EffectCode::AppendSelfTo:
-      case EffectCode::AppendToSelf:
-        effect.name = name(r.a);
-        break;
-      case EffectCode::NewContainer:
-        effect.name = name(r.a);
-        effect.size = payload(r.c);
-        break;
-      case EffectCode::LoadSlot:
-        effect.name = name(r.a);
-        effect.source = name(r.b);
-        effect.index = r.c;
-        break;
-      case EffectCode::Deref:
-        effect.name = name(r.a);
-        effect.source = name(r.b);
-        break;
-      case EffectCode::Collect:
-        effect.generation = static_cast<int>(into_range(r.c, 0, 2));
-        break;
-      case EffectCode::ClearSelf:
-      case EffectCode::kCount:
-        break;
-    }
-    return effect;
-  }
-
   NameIndex name(std::uint32_t v) {
     const auto i = static_cast<NameIndex>(v % kMaxNames);
     name_count_ = std::max<std::size_t>(name_count_, i + 1);
     return i;
   }
-  static std::uint32_t payload(std::uint32_t v) { return into_range(v, kMinPayload, kMaxPayload); }
+  // A name a body's operation reads: one of kMaxNames, or self.
+  NameIndex name_or_self(std::uint32_t v) {
+    const std::uint32_t i = v % (kMaxNames + 1);
+    return i == kSelf ? kSelf : name(i);
+  }
   ObjectRef object(const Record& r) {
     if (r.a & kBySerialBit) return {true, into_range(r.c, 1, kU32Max)};
     return {false, name(r.a)};
@@ -281,16 +272,18 @@ class RecordEncoder {
   bool encode(const Op& op, std::vector<Record>& out) {
     Record r;
     body_.clear();
-    if (!encode_op(op, r)) return false;
+    if (!encode_op(op, r, /*in_body=*/false)) return false;
     out.push_back(r);
     out.insert(out.end(), body_.begin(), body_.end());
     return true;
   }
 
  private:
-  bool encode_op(const Op& op, Record& r) {
+  bool encode_op(const Op& op, Record& r, bool in_body) {
     if (op.code >= OpCode::kCount) return fail("opcode " + std::to_string(static_cast<int>(op.code)) + " does not exist");
-    r.opcode = static_cast<std::uint8_t>(op.code);
+    if (in_body && !in_body_vocabulary(op.code)) return fail(std::string("a body cannot hold ") + operation_info(op.code).words);
+    r.opcode = in_body ? body_opcode(op.code) : static_cast<std::uint8_t>(op.code);
+    in_body_ = in_body;
     for (const Placement& at : record_layout(op.code))
       if (!encode_field(at, op, r)) return false;
     return true;
@@ -318,6 +311,8 @@ class RecordEncoder {
       case Field::CollectGeneration:
       case Field::Generation: ok = number(op.generation); break;
       case Field::Result:
+        if (in_body_ && op.has_expected) return fail("a collect in a body has no expected result");
+        if (in_body_) return true;
         r.b = op.has_expected;
         return !op.has_expected || field(info.what, op.value, info.lo, info.hi, r.c);
       case Field::Thresholds: return field("arity", op.arity, 1, 3, r.a) && values(info, op, op.arity, r);
@@ -330,46 +325,30 @@ class RecordEncoder {
       case Field::GarbageCount:
       case Field::DebugFlag: ok = number(op.value); break;
       case Field::Body: return body(op, r);
-      default: ok = name(name_operand(op, at.field), bits); break;  // the names
+      default:  // the names
+        if (name_operand(op, at.field) == kSelf && in_body_ && may_be_self(at.field)) bits = kSelf;
+        else ok = name(name_operand(op, at.field), bits);
+        break;
     }
     if (ok) write_slot(r, at.slot, bits);
     return ok;
   }
 
-  // The body's length into the op's b, its effects into body_.
+  // The body's length into the op's b (one more for a callback, 0 for
+  // none), its operations into body_.
   bool body(const Op& op, Record& r) {
-    if (!field("body length", static_cast<std::int64_t>(op.effects.size()), 0, kMaxEffects, r.b))
-      return false;
-    for (const Effect& effect : op.effects) {
+    if (in_body_) return has_body(op) ? fail("bodies do not nest: a weakref made in a body has no callback") : true;
+    if (!has_body(op)) return true;
+    const bool optional = operation_info(op.code).optional_body;
+    if (!field("body length", static_cast<std::int64_t>(op.body.size()), 0, kMaxBodyLength, r.b)) return false;
+    r.b += optional ? 1 : 0;
+    for (const Op& inner : op.body) {
       Record e;
-      if (!encode_effect(effect, e)) return false;
+      if (!encode_op(inner, e, /*in_body=*/true)) return false;
       body_.push_back(e);
     }
+    in_body_ = false;
     return true;
-  }
-
-  bool encode_effect(const Effect& effect, Record& r) {
-    r.opcode = static_cast<std::uint8_t>(effect.code);
-    switch (effect.code) {
-      case EffectCode::BindSelf:
-      case EffectCode::Unbind:
-      case EffectCode::AppendSelfTo:
-      case EffectCode::AppendToSelf:
-        return name(effect.name, r.a);
-      case EffectCode::NewContainer:
-        return name(effect.name, r.a) && field("payload", effect.size, kMinPayload, kMaxPayload, r.c);
-      case EffectCode::LoadSlot:
-        return name(effect.name, r.a) && name(effect.source, r.b) && field("slot index", effect.index, 0, kU32Max, r.c);
-      case EffectCode::Deref:
-        return name(effect.name, r.a) && name(effect.source, r.b);
-      case EffectCode::Collect:
-        return field("generation", effect.generation, 0, 2, r.c);
-      case EffectCode::ClearSelf:
-        return true;
-      case EffectCode::kCount:
-        break;
-    }
-    return fail("effect code " + std::to_string(static_cast<int>(effect.code)) + " does not exist");
   }
 
   bool fail(const std::string& reason) {
@@ -411,6 +390,7 @@ class RecordEncoder {
   const Program& program_;
   std::string& error_;
   std::vector<Record> body_;  // the current op's body records
+  bool in_body_ = false;      // encoding one of them
 };
 
 }  // namespace

@@ -19,29 +19,6 @@ bool same_values(const Op& x, const Op& y, std::size_t n) {
 
 }  // namespace
 
-bool Effect::operator==(const Effect& other) const {
-  if (code != other.code) return false;
-  switch (code) {
-    case EffectCode::BindSelf:
-    case EffectCode::Unbind:
-    case EffectCode::AppendSelfTo:
-    case EffectCode::AppendToSelf:
-      return name == other.name;
-    case EffectCode::NewContainer:
-      return name == other.name && size == other.size;
-    case EffectCode::LoadSlot:
-      return name == other.name && source == other.source && index == other.index;
-    case EffectCode::Deref:
-      return name == other.name && source == other.source;
-    case EffectCode::Collect:
-      return generation == other.generation;
-    case EffectCode::ClearSelf:
-    case EffectCode::kCount:
-      return true;
-  }
-  return false;
-}
-
 bool Op::operator==(const Op& other) const {
   if (code != other.code) return false;
   const Op& o = other;
@@ -52,7 +29,8 @@ bool Op::operator==(const Op& other) const {
          (ignores(kExpectedValue) || (has_expected == o.has_expected && (!has_expected || value == o.value))) &&
          (ignores(kThresholds) || (arity == o.arity && same_values(*this, o, std::min<std::size_t>(arity, 3)))) &&
          (ignores(kTriple) || same_values(*this, o, 3)) && (ignores(kGeneration) || generation == o.generation) &&
-         (ignores(kObject) || object == o.object) && (ignores(kEffects) || effects == o.effects);
+         (ignores(kObject) || object == o.object) &&
+         (ignores(kBody) || (gcv::has_body(*this) == gcv::has_body(o) && body == o.body));
 }
 
 bool Program::intern(const std::string& name, NameIndex& out) {
@@ -75,14 +53,11 @@ std::string canonical_name(NameIndex i) {
 
 void for_each_name(Op& op, const std::function<void(NameIndex&)>& visit) {
   const std::uint16_t reads = operation_info(op.code).operands;
-  if (reads & kTarget) visit(op.target);
-  if (reads & kSource) visit(op.source);
+  if ((reads & kTarget) && op.target != kSelf) visit(op.target);
+  if ((reads & kSource) && op.source != kSelf) visit(op.source);
   if ((reads & kObject) && !op.object.by_serial) visit(op.object.value);
-  for (Effect& effect : op.effects) {
-    if (effect.code == EffectCode::ClearSelf || effect.code == EffectCode::Collect) continue;
-    visit(effect.name);
-    if (effect.code == EffectCode::LoadSlot || effect.code == EffectCode::Deref) visit(effect.source);
-  }
+  if (!(reads & kBody)) return;
+  for (Op& inner : op.body) for_each_name(inner, visit);
 }
 
 std::size_t number_count(const Op& op, Field field) {

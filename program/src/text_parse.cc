@@ -9,9 +9,10 @@
 // decided by the parser: it is a serial only where an object is expected.
 //
 // A finalizer or a weakref with a callback ends its line with a body: after
-// ':', zero to kMaxEffects effects separated by ';'. Inside a body ';' ends an
-// effect as the end of the line ends an operation, and the keyword 'self'
-// (the object being finalized, or the weakref) may appear.
+// ':', zero to kMaxBodyLength operations separated by ';', each read as the
+// forms of the rows a body may hold. Inside a body ';' ends an operation as
+// the end of the line does, and the keyword 'self' (the object being
+// finalized, or the weakref) may stand for a name an operation reads.
 //
 // Every failure names the offending token's line and column and says what was
 // expected and what was found. Parsing never throws and never reads outside
@@ -231,6 +232,20 @@ bool is_keyword(std::string_view word) {
   return std::find(keywords.begin(), keywords.end(), word) != keywords.end();
 }
 
+// Whether `word` is a word of the forms only of rows no body may hold
+// (`threshold`, `expect`, `cycle`, `garbage`...): said so where a body uses it.
+bool only_outside_bodies(std::string_view word) {
+  bool outside = false;
+  for (std::size_t c = 0; c < kOpCodeCount; ++c) {
+    for (const FormElement& element : form_elements(static_cast<OpCode>(c))) {
+      if (element.kind != FormElement::Literal || element.text != word) continue;
+      if (in_body_vocabulary(static_cast<OpCode>(c))) return false;
+      outside = true;
+    }
+  }
+  return outside;
+}
+
 // "a", "a or b", "a, b or c".
 std::string one_of(const std::vector<std::string>& choices) {
   std::string out;
@@ -238,11 +253,6 @@ std::string one_of(const std::vector<std::string>& choices) {
     out += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
   return out;
 }
-
-// What a body may hold, for "expected ..." messages.
-constexpr const char* kEffectForms =
-    "an effect ('n = self', 'del n', 'n = list', 'n = m[i]', 'n = m()', 'n.append(self)', 'self.append(n)', "
-    "'self.clear()' or 'collect')";
 
 // Parses one line into at most one op: the line is read as each row's form
 // in turn, and the first that reads the whole line gives the op. When none
@@ -314,6 +324,7 @@ class LineParser {
     if (word.column < furthest_.column) return false;  // never reported: no message to build
     if (word.text == "self" && !in_body_)
       return fail(word.column, "'self' can only be used in a finalizer body or a weakref callback");
+    if (in_body_ && only_outside_bodies(word.text)) return fail_outside_bodies(word);
     return fail(word.column, quote(word.text) + " is a keyword and cannot be a name");
   }
   // The error of the line whose first token is `first`.
@@ -337,20 +348,23 @@ class LineParser {
   bool at_end(const Token& token) const {
     return token.kind == TokenKind::End || (in_body_ && token.is(TokenKind::Symbol, ";"));
   }
-  const char* end_forms() const { return in_body_ ? "';' or end of line" : "end of line"; }
-
-  // Every parse_* function that decides the code of an effect sets it
-  // through here, so the rest of its body reads as the grammar:
-  // set_code(effect, X) && operands.
-  static bool set_code(Effect& effect, EffectCode code) {
-    effect.code = code;
-    return true;
+  // Expected an end where `found` is: in a body ';' or the end of the line.
+  bool fail_expected_end(const Token& found) {
+    if (in_body_) fail_expected(found, ";", /*quoted=*/true);
+    return fail_expected(found, "end of line");
   }
 
   // Whether the whole line reads as `code`'s form; `op` holds what it read.
   bool read_form(OpCode code, Op& op) {
     lex_ = LineLexer(text_);
     in_body_ = false;
+    if (!read_elements(code, op)) return false;
+    const Token token = lex_.next();
+    return token.kind == TokenKind::End || fail_expected(token, "end of line");
+  }
+
+  // Reads `code`'s form from where the lexer is; `op` holds what it read.
+  bool read_elements(OpCode code, Op& op) {
     op = Op{};
     op.code = code;
     const std::vector<FormElement>& form = form_elements(code);
@@ -369,24 +383,29 @@ class LineParser {
         ++i;
         continue;
       }
-      lex_ = lex, op = before, in_body_ = false;
+      lex_ = lex, op = before;
       program_.names.resize(names);
       i = form[i].close;
     }
-    const Token token = lex_.next();
-    return token.kind == TokenKind::End || fail_expected(token, "end of line");
+    return true;
   }
 
   bool read_element(const FormElement& element, Op& op) {
     if (element.kind == FormElement::FieldRef) return read_field(element.field, op);
     const Token token = lex_.next();
     const TokenKind kind = is_word_start(element.text[0]) ? TokenKind::Word : TokenKind::Symbol;
+    if (in_body_ && (element.text == ":" || element.text == "->")) {  // what a body's weakref or collect cannot have
+      if (!token.is(kind, element.text)) return false;                 // nor suggest
+      return fail(token.column, element.text == ":"
+                                    ? "bodies do not nest: a weakref made in a body has no callback"
+                                    : "a collect in a body has no expected result (expectations stay outside bodies)");
+    }
     return token.is(kind, element.text) || fail_expected(token, element.text, /*quoted=*/true);
   }
 
   bool read_field(Field field, Op& op) {
     const FieldInfo& info = field_info(field);
-    if (is_name_field(field)) return parse_name(name_operand(op, field));
+    if (is_name_field(field)) return parse_name(name_operand(op, field), may_be_self(field));
     switch (field) {
       case Field::Index:
       case Field::GarbageIndex: return parse_number(info, op.index);
@@ -406,7 +425,7 @@ class LineParser {
       case Field::GarbageCount: return parse_number(info, op.value);
       case Field::Generation: return parse_generation(op.generation);
       case Field::DebugFlag: return parse_debug_flag(op.value);
-      case Field::Body: return parse_body(op.effects);
+      case Field::Body: return parse_body(op);
       default: break;  // the names, above
     }
     return false;
@@ -428,9 +447,15 @@ class LineParser {
       return fail(word.column, "too many names: a program may use at most " + std::to_string(kMaxNames));
     return true;
   }
-  bool parse_name(NameIndex& out) {
+  // A name; in a body also `self` where `self_allowed`.
+  bool parse_name(NameIndex& out, bool self_allowed = false) {
     const Token token = lex_.next();
     if (token.kind != TokenKind::Word) return fail_expected(token, "a name");
+    if (in_body_ && token.text == "self") {
+      if (!self_allowed) return fail(token.column, "'self' cannot be assigned or deleted: it is the object the body runs for");
+      out = kSelf;
+      return true;
+    }
     return intern_name(token, out);
   }
 
@@ -460,16 +485,6 @@ class LineParser {
     out = static_cast<T>(value);
     return true;
   }
-  // A number that may be left out at the end of an effect.
-  template <typename T>
-  bool parse_optional_number(const FieldInfo& range, T& out) {
-    const Token token = lex_.peek();
-    if (at_end(token)) return true;
-    if (token.kind != TokenKind::Number)
-      return fail_expected(token, std::string(range.expected) + (in_body_ ? ", " : " or ") + end_forms());
-    return parse_number(range, out);
-  }
-
   // names a b c: the program's names in index order, before anything else.
   bool parse_names(const Token& keyword) {
     if (!program_.ops.empty() || !program_.names.empty())
@@ -556,69 +571,51 @@ class LineParser {
     return true;
   }
 
-  // <effect> [; <effect>]... up to the end of the line, after a ':'.
-  bool parse_body(std::vector<Effect>& body) {
+  // <operation> [; <operation>]... up to the end of the line, after a ':'.
+  bool parse_body(Op& op) {
     in_body_ = true;
+    op.has_body = true;
+    const bool read = parse_body_operations(op.body);
+    in_body_ = false;
+    return read;
+  }
+  bool parse_body_operations(std::vector<Op>& body) {
+    if (lex_.peek().kind == TokenKind::End) return true;  // `def __del__(self): pass`
     for (;;) {
-      const Token first = lex_.next();
-      if (first.kind != TokenKind::End && body.size() == kMaxEffects)
-        return fail(first.column, "too many effects: a body holds at most " + std::to_string(kMaxEffects));
-      Effect effect;
-      if (!parse_effect(first, effect)) return false;
-      body.push_back(effect);
-      const Token after = lex_.peek();
+      const Token first = lex_.peek();
+      if (body.size() == kMaxBodyLength)
+        return fail(first.column, "too many operations: a body holds at most " + std::to_string(kMaxBodyLength));
+      Op inner;
+      if (!parse_body_operation(first, inner)) return false;
+      inner.where = {line_, first.column};
+      body.push_back(std::move(inner));
+      const Token after = lex_.next();
       if (after.kind == TokenKind::End) return true;
-      if (!after.is(TokenKind::Symbol, ";")) return fail_expected(after, end_forms());
-      lex_.next();
+      if (!after.is(TokenKind::Symbol, ";")) return fail_expected_end(after);
     }
   }
-
-  // One effect, starting at the already-read token `first`.
-  bool parse_effect(const Token& first, Effect& effect) {
-    if (first.kind != TokenKind::Word) return fail_expected(first, kEffectForms);
-    if (first.text == "del") return set_code(effect, EffectCode::Unbind) && parse_name(effect.name);
-    if (first.text == "collect")
-      return set_code(effect, EffectCode::Collect) &&
-             (lex_.peek().kind != TokenKind::Number || parse_collect_generation(effect.generation));
-    if (first.text == "self") return parse_self_method(effect);
-    if (is_keyword(first.text)) return fail_expected(first, kEffectForms);
-    if (!intern_name(first, effect.name)) return false;
-    const Token token = lex_.next();
-    if (token.is(TokenKind::Symbol, "=")) {  // n = self   n = list [payload]   n = m[i]   n = m()
-      const Token value = lex_.next();
-      if (value.is(TokenKind::Word, "self")) return set_code(effect, EffectCode::BindSelf);
-      if (value.is(TokenKind::Word, "list"))
-        return set_code(effect, EffectCode::NewContainer) && parse_optional_number(field_info(Field::Size), effect.size);
-      if (value.kind == TokenKind::Word && !is_keyword(value.text)) return parse_effect_read(value, effect);
-      return fail_expected(value, "'self', 'list' or a name");
+  // One operation of a body, starting at `first`: the first body row whose
+  // form reads up to a ';' or the end of the line.
+  bool parse_body_operation(const Token& first, Op& inner) {
+    if (first.kind == TokenKind::Word && only_outside_bodies(first.text)) return fail_outside_bodies(first);
+    const LineLexer start = lex_;
+    for (OpCode code : kBodyOpCodes) {
+      const FormElement& head = form_elements(code).front();
+      if (head.kind == FormElement::Literal && !first.is(TokenKind::Word, head.text)) continue;
+      const std::size_t names = program_.names.size();
+      lex_ = start;
+      if (read_elements(code, inner)) {
+        const Token token = lex_.peek();
+        if (at_end(token)) return true;
+        fail_expected_end(token);
+      }
+      program_.names.resize(names);
     }
-    if (token.is(TokenKind::Symbol, ".")) {  // n.append(self)
-      return parse_word("append") && parse_symbol("(") && parse_word("self") && parse_symbol(")") &&
-             set_code(effect, EffectCode::AppendSelfTo);
-    }
-    return fail_expected(token, "'=' or '.append('");
+    lex_ = start;
+    return fail_expected(lex_.next(), "an operation a body may hold");
   }
-
-  // m[i]   m()   after `n = `, from the already-read word `source`.
-  bool parse_effect_read(const Token& source, Effect& effect) {
-    if (!intern_name(source, effect.source)) return false;
-    const Token token = lex_.next();
-    if (token.is(TokenKind::Symbol, "["))
-      return set_code(effect, EffectCode::LoadSlot) && parse_number(field_info(Field::Index), effect.index) && parse_symbol("]");
-    if (token.is(TokenKind::Symbol, "(")) return set_code(effect, EffectCode::Deref) && parse_symbol(")");
-    return fail_expected(token, "'[' or '('");
-  }
-
-  // self.append(n)   self.clear()
-  bool parse_self_method(Effect& effect) {
-    if (!parse_symbol(".")) return false;
-    const Token method = lex_.next();
-    if (method.is(TokenKind::Word, "append"))
-      return set_code(effect, EffectCode::AppendToSelf) && parse_symbol("(") && parse_name(effect.name) &&
-             parse_symbol(")");
-    if (method.is(TokenKind::Word, "clear"))
-      return set_code(effect, EffectCode::ClearSelf) && parse_symbol("(") && parse_symbol(")");
-    return fail_expected(method, "'append' or 'clear'");
+  bool fail_outside_bodies(const Token& word) {
+    return fail(word.column, quote(word.text) + " cannot be used in a finalizer body or a weakref callback");
   }
 
   std::string_view text_;

@@ -5,7 +5,7 @@
 // generation 2 without an expected result, no body), so printing is
 // canonical: two equal ops print the same, and parse_text(print_text(p))
 // gives back p's ops and names. A body (of a finalizer or a weakref
-// callback) prints its effects joined by "; ", under the same rules.
+// callback) prints its operations joined by "; ", under the same rules.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +16,10 @@ namespace gcv {
 
 namespace {
 
-std::string name_of(const Program& program, NameIndex i) {
+// `self` only inside a body: a step's printout names the executor's scratch
+// names past the program's, where kSelf may be one of them.
+std::string name_of(const Program& program, NameIndex i, bool in_body = false) {
+  if (in_body && i == kSelf) return "self";
   if (i < program.names.size()) return program.names[i];
   return "<name " + std::to_string(i) + ">";  // only for hand-built, invalid ops
 }
@@ -26,34 +29,8 @@ std::string object_of(const Program& program, const ObjectRef& object) {
   return name_of(program, object.value);
 }
 
-std::string payload_suffix(std::uint32_t size) {
-  return size == kDefaultPayload ? std::string() : " " + std::to_string(size);
-}
-
 std::string generation_of(int generation) {
   return generation == kPermanentGeneration ? "permanent" : std::to_string(generation);
-}
-
-std::string format_collect_generation(int generation) {
-  return generation == 2 ? "collect" : "collect " + std::to_string(generation);
-}
-
-std::string format_effect(const Program& program, const Effect& effect) {
-  const std::string name = name_of(program, effect.name);
-  switch (effect.code) {
-    case EffectCode::BindSelf: return name + " = self";
-    case EffectCode::Unbind: return "del " + name;
-    case EffectCode::NewContainer: return name + " = list" + payload_suffix(effect.size);
-    case EffectCode::AppendSelfTo: return name + ".append(self)";
-    case EffectCode::AppendToSelf: return "self.append(" + name + ")";
-    case EffectCode::ClearSelf: return "self.clear()";
-    case EffectCode::Collect: return format_collect_generation(effect.generation);
-    case EffectCode::LoadSlot:
-      return name + " = " + name_of(program, effect.source) + "[" + std::to_string(effect.index) + "]";
-    case EffectCode::Deref: return name + " = " + name_of(program, effect.source) + "()";
-    case EffectCode::kCount: break;
-  }
-  return "<invalid effect " + std::to_string(static_cast<int>(effect.code)) + ">";
 }
 
 std::string values_of(const Op& op, std::size_t n) {
@@ -62,9 +39,11 @@ std::string values_of(const Op& op, std::size_t n) {
   return out;
 }
 
+std::string format_op_of(const Program& program, const Op& op, bool in_body);
+
 // How `field` of `op` prints.
-std::string format_field(const Program& program, const Op& op, Field field) {
-  if (is_name_field(field)) return name_of(program, name_operand(op, field));
+std::string format_field(const Program& program, const Op& op, Field field, bool in_body) {
+  if (is_name_field(field)) return name_of(program, name_operand(op, field), in_body);
   switch (field) {
     case Field::Index:
     case Field::GarbageIndex: return std::to_string(op.index);
@@ -78,9 +57,9 @@ std::string format_field(const Program& program, const Op& op, Field field) {
     case Field::ThresholdValues: return values_of(op, 3);
     case Field::Object: return object_of(program, op.object);
     case Field::DebugFlag: return op.value ? "saveall" : "none";
-    case Field::Body: {
+    case Field::Body: {  // after its ':', a space before each operation but the empty body's none
       std::string out;
-      for (const Effect& effect : op.effects) out += (out.empty() ? "" : "; ") + format_effect(program, effect);
+      for (const Op& inner : op.body) out += (out.empty() ? " " : "; ") + format_op_of(program, inner, true);
       return out;
     }
     case Field::Int:
@@ -97,7 +76,7 @@ std::string format_field(const Program& program, const Op& op, Field field) {
 // Whether `field` differs from the default an optional part leaves it at:
 // no body, no expected result, or the field's simplest value.
 bool differs_from_default(const Op& op, Field field) {
-  if (field == Field::Body) return !op.effects.empty();
+  if (field == Field::Body) return operation_info(op.code).optional_body ? op.has_body : !op.body.empty();
   if (field == Field::Result) return op.has_expected;
   return number(op, field) != field_info(field).simplest;
 }
@@ -123,11 +102,9 @@ std::vector<bool> printed_parts(std::string_view form, const Op& op) {
   return printed;
 }
 
-}  // namespace
-
 // The row's form (operations.def) with its fields filled in and the optional
 // parts that print.
-std::string format_op(const Program& program, const Op& op) {
+std::string format_op_of(const Program& program, const Op& op, bool in_body) {
   if (op.code >= OpCode::kCount) return "<invalid opcode " + std::to_string(static_cast<int>(op.code)) + ">";
   const std::string_view form = operation_info(op.code).form;
   const std::vector<bool> printed = printed_parts(form, op);
@@ -135,7 +112,7 @@ std::string format_op(const Program& program, const Op& op) {
   std::size_t part = 0;
   for (std::size_t at = 0; at < form.size();) {
     if (form[at] == '<') {
-      out += format_field(program, op, field_at(form, at, at));
+      out += format_field(program, op, field_at(form, at, at), in_body);
     } else if (form[at] == '{') {
       at = printed[part++] ? at + 1 : form.find('}', at) + 1;
     } else if (form[at] == '}') {
@@ -146,6 +123,10 @@ std::string format_op(const Program& program, const Op& op) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string format_op(const Program& program, const Op& op) { return format_op_of(program, op, false); }
 
 namespace {
 

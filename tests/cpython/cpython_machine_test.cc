@@ -9,6 +9,14 @@
 namespace gcv {
 namespace {
 
+// A body's operation: `target = ...source...` as its row spells it.
+Op body_op(OpCode code, NameIndex target, NameIndex source = 0) {
+  Op op = Op::of(code);
+  op.target = target;
+  op.source = source;
+  return op;
+}
+
 constexpr NameIndex a = 0, b = 1, c = 2, w = 3, keep = 4;
 
 class CPythonMachineTest : public ::testing::Test {
@@ -118,8 +126,8 @@ TEST_F(CPythonMachineTest, AtomsAreFreedWhenTheirLastReferenceGoes) {
 
 TEST_F(CPythonMachineTest, FinalizersRunInACollectionAndCanResurrect) {
   cycle_of_two();
-  m->set_finalizer(a, {Effect{.code = EffectCode::BindSelf, .name = keep}});
-  m->set_finalizer(b, {Effect{.code = EffectCode::NewContainer, .name = c}});
+  m->set_finalizer(a, {body_op(OpCode::Bind, keep, kSelf)});
+  m->set_finalizer(b, {body_op(OpCode::NewContainer, c)});
   EXPECT_TRUE(state(1).has_finalizer);
   m->unbind(a);
   m->unbind(b);
@@ -140,7 +148,8 @@ TEST_F(CPythonMachineTest, FinalizersRunInACollectionAndCanResurrect) {
 
 TEST_F(CPythonMachineTest, WeakrefCallbackRunsOnRefcountDeath) {
   m->new_container(a, 1, 16);
-  m->new_weakref(w, 2, a, {Effect{.code = EffectCode::Deref, .name = c, .source = w}});
+  const std::vector<Op> callback = {body_op(OpCode::Deref, c, w)};
+  m->new_weakref(w, 2, a, &callback);
   EXPECT_EQ(state(2).kind, ObjectKind::Weakref);
   EXPECT_EQ(state(2).referent, ObjectKey::serial(1));
   EXPECT_EQ(state(2).generation, 0);
@@ -158,19 +167,51 @@ TEST_F(CPythonMachineTest, WeakrefCallbackRunsOnRefcountDeath) {
   EXPECT_EQ(state(2).referent, ObjectKey{});
 }
 
+// A callback that does nothing is still called; no callback is not.
+TEST_F(CPythonMachineTest, AnEmptyCallbackRunsAndNoCallbackDoesNot) {
+  m->new_container(a, 1, 16);
+  const std::vector<Op> empty;
+  m->new_weakref(w, 2, a, &empty);
+  m->new_weakref(b, 3, a, nullptr);
+  events();
+  m->unbind(a);
+  const std::vector<Event> e = events();
+  EXPECT_EQ(count(e, Event::Type::CallbackRan), 1u);
+  EXPECT_EQ(freed(e), (std::vector<ObjectKey>{ObjectKey::serial(1)}));
+}
+
+// A finalizer's body allocates a str and an int as a program line does, each
+// with the next serial, and sets a slot of a list other than self.
+TEST_F(CPythonMachineTest, BodiesAllocateAtomsAndSetSlotsOfOtherLists) {
+  m->new_container(keep, 1, 16);
+  m->new_container(c, 2, 16);
+  m->append(keep, c);
+  m->new_container(a, 3, 16);
+  Op str = body_op(OpCode::NewStr, b), big = body_op(OpCode::NewInt, w), set = body_op(OpCode::SetSlot, keep, b);
+  str.size = 40;
+  big.value = 1000;
+  m->set_finalizer(a, {str, big, set});
+  m->unbind(a);  // its finalizer: b = str 40; w = int 1000; keep[0] = b
+  EXPECT_EQ(state(4).kind, ObjectKind::Str);
+  EXPECT_EQ(state(4).payload, 40u);
+  EXPECT_EQ(state(5).int_value, 1000);
+  EXPECT_EQ(state(1).slots, (std::vector<ObjectKey>{ObjectKey::serial(4)}));
+  EXPECT_EQ(state(2).refcount, 1);  // c only: the slot let go of it
+}
+
 TEST_F(CPythonMachineTest, EachWeakrefIsANewObject) {
   m->new_container(a, 1, 16);
-  m->new_weakref(w, 2, a, {});
-  m->new_weakref(b, 3, a, {});
+  m->new_weakref(w, 2, a, nullptr);
+  m->new_weakref(b, 3, a, nullptr);
   EXPECT_EQ(m->binding(w), ObjectKey::serial(2));
   EXPECT_EQ(m->binding(b), ObjectKey::serial(3));
 }
 
 TEST_F(CPythonMachineTest, ASecondCallbacklessWeakrefIsANewObjectToo) {
   m->new_container(a, 1, 16);
-  m->new_weakref(w, 2, a, {});
-  m->new_weakref(b, 3, a, {});  // weakref.ref(a) would return #2: a Ref instead
-  m->new_weakref(c, 4, a, {});
+  m->new_weakref(w, 2, a, nullptr);
+  m->new_weakref(b, 3, a, nullptr);  // weakref.ref(a) would return #2: a Ref instead
+  m->new_weakref(c, 4, a, nullptr);
   EXPECT_EQ(state(1).refcount, 1);
   m->unbind(a);
   EXPECT_EQ(freed(events()), (std::vector<ObjectKey>{ObjectKey::serial(1)}));
@@ -186,8 +227,9 @@ TEST_F(CPythonMachineTest, ASecondCallbacklessWeakrefIsANewObjectToo) {
 // lists, get_count()[0] is one higher than the model says.
 TEST_F(CPythonMachineTest, ClearWeakRefsCountsItsTupleOfCallbacks) {
   m->new_container(a, 1, 16);
-  m->new_weakref(w, 2, a, {Effect{.code = EffectCode::Unbind, .name = keep}});
-  m->new_weakref(b, 3, a, {Effect{.code = EffectCode::Unbind, .name = keep}});
+  const std::vector<Op> callback = {body_op(OpCode::Unbind, keep)};
+  m->new_weakref(w, 2, a, &callback);
+  m->new_weakref(b, 3, a, &callback);
   m->collect(2);  // empties the free lists
   m->new_container(c, 4, 16);
   EXPECT_EQ(m->collector_state().count[0], 1);

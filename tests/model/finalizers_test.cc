@@ -643,6 +643,51 @@ TEST_F(ModelTest, ReadEffectsAreTotal) {
   EXPECT_EQ(refcount(text), 2);  // a and the slot
 }
 
+// A body holds what a program line holds: here every allocation, a bind,
+// slots of a list other than self set, deleted and cleared, and a weakref to
+// self, which is cleared when self dies after its finalizer.
+TEST_F(ModelTest, BodiesRunEveryNameLevelOperation) {
+  constexpr NameIndex h = g, x = kRingFirst, y = kRingTail;
+  Serial holder = list(h);
+  Serial first = list(x);
+  Serial second = list(y);
+  model->append(h, x);
+  model->append(h, y);
+  model->unbind(x);
+  model->unbind(y);
+  Serial dying = list(a);
+  Op str_op = body_op(OpCode::NewStr, b), int_op = body_op(OpCode::NewInt, c), set = body_op(OpCode::SetSlot, h, kSelf);
+  str_op.size = 40;
+  int_op.value = 1000;
+  Op remove = body_op(OpCode::RemoveSlot, h);
+  remove.index = 1;
+  model->set_finalizer(a, {str_op, int_op, body_op(OpCode::Bind, d, h), set, remove,
+                           body_op(OpCode::NewWeakref, e, kSelf), body_op(OpCode::Clear, h)});
+  events();
+  model->unbind(a);
+  // h[0] = self drops #2; del h[1] drops #3; h.clear() drops self's last
+  // reference: the weakref to it is cleared and it is freed.
+  EXPECT_EQ(events(), (Events{finalized_event(dying), freed_event(first), freed_event(second), freed_event(dying)}));
+  EXPECT_EQ(state(dying + 1).kind, ObjectKind::Str);
+  EXPECT_EQ(state(dying + 1).payload, 40u);
+  EXPECT_EQ(state(dying + 2).int_value, 1000);
+  EXPECT_EQ(model->binding(d), key(holder));
+  EXPECT_EQ(refcount(holder), 2);  // h and d
+  EXPECT_TRUE(state(holder).slots.empty());
+  EXPECT_EQ(state(dying + 3).kind, ObjectKind::Weakref);
+  EXPECT_EQ(state(dying + 3).referent, ObjectKey{});  // cleared as self died
+}
+
+// An empty callback is a callback: it runs (an event), where none does not.
+TEST_F(ModelTest, AnEmptyCallbackRuns) {
+  Serial referent = list(a);
+  Serial empty = weakref(b, a, {});
+  weakref(c, a);
+  events();
+  model->unbind(a);
+  EXPECT_EQ(events(), (Events{callback_event(empty), freed_event(referent)}));
+}
+
 // The list free list (Objects/listobject.c): freed lists of the default
 // payload are kept, at most 80; a new one takes one; a generation-2
 // collection, and only that, empties it.

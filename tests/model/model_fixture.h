@@ -57,7 +57,11 @@ class ModelTest : public ::testing::Test {
     return serial;
   }
   // `dst = weakref.ref(referent[, callback])`; returns the weakref's serial.
-  Serial weakref(NameIndex dst, NameIndex referent, const std::vector<Effect>& callback = {}) {
+  Serial weakref(NameIndex dst, NameIndex referent) { return weakref_with(dst, referent, nullptr); }
+  Serial weakref(NameIndex dst, NameIndex referent, const std::vector<Op>& callback) {
+    return weakref_with(dst, referent, &callback);
+  }
+  Serial weakref_with(NameIndex dst, NameIndex referent, const std::vector<Op>* callback) {
     const Serial serial = model->next_serial();
     model->new_weakref(dst, serial, referent, callback);
     return serial;
@@ -151,34 +155,29 @@ inline Event stop_event(int generation, std::int64_t collected, std::int64_t unc
   return collection_event(Event::Type::CollectionStop, generation, collected, uncollectable);
 }
 
-// Effects, spelled as in the language.
-inline Effect effect(EffectCode code, NameIndex name = 0) {
-  Effect made;
-  made.code = code;
-  made.name = name;
+// Body operations, spelled as in the language.
+inline Op body_op(OpCode code, NameIndex target = 0, NameIndex source = 0) {
+  Op made = Op::of(code);
+  made.target = target;
+  made.source = source;
   return made;
 }
-inline Effect bind_self(NameIndex n) { return effect(EffectCode::BindSelf, n); }        // n = self
-inline Effect del(NameIndex n) { return effect(EffectCode::Unbind, n); }               // del n
-inline Effect new_list(NameIndex n) { return effect(EffectCode::NewContainer, n); }    // n = list
-inline Effect append_self_to(NameIndex n) { return effect(EffectCode::AppendSelfTo, n); }  // n.append(self)
-inline Effect append_to_self(NameIndex n) { return effect(EffectCode::AppendToSelf, n); }  // self.append(n)
-inline Effect clear_self() { return effect(EffectCode::ClearSelf); }                   // self.clear()
-inline Effect collect_effect(int generation = 2) {                                     // collect [g]
-  Effect made = effect(EffectCode::Collect);
+inline Op bind_self(NameIndex n) { return body_op(OpCode::Bind, n, kSelf); }             // n = self
+inline Op del(NameIndex n) { return body_op(OpCode::Unbind, n); }                         // del n
+inline Op new_list(NameIndex n) { return body_op(OpCode::NewContainer, n); }              // n = list
+inline Op append_self_to(NameIndex n) { return body_op(OpCode::Append, n, kSelf); }       // n.append(self)
+inline Op append_to_self(NameIndex n) { return body_op(OpCode::Append, kSelf, n); }       // self.append(n)
+inline Op clear_self() { return body_op(OpCode::Clear, kSelf); }                          // self.clear()
+inline Op collect_effect(int generation = 2) {                                            // collect [g]
+  Op made = body_op(OpCode::Collect);
   made.generation = generation;
   return made;
 }
-inline Effect load_slot(NameIndex n, NameIndex m, std::uint32_t i) {                   // n = m[i]
-  Effect made = effect(EffectCode::LoadSlot, n);
-  made.source = m;
+inline Op load_slot(NameIndex n, NameIndex m, std::uint32_t i) {                          // n = m[i]
+  Op made = body_op(OpCode::LoadSlot, n, m);
   made.index = i;
   return made;
 }
-inline Effect deref_effect(NameIndex n, NameIndex m) {                                  // n = m()
-  Effect made = effect(EffectCode::Deref, n);
-  made.source = m;
-  return made;
-}
+inline Op deref_effect(NameIndex n, NameIndex m) { return body_op(OpCode::Deref, n, m); }  // n = m()
 
 }  // namespace gcv::model_test

@@ -56,20 +56,30 @@ Op decode_one(const Bytes& bytes) {
 
 std::uint8_t opcode(OpCode code) { return static_cast<std::uint8_t>(code); }
 
-bool has_body(OpCode code) { return code == OpCode::SetFinalizer || code == OpCode::NewWeakref; }
+bool may_have_body(OpCode code) { return code == OpCode::SetFinalizer || code == OpCode::NewWeakref; }
+
+// A body's record numbers the rows a body may hold apart (binary.h).
+std::uint8_t body_opcode(OpCode code) {
+  return static_cast<std::uint8_t>(std::find(kBodyOpCodes.begin(), kBodyOpCodes.end(), code) - kBodyOpCodes.begin());
+}
+constexpr std::uint8_t kSelfByte = kSelf;  // `self` among the names a body's operation reads
 
 // Checks the properties every decoded program has.
 void expect_well_formed_decoding(const Bytes& bytes) {
   Program program = decode_binary(bytes);
-  // Every whole record is an op or an effect of a body.
+  // Every whole record is an op or an operation of a body.
   std::size_t records = 0;
   for (const Op& op : program.ops) {
-    records += 1 + op.effects.size();
-    EXPECT_LE(op.effects.size(), kMaxEffects);
-    if (!has_body(op.code)) {
-      EXPECT_TRUE(op.effects.empty());
+    records += 1 + op.body.size();
+    EXPECT_LE(op.body.size(), kMaxBodyLength);
+    if (!may_have_body(op.code)) {
+      EXPECT_TRUE(op.body.empty());
     }
-    for (const Effect& effect : op.effects) EXPECT_LT(static_cast<std::size_t>(effect.code), kEffectCodeCount);
+    for (const Op& inner : op.body) {
+      EXPECT_TRUE(in_body_vocabulary(inner.code));
+      EXPECT_FALSE(has_body(inner));
+      EXPECT_FALSE(inner.has_expected);
+    }
   }
   const std::size_t whole = bytes.size() / kRecordSize;
   if (records != whole) {
@@ -155,20 +165,21 @@ TEST(Binary, RecordLayoutOfBodiesAndTheNewOps) {
   Program program = parse_ok(
       "finalizer a: b = self; del c; d = list 600; e.append(self); self.append(f); self.clear(); collect 1\n"
       "w = weakref a\nx = weakref b: collect\nlegacy_finalizer b\ny = w()\ndebug saveall\ndebug none\n"
-      "clear garbage\nz = garbage[70000]\nexpect garbage 65537\nexpect finalized #5\nexpect not_finalized a\n");
-  const NameIndex w = 6, x = 7, y = 8, z = 9;
+      "clear garbage\nz = garbage[70000]\nexpect garbage 65537\nexpect finalized #5\nexpect not_finalized a\n"
+      "v = weakref a:\nf.clear()\n");
+  const NameIndex w = 6, x = 7, y = 8, z = 9, v = 10;
   const Bytes expected[] = {
       record(opcode(OpCode::SetFinalizer), 0, 7, 0),
-      record(static_cast<std::uint8_t>(EffectCode::BindSelf), 1, 0, 0),
-      record(static_cast<std::uint8_t>(EffectCode::Unbind), 2, 0, 0),
-      record(static_cast<std::uint8_t>(EffectCode::NewContainer), 3, 0, 600),
-      record(static_cast<std::uint8_t>(EffectCode::AppendSelfTo), 4, 0, 0),
-      record(static_cast<std::uint8_t>(EffectCode::AppendToSelf), 5, 0, 0),
-      record(static_cast<std::uint8_t>(EffectCode::ClearSelf), 0, 0, 0),
-      record(static_cast<std::uint8_t>(EffectCode::Collect), 0, 0, 1),
-      record(opcode(OpCode::NewWeakref), w, 0, 0),
-      record(opcode(OpCode::NewWeakref), x, 1, 1),
-      record(static_cast<std::uint8_t>(EffectCode::Collect), 0, 0, 2),
+      record(body_opcode(OpCode::Bind), 1, kSelfByte, 0),
+      record(body_opcode(OpCode::Unbind), 2, 0, 0),
+      record(body_opcode(OpCode::NewContainer), 3, 0, 600),
+      record(body_opcode(OpCode::Append), 4, kSelfByte, 0),
+      record(body_opcode(OpCode::Append), kSelfByte, 5, 0),
+      record(body_opcode(OpCode::Clear), kSelfByte, 0, 0),
+      record(body_opcode(OpCode::Collect), 1, 0, 0),
+      record(opcode(OpCode::NewWeakref), w, 0, 0),    // b 0: no callback
+      record(opcode(OpCode::NewWeakref), x, 2, 1),    // b 2: a callback of one operation
+      record(body_opcode(OpCode::Collect), 2, 0, 0),
       record(opcode(OpCode::SetLegacyFinalizer), 1, 0, 0),
       record(opcode(OpCode::Deref), y, w, 0),
       record(opcode(OpCode::SetDebug), 0, 0, 1),
@@ -178,6 +189,8 @@ TEST(Binary, RecordLayoutOfBodiesAndTheNewOps) {
       record(opcode(OpCode::ExpectGarbage), 0, 0, 65537),
       record(opcode(OpCode::ExpectFinalized), 0x80, 0, 5),
       record(opcode(OpCode::ExpectNotFinalized), 0, 0, 0),
+      record(opcode(OpCode::NewWeakref), v, 1, 0),    // b 1: a callback that does nothing
+      record(opcode(OpCode::Clear), 5, 0, 0),
   };
   expect_records(program, expected);
 }
@@ -205,20 +218,21 @@ TEST(Binary, NamesCoverEveryIndexUsed) {
 
 TEST(Binary, NamesUsedOnlyInBodiesAreCounted) {
   Bytes bytes = record(opcode(OpCode::SetFinalizer), 0, 2, 0);
-  append(bytes, record(static_cast<std::uint8_t>(EffectCode::BindSelf), 9, 0, 0));
-  append(bytes, record(static_cast<std::uint8_t>(EffectCode::ClearSelf), 30, 0, 0));  // reads no name
+  append(bytes, record(body_opcode(OpCode::Bind), 9, kSelfByte, 0));
+  append(bytes, record(body_opcode(OpCode::Clear), kSelfByte, 30, 0));  // self is no name; b is not read
   EXPECT_EQ(decode_binary(bytes).names.size(), 10u);
-  bytes = record(opcode(OpCode::NewWeakref), 1, 1, 0x1403);  // referent: the low byte, 3
-  append(bytes, record(static_cast<std::uint8_t>(EffectCode::AppendToSelf), 64 + 40, 0, 0));
+  bytes = record(opcode(OpCode::NewWeakref), 1, 2, 0x1403);  // referent: the low byte, 3
+  append(bytes, record(body_opcode(OpCode::Append), kSelfByte, 40, 0));
   const Program program = decode_binary(bytes);
   EXPECT_EQ(program.names.size(), 41u);
   ASSERT_EQ(program.ops.size(), 1u);
   EXPECT_EQ(program.ops[0].source, 3u);
-  ASSERT_EQ(program.ops[0].effects.size(), 1u);
-  EXPECT_EQ(program.ops[0].effects[0].name, 40u);
-  // The name a read effect reads counts too.
+  ASSERT_EQ(program.ops[0].body.size(), 1u);
+  EXPECT_EQ(program.ops[0].body[0].target, kSelf);
+  EXPECT_EQ(program.ops[0].body[0].source, 40u);
+  // The name a read reads counts too.
   bytes = record(opcode(OpCode::SetFinalizer), 0, 1, 0);
-  append(bytes, record(static_cast<std::uint8_t>(EffectCode::Deref), 2, 50, 0));
+  append(bytes, record(body_opcode(OpCode::Deref), 2, 50, 0));
   EXPECT_EQ(decode_binary(bytes).names.size(), 51u);
 }
 
@@ -303,10 +317,9 @@ TEST(BinaryNormalization, ObjectReferences) {
 
 // --- normalization of bodies and the finalizer ops -------------------------------
 
-Bytes effect_records(std::size_t n) {
+Bytes unbind_records(std::size_t n) {
   Bytes bytes;
-  for (std::size_t i = 0; i < n; ++i)
-    append(bytes, record(static_cast<std::uint8_t>(EffectCode::Unbind), static_cast<std::uint8_t>(i), 0, 0));
+  for (std::size_t i = 0; i < n; ++i) append(bytes, record(body_opcode(OpCode::Unbind), static_cast<std::uint8_t>(i), 0, 0));
   return bytes;
 }
 
@@ -316,88 +329,83 @@ Program decode_concatenated(Bytes head, const Bytes& tail) {
 }
 
 TEST(BinaryNormalization, BodyLengthIsClampedToTheLimitAndTheRecordsLeft) {
-  // A length above kMaxEffects takes kMaxEffects; the records after them are ops again.
-  Program program = decode_concatenated(record(opcode(OpCode::NewWeakref), 0, 0xffff, 0), effect_records(10));
+  // A length above kMaxBodyLength takes kMaxBodyLength; the records after them are ops again.
+  Program program = decode_concatenated(record(opcode(OpCode::NewWeakref), 0, 0xffff, 0), unbind_records(10));
   ASSERT_EQ(program.ops.size(), 3u);
-  EXPECT_EQ(program.ops[0].effects.size(), kMaxEffects);
-  EXPECT_EQ(program.ops[0].effects.back().name, kMaxEffects - 1);
-  // The ninth effect record is read as an op: its effect code byte is an opcode.
-  EXPECT_EQ(program.ops[1].code, static_cast<OpCode>(EffectCode::Unbind));
+  EXPECT_EQ(program.ops[0].body.size(), kMaxBodyLength);
+  EXPECT_EQ(program.ops[0].body.back().target, kMaxBodyLength - 1);
+  // The ninth body record is read as an op: its opcode byte is an opcode.
+  EXPECT_EQ(program.ops[1].code, static_cast<OpCode>(body_opcode(OpCode::Unbind)));
   EXPECT_EQ(program.ops[1].target, 8u);
   // A body cut off by the end of the bytes is just shorter.
-  program = decode_concatenated(record(opcode(OpCode::SetFinalizer), 0, 5, 0), effect_records(2));
+  program = decode_concatenated(record(opcode(OpCode::SetFinalizer), 0, 5, 0), unbind_records(2));
   ASSERT_EQ(program.ops.size(), 1u);
-  EXPECT_EQ(program.ops[0].effects.size(), 2u);
-  // A weakref whose callback is cut off entirely has no callback.
+  EXPECT_EQ(program.ops[0].body.size(), 2u);
+  // A weakref whose callback is cut off entirely has a callback that does nothing.
   program = decode_binary(record(opcode(OpCode::NewWeakref), 0, 3, 1));
   ASSERT_EQ(program.ops.size(), 1u);
-  EXPECT_TRUE(program.ops[0].effects.empty());
+  EXPECT_TRUE(has_body(program.ops[0]));
+  EXPECT_TRUE(program.ops[0].body.empty());
   // A weakref of length 0 has no callback; the next record is an op.
-  program = decode_concatenated(record(opcode(OpCode::NewWeakref), 0, 0, 1), effect_records(1));
+  program = decode_concatenated(record(opcode(OpCode::NewWeakref), 0, 0, 1), unbind_records(1));
   ASSERT_EQ(program.ops.size(), 2u);
-  EXPECT_TRUE(program.ops[0].effects.empty());
+  EXPECT_FALSE(has_body(program.ops[0]));
+  // Length 1: a callback of no operations; the next record is an op.
+  program = decode_concatenated(record(opcode(OpCode::NewWeakref), 0, 1, 1), unbind_records(1));
+  ASSERT_EQ(program.ops.size(), 2u);
+  EXPECT_TRUE(has_body(program.ops[0]));
+  EXPECT_TRUE(program.ops[0].body.empty());
 }
 
 TEST(BinaryNormalization, AFinalizerMayHaveAnEmptyBody) {
   // Length 0: an empty body (def __del__(self): pass); the records after it are ops.
-  Program program = decode_concatenated(record(opcode(OpCode::SetFinalizer), 2, 0, 0), effect_records(2));
+  Program program = decode_concatenated(record(opcode(OpCode::SetFinalizer), 2, 0, 0), unbind_records(2));
   ASSERT_EQ(program.ops.size(), 3u);
-  EXPECT_TRUE(program.ops[0].effects.empty());
+  EXPECT_TRUE(program.ops[0].body.empty());
   // A finalizer record with nothing after it is an empty finalizer too.
   Bytes bytes = record(opcode(OpCode::Freeze), 0, 0, 0);
   append(bytes, record(opcode(OpCode::SetFinalizer), 2, 3, 0));
   program = decode_binary(bytes);
   ASSERT_EQ(program.ops.size(), 2u);
   EXPECT_EQ(program.ops[1].code, OpCode::SetFinalizer);
-  EXPECT_TRUE(program.ops[1].effects.empty());
+  EXPECT_TRUE(program.ops[1].body.empty());
   bytes.push_back(0x01);  // a partial record after it changes nothing
   EXPECT_EQ(decode_binary(bytes).ops, program.ops);
 }
 
-TEST(BinaryNormalization, EffectOperands) {
-  const auto effect_of = [](std::uint8_t code, std::uint8_t a, std::uint32_t c) {
+// A body's record decodes as its row's record does, with three differences:
+// its opcode byte counts the rows a body may hold, a name it reads may be
+// self (kMaxNames modulo kMaxNames + 1), and it has no body and no expected
+// result of its own, whatever the bytes.
+TEST(BinaryNormalization, BodyOperations) {
+  const auto inner_of = [](std::uint8_t code, std::uint8_t a, std::uint16_t b, std::uint32_t c) {
     Bytes bytes = record(opcode(OpCode::SetFinalizer), 0, 1, 0);
-    append(bytes, record(code, a, 0xffff, c));
+    append(bytes, record(code, a, b, c));
     const Program program = decode_binary(bytes);
-    return program.ops.size() == 1 && program.ops[0].effects.size() == 1 ? program.ops[0].effects[0] : Effect{};
+    return program.ops.size() == 1 && program.ops[0].body.size() == 1 ? program.ops[0].body[0] : Op{};
   };
-  EXPECT_EQ(effect_of(static_cast<std::uint8_t>(kEffectCodeCount), 0, 0).code, EffectCode::BindSelf);
-  EXPECT_EQ(effect_of(255, 0, 0).code, static_cast<EffectCode>(255 % kEffectCodeCount));
-  EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::Unbind), 200, 0).name, 200u % kMaxNames);
-  Effect effect = effect_of(static_cast<std::uint8_t>(EffectCode::NewContainer), 1, 3);
-  EXPECT_EQ(effect.size, kMinPayload + 3 % (kMaxPayload - kMinPayload + 1));
-  EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::NewContainer), 1, 600).size, 600u);
-  EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::Collect), 9, 1).generation, 1);
-  EXPECT_EQ(effect_of(static_cast<std::uint8_t>(EffectCode::Collect), 9, 7).generation, 7 % 3);
-  effect = effect_of(static_cast<std::uint8_t>(EffectCode::LoadSlot), 200, 0xfffffff0);
-  EXPECT_EQ(effect.code, EffectCode::LoadSlot);
-  EXPECT_EQ(effect.name, 200u % kMaxNames);
-  EXPECT_EQ(effect.source, 0xffffu % kMaxNames);  // b
-  EXPECT_EQ(effect.index, 0xfffffff0u);           // every index is in range
-  effect = effect_of(static_cast<std::uint8_t>(EffectCode::Deref), 3, 9);
-  EXPECT_EQ(effect.code, EffectCode::Deref);
-  EXPECT_EQ(effect.name, 3u);
-  EXPECT_EQ(effect.source, 0xffffu % kMaxNames);
-}
-
-// The read effects were appended: the effect codes of existing binary
-// programs keep their meaning.
-TEST(Binary, EffectCodesAreStable) {
-  EXPECT_EQ(static_cast<int>(EffectCode::BindSelf), 0);
-  EXPECT_EQ(static_cast<int>(EffectCode::Collect), 6);
-  EXPECT_EQ(static_cast<int>(EffectCode::LoadSlot), 7);
-  EXPECT_EQ(static_cast<int>(EffectCode::Deref), 8);
-  EXPECT_EQ(kEffectCodeCount, 9u);
-}
-
-TEST(Binary, RecordLayoutOfReadEffects) {
-  Program program = parse_ok("finalizer a: b = c[70000]; d = e()\n");
-  const Bytes expected[] = {
-      record(opcode(OpCode::SetFinalizer), 0, 2, 0),
-      record(static_cast<std::uint8_t>(EffectCode::LoadSlot), 1, 2, 70000),
-      record(static_cast<std::uint8_t>(EffectCode::Deref), 3, 4, 0),
-  };
-  expect_records(program, expected);
+  EXPECT_EQ(inner_of(static_cast<std::uint8_t>(kBodyOpCodeCount), 0, 0, 16).code, kBodyOpCodes[0]);
+  EXPECT_EQ(inner_of(255, 0, 0, 0).code, kBodyOpCodes[255 % kBodyOpCodeCount]);
+  EXPECT_EQ(inner_of(body_opcode(OpCode::Unbind), 200, 0, 0).target, 200u % kMaxNames);
+  EXPECT_EQ(inner_of(body_opcode(OpCode::Unbind), kSelfByte, 0, 0).target, 0u);  // del self: no
+  Op inner = inner_of(body_opcode(OpCode::NewContainer), 1, 0, 3);
+  EXPECT_EQ(inner.size, kMinPayload + 3 % (kMaxPayload - kMinPayload + 1));
+  inner = inner_of(body_opcode(OpCode::Collect), 1, 0xffff, 9);
+  EXPECT_EQ(inner.generation, 1);
+  EXPECT_FALSE(inner.has_expected);
+  inner = inner_of(body_opcode(OpCode::LoadSlot), 200, 0xffff, 0xfffffff0);
+  EXPECT_EQ(inner.code, OpCode::LoadSlot);
+  EXPECT_EQ(inner.target, 200u % kMaxNames);
+  EXPECT_EQ(inner.source, 0xffffu % (kMaxNames + 1));  // b, read: modulo kMaxNames + 1
+  EXPECT_EQ(inner.index, 0xfffffff0u);                  // every index is in range
+  inner = inner_of(body_opcode(OpCode::Append), kSelfByte, kMaxNames + 1 + kSelf, 0);
+  EXPECT_EQ(inner.target, kSelf);
+  EXPECT_EQ(inner.source, kSelf);
+  inner = inner_of(body_opcode(OpCode::NewWeakref), 3, 0xffff, kSelfByte);
+  EXPECT_EQ(inner.source, kSelf);
+  EXPECT_FALSE(has_body(inner));  // its length is not read: bodies do not nest
+  inner = inner_of(body_opcode(OpCode::NewInt), 3, 0, static_cast<std::uint32_t>(-5));
+  EXPECT_EQ(inner.value, -5);
 }
 
 TEST(BinaryNormalization, FinalizerOpOperands) {
@@ -416,6 +424,15 @@ TEST(BinaryNormalization, FinalizerOpOperands) {
 }
 
 // --- encoding refuses what a record cannot carry ---------------------------------
+
+// A body's operation with one number set: a name, a payload, a generation;
+// `flag` an expected result or a callback.
+Op body(OpCode code, std::uint32_t number = 0, std::uint32_t payload = kDefaultPayload, bool flag = false) {
+  Op op = Op::of(code);
+  op.target = number, op.generation = static_cast<int>(number), op.size = payload;
+  op.has_expected = op.has_body = flag;
+  return op;
+}
 
 TEST(BinaryEncode, RefusesOutOfRangeFields) {
   struct Case {
@@ -444,14 +461,21 @@ TEST(BinaryEncode, RefusesOutOfRangeFields) {
       {"refcount", make(OpCode::ExpectRefcount, [](Op& o) { o.value = 65536; }), "refcount 65536"},
       {"expected generation", make(OpCode::ExpectGeneration, [](Op& o) { o.generation = 4; }), "generation 4"},
       {"opcode", make(OpCode::kCount, [](Op&) {}), "opcode"},
-      {"long body", make(OpCode::NewWeakref, [](Op& o) { o.effects.resize(kMaxEffects + 1); }), "body length 9"},
-      {"effect name", make(OpCode::SetFinalizer, [](Op& o) { o.effects = {Effect{EffectCode::Unbind, 5}}; }),
-       "name index 5"},
-      {"effect payload", make(OpCode::SetFinalizer, [](Op& o) { o.effects = {Effect{EffectCode::NewContainer, 0, 7}}; }),
+      {"long body", make(OpCode::SetFinalizer, [](Op& o) { o.body.resize(kMaxBodyLength + 1); }), "body length 9"},
+      {"body name", make(OpCode::SetFinalizer, [](Op& o) { o.body = {body(OpCode::Unbind, 5)}; }), "name index 5"},
+      {"self assigned", make(OpCode::SetFinalizer, [](Op& o) { o.body = {body(OpCode::NewContainer, kSelf)}; }),
+       "name index 64"},
+      {"self outside a body", make(OpCode::Append, [](Op& o) { o.source = kSelf; }), "name index 64"},
+      {"body payload", make(OpCode::SetFinalizer, [](Op& o) { o.body = {body(OpCode::NewContainer, 0, 7)}; }),
        "payload 7"},
-      {"effect generation", make(OpCode::NewWeakref, [](Op& o) { o.effects = {Effect{EffectCode::Collect, 0, 16, 3}}; }),
+      {"body generation", make(OpCode::NewWeakref, [](Op& o) { o.body = {body(OpCode::Collect, 3)}, o.has_body = true; }),
        "generation 3"},
-      {"effect code", make(OpCode::SetFinalizer, [](Op& o) { o.effects = {Effect{EffectCode::kCount}}; }), "effect code"},
+      {"body expectation", make(OpCode::SetFinalizer, [](Op& o) { o.body = {body(OpCode::ExpectLive)}; }),
+       "a body cannot hold expect live"},
+      {"body result", make(OpCode::SetFinalizer, [](Op& o) { o.body = {body(OpCode::Collect, 2, 0, true)}; }),
+       "a collect in a body has no expected result"},
+      {"nested body", make(OpCode::SetFinalizer, [](Op& o) { o.body = {body(OpCode::NewWeakref, 0, 0, true)}; }),
+       "bodies do not nest"},
       {"referent", make(OpCode::NewWeakref, [](Op& o) { o.source = 2; }), "name index 2"},
       {"debug flag", make(OpCode::SetDebug, [](Op& o) { o.value = 2; }), "debug flag 2"},
       {"finalized object", make(OpCode::ExpectNotFinalized, [](Op& o) { o.object = {true, 0}; }), "serial 0"},

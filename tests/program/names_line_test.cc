@@ -60,8 +60,9 @@ TEST(FirstUseOrder, CountsNamesInBodies) {
   EXPECT_EQ(renumbered.names, (std::vector<std::string>{"x", "y", "z"}));
   EXPECT_EQ(print_text(renumbered), "x = list\nfinalizer x: del y; self.append(z)\n");
   ASSERT_EQ(renumbered.ops.size(), 2u);
-  ASSERT_EQ(renumbered.ops[1].effects.size(), 2u);
-  EXPECT_EQ(renumbered.ops[1].effects[1].name, 2u);
+  ASSERT_EQ(renumbered.ops[1].body.size(), 2u);
+  EXPECT_EQ(renumbered.ops[1].body[1].source, 2u);  // self.append(z)
+  EXPECT_EQ(renumbered.ops[1].body[1].target, kSelf);
 }
 
 TEST(NamesLine, MustComeFirstListNamesOnceAndNoKeywords) {

@@ -34,7 +34,7 @@ const std::vector<Change>& changes() {
       {kTriple, [](Op& op) { op.values[2] = 5; }},
       {kGeneration, [](Op& op) { op.generation = 0; }},
       {kObject, [](Op& op) { op.object.value = 5; }},
-      {kEffects, [](Op& op) { op.effects.push_back(Effect{}); }},
+      {kBody, [](Op& op) { op.body.push_back(Op{}), op.has_body = true; }},
   };
   return all;
 }
@@ -67,7 +67,10 @@ Op with_fields(OpCode code, bool off_default) {
   op.value = code == OpCode::SetDebug ? 1 : 7;
   op.has_expected = true, op.arity = 2, op.values = {700, 10, 5}, op.generation = 1;
   op.object = {false, 2};
-  op.effects = {Effect{.code = EffectCode::Collect, .generation = 1}};
+  Op collect = Op::of(OpCode::Collect);
+  collect.generation = 1;
+  op.body = {collect};
+  op.has_body = true;
   return op;
 }
 
@@ -134,7 +137,9 @@ TEST(Operations, NamesVisitedAreTheNameOperandsOfTheRowAndTheBodysNames) {
     Op op;
     op.code = static_cast<OpCode>(c);
     op.target = 1, op.source = 2, op.object = {false, 3};
-    op.effects = {Effect{.code = EffectCode::Deref, .name = 4, .source = 5}};
+    Op deref = Op::of(OpCode::Deref);
+    deref.target = 4, deref.source = 5;
+    op.body = {deref};
     std::vector<NameIndex> visited;
     for_each_name(op, [&](NameIndex& n) { visited.push_back(n); });
     const std::uint16_t reads = kOperations[c].operands;
@@ -142,7 +147,7 @@ TEST(Operations, NamesVisitedAreTheNameOperandsOfTheRowAndTheBodysNames) {
     if (reads & kTarget) expected.push_back(1);
     if (reads & kSource) expected.push_back(2);
     if (reads & kObject) expected.push_back(3);
-    expected.insert(expected.end(), {4, 5});
+    if (reads & kBody) expected.insert(expected.end(), {4, 5});
     EXPECT_EQ(visited, expected) << kOperations[c].words;
     op.object.by_serial = true;
     visited.clear();

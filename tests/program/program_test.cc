@@ -55,11 +55,12 @@ TEST(OpEquality, ComparesEveryFieldTheOpcodeReads) {
       {OpCode::ExpectFreezeCount, [](Op& o) { o.value = 4; }},
       {OpCode::ExpectLive, [](Op& o) { o.value = 4; }},
       {OpCode::SetFinalizer, [](Op& o) { o.target = 1; }},
-      {OpCode::SetFinalizer, [](Op& o) { o.effects.emplace_back(); }},
+      {OpCode::SetFinalizer, [](Op& o) { o.body.emplace_back(); }},
       {OpCode::SetLegacyFinalizer, [](Op& o) { o.target = 1; }},
       {OpCode::NewWeakref, [](Op& o) { o.target = 1; }},
       {OpCode::NewWeakref, [](Op& o) { o.source = 1; }},
-      {OpCode::NewWeakref, [](Op& o) { o.effects.emplace_back(); }},
+      {OpCode::NewWeakref, [](Op& o) { o.has_body = true; }},  // an empty callback is a callback
+      {OpCode::Clear, [](Op& o) { o.target = 1; }},
       {OpCode::Deref, [](Op& o) { o.target = 1; }},
       {OpCode::Deref, [](Op& o) { o.source = 1; }},
       {OpCode::SetDebug, [](Op& o) { o.value = 1; }},
@@ -82,60 +83,55 @@ TEST(OpEquality, BodiesMatterOnlyForFinalizersAndWeakrefs) {
                       OpCode::ExpectFinalized}) {
     Op x = Op::of(code);
     Op y = x;
-    y.effects = {Effect{}};
+    y.body = {Op{}};
+    y.has_body = true;
     EXPECT_EQ(x, y) << "opcode " << static_cast<int>(code);
   }
   Op x = Op::of(OpCode::SetFinalizer);
-  x.effects = {Effect{EffectCode::Unbind, 1}, Effect{}};
+  Op unbind = Op::of(OpCode::Unbind);
+  unbind.target = 1;
+  x.body = {unbind, Op::of(OpCode::Collect)};
   Op y = x;
-  std::swap(y.effects[0], y.effects[1]);
+  std::swap(y.body[0], y.body[1]);
   EXPECT_NE(x, y);  // a body is a sequence
   y = x;
-  y.effects.back().name = 7;  // a Collect effect reads no name
+  y.body.back().target = 7;  // a collect reads no name
   EXPECT_EQ(x, y);
-  y.effects.front().name = 7;
+  y.body.front().target = 7;
   EXPECT_NE(x, y);
+  y = x;
+  y.has_body = !x.has_body;  // a finalizer always has its body
+  EXPECT_EQ(x, y);
 }
 
-TEST(EffectEquality, ComparesExactlyTheFieldsTheCodeReads) {
-  struct Field {
-    EffectCode code;
-    void (*change)(Effect&);
-    bool read;
-  };
-  const Field fields[] = {
-      {EffectCode::BindSelf, [](Effect& e) { e.name = 1; }, true},
-      {EffectCode::BindSelf, [](Effect& e) { e.size = 600; }, false},
-      {EffectCode::Unbind, [](Effect& e) { e.name = 1; }, true},
-      {EffectCode::Unbind, [](Effect& e) { e.generation = 0; }, false},
-      {EffectCode::NewContainer, [](Effect& e) { e.name = 1; }, true},
-      {EffectCode::NewContainer, [](Effect& e) { e.size = 600; }, true},
-      {EffectCode::NewContainer, [](Effect& e) { e.generation = 1; }, false},
-      {EffectCode::AppendSelfTo, [](Effect& e) { e.name = 1; }, true},
-      {EffectCode::AppendToSelf, [](Effect& e) { e.name = 1; }, true},
-      {EffectCode::AppendToSelf, [](Effect& e) { e.size = 8; }, false},
-      {EffectCode::ClearSelf, [](Effect& e) { e.name = 1; }, false},
-      {EffectCode::Collect, [](Effect& e) { e.generation = 1; }, true},
-      {EffectCode::Collect, [](Effect& e) { e.name = 1; }, false},
-      {EffectCode::Collect, [](Effect& e) { e.code = EffectCode::ClearSelf; }, true},
-      {EffectCode::Collect, [](Effect& e) { e.source = 1; }, false},
-      {EffectCode::BindSelf, [](Effect& e) { e.index = 1; }, false},
-      {EffectCode::LoadSlot, [](Effect& e) { e.name = 1; }, true},
-      {EffectCode::LoadSlot, [](Effect& e) { e.source = 1; }, true},
-      {EffectCode::LoadSlot, [](Effect& e) { e.index = 1; }, true},
-      {EffectCode::LoadSlot, [](Effect& e) { e.size = 600; }, false},
-      {EffectCode::Deref, [](Effect& e) { e.name = 1; }, true},
-      {EffectCode::Deref, [](Effect& e) { e.source = 1; }, true},
-      {EffectCode::Deref, [](Effect& e) { e.index = 1; }, false},
-      {EffectCode::Deref, [](Effect& e) { e.code = EffectCode::LoadSlot; }, true},
-  };
-  for (const Field& field : fields) {
-    Effect x;
-    x.code = field.code;
-    Effect y = x;
-    field.change(y);
-    EXPECT_EQ(x == y, !field.read) << "effect code " << static_cast<int>(field.code);
-  }
+// A weakref's callback that does nothing is a callback (it runs: an event),
+// not the absence of one.
+TEST(OpEquality, AnEmptyCallbackIsNotNoCallback) {
+  Op none = Op::of(OpCode::NewWeakref);
+  Op empty = none;
+  empty.has_body = true;
+  EXPECT_NE(none, empty);
+  EXPECT_FALSE(has_body(none));
+  EXPECT_TRUE(has_body(empty));
+  EXPECT_TRUE(has_body(Op::of(OpCode::SetFinalizer)));
+  EXPECT_FALSE(has_body(Op::of(OpCode::Bind)));
+}
+
+// The rows a body may hold are the name-level operations that make sense in
+// __del__ or a callback; program.h numbers them apart for the binary form.
+TEST(BodyVocabulary, IsTheNameLevelOperations) {
+  std::vector<OpCode> expected = {OpCode::NewContainer, OpCode::NewStr,     OpCode::NewInt,  OpCode::Bind,
+                                  OpCode::LoadSlot,     OpCode::Unbind,     OpCode::Append,  OpCode::SetSlot,
+                                  OpCode::RemoveSlot,   OpCode::Collect,    OpCode::NewWeakref, OpCode::Deref,
+                                  OpCode::Clear};
+  EXPECT_EQ(std::vector<OpCode>(kBodyOpCodes.begin(), kBodyOpCodes.end()), expected);
+  for (OpCode code : kBodyOpCodes) EXPECT_FALSE(is_expectation(code));
+  EXPECT_TRUE(may_be_self(Field::List));
+  EXPECT_TRUE(may_be_self(Field::Source));
+  EXPECT_TRUE(may_be_self(Field::SourceList));
+  EXPECT_TRUE(may_be_self(Field::Weakref));
+  EXPECT_FALSE(may_be_self(Field::Target));
+  EXPECT_FALSE(may_be_self(Field::Name));  // del self: no
 }
 
 TEST(OpEquality, CollectResultAndThresholdValuesMatterOnlyWhenUsed) {
@@ -206,21 +202,27 @@ TEST(Machine, WeakrefsAndFinalizersPrintTheirState) {
   EXPECT_EQ(to_string(list), "#2 list refcount 0 generation 1 payload 16 slots {} finalized");
 }
 
-TEST(ForEachName, VisitsTheNamesTheReadEffectsBindAndRead) {
+TEST(ForEachName, VisitsTheNamesOfTheBodyButNeverSelf) {
   Op op = Op::of(OpCode::SetFinalizer);
   op.target = 0;
-  op.effects = {Effect{.code = EffectCode::LoadSlot, .name = 1, .source = 2, .index = 5},
-                Effect{.code = EffectCode::Deref, .name = 3, .source = 4},
-                Effect{.code = EffectCode::ClearSelf, .name = 9, .source = 9}};
+  Op load = Op::of(OpCode::LoadSlot), deref = Op::of(OpCode::Deref), clear = Op::of(OpCode::Clear),
+     append = Op::of(OpCode::Append);
+  load.target = 1, load.source = 2, load.index = 5;
+  deref.target = 3, deref.source = 4;
+  clear.target = kSelf;
+  append.target = 5, append.source = kSelf;
+  op.body = {load, deref, clear, append, Op::of(OpCode::Collect)};
   std::vector<NameIndex> seen;
   for_each_name(op, [&](NameIndex& name) {
     seen.push_back(name);
     name += 10;
   });
-  EXPECT_EQ(seen, (std::vector<NameIndex>{0, 1, 2, 3, 4}));
-  EXPECT_EQ(op.effects[0].source, 12u);  // renamed in place
-  EXPECT_EQ(op.effects[1].source, 14u);
-  EXPECT_EQ(op.effects[0].index, 5u);
+  EXPECT_EQ(seen, (std::vector<NameIndex>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(op.body[0].source, 12u);  // renamed in place
+  EXPECT_EQ(op.body[1].source, 14u);
+  EXPECT_EQ(op.body[0].index, 5u);
+  EXPECT_EQ(op.body[2].target, kSelf);
+  EXPECT_EQ(op.body[3].source, kSelf);
 }
 
 }  // namespace

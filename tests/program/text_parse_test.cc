@@ -165,27 +165,98 @@ TEST(TextParse, FinalizerBodies) {
   const Op& op = p.ops[0];
   EXPECT_EQ(op.code, OpCode::SetFinalizer);
   EXPECT_EQ(op.target, 0u);
-  ASSERT_EQ(op.effects.size(), kMaxEffects);
-  const std::vector<Effect>& e = op.effects;
-  EXPECT_EQ(e[0].code, EffectCode::BindSelf);
-  EXPECT_EQ(e[0].name, 1u);
-  EXPECT_EQ(e[1].code, EffectCode::Unbind);
-  EXPECT_EQ(e[1].name, 2u);
-  EXPECT_EQ(e[2].code, EffectCode::NewContainer);
-  EXPECT_EQ(e[2].name, 3u);
+  ASSERT_EQ(op.body.size(), kMaxBodyLength);
+  const std::vector<Op>& e = op.body;
+  EXPECT_EQ(e[0].code, OpCode::Bind);
+  EXPECT_EQ(e[0].target, 1u);
+  EXPECT_EQ(e[0].source, kSelf);
+  EXPECT_EQ(e[1].code, OpCode::Unbind);
+  EXPECT_EQ(e[1].target, 2u);
+  EXPECT_EQ(e[2].code, OpCode::NewContainer);
+  EXPECT_EQ(e[2].target, 3u);
   EXPECT_EQ(e[2].size, 600u);
-  EXPECT_EQ(e[3].code, EffectCode::NewContainer);
+  EXPECT_EQ(e[3].code, OpCode::NewContainer);
   EXPECT_EQ(e[3].size, kDefaultPayload);
-  EXPECT_EQ(e[4].code, EffectCode::AppendSelfTo);
-  EXPECT_EQ(e[4].name, 1u);
-  EXPECT_EQ(e[5].code, EffectCode::AppendToSelf);
-  EXPECT_EQ(e[5].name, 3u);
-  EXPECT_EQ(e[6].code, EffectCode::ClearSelf);
-  EXPECT_EQ(e[7].code, EffectCode::Collect);
+  EXPECT_EQ(e[4].code, OpCode::Append);
+  EXPECT_EQ(e[4].target, 1u);
+  EXPECT_EQ(e[4].source, kSelf);
+  EXPECT_EQ(e[5].code, OpCode::Append);
+  EXPECT_EQ(e[5].target, kSelf);
+  EXPECT_EQ(e[5].source, 3u);
+  EXPECT_EQ(e[6].code, OpCode::Clear);
+  EXPECT_EQ(e[6].target, kSelf);
+  EXPECT_EQ(e[7].code, OpCode::Collect);
   EXPECT_EQ(e[7].generation, 1);
-  ASSERT_EQ(p.ops[1].effects.size(), 1u);
-  EXPECT_EQ(p.ops[1].effects[0].code, EffectCode::Collect);
-  EXPECT_EQ(p.ops[1].effects[0].generation, 2);
+  ASSERT_EQ(p.ops[1].body.size(), 1u);
+  EXPECT_EQ(p.ops[1].body[0].code, OpCode::Collect);
+  EXPECT_EQ(p.ops[1].body[0].generation, 2);
+}
+
+// A body holds what a program line holds, of the operations that make sense
+// in user code: every allocation but the shapes, slots of any list, weakrefs.
+TEST(TextParse, BodiesHoldTheNameLevelOperations) {
+  const Program p = parse_ok(
+      "finalizer a: s = str 40; i = int 1000; n = m; m[2] = self; del m[0]; w = weakref self; v = w(); m.clear()\n"
+      "w = weakref a: n.append(m); c = n[1]; x = weakref n; self.clear(); i = int -5\n");
+  ASSERT_EQ(p.ops.size(), 2u);
+  std::vector<OpCode> codes;
+  for (const Op& op : p.ops[0].body) codes.push_back(op.code);
+  EXPECT_EQ(codes, (std::vector<OpCode>{OpCode::NewStr, OpCode::NewInt, OpCode::Bind, OpCode::SetSlot,
+                                        OpCode::RemoveSlot, OpCode::NewWeakref, OpCode::Deref, OpCode::Clear}));
+  EXPECT_EQ(p.ops[0].body[3].source, kSelf);
+  EXPECT_EQ(p.ops[0].body[3].index, 2u);
+  EXPECT_EQ(p.ops[0].body[5].source, kSelf);
+  EXPECT_FALSE(has_body(p.ops[0].body[5]));
+  EXPECT_EQ(p.ops[1].body.size(), 5u);
+  EXPECT_EQ(p.ops[1].body[4].value, -5);
+  EXPECT_EQ(print_text(p),
+            "finalizer a: s = str 40; i = int 1000; n = m; m[2] = self; del m[0]; w = weakref self; v = w(); "
+            "m.clear()\nw = weakref a: n.append(m); c = n[1]; x = weakref n; self.clear(); i = int -5\n");
+}
+
+// What a body cannot hold is an error that names the place and the reason.
+TEST(TextParse, BodiesRejectWhatUserCodeCannotDo) {
+  const struct {
+    const char* text;
+    std::uint32_t column;
+    const char* reason;
+  } cases[] = {
+      {"finalizer a: w = weakref b: collect", 27, "bodies do not nest"},
+      {"finalizer a: collect -> 3", 22, "a collect in a body has no expected result"},
+      {"finalizer a: threshold 5", 14, "'threshold' cannot be used in a finalizer body or a weakref callback"},
+      {"finalizer a: expect live 3", 14, "'expect' cannot be used in a finalizer body"},
+      {"finalizer a: finalizer b:", 14, "'finalizer' cannot be used"},
+      {"finalizer a: self = list", 19, "expected '.' or '[' after 'self'"},  // self.append(n), self[0] = n
+      {"finalizer a: del self", 22, "expected '[' after 'self'"},             // del self[0]
+      {"n = self", 5, "'self' can only be used in a finalizer body or a weakref callback"},
+      {"finalizer a: n = cycle 3", 18, "'cycle' cannot be used in a finalizer body or a weakref callback"},
+      {"finalizer a: collect;", 22, "an operation a body may hold"},
+      {"finalizer a: del b del c", 20, "expected ';', end of line or '['"},
+      {"self.clear()", 1, "'self' can only be used in a finalizer body or a weakref callback"},
+      {"a.append(self)", 10, "'self' can only be used in a finalizer body or a weakref callback"},
+  };
+  for (const auto& c : cases) {
+    ParseError error;
+    EXPECT_FALSE(parse_text(c.text, "t.heap", error)) << c.text;
+    EXPECT_EQ(error.line, 1u) << c.text;
+    EXPECT_EQ(error.column, c.column) << c.text << ": " << error.reason;
+    EXPECT_NE(error.reason.find(c.reason), std::string::npos) << c.text << ": " << error.reason;
+  }
+  std::string nine = "finalizer a:";
+  for (int i = 0; i < 9; ++i) nine += std::string(i ? ";" : "") + " collect";
+  ParseError error;
+  EXPECT_FALSE(parse_text(nine, "t.heap", error));
+  EXPECT_NE(error.reason.find("too many operations: a body holds at most 8"), std::string::npos) << error.reason;
+}
+
+// A weakref's callback that does nothing (`lambda wr: None`) is written with
+// a ':' and nothing after it, and differs from no callback.
+TEST(TextParse, AnEmptyCallbackIsACallback) {
+  const Program p = parse_ok("w = weakref a:\nv = weakref a\n");
+  EXPECT_TRUE(has_body(p.ops[0]));
+  EXPECT_FALSE(has_body(p.ops[1]));
+  EXPECT_NE(p.ops[0], p.ops[1]);
+  EXPECT_EQ(print_text(p), "w = weakref a:\nv = weakref a\n");
 }
 
 // `finalizer a:` with nothing after it is `def __del__(self): pass`: a
@@ -194,8 +265,8 @@ TEST(TextParse, AFinalizerBodyMayBeEmpty) {
   const Program p = parse_ok("finalizer a:\nfinalizer b:  # pass\n");
   ASSERT_EQ(p.ops.size(), 2u);
   EXPECT_EQ(p.ops[0].code, OpCode::SetFinalizer);
-  EXPECT_TRUE(p.ops[0].effects.empty());
-  EXPECT_TRUE(p.ops[1].effects.empty());
+  EXPECT_TRUE(p.ops[0].body.empty());
+  EXPECT_TRUE(p.ops[1].body.empty());
   EXPECT_EQ(print_text(p), "finalizer a:\nfinalizer b:\n");
 }
 
@@ -209,14 +280,15 @@ TEST(TextParse, WeakrefsAndGcGarbage) {
   EXPECT_EQ(p.ops[0].code, OpCode::NewWeakref);
   EXPECT_EQ(p.ops[0].target, 0u);
   EXPECT_EQ(p.ops[0].source, 1u);
-  EXPECT_TRUE(p.ops[0].effects.empty());
+  EXPECT_FALSE(has_body(p.ops[0]));
   EXPECT_EQ(p.ops[1].code, OpCode::NewWeakref);
   EXPECT_EQ(p.ops[1].target, 2u);
   EXPECT_EQ(p.ops[1].source, 0u);
-  ASSERT_EQ(p.ops[1].effects.size(), 2u);
-  EXPECT_EQ(p.ops[1].effects[0].code, EffectCode::BindSelf);
-  EXPECT_EQ(p.ops[1].effects[0].name, 3u);
-  EXPECT_EQ(p.ops[1].effects[1].generation, 0);
+  ASSERT_EQ(p.ops[1].body.size(), 2u);
+  EXPECT_EQ(p.ops[1].body[0].code, OpCode::Bind);
+  EXPECT_EQ(p.ops[1].body[0].target, 3u);
+  EXPECT_EQ(p.ops[1].body[0].source, kSelf);
+  EXPECT_EQ(p.ops[1].body[1].generation, 0);
   EXPECT_EQ(p.ops[2].code, OpCode::Deref);
   EXPECT_EQ(p.ops[2].target, 4u);
   EXPECT_EQ(p.ops[2].source, 0u);
@@ -241,8 +313,8 @@ TEST(TextParse, WeakrefsAndGcGarbage) {
 TEST(TextParse, ACommentEndsABody) {
   Program p = parse_ok("finalizer a: collect # ; del b\nfinalizer a: del b;collect#x\n");
   ASSERT_EQ(p.ops.size(), 2u);
-  EXPECT_EQ(p.ops[0].effects.size(), 1u);
-  EXPECT_EQ(p.ops[1].effects.size(), 2u);
+  EXPECT_EQ(p.ops[0].body.size(), 1u);
+  EXPECT_EQ(p.ops[1].body.size(), 2u);
   EXPECT_EQ(p.names, (std::vector<std::string>{"a", "b"}));
 }
 

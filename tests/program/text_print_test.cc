@@ -125,17 +125,27 @@ TEST(TextPrint, BodiesUseTheProgramsNameSpellingsAndDefaults) {
   Op op;
   op.code = OpCode::SetFinalizer;
   op.target = 0;
-  op.effects = {Effect{EffectCode::BindSelf, 1}, Effect{EffectCode::NewContainer, 2, kDefaultPayload},
-                Effect{EffectCode::NewContainer, 2, 8}, Effect{EffectCode::Collect, 0, 16, 2},
-                Effect{EffectCode::Collect, 0, 16, 0}};
+  const auto body_op = [](OpCode code, NameIndex target, NameIndex source = 0) {
+    Op made = Op::of(code);
+    made.target = target, made.source = source;
+    return made;
+  };
+  Op small = body_op(OpCode::NewContainer, 2), collect0 = body_op(OpCode::Collect, 0), str = body_op(OpCode::NewStr, 1);
+  small.size = 8, collect0.generation = 0, str.size = 40;
+  op.body = {body_op(OpCode::Bind, 1, kSelf), body_op(OpCode::NewContainer, 2), small, body_op(OpCode::Collect, 0),
+             collect0, str, body_op(OpCode::Append, 2, 1), body_op(OpCode::Clear, kSelf)};
   EXPECT_EQ(format_op(program, op),
-            "finalizer obj: saved = self; holder = list; holder = list 8; collect; collect 0");
+            "finalizer obj: saved = self; holder = list; holder = list 8; collect; collect 0; saved = str 40; "
+            "holder.append(saved); self.clear()");
   op.code = OpCode::NewWeakref;
   op.target = 2;
   op.source = 0;
-  op.effects = {Effect{EffectCode::AppendSelfTo, 1}};
+  op.body = {body_op(OpCode::Append, 1, kSelf)};
+  op.has_body = true;
   EXPECT_EQ(format_op(program, op), "holder = weakref obj: saved.append(self)");
-  op.effects.clear();  // no callback: no ':'
+  op.body.clear();  // a callback that does nothing: a ':' and nothing after it
+  EXPECT_EQ(format_op(program, op), "holder = weakref obj:");
+  op.has_body = false;  // no callback: no ':'
   EXPECT_EQ(format_op(program, op), "holder = weakref obj");
 }
 

@@ -75,11 +75,11 @@ ObjectKind kind_of(const Object* o) {
 bool is_small_int(std::int64_t v) { return v >= kSmallIntMin && v <= kSmallIntMax; }
 
 class HeapMachine final : public Machine {
-  // A finalizer's or callback's effects, with the machine that runs them: the
+  // A finalizer's or callback's body, with the machine that runs them: the
   // context the heap hands back. Owned here until the next reset.
   struct Body {
     HeapMachine* machine;
-    std::vector<Effect> effects;
+    std::vector<Op> ops;
   };
 
  public:
@@ -140,64 +140,40 @@ class HeapMachine final : public Machine {
     adopt(dst, heap_->new_str(payload), serial, payload);
   }
   void new_int(NameIndex dst, Serial serial, std::int64_t value) override {
-    reserve(serial);
     Object* o = heap_->new_int(value);
     if (is_small_int(value)) {
       small_ints_[value - kSmallIntMin] = o;
       note(ObjectKey::small_int(value));
       store(dst, o);
     } else {
+      reserve(serial);
       adopt(dst, o, serial, 0);
     }
   }
-  void bind(NameIndex dst, NameIndex src) override {
-    hold(names_[src]);
-    store(dst, names_[src]);
-  }
+  void bind(NameIndex dst, NameIndex src) override { bind_to(dst, names_[src]); }
   void load_slot(NameIndex dst, NameIndex container, std::uint32_t index) override {
-    Object* item = Heap::list_get(names_[container], index);
-    hold(item);
-    store(dst, item);
+    bind_to(dst, Heap::list_get(names_[container], index));
   }
   void unbind(NameIndex name) override { store(name, nullptr); }
-  void append(NameIndex container, NameIndex item) override {
-    hold(names_[item]);
-    heap_->list_append(names_[container], names_[item]);
-  }
+  void append(NameIndex container, NameIndex item) override { append_to(names_[container], names_[item]); }
   void set_slot(NameIndex container, std::uint32_t index, NameIndex item) override {
-    hold(names_[item]);
-    heap_->list_set(names_[container], index, names_[item]);
+    set_slot_of(names_[container], index, names_[item]);
   }
-  void remove_slot(NameIndex container, std::uint32_t index) override {
-    heap_->list_remove(names_[container], index);
-  }
+  void remove_slot(NameIndex container, std::uint32_t index) override { remove_slot_of(names_[container], index); }
+  void clear_list(NameIndex container) override { clear_of(names_[container]); }
 
   // --- finalizers and weak references ----------------------------------------
-  void set_finalizer(NameIndex object, const std::vector<Effect>& body) override {
+  void set_finalizer(NameIndex object, const std::vector<Op>& body) override {
     Body* b = keep(body);
     finalizer_of_[names_[object]] = b;
     note(key_of(names_[object]));
     heap_->set_finalizer(names_[object], &HeapMachine::run_finalizer, b);
   }
   void set_legacy_finalizer(NameIndex object) override { heap_->set_legacy_finalizer(names_[object]); }
-  // As a call: the referent is held as the argument while the weakref is made
-  // (the allocation may collect and run user code), and released after the
-  // call while the result is held; then the result moves into dst.
-  void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Effect>& callback) override {
-    reserve(serial);
-    Object* argument = names_[referent];
-    hold(argument);
-    Object* w = callback.empty() ? heap_->new_weakref(argument, nullptr, nullptr)
-                                 : heap_->new_weakref(argument, &HeapMachine::run_callback, keep(callback));
-    register_object(w, serial, 0);
-    heap_->decref(argument);
-    store(dst, w);
+  void new_weakref(NameIndex dst, Serial serial, NameIndex referent, const std::vector<Op>* callback) override {
+    new_weakref_to(dst, serial, names_[referent], callback);
   }
-  void deref(NameIndex dst, NameIndex weakref) override {
-    Object* referent = Heap::weakref_get(names_[weakref]);
-    if (referent != nullptr) hold(referent);
-    store(dst, referent);
-  }
+  void deref(NameIndex dst, NameIndex weakref) override { deref_of(dst, names_[weakref]); }
 
   // --- the gc module ---------------------------------------------------------
   std::int64_t collect(int generation) override { return heap_->collect(generation); }
@@ -344,6 +320,39 @@ class HeapMachine final : public Machine {
   // Takes `serial` before the heap allocates: the allocation may run a
   // collection whose finalizers and callbacks allocate the serials after it.
   void reserve(Serial serial) { highest_serial_ = std::max(highest_serial_, serial); }
+
+  // The steps on objects, for the steps on names and for bodies.
+  void bind_to(NameIndex dst, Object* o) {
+    hold(o);
+    store(dst, o);
+  }
+  void append_to(Object* list, Object* item) {
+    hold(item);
+    heap_->list_append(list, item);
+  }
+  void set_slot_of(Object* list, std::size_t index, Object* item) {
+    hold(item);
+    heap_->list_set(list, index, item);
+  }
+  void remove_slot_of(Object* list, std::size_t index) { heap_->list_remove(list, index); }
+  void clear_of(Object* list) { heap_->list_clear(list); }
+  // As a call: the referent is held as the argument while the weakref is made
+  // (the allocation may collect and run user code), and released after the
+  // call while the result is held; then the result moves into dst.
+  void new_weakref_to(NameIndex dst, Serial serial, Object* argument, const std::vector<Op>* callback) {
+    reserve(serial);
+    hold(argument);
+    Object* w = callback == nullptr ? heap_->new_weakref(argument, nullptr, nullptr)
+                                    : heap_->new_weakref(argument, &HeapMachine::run_callback, keep(*callback));
+    register_object(w, serial, 0);
+    heap_->decref(argument);
+    store(dst, w);
+  }
+  void deref_of(NameIndex dst, Object* weakref) {
+    Object* referent = Heap::weakref_get(weakref);
+    if (referent != nullptr) hold(referent);
+    store(dst, referent);
+  }
 
   // Registers a freshly allocated object under `serial`, stamps it, binds it.
   void adopt(NameIndex dst, Object* o, Serial serial, std::uint32_t payload) {
@@ -527,54 +536,33 @@ class HeapMachine final : public Machine {
     return payload.size() == payload_of_[serial] && stamp_intact(payload, serial);  // coverage: damage
   }
 
-  Body* keep(const std::vector<Effect>& effects) {
-    bodies_.push_back(std::make_unique<Body>(Body{this, effects}));
+  Body* keep(const std::vector<Op>& ops) {
+    bodies_.push_back(std::make_unique<Body>(Body{this, ops}));
     return bodies_.back().get();
   }
 
   static void run_finalizer(void* context, Heap&, Object* self) noexcept {
     const auto* body = static_cast<const Body*>(context);
     body->machine->events_.push_back({Event::Type::Finalized, body->machine->key_of(self)});
-    body->machine->run_effects(body->effects, self);
+    body->machine->run_body(body->ops, self);
   }
   static void run_callback(void* context, Heap&, Object* weakref) noexcept {
     const auto* body = static_cast<const Body*>(context);
     body->machine->events_.push_back({Event::Type::CallbackRan, body->machine->key_of(weakref)});
-    body->machine->run_effects(body->effects, weakref);
+    body->machine->run_body(body->ops, weakref);
   }
 
-  // The primitives gcverify/effects.h runs a body with. `self` is borrowed
-  // from the heap for the duration.
-  struct BodyHost {
-    HeapMachine& m;
-    bool named(NameIndex n) const { return n < m.names_.size(); }
-    Object* bound(NameIndex n) const { return named(n) ? m.names_[n] : nullptr; }  // coverage: defensive
-    static bool is_list(Object* o) { return o != nullptr && Heap::kind(o) == gcheap::Kind::List; }
-    static bool is_weakref(Object* o) { return o != nullptr && Heap::kind(o) == gcheap::Kind::Weakref; }
-    static std::size_t list_size(Object* list) { return Heap::list_size(list); }
-    static Object* list_get(Object* list, std::size_t i) { return Heap::list_get(list, i); }
-    void bind(NameIndex n, Object* o) const {
-      m.hold(o);
-      m.store(n, o);
-    }
-    void unbind(NameIndex n) const { m.store(n, nullptr); }
-    void new_list(NameIndex n, std::uint32_t payload) const {
-      const Serial serial = m.next_serial();
-      m.reserve(serial);
-      m.adopt(n, m.heap_->new_list(payload), serial, payload);
-    }
-    void append(Object* list, Object* item) const {
-      m.hold(item);
-      m.heap_->list_append(list, item);
-    }
-    void clear(Object* list) const { m.heap_->list_clear(list); }
-    void collect(int generation) const { m.heap_->collect(generation); }
-    void deref(NameIndex n, NameIndex weakref) const { m.deref(n, weakref); }
-  };
-  void run_effects(const std::vector<Effect>& effects, Object* self) {
-    BodyHost host{*this};
-    gcv::run_effects(host, effects, self);
-  }
+  // What gcverify/effects.h reads a body's operands with, besides the steps.
+  // `self` is borrowed from the heap while a body runs.
+  template <typename Adapter, typename Object>
+  friend void gcv::run_body(Adapter& machine, const std::vector<Op>& body, Object self);
+  bool named(NameIndex n) const { return n < names_.size(); }
+  Object* bound(NameIndex n) const { return named(n) ? names_[n] : nullptr; }  // coverage: defensive
+  static bool is_list(Object* o) { return o != nullptr && Heap::kind(o) == gcheap::Kind::List; }
+  static bool is_weakref(Object* o) { return o != nullptr && Heap::kind(o) == gcheap::Kind::Weakref; }
+  static std::size_t list_size(Object* list) { return Heap::list_size(list); }
+  static Object* list_get(Object* list, std::size_t i) { return Heap::list_get(list, i); }
+  void run_body(const std::vector<Op>& body, Object* self) { gcv::run_body(*this, body, self); }
 
   static void on_free(void* context, Object* dying) noexcept {
     auto* self = static_cast<HeapMachine*>(context);

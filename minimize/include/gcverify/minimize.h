@@ -10,7 +10,7 @@
 // as libFuzzer's -minimize_crash forks). Candidates run leniently, so every
 // candidate is a valid program. A candidate that fails the same way and costs
 // less (fewer operations, then fewer objects made by macros, fewer references
-// they make, fewer effects, plainer kinds, fewer pairs out of the canonical
+// they make, fewer body operations, plainer kinds, fewer pairs out of the canonical
 // order, smaller operands) replaces the current program by the program as it
 // actually ran (resolved operands, only the operations that ran, up to the
 // failure).

@@ -8,16 +8,20 @@
 // Where each operation keeps each of its fields is its row's `record` in
 // operations.def (for example "a:target c:size" for `a = list 600`): names
 // are taken modulo kMaxNames, numbers brought into their field's range.
-// A finalizer and a weakref keep their body's length in b and are followed
-// by their body, one record per effect:
+// A finalizer keeps its body's length in b, a weakref one more than its
+// callback's (0: no callback), and the body's operations follow, one record
+// each, laid out as their rows' records, except:
 //
-//   byte 0     effect code, taken modulo kEffectCodeCount
-//   byte 1     a: the effect's name (modulo kMaxNames)
-//   bytes 2-3  b: the name read (LoadSlot: the list, Deref: the weakref)
-//   bytes 4-7  c: payload (NewContainer), generation (Collect) or slot index (LoadSlot)
+//   byte 0     the index of the operation among the rows a body may hold
+//              (program.h's kBodyOpCodes), taken modulo their count
+//   names      a name the operation reads is taken modulo kMaxNames + 1,
+//              kMaxNames (kSelf) being `self`; one it assigns or deletes
+//              modulo kMaxNames
+//   ignored    a weakref's length (no callback) and a collect's expected
+//              result (none)
 //
-// The body length is clamped to kMaxEffects and to the records that follow,
-// so a cut-off body decodes shorter; a finalizer's body may be empty.
+// The body length is clamped to kMaxBodyLength and to the records that
+// follow, so a cut-off body decodes shorter; a finalizer's body may be empty.
 //
 // Every byte string decodes: operands are brought into range (a value already in
 // range is kept, so encode then decode is the identity) and a trailing partial

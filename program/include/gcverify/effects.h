@@ -1,11 +1,11 @@
 // What a finalizer's body or a weakref's callback does, for the adapters of
-// real heaps (gcheap, CPython): the meaning of each effect (program.h's
-// EffectCode) written once, over the few primitives an adapter gives. The
+// real heaps (gcheap, CPython): the meaning of each body operation (program.h's
+// "Bodies") written once, over the few primitives an adapter gives. The
 // reference model keeps its own, independent reading of the same rules.
 //
-// Every effect is defined in every state: one whose name is not the
-// program's, whose list is not a list or whose item does not exist does
-// nothing.
+// Every operation is defined in every state: one that reads an unbound name,
+// a list that is not a list or a slot that does not exist does nothing, and
+// so does one that assigns a name that is not the program's.
 #pragma once
 
 #include <cstddef>
@@ -16,50 +16,73 @@
 
 namespace gcv {
 
-// `host` gives, for its object handles (pointers; nullptr for none):
-//   bool named(NameIndex)                 whether the program has the name
+// `machine` is the adapter itself: its steps (machine_steps.def) and
+// next_serial(), and the same steps on objects, for its object handles
+// (pointers; nullptr for none):
+//   bool named(NameIndex)                 whether the program has the name (never kSelf)
 //   Object bound(NameIndex)               the name's object, nullptr when unbound or not named
 //   bool is_list(Object), is_weakref(Object)   false for nullptr
 //   std::size_t list_size(Object)         Object list_get(Object, std::size_t)
-//   void bind(NameIndex, Object)          binds the name to a new reference to the object
-//   void unbind(NameIndex)
-//   void new_list(NameIndex, std::uint32_t payload)   a new list, with the next serial, bound to the name
-//   void append(Object list, Object item) the list takes a new reference to the item
-//   void clear(Object list)               list.clear(): emptied first, then the items dropped
-//   void collect(int generation)
-//   void deref(NameIndex name, NameIndex weakref)      name = weakref(), unbound once it is cleared
+//   void bind_to(NameIndex, Object)       binds the name to a new reference to the object
+//   void append_to(Object list, Object item)
+//   void set_slot_of(Object list, std::size_t i, Object item)   list[i] = item: stored, then the old item dropped
+//   void remove_slot_of(Object list, std::size_t i)   del list[i]: later items shift down, then it is dropped
+//   void clear_of(Object list)            list.clear(): emptied first, then the items dropped
+//   void new_weakref_to(NameIndex, Serial, Object referent, nullptr)   a weakref without a callback
+//   void deref_of(NameIndex, Object weakref)          name = weakref(), unbound once it is cleared
 // `self` is the object being finalized, or the weakref whose callback runs.
-template <typename Host, typename Object>
-void run_effects(Host& host, const std::vector<Effect>& effects, Object self) {
-  for (const Effect& e : effects) {
-    switch (e.code) {
-      case EffectCode::BindSelf:
-        if (host.named(e.name)) host.bind(e.name, self);
+template <typename Adapter, typename Object>
+void run_body(Adapter& machine, const std::vector<Op>& body, Object self) {
+  const auto object = [&](NameIndex n) -> Object { return n == kSelf ? self : machine.bound(n); };
+  const auto list = [&](NameIndex n) -> Object {
+    const Object o = object(n);
+    return machine.is_list(o) ? o : nullptr;
+  };
+  for (const Op& op : body) {
+    const bool assignable = op.target != kSelf && machine.named(op.target);
+    switch (op.code) {
+      case OpCode::NewContainer:
+        if (assignable) machine.new_container(op.target, machine.next_serial(), op.size);
         break;
-      case EffectCode::Unbind:
-        if (host.named(e.name)) host.unbind(e.name);
+      case OpCode::NewStr:
+        if (assignable) machine.new_str(op.target, machine.next_serial(), op.size);
         break;
-      case EffectCode::NewContainer:
-        if (host.named(e.name)) host.new_list(e.name, e.size);
+      case OpCode::NewInt:
+        if (assignable) machine.new_int(op.target, machine.next_serial(), op.value);
         break;
-      case EffectCode::AppendSelfTo:
-        if (Object list = host.bound(e.name); host.is_list(list)) host.append(list, self);
+      case OpCode::Bind:
+        if (const Object o = object(op.source); assignable && o != nullptr) machine.bind_to(op.target, o);
         break;
-      case EffectCode::AppendToSelf:
-        if (Object item = host.bound(e.name); host.is_list(self) && item != nullptr) host.append(self, item);
+      case OpCode::LoadSlot:
+        if (const Object l = list(op.source); assignable && l != nullptr && op.index < machine.list_size(l))
+          machine.bind_to(op.target, machine.list_get(l, op.index));
         break;
-      case EffectCode::ClearSelf:
-        if (host.is_list(self)) host.clear(self);
+      case OpCode::Unbind:
+        if (assignable) machine.unbind(op.target);
         break;
-      case EffectCode::Collect: host.collect(e.generation); break;
-      case EffectCode::LoadSlot:
-        if (Object list = host.bound(e.source); host.named(e.name) && host.is_list(list) && e.index < host.list_size(list))
-          host.bind(e.name, host.list_get(list, e.index));
+      case OpCode::Append:
+        if (const Object l = list(op.target), o = object(op.source); l != nullptr && o != nullptr) machine.append_to(l, o);
         break;
-      case EffectCode::Deref:
-        if (host.named(e.name) && host.is_weakref(host.bound(e.source))) host.deref(e.name, e.source);
+      case OpCode::SetSlot:
+        if (const Object l = list(op.target), o = object(op.source);
+            l != nullptr && o != nullptr && op.index < machine.list_size(l))
+          machine.set_slot_of(l, op.index, o);
         break;
-      case EffectCode::kCount: break;
+      case OpCode::RemoveSlot:
+        if (const Object l = list(op.target); l != nullptr && op.index < machine.list_size(l)) machine.remove_slot_of(l, op.index);
+        break;
+      case OpCode::Clear:
+        if (const Object l = list(op.target)) machine.clear_of(l);
+        break;
+      case OpCode::Collect: machine.collect(op.generation); break;
+      case OpCode::NewWeakref:
+        if (const Object l = list(op.source); assignable && l != nullptr) machine.new_weakref_to(op.target, machine.next_serial(), l, nullptr);
+        break;
+      case OpCode::Deref:
+        if (const Object w = object(op.source); assignable && machine.is_weakref(w)) machine.deref_of(op.target, w);
+        break;
+      default:  // no body holds the rest (program.h)
+        break;
     }
   }
 }

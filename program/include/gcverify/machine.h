@@ -240,7 +240,8 @@ struct Step {
   int arity = 3;
   std::array<std::int64_t, 3> values{};
   int generation = 2;
-  const std::vector<Effect>* effects = nullptr;  // SetFinalizer, NewWeakref: the op's
+  // SetFinalizer: the op's body; NewWeakref: its callback, nullptr for none.
+  const std::vector<Op>* body = nullptr;
 
   bool allocates() const {
     return kind == Kind::NewContainer || kind == Kind::NewStr || kind == Kind::NewWeakref ||

@@ -61,7 +61,7 @@ enum Operand : std::uint16_t {
   kTriple = 1 << 8,         // all three values
   kGeneration = 1 << 9,
   kObject = 1 << 10,        // by name or by serial
-  kEffects = 1 << 11,       // a finalizer's body or a weakref's callback
+  kBody = 1 << 11,       // a finalizer's body or a weakref's callback
 };
 
 inline constexpr std::int64_t kNotShrunk = std::numeric_limits<std::int64_t>::min();
@@ -129,6 +129,12 @@ constexpr FieldList fields_of(std::string_view form) {
   return list;
 }
 
+// Whether `field` is a name operand (written or read).
+constexpr bool is_name_field(Field field) {
+  const Operand operand = field_info(field).operand;
+  return operand == kTarget || operand == kSource;
+}
+
 // The Operand bits of the fields a form's placeholders name.
 constexpr std::uint16_t operands_of(std::string_view form) {
   std::uint16_t bits = 0;
@@ -162,7 +168,7 @@ constexpr bool record_places_form(std::string_view form, std::string_view record
 
 // The operations, declared once in operations.def.
 enum class OpCode : std::uint8_t {
-#define GCV_OPERATION(id, words, form, record, expectation, rank, phase, weight) id,
+#define GCV_OPERATION(id, words, form, record, expectation, rank, phase, weight, body) id,
 #include "gcverify/operations.def"
 #undef GCV_OPERATION
   kCount
@@ -179,10 +185,13 @@ struct OperationInfo {
   bool expectation;          // checked against the model, never run or generated
   std::uint8_t rank, phase;  // the minimizer's (see operations.def)
   std::uint8_t weight;       // the property generators' (0: never)
+  bool body;                 // a body may hold it
+  bool optional_body;        // its body is optional (a weakref's callback): see Op::has_body
 };
 inline constexpr OperationInfo kOperations[] = {
-#define GCV_OPERATION(id, words, form, record, expectation, rank, phase, weight) \
-  {words, form, record, fields_of(form), operands_of(form), expectation != 0, rank, phase, weight},
+#define GCV_OPERATION(id, words, form, record, expectation, rank, phase, weight, body) \
+  {words,  form,  record, fields_of(form), operands_of(form), expectation != 0, rank, phase, weight, body != 0, \
+   std::string_view(form).find("{:<body>}") != std::string_view::npos},
 #include "gcverify/operations.def"
 #undef GCV_OPERATION
 };
@@ -197,36 +206,41 @@ static_assert(
 constexpr const OperationInfo& operation_info(OpCode code) { return kOperations[static_cast<std::size_t>(code)]; }
 constexpr bool is_expectation(OpCode code) { return operation_info(code).expectation; }
 
-// What user code run during collection (a finalizer body, a weakref callback)
-// may do. Every effect is defined in every state, so the model and each system
-// under test run it alike with no operand resolution; `self` is the object
-// being finalized, or the weakref whose callback runs.
-enum class EffectCode : std::uint8_t {
-  BindSelf,      // n = self
-  Unbind,        // del n             (nothing when n is unbound)
-  NewContainer,  // n = list [payload]
-  AppendSelfTo,  // n.append(self)    (nothing unless n is bound to a list)
-  AppendToSelf,  // self.append(n)    (nothing unless self is a list and n is bound)
-  ClearSelf,     // self.clear()      (nothing unless self is a list)
-  Collect,       // collect [g]       (returns 0 while a collection runs)
-  // Reads (appended last, so the effect codes of existing binary programs
-  // keep their meaning).
-  LoadSlot,      // n = m[i]          (nothing unless m is bound to a list with an item i)
-  Deref,         // n = m()           (nothing unless m is bound to a weakref; unbinds n once it is cleared)
-  kCount
-};
-inline constexpr std::size_t kEffectCodeCount = static_cast<std::size_t>(EffectCode::kCount);
-inline constexpr std::size_t kMaxEffects = 8;  // per body
-
-struct Effect {
-  EffectCode code = EffectCode::Collect;
-  NameIndex name = 0;                  // every code but ClearSelf and Collect: the name bound, unbound or used
-  std::uint32_t size = kDefaultPayload;  // NewContainer
-  int generation = 2;                  // Collect
-  NameIndex source = 0;                // LoadSlot: the list; Deref: the weakref
-  std::uint32_t index = 0;             // LoadSlot
-  bool operator==(const Effect& other) const;  // compares the fields the code uses
-};
+// Bodies: the user code a finalizer (__del__) or a weakref's callback runs,
+// inside the heap, at the moment the interpreter would call it. A body is a
+// list of operations of the rows operations.def marks `body`: allocations of
+// every kind but the shapes, bind, del, load and set and delete a slot,
+// append, clear, weakref and its call, collect. Wherever such an operation
+// reads a name it may read `self` (kSelf): the object being finalized, or the
+// weakref whose callback runs. Every body operation is defined in every
+// state: one that reads an unbound name, a list that is not a list or a slot
+// that does not exist does nothing, so the model and each system under test
+// run a body alike, with no operand resolution. A body holds at most
+// kMaxBodyLength operations; a weakref made in a body has no callback (bodies
+// do not nest) and a collect in a body no expected result (expectations stay
+// outside).
+inline constexpr NameIndex kSelf = kMaxNames;  // never a program's name
+inline constexpr std::size_t kMaxBodyLength = 8;
+constexpr bool in_body_vocabulary(OpCode code) { return operation_info(code).body; }
+// The rows a body may hold, in opcode order: the binary form's opcode byte of
+// a body's record indexes these (binary.h).
+inline constexpr std::size_t kBodyOpCodeCount = [] {
+  std::size_t n = 0;
+  for (const OperationInfo& info : kOperations) n += info.body ? 1 : 0;
+  return n;
+}();
+inline constexpr std::array<OpCode, kBodyOpCodeCount> kBodyOpCodes = [] {
+  std::array<OpCode, kBodyOpCodeCount> codes{};
+  std::size_t n = 0;
+  for (std::size_t c = 0; c < kOpCodeCount; ++c)
+    if (kOperations[c].body) codes[n++] = static_cast<OpCode>(c);
+  return codes;
+}();
+// Whether a body's operation may read `self` in `field`: a name it reads,
+// not one it assigns or deletes.
+constexpr bool may_be_self(Field field) {
+  return is_name_field(field) && field_info(field).need != Need::Nothing && field != Field::Name;
+}
 
 // An object named in an expectation: by name (`a`) or by serial (`#3`).
 struct ObjectRef {
@@ -253,8 +267,8 @@ struct SourceLocation {
 //   values    thresholds or counts; `arity` says how many SetThreshold gives
 //   generation  Collect's and ExpectGeneration's generation
 //   object    the object of an Expect on one object
-//   effects   SetFinalizer's body (0..kMaxEffects) or NewWeakref's callback
-//             (0..kMaxEffects; none: no callback)
+//   body      SetFinalizer's body or NewWeakref's callback (0..kMaxBodyLength
+//             operations); has_body says whether NewWeakref has a callback
 struct Op {
   OpCode code = OpCode::Collect;
   NameIndex target = 0;
@@ -268,7 +282,8 @@ struct Op {
   std::array<std::uint32_t, 3> values{};
   int generation = 2;
   ObjectRef object;
-  std::vector<Effect> effects;  // SetFinalizer's body, NewWeakref's callback (<= kMaxEffects)
+  std::vector<Op> body;    // SetFinalizer's body, NewWeakref's callback (<= kMaxBodyLength)
+  bool has_body = false;   // an optional body (a callback) is there, if empty: it still runs
   SourceLocation where;  // not part of equality
 
   // An operation of `code` with every other field at its default.
@@ -280,11 +295,6 @@ struct Op {
   bool operator==(const Op& other) const;
 };
 
-// Whether `field` is a name operand (written or read), and that operand of `op`.
-constexpr bool is_name_field(Field field) {
-  const Operand operand = field_info(field).operand;
-  return operand == kTarget || operand == kSource;
-}
 inline NameIndex& name_operand(Op& op, Field field) {
   return field_info(field).operand == kTarget ? op.target : op.source;
 }
@@ -312,9 +322,16 @@ struct Program {
 // Canonical spelling of name index i: a..z, then a1..z1, a2.. .
 std::string canonical_name(NameIndex i);
 
+// Whether `op` has a body: always for a finalizer, for a weakref when it has
+// a callback.
+inline bool has_body(const Op& op) {
+  const OperationInfo& info = operation_info(op.code);
+  return (info.operands & kBody) != 0 && (!info.optional_body || op.has_body);
+}
+
 // Calls visit(name) for every name operand `op` reads or writes, its body's
-// included (an expectation's object only when given by name), in the order
-// the text form spells them; the visitor may rename them.
+// included (an expectation's object only when given by name; never `self`),
+// in the order the text form spells them; the visitor may rename them.
 void for_each_name(Op& op, const std::function<void(NameIndex&)>& visit);
 
 }  // namespace gcv

@@ -10,6 +10,7 @@
 //   b = a        b = a[0]         bind a name, load a slot
 //   del a        del a[0]         unbind a name, remove a slot
 //   a.append(b)  a[0] = b         append, overwrite a slot
+//   a.clear()                     empty a's list, then drop its items
 //   a = cycle 5  a = chain 10  a = clique 4     shapes, optional payload last
 //   collect      collect 1      collect 2 -> 4  gc.collect(g) [expected result]
 //   threshold 700 10 10           gc.set_threshold (1 to 3 values)
@@ -17,28 +18,24 @@
 //   expect count 3 0 0            expect threshold 700 10 10
 //   expect alive #3  expect dead a   expect refcount a 2
 //   expect generation #3 permanent   expect freeze_count 5   expect live 12
-//   finalizer a: n = self; del b  a's __del__: a body of 0 to 8 effects
+//   finalizer a: n = self; del b  a's __del__: a body of 0 to 8 operations
+//   finalizer a:                  ... that does nothing (`pass`), still a __del__
 //   legacy_finalizer a            tp_del: a is uncollectable in a collection
 //   w = weakref a                 a weak reference to a ...
 //   w = weakref a: n = self; collect   ... with a callback (a body)
+//   w = weakref a:                ... with a callback that does nothing
 //   b = w()                       dereference: b = the referent, or unbound
 //   debug saveall  debug none     gc.set_debug(DEBUG_SAVEALL) / gc.set_debug(0)
 //   clear garbage   b = garbage[3]   expect garbage 3
 //   expect finalized a   expect not_finalized #3
 //
-// A body follows ':' to the end of the line, its effects separated by ';'.
-// Every effect (program.h's EffectCode, in its order):
-//   n = self            bind a name to self
-//   del n               unbind it (nothing when unbound)
-//   n = list [payload]  a new list
-//   n.append(self)      append self to n's list
-//   self.append(n)      append n's object to self
-//   self.clear()        empty self's list, then drop its items
-//   collect [g]         gc.collect(g) (returns 0 while a collection runs)
-//   n = m[i]            load item i of m's list (nothing when there is none)
-//   n = m()             dereference m's weakref (unbinds n once it is cleared)
-// where `self` (a keyword usable only in a body) is the object being
-// finalized, or the weakref whose callback runs.
+// A body follows ':' to the end of the line, its operations separated by
+// ';': any operation operations.def marks `body` (program.h's "Bodies"),
+// written as on a line of its own, where a name read may be `self` (a
+// keyword usable only in a body): the object being finalized, or the weakref
+// whose callback runs. For example
+//   finalizer a: n = self; b.append(self); s = str 40; b[0] = s; del b[1]
+//   w = weakref a: m = list; m.append(self); n = weakref m; collect 0
 //
 // Names are identifiers ([A-Za-z_][A-Za-z0-9_]*) other than the keywords.
 // `#n` names the object with allocation serial n. Names are numbered in order
