@@ -8,12 +8,16 @@
 
 namespace gcv {
 
+namespace {
+const std::string kHelpFlag = "--help";
+}  // namespace
+
 Arguments::Arguments(std::string command, std::vector<std::string> args)
     : command_(std::move(command)), args_(std::move(args)) {}
 
 bool Arguments::parse(const std::map<std::string, bool>& known) {
   for (std::size_t i = 0; i < args_.size(); ++i) {
-    const std::string& a = args_[i];
+    const std::string& a = args_[i] == "-h" ? kHelpFlag : args_[i];  // -h is --help, for every command
     if (a.size() < 2 || a.rfind("--", 0) != 0) {
       positional_.push_back(a);
       continue;

@@ -16,7 +16,8 @@ constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
 // The options of one subcommand: flags with a value (`--check fast` or
-// `--check=fast`), switches, and positionals. Every mistake is reported as
+// `--check=fast`), switches, and positionals; `-h` is `--help` for every
+// command. Every mistake is reported as
 // "gcverify <command>: <why> (see 'gcverify <command> --help')".
 class Arguments {
  public:

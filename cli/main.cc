@@ -59,7 +59,8 @@ commands:
   }
   help += R"(  help      show help for a command
 
-'gcverify <command> --help' describes a command's options.
+'gcverify <command> --help' (or -h) describes a command's options;
+'gcverify --version' prints the version.
 exit status: 0 success, 1 a program failed, 2 bad usage or bad input.
 )";
   return help;
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   const std::string name = argv[1];
   std::vector<std::string> rest(argv + 2, argv + argc);
   if (name == "--help" || name == "-h") return std::cout << main_help(), 0;
+  if (name == "--version") return std::cout << "gcverify " GCV_VERSION "\n", 0;
   if (name == "help") return help_command(rest);
   const Command* command = find_command(name);
   if (command == nullptr) {

@@ -77,6 +77,9 @@ std::optional<Program> load(const std::string& path, ProgramFormat format, std::
       *note = path + ": note: only its first " + std::to_string(max_binary_ops) +
               " operations are read: a binary input runs under a budget of " +
               std::to_string(differential_fuzz_options().max_steps) + " primitive steps";
+    if (note != nullptr && program.ops.empty())
+      *note = path + ": warning: " + std::to_string(bytes.size()) + " bytes, too short to hold one " +
+              std::to_string(kRecordSize) + "-byte operation: nothing runs";
     return program;
   }
   ParseError parse_error;
@@ -85,6 +88,8 @@ std::optional<Program> load(const std::string& path, ProgramFormat format, std::
     error = parse_error.to_string();
     if (format == ProgramFormat::Auto && fs::path(path).extension() != ".heap")
       error += "\n" + path + ": note: read as text because its bytes are all printable; --format binary reads it as a binary program";
+  } else if (note != nullptr && program->ops.empty()) {
+    *note = path + ": warning: the program holds no operation: nothing runs";
   }
   return program;
 }
@@ -173,6 +178,11 @@ bool collect_program_files(const std::vector<std::string>& paths, std::vector<st
     }
     if (ec) {
       error = path + ": " + ec.message();
+      return false;
+    }
+    if (found.empty()) {
+      error = path + ": a directory with no " +
+              std::string(filter == FileFilter::AnyFile ? "file" : ".heap or .bin file") + " in it";
       return false;
     }
     std::sort(found.begin(), found.end());

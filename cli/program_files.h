@@ -52,8 +52,8 @@ bool move_into_place(const std::string& temporary, const std::string& path, std:
 
 // Expands files and directories into program files: a directory contributes
 // its *.heap and *.bin files (AnyFile: every file, as fuzzer crash files have
-// no extension), recursively, sorted. False with a message when a path does
-// not exist.
+// no extension), recursively, sorted. False with a message naming the path
+// when it does not exist or is a directory with nothing to read.
 enum class FileFilter { Programs, AnyFile };
 bool collect_program_files(const std::vector<std::string>& paths, std::vector<std::string>& files, std::string& error,
                            FileFilter filter = FileFilter::Programs);

@@ -266,8 +266,8 @@ class Lockstep {
         actual = object ? "refcount of " + subject + " " + std::to_string(object->refcount) : subject + " dead";
         break;
       case OpCode::ExpectGeneration:
-        expected = subject + " in generation " + std::to_string(op_.generation);
-        actual = object ? subject + " in generation " + std::to_string(object->generation) : subject + " dead";
+        expected = subject + " in generation " + generation_name(op_.generation);
+        actual = object ? subject + " in generation " + generation_name(object->generation) : subject + " dead";
         break;
       case OpCode::ExpectFreezeCount:
         expected = std::to_string(op_.value);

@@ -51,9 +51,8 @@ const char* generation_fill(int generation) {
 }
 
 std::string generation_text(int generation) {
-  if (generation == kUntracked) return "untracked";
-  if (generation == kPermanentGeneration) return "permanent";
-  return "gen " + std::to_string(generation);
+  const bool numbered = generation >= 0 && generation < kPermanentGeneration;
+  return (numbered ? "gen " : "") + generation_name(generation);
 }
 
 VertexLook object_look(const ObjectPair& pair, const std::string& sut_name, bool named_by_report) {

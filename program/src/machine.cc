@@ -13,15 +13,11 @@ std::string ObjectKey::to_string() const {
   return "int(" + std::to_string(small_int_value()) + ")";
 }
 
-namespace {
-
-std::string generation_text(int g) {
-  if (g == kUntracked) return "untracked";
-  if (g == kPermanentGeneration) return "permanent";
-  return std::to_string(g);
+std::string generation_name(int generation) {
+  if (generation == kUntracked) return "untracked";
+  if (generation == kPermanentGeneration) return "permanent";
+  return std::to_string(generation);
 }
-
-}  // namespace
 
 std::string to_string(const std::vector<ObjectKey>& keys) {
   std::string text = "{";
@@ -32,7 +28,7 @@ std::string to_string(const std::vector<ObjectKey>& keys) {
 std::string to_string(const ObjectState& s) {
   std::ostringstream out;
   out << s.key.to_string() << " " << to_string(s.kind) << " refcount " << s.refcount << " generation "
-      << generation_text(s.generation);
+      << generation_name(s.generation);
   if (s.kind == ObjectKind::Int) out << " value " << s.int_value;
   else if (s.kind == ObjectKind::Weakref) out << " referent " << (s.referent.raw ? s.referent.to_string() : "none");
   else out << " payload " << s.payload;

@@ -15,6 +15,14 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
   }
   EXPECT_EQ(gcverify("--help").status, 0);
   EXPECT_EQ(gcverify("help run").status, 0);
+  for (const char* command : {"run", "convert", "print", "replay", "minimize", "explain", "triage", "promote"}) {
+    const Outcome o = gcverify(std::string(command) + " -h");  // -h is --help everywhere
+    EXPECT_EQ(o.status, 0) << command << ": " << o.output;
+    EXPECT_NE(o.output.find(std::string("usage: gcverify ") + command), std::string::npos) << o.output;
+  }
+  const Outcome version = gcverify("--version");
+  EXPECT_EQ(version.status, 0);
+  EXPECT_EQ(version.output.rfind("gcverify 0.", 0), 0u) << version.output;
 }
 
 TEST_F(CliTest, BadUsageExitsTwoWithAReason) {
@@ -32,6 +40,14 @@ TEST_F(CliTest, BadUsageExitsTwoWithAReason) {
   EXPECT_NE(o.output.find("no such file"), std::string::npos) << o.output;
   EXPECT_EQ(gcverify("run").status, 2);
   EXPECT_EQ(gcverify("run --check").status, 2);
+  // A directory with nothing to read is named in the error.
+  const fs::path empty = dir_ / "nothing-here";
+  fs::create_directories(empty);
+  for (const char* command : {"run ", "triage "}) {
+    o = gcverify(command + empty.string());
+    EXPECT_EQ(o.status, 2) << command;
+    EXPECT_NE(o.output.find(empty.string() + ": a directory with no"), std::string::npos) << o.output;
+  }
 }
 
 TEST_F(CliTest, ParseErrorNamesFileLineColumn) {
@@ -41,10 +57,14 @@ TEST_F(CliTest, ParseErrorNamesFileLineColumn) {
   EXPECT_NE(o.output.find(file + ":2:"), std::string::npos) << o.output;
 }
 
-TEST_F(CliTest, ProgramErrorExitsTwo) {
+// A program that cannot run (an unbound name) fails as a program, counted in
+// the closing line; only input that cannot be read is bad input (exit 2).
+TEST_F(CliTest, ProgramErrorIsAFailure) {
   const std::string file = write("unbound.heap", "a = list\nb.append(a)\n");
   const Outcome o = gcverify("run " + file);
-  EXPECT_EQ(o.status, 2);
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.output.find("FAIL " + file), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("0 passed, 1 failed\n"), std::string::npos) << o.output;
   EXPECT_NE(o.output.find(file + ":2:1: program error"), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("name 'b' is not bound"), std::string::npos) << o.output;
 }
@@ -59,6 +79,20 @@ TEST_F(CliTest, FailedExpectationExitsOneAndPassingRunsExitZero) {
   EXPECT_EQ(o.status, 1) << o.output;
   EXPECT_NE(o.output.find("FAIL " + bad), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("1 passed, 1 failed"), std::string::npos) << o.output;
+}
+
+// Nothing to run passes, with a warning that says why.
+TEST_F(CliTest, AnEmptyProgramPassesWithAWarning) {
+  const std::string empty = write("empty.heap", "# only a comment\n");
+  const std::string short_binary = write("short.bin", std::string("\x01\x02\x03", 3));
+  Outcome o = gcverify("run " + empty);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find(empty + ": warning: the program holds no operation: nothing runs"), std::string::npos) << o.output;
+  o = gcverify("run " + short_binary);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find(short_binary + ": warning: 3 bytes, too short to hold one 8-byte operation"), std::string::npos)
+      << o.output;
+  EXPECT_NE(o.output.find("1 passed, 0 failed"), std::string::npos) << o.output;
 }
 
 TEST_F(CliTest, ConvertRoundTripsAndBinaryRunsLenient) {

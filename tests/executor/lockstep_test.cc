@@ -243,6 +243,21 @@ TEST(Lockstep, ExpectationsAreCheckedAgainstTheModel) {
   EXPECT_EQ(result.outcome, Outcome::Pass);
 }
 
+// Generations are spelled as the language spells them, never 3 or -1.
+TEST(Lockstep, GenerationsAreNamedAsTheLanguageNamesThem) {
+  ForwardingMachine sut;
+  RunResult result = run("a = list\nfreeze\nexpect generation a 0\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ExpectationFailed);
+  EXPECT_EQ(result.report.expected, "a in generation 0");
+  EXPECT_EQ(result.report.actual, "the model has a in generation permanent");
+  result = run("s = str\nexpect generation s 0\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ExpectationFailed);
+  EXPECT_EQ(result.report.actual, "the model has s in generation untracked");
+  EXPECT_EQ(generation_name(kPermanentGeneration), "permanent");
+  EXPECT_EQ(generation_name(kUntracked), "untracked");
+  EXPECT_EQ(generation_name(2), "2");
+}
+
 TEST(Resolution, StrictModeRejectsWhatPythonRejects) {
   ForwardingMachine sut;
   RunResult result = run("a = list\nb.append(a)\n", sut);

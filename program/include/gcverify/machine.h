@@ -64,6 +64,10 @@ struct ObjectState {
   friend bool operator==(const ObjectState&, const ObjectState&) = default;
 };
 
+// A generation as the language spells it: "0", "1", "2", "permanent" or
+// "untracked" (never 3 or -1).
+std::string generation_name(int generation);
+
 // "{#3, int(5)}" and "#12 list refcount 2 generation 1 payload 16 slots {#3}".
 std::string to_string(const std::vector<ObjectKey>& keys);
 std::string to_string(const ObjectState& state);
