@@ -15,7 +15,7 @@ const std::string kHelpFlag = "--help";
 Arguments::Arguments(std::string command, std::vector<std::string> args)
     : command_(std::move(command)), args_(std::move(args)) {}
 
-bool Arguments::parse(const std::map<std::string, bool>& known) {
+bool Arguments::parse(const std::map<std::string, bool>& known, const std::set<std::string>& two_valued) {
   for (std::size_t i = 0; i < args_.size(); ++i) {
     const std::string& a = args_[i] == "-h" ? kHelpFlag : args_[i];  // -h is --help, for every command
     if (a.size() < 2 || a.rfind("--", 0) != 0) {
@@ -24,6 +24,13 @@ bool Arguments::parse(const std::map<std::string, bool>& known) {
     }
     const auto eq = a.find('=');
     const std::string flag = a.substr(0, eq);
+    if (two_valued.count(flag) != 0) {
+      if (eq != std::string::npos || i + 2 >= args_.size())
+        return usage_error("option '" + flag + "' takes two values: " + flag + " KIND FILE");
+      pairs_[flag].emplace_back(args_[i + 1], args_[i + 2]);
+      i += 2;
+      continue;
+    }
     const auto it = known.find(flag);
     if (it == known.end()) return usage_error("unknown option '" + flag + "'");
     if (!it->second) {
@@ -41,6 +48,11 @@ bool Arguments::parse(const std::map<std::string, bool>& known) {
 }
 
 bool Arguments::has(const std::string& flag) const { return values_.count(flag) != 0; }
+
+std::vector<std::pair<std::string, std::string>> Arguments::pairs(const std::string& flag) const {
+  const auto it = pairs_.find(flag);
+  return it == pairs_.end() ? std::vector<std::pair<std::string, std::string>>{} : it->second;
+}
 
 std::string Arguments::get(const std::string& flag, const std::string& fallback) const {
   auto it = values_.find(flag);

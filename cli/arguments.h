@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,10 @@ class Arguments {
  public:
   Arguments(std::string command, std::vector<std::string> args);
 
-  // Parses; `known` maps each option to whether it takes a value.
-  bool parse(const std::map<std::string, bool>& known);
+  // Parses; `known` maps each option to whether it takes a value. An
+  // option in `two_valued` takes two and may be given again (`--report
+  // junit out.xml --report json out.json`).
+  bool parse(const std::map<std::string, bool>& known, const std::set<std::string>& two_valued = {});
 
   bool has(const std::string& flag) const;
   std::string get(const std::string& flag, const std::string& fallback) const;
@@ -33,6 +36,8 @@ class Arguments {
   // The value of `flag` as a number >= minimum (`out` unchanged when absent).
   bool number(const std::string& flag, double minimum, double& out);
   const std::vector<std::string>& positional() const { return positional_; }
+  // Every occurrence of a two-valued option, in order.
+  std::vector<std::pair<std::string, std::string>> pairs(const std::string& flag) const;
 
   // Prints the usage error; returns false.
   bool usage_error(const std::string& why) const;
@@ -41,6 +46,7 @@ class Arguments {
   std::string command_;
   std::vector<std::string> args_;
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> pairs_;
   std::vector<std::string> positional_;
 };
 

@@ -1,6 +1,8 @@
 // gcverify run, convert and print: programs as such.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -8,6 +10,7 @@
 #include "gcverify/executor.h"
 #include "gcverify/model.h"
 #include "gcverify/text.h"
+#include "run_reports.h"
 #include "run_settings.h"
 
 namespace gcv {
@@ -37,6 +40,11 @@ options:
                             take it past N primitive steps (a binary input's
                             default: 4096)
   --max-seconds S           stop each program where it is after S seconds
+  --report junit FILE       write JUnit XML to FILE: one test case per program,
+                            a failure's report as its message (CI reads it)
+  --report json FILE        write JSON to FILE: per program its outcome and, for
+                            a failure, its signature, location, check, expected
+                            and actual (--report may be given more than once)
   --quiet                   print only failures and the summary
   --help                    this help
 )";
@@ -72,15 +80,20 @@ step budget).
 int run_command(Arguments& args) {
   std::map<std::string, bool> flags = run_flags();
   flags.insert({{"--quiet", false}, {"--help", false}, {"--max-steps", true}, {"--max-seconds", true}});
-  if (!args.parse(flags)) return kExitUsage;
+  if (!args.parse(flags, {"--report"})) return kExitUsage;
   if (args.has("--help")) return std::cout << run_help(), 0;
   RunSettings settings;
   if (!read_run_settings(args, settings)) return kExitUsage;
+  std::string error;
+  for (const auto& [kind, path] : args.pairs("--report")) {
+    if (std::find(std::begin(kReportKinds), std::end(kReportKinds), kind) == std::end(kReportKinds))
+      return args.usage_error("option '--report' must be junit or json, not '" + kind + "'"), kExitUsage;
+    if (!can_write(path, error)) return std::cerr << "gcverify run: " << error << "\n", kExitUsage;
+  }
   double max_steps = 0, max_seconds = 0;
   if (!args.number("--max-steps", 1, max_steps) || !args.number("--max-seconds", 0.001, max_seconds)) return kExitUsage;
   if (args.positional().empty()) return args.usage_error("no program given"), kExitUsage;
   std::vector<std::string> files;
-  std::string error;
   if (!collect_program_files(args.positional(), files, error)) return std::cerr << "gcverify run: " << error << "\n", kExitUsage;
 
   const bool quiet = args.has("--quiet");
@@ -88,13 +101,18 @@ int run_command(Arguments& args) {
   std::vector<std::unique_ptr<Machine>> suts;
   for (const MachineFactory& make : systems_under_test(settings)) suts.push_back(make());
   std::size_t passed = 0, failed = 0, invalid = 0;
+  std::vector<ProgramRun> runs;
   for (const std::string& file : files) {
+    const auto started = std::chrono::steady_clock::now();
+    ProgramRun& run = runs.emplace_back(ProgramRun{.file = file});
     ProgramFormat form;
     std::string note;
     auto program = load_program_to_run(file, settings.format, error, form, note);
     if (!program) {
       std::cerr << error << "\n";
       ++invalid;
+      run.verdict = ProgramRun::Verdict::Invalid;
+      run.text = error;
       continue;
     }
     if (!note.empty()) std::cerr << note << "\n";
@@ -118,9 +136,14 @@ int run_command(Arguments& args) {
         summary += "; stopped at its step budget before operation " + std::to_string(result.report.op_index + 1);
       if (result.outcome == Outcome::Pass) continue;
       if (worst != Outcome::ProgramError) worst = result.outcome;
-      reports += result.report.to_string(*program, std::string(sut->name()));
+      const std::string report = result.report.to_string(*program, std::string(sut->name()));
+      if (run.verdict == ProgramRun::Verdict::Pass)  // the first failure is the report's
+        run = {file, ProgramRun::Verdict::Fail, 0, std::string(sut->name()), result.report, report,
+               failure_location(*program, result.report)};
+      reports += report;
       if (result.outcome == Outcome::ProgramError) break;  // the same for every system
     }
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (worst == Outcome::Pass) {
       ++passed;
       if (!quiet) std::cout << "PASS " << file << "  (" << summary << (suts.size() > 1 ? ", three-way" : "") << ")\n";
@@ -132,6 +155,9 @@ int run_command(Arguments& args) {
   std::cout << passed << " passed, " << failed << " failed";
   if (invalid != 0) std::cout << ", " << invalid << " invalid";
   std::cout << "\n";
+  for (const auto& [kind, path] : args.pairs("--report")) {
+    if (!write_run_report(kind, path, runs, error)) return std::cerr << "gcverify run: " << error << "\n", kExitUsage;
+  }
   if (invalid != 0) return kExitUsage;
   return failed == 0 ? 0 : kExitFailed;
 }

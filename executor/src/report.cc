@@ -50,17 +50,17 @@ std::string Report::to_string(const Program& program, const std::string& sut_nam
   out << "  check:     " << check << "\n";
   if (outcome == Outcome::ProgramError) {
     out << "  reason:    " << expected << "\n";
-    return out.str();
+  } else {
+    const bool vs_sut = outcome == Outcome::Divergence;
+    out << "  expected:  " << expected << (vs_sut ? "   (model)" : "") << "\n";
+    out << "  actual:    " << actual << (vs_sut ? "   (" + sut_name + ")" : "") << "\n";
   }
-  // The signature last, so a tool can read it off any report.
-  const bool vs_sut = outcome == Outcome::Divergence;
-  out << "  expected:  " << expected << (vs_sut ? "   (model)" : "") << "\n";
-  out << "  actual:    " << actual << (vs_sut ? "   (" + sut_name + ")" : "") << "\n";
   if (!objects.empty()) {
     out << "  objects:  ";
     for (const ObjectKey& k : objects) out << " " << k.to_string();
     out << "\n";
   }
+  // The signature last, so a tool can read it off any report.
   out << "  signature: " << signature().to_string() << "\n";
   return out.str();
 }

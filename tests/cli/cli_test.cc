@@ -65,6 +65,7 @@ TEST_F(CliTest, ProgramErrorIsAFailure) {
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.output.find("FAIL " + file), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("0 passed, 1 failed\n"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("  signature: program error\n"), std::string::npos) << o.output;  // as every report ends
   EXPECT_NE(o.output.find(file + ":2:1: program error"), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("name 'b' is not bound"), std::string::npos) << o.output;
 }
@@ -79,6 +80,34 @@ TEST_F(CliTest, FailedExpectationExitsOneAndPassingRunsExitZero) {
   EXPECT_EQ(o.status, 1) << o.output;
   EXPECT_NE(o.output.find("FAIL " + bad), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("1 passed, 1 failed"), std::string::npos) << o.output;
+}
+
+// --report writes what CI reads: JUnit XML and JSON, one entry per program,
+// a failure with its signature and where it happened; a report it cannot
+// write, or a kind it does not know, is bad usage before anything runs.
+TEST_F(CliTest, RunWritesJUnitAndJsonReports) {
+  const std::string good = write("good.heap", "a = list\n");
+  const std::string bad = write("bad.heap", "a = list\na.append(a)\ndel a\ncollect -> 5\n");
+  const std::string xml = (dir_ / "report.xml").string(), json = (dir_ / "report.json").string();
+  Outcome o = gcverify("run --quiet --report junit " + xml + " --report json " + json + " " + good + " " + bad);
+  EXPECT_EQ(o.status, 1) << o.output;
+  const std::string junit = read(xml), report = read(json);
+  EXPECT_EQ(junit.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"gcverify run\" tests=\"2\" failures=\"1\" errors=\"0\"", 0), 0u) << junit;
+  EXPECT_NE(junit.find("<testcase classname=\"gcverify.run\" name=\"" + good + "\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("<failure message=\"expectation failed: collect result (gcheap) at " + bad + ":4:1\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("collect 2 -&gt; 5"), std::string::npos) << junit;  // escaped
+  EXPECT_NE(report.find("\"passed\": 1,\n  \"failed\": 1,"), std::string::npos) << report;
+  EXPECT_NE(report.find("\"signature\": \"expectation failed: collect result\", \"location\": \"" + bad + ":4:1\""),
+            std::string::npos) << report;
+  o = gcverify("run --report xml " + xml + " " + good);
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("option '--report' must be junit or json, not 'xml'"), std::string::npos) << o.output;
+  o = gcverify("run --report junit " + (dir_ / "no-such-dir" / "r.xml").string() + " " + good);
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("cannot write"), std::string::npos) << o.output;
+  o = gcverify("run " + good + " --report junit");
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("option '--report' takes two values"), std::string::npos) << o.output;
 }
 
 // Nothing to run passes, with a warning that says why.

@@ -1,0 +1,150 @@
+// JUnit XML and JSON reports of a run: see run_reports.h.
+#include "run_reports.h"
+
+#include <cstdio>
+#include <string_view>
+
+#include "program_files.h"
+
+namespace gcv {
+
+namespace {
+
+std::string seconds_text(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", seconds);
+  return text;
+}
+
+// Text in an XML attribute or element: the five entities escaped, and the
+// control characters XML 1.0 forbids (all below 0x20 but tab, newline and
+// carriage return) written as '?', so any report parses.
+std::string xml_escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        out += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') ? '?' : c;
+    }
+  }
+  return out;
+}
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+const char* verdict_name(ProgramRun::Verdict verdict) {
+  switch (verdict) {
+    case ProgramRun::Verdict::Pass: return "pass";
+    case ProgramRun::Verdict::Fail: return "fail";
+    case ProgramRun::Verdict::Invalid: return "invalid";
+  }
+  return "?";
+}
+
+std::size_t count(const std::vector<ProgramRun>& runs, ProgramRun::Verdict verdict) {
+  std::size_t n = 0;
+  for (const ProgramRun& run : runs) n += run.verdict == verdict;
+  return n;
+}
+
+double total_seconds(const std::vector<ProgramRun>& runs) {
+  double total = 0;
+  for (const ProgramRun& run : runs) total += run.seconds;
+  return total;
+}
+
+// One <testsuite> of one <testcase> per program: a failure is a <failure>
+// whose message is its signature and whose text is its report, a program
+// that could not be read an <error>.
+std::string junit(const std::vector<ProgramRun>& runs) {
+  const std::string counts = "tests=\"" + std::to_string(runs.size()) + "\" failures=\"" +
+                             std::to_string(count(runs, ProgramRun::Verdict::Fail)) + "\" errors=\"" +
+                             std::to_string(count(runs, ProgramRun::Verdict::Invalid)) + "\" time=\"" +
+                             seconds_text(total_seconds(runs)) + "\"";
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"gcverify run\" " + counts +
+                    ">\n  <testsuite name=\"gcverify run\" " + counts + ">\n";
+  for (const ProgramRun& run : runs) {
+    out += "    <testcase classname=\"gcverify.run\" name=\"" + xml_escaped(run.file) + "\" file=\"" +
+           xml_escaped(run.file) + "\" time=\"" + seconds_text(run.seconds) + "\"";
+    if (run.verdict == ProgramRun::Verdict::Pass) {
+      out += "/>\n";
+      continue;
+    }
+    out += ">\n";
+    if (run.verdict == ProgramRun::Verdict::Fail) {
+      const Signature signature = run.report.signature();
+      out += "      <failure message=\"" + xml_escaped(signature.to_string() + " (" + run.system + ") at " + run.location) +
+             "\" type=\"" + xml_escaped(to_string(signature.outcome)) + "\">" + xml_escaped(run.text) + "</failure>\n";
+    } else {
+      out += "      <error message=\"" + xml_escaped(run.text) + "\" type=\"invalid program\"/>\n";
+    }
+    out += "    </testcase>\n";
+  }
+  return out + "  </testsuite>\n</testsuites>\n";
+}
+
+// {"passed": n, "failed": n, "invalid": n, "programs": [{...}, ...]}.
+std::string json(const std::vector<ProgramRun>& runs) {
+  std::string out = "{\n  \"passed\": " + std::to_string(count(runs, ProgramRun::Verdict::Pass)) +
+                    ",\n  \"failed\": " + std::to_string(count(runs, ProgramRun::Verdict::Fail)) +
+                    ",\n  \"invalid\": " + std::to_string(count(runs, ProgramRun::Verdict::Invalid)) +
+                    ",\n  \"programs\": [";
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const ProgramRun& run = runs[i];
+    out += std::string(i ? "," : "") + "\n    {\"file\": " + json_string(run.file) + ", \"outcome\": \"" +
+           verdict_name(run.verdict) + "\", \"seconds\": " + seconds_text(run.seconds);
+    if (run.verdict == ProgramRun::Verdict::Fail) {
+      out += ", \"system\": " + json_string(run.system) + ", \"signature\": " +
+             json_string(run.report.signature().to_string()) + ", \"location\": " + json_string(run.location) +
+             ", \"operation\": " + json_string(run.report.op_text) + ", \"check\": " + json_string(run.report.check);
+      if (run.report.outcome == Outcome::ProgramError)  // why the program cannot run, where expected/actual would be
+        out += ", \"reason\": " + json_string(run.report.expected);
+      else
+        out += ", \"expected\": " + json_string(run.report.expected) + ", \"actual\": " + json_string(run.report.actual);
+    } else if (run.verdict == ProgramRun::Verdict::Invalid) {
+      out += ", \"error\": " + json_string(run.text);
+    }
+    out += "}";
+  }
+  return out + "\n  ]\n}\n";
+}
+
+}  // namespace
+
+std::string failure_location(const Program& program, const Report& report) {
+  if (report.op_index >= program.ops.size()) return program.origin + ": teardown";
+  if (report.where.line == 0) return program.origin + ": operation " + std::to_string(report.op_index + 1);
+  return program.origin + ":" + std::to_string(report.where.line) + ":" + std::to_string(report.where.column);
+}
+
+bool write_run_report(const std::string& kind, const std::string& path, const std::vector<ProgramRun>& runs,
+                      std::string& error) {
+  return save_text(path, kind == "junit" ? junit(runs) : json(runs), error);
+}
+
+}  // namespace gcv
