@@ -15,7 +15,8 @@ const std::string kHelpFlag = "--help";
 Arguments::Arguments(std::string command, std::vector<std::string> args)
     : command_(std::move(command)), args_(std::move(args)) {}
 
-bool Arguments::parse(const std::map<std::string, bool>& known, const std::set<std::string>& two_valued) {
+bool Arguments::parse(const std::map<std::string, bool>& known, const std::set<std::string>& two_valued,
+                      const std::set<std::string>& value_after_equals) {
   for (std::size_t i = 0; i < args_.size(); ++i) {
     const std::string& a = args_[i] == "-h" ? kHelpFlag : args_[i];  // -h is --help, for every command
     if (a.size() < 2 || a.rfind("--", 0) != 0) {
@@ -29,6 +30,10 @@ bool Arguments::parse(const std::map<std::string, bool>& known, const std::set<s
         return usage_error("option '" + flag + "' takes two values: " + flag + " KIND FILE");
       pairs_[flag].emplace_back(args_[i + 1], args_[i + 2]);
       i += 2;
+      continue;
+    }
+    if (value_after_equals.count(flag) != 0) {
+      values_[flag] = eq == std::string::npos ? "" : a.substr(eq + 1);
       continue;
     }
     const auto it = known.find(flag);

@@ -26,8 +26,10 @@ class Arguments {
 
   // Parses; `known` maps each option to whether it takes a value. An
   // option in `two_valued` takes two and may be given again (`--report
-  // junit out.xml --report json out.json`).
-  bool parse(const std::map<std::string, bool>& known, const std::set<std::string>& two_valued = {});
+  // junit out.xml --report json out.json`); one in `value_after_equals`
+  // takes a value only after '=' (`--trace`, `--trace=json`).
+  bool parse(const std::map<std::string, bool>& known, const std::set<std::string>& two_valued = {},
+             const std::set<std::string>& value_after_equals = {});
 
   bool has(const std::string& flag) const;
   std::string get(const std::string& flag, const std::string& fallback) const;

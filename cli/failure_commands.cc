@@ -80,8 +80,9 @@ object graph at that point as Graphviz DOT (Boost.Graph's write_graphviz):
 names and gc.garbage as roots, objects filled by generation and labelled with
 refcounts; red: the system freed it while the model has it alive; orange: it
 kept it while the model has it dead; dashed red: references only the system
-has. Also a PNG when Graphviz's `dot` is installed. Exit status 0 when
-explained, 1 when INPUT does not fail.
+has. Also a PNG when Graphviz's `dot` is installed. An INPUT that passes is
+shown as it ends: its program, and the state after its last operation, before
+the teardown. Exit status 0 when explained.
 
 )") + kRunsAsRun + R"(
 options:
@@ -221,6 +222,43 @@ bool draw_png(const std::string& dot_file, const std::string& png_file, std::str
   return true;
 }
 
+// Writes the DOT graph and draws it; the exit status.
+int write_graph(const std::string& dot, const std::string& dot_file, const std::string& png_file) {
+  std::string error;
+  if (!save_text(dot_file, dot, error)) return std::cerr << "gcverify explain: " << error << "\n", kExitUsage;
+  std::cout << "\nobject graph: " << dot_file << "\n";
+  std::string why;
+  if (draw_png(dot_file, png_file, why))
+    std::cout << "drawn: " << png_file << "\n";
+  else
+    std::cout << why << "\n";
+  return 0;
+}
+
+// A passing input has no failure: what is shown is the state it leaves, after
+// its last operation and before the teardown (run in a child process, as the
+// system under test may damage the process it runs in).
+int explain_passing(const Input& input, const FailureOptions& options, const std::string& dot_file,
+                    const std::string& png_file) {
+  RunOptions run = run_options(options.settings, input.form);
+  run.teardown = false;
+  const auto render = [&] {
+    std::unique_ptr<Machine> model = make_reference_model();
+    std::unique_ptr<Machine> sut = systems_under_test(options.settings).front()();
+    const RunResult result = run_lockstep(input.program, *model, *sut, run);
+    const Program& shown = result.resolved;
+    const Snapshot snapshot = take_snapshot(shown, *model, *sut);
+    return annotate(shown, result, snapshot) + '\0' + object_graph_dot(shown, result, snapshot);
+  };
+  std::string died;
+  const std::optional<std::string> rendered = run_isolated(render, died);
+  if (!rendered) return std::cerr << "gcverify explain: " << input.path << " passes, but its state cannot be read: " << died << "\n", kExitUnverified;
+  const auto split = rendered->find('\0');
+  std::cout << input.path << " passes: nothing failed to explain; its state after its last operation, before the teardown\n\n"
+            << rendered->substr(0, split);
+  return write_graph(rendered->substr(split + 1), dot_file, png_file);
+}
+
 int explain_command(Arguments& args) {
   std::map<std::string, bool> flags = failure_flags(true);
   flags.insert({{"--no-minimize", false}, {"--save", true}, {"--dot", true}, {"--png", true}});
@@ -240,7 +278,7 @@ int explain_command(Arguments& args) {
   const auto input = load_input(path, options);
   if (!input) return kExitUsage;
   Trial failure = run_input(*input, options);
-  if (failure.outcome() == Outcome::Pass) return say_does_not_fail("explain", path, "nothing to explain"), kExitFailed;
+  if (failure.outcome() == Outcome::Pass) return explain_passing(*input, options, dot_file, png_file);
   const Reproducer explained = reproducer_of(*input, failure, !args.has("--no-minimize"), options);
   failure = explained.failure;
   if (explained.how != "as it ran") std::cout << explained.how << "\n";
@@ -280,16 +318,7 @@ int explain_command(Arguments& args) {
            kExitUnverified;
   const auto split = rendered->find('\0');
   std::cout << rendered->substr(0, split);
-
-  if (!save_text(dot_file, rendered->substr(split + 1), error))
-    return std::cerr << "gcverify explain: " << error << "\n", kExitUsage;
-  std::cout << "\nobject graph: " << dot_file << "\n";
-  std::string why;
-  if (draw_png(dot_file, png_file, why))
-    std::cout << "drawn: " << png_file << "\n";
-  else
-    std::cout << why << "\n";
-  return 0;
+  return write_graph(rendered->substr(split + 1), dot_file, png_file);
 }
 
 }  // namespace

@@ -45,6 +45,11 @@ options:
   --report json FILE        write JSON to FILE: per program its outcome and, for
                             a failure, its signature, location, check, expected
                             and actual (--report may be given more than once)
+  --trace[=text|json]       print every operation as it runs and under it the
+                            events it caused on the system under test, in order:
+                            collections (generation, result), frees, finalizers,
+                            callbacks, nested collections; =json: one JSON
+                            object per line (--sut model traces the model)
   --quiet                   print only failures and the summary
   --help                    this help
 )";
@@ -80,11 +85,14 @@ step budget).
 int run_command(Arguments& args) {
   std::map<std::string, bool> flags = run_flags();
   flags.insert({{"--quiet", false}, {"--help", false}, {"--max-steps", true}, {"--max-seconds", true}});
-  if (!args.parse(flags, {"--report"})) return kExitUsage;
+  if (!args.parse(flags, {"--report"}, {"--trace"})) return kExitUsage;
   if (args.has("--help")) return std::cout << run_help(), 0;
   RunSettings settings;
   if (!read_run_settings(args, settings)) return kExitUsage;
   std::string error;
+  const std::string trace = args.get("--trace", "none");
+  if (trace != "none" && trace != "" && trace != "text" && trace != "json")
+    return args.usage_error("option '--trace' takes text or json after '=', not '" + trace + "'"), kExitUsage;
   for (const auto& [kind, path] : args.pairs("--report")) {
     if (std::find(std::begin(kReportKinds), std::end(kReportKinds), kind) == std::end(kReportKinds))
       return args.usage_error("option '--report' must be junit or json, not '" + kind + "'"), kExitUsage;
@@ -124,6 +132,7 @@ int run_command(Arguments& args) {
     Outcome worst = Outcome::Pass;
     std::string reports, summary;
     for (const std::unique_ptr<Machine>& sut : suts) {
+      if (trace != "none") options.trace = trace_printer(*program, std::string(sut->name()), trace == "json", std::cout);
       const RunResult result = run_lockstep(*program, *model, *sut, options);
       if (!quiet && result.steps_run >= RunOptions::kProgressSteps && isatty(STDERR_FILENO)) std::fputc('\n', stderr);
       if (summary.empty())

@@ -134,7 +134,71 @@ std::string json(const std::vector<ProgramRun>& runs) {
   return out + "\n  ]\n}\n";
 }
 
+const char* event_name(Event::Type type) {
+  switch (type) {
+    case Event::Type::Freed: return "freed";
+    case Event::Type::CollectionStart: return "collection start";
+    case Event::Type::CollectionStop: return "collection stop";
+    case Event::Type::Finalized: return "finalized";
+    case Event::Type::CallbackRan: return "callback";
+  }
+  return "?";
+}
+
+// An event as the text trace prints it.
+std::string event_text(const Event& e) {
+  const std::string generation = "collection of generation " + std::to_string(e.generation);
+  switch (e.type) {
+    case Event::Type::Freed: return "freed " + e.key.to_string();
+    case Event::Type::CollectionStart: return generation + " begins";
+    case Event::Type::CollectionStop:
+      return generation + " ends: collected " + std::to_string(e.collected) + ", uncollectable " +
+             std::to_string(e.uncollectable);
+    case Event::Type::Finalized: return "finalizer of " + e.key.to_string() + " runs";
+    case Event::Type::CallbackRan: return "callback of weakref " + e.key.to_string() + " runs";
+  }
+  return "?";
+}
+
 }  // namespace
+
+std::function<void(const TraceEntry&)> trace_printer(const Program& program, const std::string& system, bool json,
+                                                     std::ostream& out) {
+  const std::string head = "{\"file\": " + json_string(program.origin) + ", \"system\": " + json_string(system);
+  if (!json) out << "trace of " << program.origin << " on " << system << ":\n";
+  return [&program, &out, json, head, depth = 0](const TraceEntry& entry) mutable {
+    const bool teardown = entry.op_index >= program.ops.size();
+    const std::string op = teardown ? "null" : std::to_string(entry.op_index + 1);
+    if (entry.kind == TraceEntry::Kind::Operation) {
+      const std::uint32_t line = teardown ? 0 : program.ops[entry.op_index].where.line;
+      if (json) {
+        out << head << ", \"op\": " << op << ", \"line\": " << (line ? std::to_string(line) : "null")
+            << ", \"operation\": " << json_string(entry.text) << "}\n";
+      } else {
+        char number[16];
+        std::snprintf(number, sizeof number, "%6s", teardown ? "" : op.c_str());
+        out << number << (line ? "  line " + std::to_string(line) : std::string()) << "  " << entry.text << "\n";
+      }
+      return;
+    }
+    for (const Event& e : *entry.events) {
+      if (e.type == Event::Type::CollectionStop) --depth;
+      if (json) {
+        out << head << ", \"op\": " << op << ", \"event\": \"" << event_name(e.type) << "\"";
+        if (e.type == Event::Type::CollectionStart || e.type == Event::Type::CollectionStop)
+          out << ", \"generation\": " << e.generation;
+        else
+          out << ", \"object\": \"" << e.key.to_string() << "\"";
+        if (e.type == Event::Type::CollectionStop)
+          out << ", \"collected\": " << e.collected << ", \"uncollectable\": " << e.uncollectable;
+        out << ", \"depth\": " << depth << "}\n";
+      } else {
+        out << std::string(10 + 2 * static_cast<std::size_t>(depth), ' ') << event_text(e) << "\n";
+      }
+      if (e.type == Event::Type::CollectionStart) ++depth;
+    }
+  };
+}
 
 std::string failure_location(const Program& program, const Report& report) {
   if (report.op_index >= program.ops.size()) return program.origin + ": teardown";

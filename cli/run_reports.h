@@ -1,9 +1,12 @@
-// Reports of a `gcverify run` that CI reads: JUnit XML (one test case per
-// program, a failure's report as its message) and JSON (per program: outcome,
-// signature, location, check, expected, actual), written with
-// `--report junit FILE` and `--report json FILE`.
+// What `gcverify run` reports besides its PASS and FAIL lines: the reports
+// CI reads, JUnit XML (one test case per program, a failure's report as its
+// message) and JSON (per program: outcome, signature, location, check,
+// expected, actual), written with `--report junit FILE` and `--report json
+// FILE`; and the trace of a run (`--trace`, `--trace=json`).
 #pragma once
 
+#include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -32,5 +35,14 @@ bool write_run_report(const std::string& kind, const std::string& path, const st
 
 // "a.heap:4:1" where the report points, "a.heap: teardown" at the teardown.
 std::string failure_location(const Program& program, const Report& report);
+
+// Prints a run's TraceEntry stream to `out`: as text, every operation (its
+// number, line and text) and under it the events it caused, indented by how
+// many collections are open; as JSON, one object per line, an operation's
+// ({"file", "system", "op", "line", "operation"}) or an event's ({"file",
+// "system", "op", "event", "object" or "generation", "collected",
+// "uncollectable", "depth"}). "op" counts from 1, null for the teardown.
+std::function<void(const TraceEntry&)> trace_printer(const Program& program, const std::string& system, bool json,
+                                                     std::ostream& out);
 
 }  // namespace gcv

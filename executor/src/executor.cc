@@ -93,6 +93,7 @@ class Lockstep {
     if (!options_.check_expectations) op_.has_expected = false;  // `collect -> n` checks n
     result_.resolved.ops.push_back(op_);
     ++result_.ops_run;
+    if (options_.trace) options_.trace({.op_index = index, .text = format_op(program_, op_)});
     if (is_expectation(op_.code)) return check_expectation();
     // Steps are made as they run; a report names the step when there are several.
     const bool several = step_count(op_, 2) > 1;
@@ -208,6 +209,8 @@ class Lockstep {
     sut_events_.clear();
     model_.take_events(model_events_);
     sut_.take_events(sut_events_);
+    if (options_.trace && !sut_events_.empty())
+      options_.trace({.kind = TraceEntry::Kind::Events, .op_index = op_index_, .events = &sut_events_});
     changed_.clear();
     const bool model_knows = model_.take_changed(changed_);  // both drained, whatever each says
     const bool changes_known = sut_.take_changed(changed_) && model_knows;
@@ -307,6 +310,7 @@ class Lockstep {
   void teardown() {
     op_index_ = program_.ops.size();
     op_ = Op{};
+    if (options_.trace) options_.trace({.op_index = op_index_, .text = "teardown"});
     teardown_step({.kind = Step::Kind::Unfreeze});
     teardown_step({.kind = Step::Kind::SetDebug, .value = 0});
     std::size_t live_before = live_objects() + 1;

@@ -55,8 +55,9 @@ std::vector<ObjectPair> paired_objects(const Snapshot& snapshot) {
 
 std::string annotate(const Program& program, const RunResult& result, const Snapshot& snapshot) {
   const Report& report = result.report;
+  const bool passed = result.outcome == Outcome::Pass;  // shown as it ends: no failure to mark
   std::ostringstream out;
-  out << "signature: " << report.signature().to_string() << "\n\n";
+  if (!passed) out << "signature: " << report.signature().to_string() << "\n\n";
   // Each operation's number and its line in the program's file.
   const std::size_t width = std::to_string(program.ops.size()).size();
   const std::size_t line_width = program.ops.empty() ? 1 : std::to_string(program.ops.back().where.line).size() + 5;
@@ -66,17 +67,17 @@ std::string annotate(const Program& program, const RunResult& result, const Snap
   };
   for (std::size_t i = 0; i < program.ops.size(); ++i) {
     const std::uint32_t line = program.ops[i].where.line;
-    out << (i == report.op_index ? ">> " : "   ") << padded(std::to_string(i + 1), width) << "  "
+    const bool marked = !passed && i == report.op_index;
+    out << (marked ? ">> " : "   ") << padded(std::to_string(i + 1), width) << "  "
         << padded(line != 0 ? "line " + std::to_string(line) : "", line_width) << "  "
         << format_op(program, program.ops[i]);
-    if (i == report.op_index) out << "      <- " << report.check;
+    if (marked) out << "      <- " << report.check;
     out << "\n";
   }
-  if (report.op_index >= program.ops.size())
+  if (!passed && report.op_index >= program.ops.size())
     out << ">> " << std::string(width + line_width + 2, ' ') << "  teardown      <- " << report.check << "\n";
-  out << "\n" << report.to_string(program, snapshot.sut_name) << "\n";
-
-  out << "state there (model | " << snapshot.sut_name << "):\n  names:\n";
+  if (!passed) out << "\n" << report.to_string(program, snapshot.sut_name);
+  out << "\n" << (passed ? "state at the end" : "state there") << " (model | " << snapshot.sut_name << "):\n  names:\n";
   for (NameIndex n = 0; n < program.names.size(); ++n)
     out << "    " << program.names[n] << " -> "
         << both(binding_text(snapshot.model.bindings[n]), binding_text(snapshot.sut.bindings[n])) << "\n";

@@ -110,6 +110,54 @@ TEST_F(CliTest, RunWritesJUnitAndJsonReports) {
   EXPECT_NE(o.output.find("option '--report' takes two values"), std::string::npos) << o.output;
 }
 
+// --trace prints every operation and, under it, the events it caused on the
+// system under test, nested collections indented; --trace=json the same as
+// one JSON object per line. On CPython the order is the same.
+TEST_F(CliTest, TracePrintsEveryOperationWithItsEventsInOrder) {
+  const std::string file = write("fc.heap",
+                                 "a = cycle 2\nfinalizer a: n = list\nw = weakref a: m = self\ndel a\ncollect\n"
+                                 "b = list\nv = weakref b: del n\ndel b\n");
+  const std::string expected = "trace of " + file + " on model:\n"
+      "     1  line 1  a = cycle 2\n"
+      "     2  line 2  finalizer a: n = list\n"
+      "     3  line 3  w = weakref a: m = self\n"
+      "     4  line 4  del a\n"
+      "     5  line 5  collect\n"
+      "          collection of generation 2 begins\n"
+      "            callback of weakref #3 runs\n"
+      "            finalizer of #1 runs\n"
+      "            freed #2\n"
+      "            freed #1\n"
+      "          collection of generation 2 ends: collected 2, uncollectable 0\n"
+      "     6  line 6  b = list\n"
+      "     7  line 7  v = weakref b: del n\n"
+      "     8  line 8  del b\n"
+      "          callback of weakref #6 runs\n"
+      "          freed #4\n"
+      "          freed #5\n"
+      "        teardown\n"
+      "          freed #3\n"
+      "          freed #6\n"
+      "          collection of generation 2 begins\n"
+      "          collection of generation 2 ends: collected 0, uncollectable 0\n";
+  Outcome o = gcverify("run --trace --sut model " + file);
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.output.substr(0, expected.size()), expected) << o.output;
+  o = gcverify("run --trace=json --sut model " + file);
+  EXPECT_NE(o.output.find("{\"file\": \"" + file + "\", \"system\": \"model\", \"op\": 5, \"event\": \"finalized\", "
+                          "\"object\": \"#1\", \"depth\": 1}\n"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("\"op\": null, \"line\": null, \"operation\": \"teardown\"}\n"), std::string::npos) << o.output;
+  EXPECT_EQ(gcverify("run --trace=xml " + file).status, 2);
+#ifdef GCV_HAVE_CPYTHON
+  const auto trace_on = [&](const std::string& sut) {
+    std::string text = gcverify("run --quiet --trace --sut " + sut + " " + file).output;
+    return text.substr(text.find('\n'));  // without "trace of FILE on SYSTEM:"
+  };
+  EXPECT_EQ(trace_on("cpython"), trace_on("model"));  // CPython 3.11's order
+  EXPECT_EQ(trace_on("heap"), trace_on("model"));
+#endif
+}
+
 // Nothing to run passes, with a warning that says why.
 TEST_F(CliTest, AnEmptyProgramPassesWithAWarning) {
   const std::string empty = write("empty.heap", "# only a comment\n");

@@ -170,6 +170,22 @@ TEST_F(CliTest, ExplainAnnotatesAndDrawsTheGraph) {
   EXPECT_NE(o.output.find(drawn ? "drawn: " : "Graphviz's dot is not installed"), std::string::npos) << o.output;
 }
 
+// A passing program has no failure: explain shows how it ends instead, the
+// state after its last operation (before the teardown) and its graph.
+TEST_F(CliTest, ExplainShowsAPassingProgramAsItEnds) {
+  const std::string input = write("fine.heap", "a = cycle 2\nb = list\nb.append(a)\ndel a\nfreeze\n");
+  const std::string dot = (dir_ / "fine.dot").string();
+  const Outcome o = gcverify("explain --dot " + dot + " " + input);
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find(input + " passes: nothing failed to explain; its state after its last operation, before the "
+                                  "teardown"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("   5  line 5  freeze\n"), std::string::npos) << o.output;
+  EXPECT_EQ(o.output.find(">>"), std::string::npos) << o.output;  // nothing marked
+  EXPECT_NE(o.output.find("state at the end (model | gcheap):"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("#1 list refcount 2 generation permanent payload 16 slots {#2}"), std::string::npos) << o.output;
+  EXPECT_EQ(read(dot).rfind("digraph G {", 0), 0u);
+}
+
 TEST_F(CliTest, TriageBucketsByRootCauseWithOneVerifiedReproducerEach) {
   fs::create_directories(dir_ / "crashes");
   write("crashes/crash-1", kWrongRefcount);  // no extension, as libFuzzer names them

@@ -69,6 +69,18 @@ struct RunProgress {
   double seconds = 0;            // since the run started
 };
 
+// What a run did, for `gcverify run --trace`: each operation as it runs
+// (resolved; "teardown" for the teardown), then after each of its steps
+// (once per operation with CheckLevel::Fast) the events the system under
+// test reported, in order: collections with their generation and result,
+// frees, finalizers, callbacks, and collections nested in user code.
+struct TraceEntry {
+  enum class Kind : std::uint8_t { Operation, Events } kind = Kind::Operation;
+  std::size_t op_index = 0;                 // Program::ops index; ops.size() for the teardown
+  std::string text;                         // Operation: the operation as it runs
+  const std::vector<Event>* events = nullptr;  // Events: the system under test's
+};
+
 struct RunOptions {
   bool strict = true;               // false: resolve operands modulo what exists
   bool check_expectations = true;   // false: Expect* operations (and `collect -> n`'s
@@ -84,6 +96,8 @@ struct RunOptions {
                                     // is (RunResult::out_of_time), without a teardown
   // Called every kProgressSteps primitive steps with how far the run has got.
   std::function<void(const RunProgress&)> progress = nullptr;
+  // Called as each operation runs and with each step's events (TraceEntry).
+  std::function<void(const TraceEntry&)> trace = nullptr;
   static constexpr std::size_t kProgressSteps = 1 << 16;
 };
 
