@@ -60,7 +60,8 @@ void generate_field(Field field, Op& op) {
   }
   switch (field) {
     case Field::Index:
-    case Field::GarbageIndex: op.index = *slot_index(); break;
+    case Field::GarbageIndex:
+    case Field::SmallIndex: op.index = *slot_index(); break;
     case Field::Size: op.size = *payload(); break;
     case Field::Length: op.count = *shape_length(kLongestShape); break;
     case Field::CliqueSize: op.count = *shape_length(kLargestClique); break;

@@ -293,10 +293,46 @@ class Lockstep {
         actual = std::to_string(live) + " live objects";
         break;
       }
+      case OpCode::ExpectIs:
+      case OpCode::ExpectUnbound: {
+        const std::string& name = program_.names[op_.source];
+        expected = name + " " + (op_.code == OpCode::ExpectIs ? identity(op_.object) : "unbound");
+        actual = name + " " + identity_of(model_.binding(op_.source));
+        break;
+      }
+      case OpCode::ExpectSlotIs: {
+        const std::string slot = program_.names[op_.source] + "[" + std::to_string(op_.index) + "]";
+        const std::optional<ObjectState> list = model_.object(*model_.binding(op_.source));
+        expected = slot + " " + identity(op_.object);
+        actual = op_.index < list->slots.size() ? slot + " " + identity_of(list->slots[op_.index])
+                                                : "no " + slot + ": " + std::to_string(list->slots.size()) + " items";
+        break;
+      }
+      case OpCode::ExpectReferentIs:
+      case OpCode::ExpectReferentNone: {
+        const std::string call = program_.names[op_.source] + "()";
+        const ObjectKey referent = model_.object(*model_.binding(op_.source))->referent;
+        expected = call + " " + (op_.code == OpCode::ExpectReferentIs ? identity(op_.object) : "is none");
+        actual = call + " " + (referent == ObjectKey{} ? "is none" : identity_of(referent));
+        break;
+      }
       default: return;
     }
-    if (expected != actual)
-      fail(Outcome::ExpectationFailed, {CheckKind::Expectation, "expectation", expected, "the model has " + actual, {}});
+    if (expected == actual) return;
+    const bool object_by_name = (op_.code == OpCode::ExpectIs || op_.code == OpCode::ExpectSlotIs ||
+                                 op_.code == OpCode::ExpectReferentIs) && !op_.object.by_serial;
+    if (object_by_name) expected += " (" + program_.names[op_.object.value] + "'s object)";
+    fail(Outcome::ExpectationFailed, {CheckKind::Expectation, "expectation", expected, "the model has " + actual, {}});
+  }
+
+  // "is #3" for an expectation's object: a serial, or the object a name is
+  // bound to now.
+  std::string identity(const ObjectRef& object) const {
+    if (object.by_serial) return "is #" + std::to_string(object.value);
+    return identity_of(model_.binding(object.value));
+  }
+  static std::string identity_of(const std::optional<ObjectKey>& key) {
+    return key ? "is " + key->to_string() : "unbound";
   }
 
   // Unfreeze, then in rounds: break the cycles in gc.garbage, drop it and

@@ -92,7 +92,7 @@ std::uint32_t into_range(std::uint32_t v, std::uint32_t lo, std::uint32_t hi) {
 }
 
 // Where a field lives in a record: operations.def's `record` column.
-enum class Slot { A, B, C, CLow8, CLow16, BAndC2, BC, ABC, AC };  // kRecordSlots' order
+enum class Slot { A, B, C, CLow8, CLow16, BAndC2, BC, ABC, AC, BLow8, BHigh8 };  // kRecordSlots' order
 struct Placement {
   Slot slot;
   Field field;
@@ -100,7 +100,7 @@ struct Placement {
 
 // program.h's kRecordSlots, in order.
 Slot slot_named(std::string_view name) {
-  static_assert(std::size(kRecordSlots) == static_cast<std::size_t>(Slot::AC) + 1, "one Slot per record slot");
+  static_assert(std::size(kRecordSlots) == static_cast<std::size_t>(Slot::BHigh8) + 1, "one Slot per record slot");
   std::size_t i = 0;
   while (i + 1 < std::size(kRecordSlots) && kRecordSlots[i] != name) ++i;
   return static_cast<Slot>(i);  // known: program.h checks every record at compile time
@@ -130,13 +130,17 @@ std::uint32_t read_slot(const Record& r, Slot slot) {
     case Slot::CLow8: return r.c & 0xff;
     case Slot::CLow16: return r.c & kU16Max;
     case Slot::BAndC2: return r.b | ((r.c >> 16) & 0xff) << 16;
+    case Slot::BLow8: return r.b & 0xff;
+    case Slot::BHigh8: return r.b >> 8;
     default: return r.c;
   }
 }
 std::uint32_t slot_max(Slot slot) {
   switch (slot) {
     case Slot::A:
-    case Slot::CLow8: return 0xff;
+    case Slot::CLow8:
+    case Slot::BLow8:
+    case Slot::BHigh8: return 0xff;
     case Slot::B:
     case Slot::CLow16: return kU16Max;
     case Slot::BAndC2: return 0xff'ffff;
@@ -148,6 +152,8 @@ void write_slot(Record& r, Slot slot, std::uint32_t v) {
   switch (slot) {
     case Slot::A: r.a = static_cast<std::uint8_t>(v); break;
     case Slot::B: r.b = static_cast<std::uint16_t>(v); break;
+    case Slot::BLow8: r.b = static_cast<std::uint16_t>(r.b | v); break;
+    case Slot::BHigh8: r.b = static_cast<std::uint16_t>(r.b | v << 8); break;
     case Slot::BAndC2:
       r.b = static_cast<std::uint16_t>(v);
       r.c |= (v >> 16) << 16;
@@ -214,7 +220,8 @@ class RecordDecoder {
     }
     switch (at.field) {
       case Field::Index:
-      case Field::GarbageIndex: op.index = number(); break;
+      case Field::GarbageIndex:
+      case Field::SmallIndex: op.index = number(); break;
       case Field::Size: op.size = number(); break;
       case Field::Length:
       case Field::CliqueSize: op.count = number(); break;
@@ -298,7 +305,8 @@ class RecordEncoder {
     bool ok = true;
     switch (at.field) {
       case Field::Index:
-      case Field::GarbageIndex: ok = number(op.index); break;
+      case Field::GarbageIndex:
+      case Field::SmallIndex: ok = number(op.index); break;
       case Field::Size: ok = number(op.size); break;
       case Field::Length:
       case Field::CliqueSize: ok = number(op.count); break;

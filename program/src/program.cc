@@ -75,7 +75,8 @@ std::size_t number_count(const Op& op, Field field) {
 std::int64_t number(const Op& op, Field field, std::size_t k) {
   switch (field) {
     case Field::Index:
-    case Field::GarbageIndex: return op.index;
+    case Field::GarbageIndex:
+    case Field::SmallIndex: return op.index;
     case Field::Size: return op.size;
     case Field::Length:
     case Field::CliqueSize: return op.count;
@@ -92,7 +93,8 @@ void set_number(Op& op, Field field, std::size_t k, std::int64_t value) {
   const auto u32 = static_cast<std::uint32_t>(value);
   switch (field) {
     case Field::Index:
-    case Field::GarbageIndex: op.index = u32; break;
+    case Field::GarbageIndex:
+    case Field::SmallIndex: op.index = u32; break;
     case Field::Size: op.size = u32; break;
     case Field::Length:
     case Field::CliqueSize: op.count = u32; break;

@@ -408,7 +408,8 @@ class LineParser {
     if (is_name_field(field)) return parse_name(name_operand(op, field), may_be_self(field));
     switch (field) {
       case Field::Index:
-      case Field::GarbageIndex: return parse_number(info, op.index);
+      case Field::GarbageIndex:
+      case Field::SmallIndex: return parse_number(info, op.index);
       case Field::Size: return parse_number(info, op.size);
       case Field::Length:
       case Field::CliqueSize: return parse_number(info, op.count);

@@ -46,7 +46,8 @@ std::string format_field(const Program& program, const Op& op, Field field, bool
   if (is_name_field(field)) return name_of(program, name_operand(op, field), in_body);
   switch (field) {
     case Field::Index:
-    case Field::GarbageIndex: return std::to_string(op.index);
+    case Field::GarbageIndex:
+    case Field::SmallIndex: return std::to_string(op.index);
     case Field::Size: return std::to_string(op.size);
     case Field::Length:
     case Field::CliqueSize: return std::to_string(op.count);

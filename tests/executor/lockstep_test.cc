@@ -243,6 +243,29 @@ TEST(Lockstep, ExpectationsAreCheckedAgainstTheModel) {
   EXPECT_EQ(result.outcome, Outcome::Pass);
 }
 
+// Identity expectations compare objects, and say which ones they found.
+TEST(Lockstep, IdentityExpectationsNameTheObjectsTheyCompare) {
+  ForwardingMachine sut;
+  RunResult result = run("a = list\nb = list\nexpect a is b\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ExpectationFailed);
+  EXPECT_EQ(result.report.expected, "a is #2 (b's object)");
+  EXPECT_EQ(result.report.actual, "the model has a is #1");
+  EXPECT_EQ(result.report.signature().to_string(), "expectation failed: expect is");
+  result = run("a = list\nexpect a is unbound\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ExpectationFailed);
+  EXPECT_EQ(result.report.actual, "the model has a is #1");
+  result = run("a = list\nexpect a[3] is a\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ExpectationFailed);
+  EXPECT_EQ(result.report.actual, "the model has no a[3]: 0 items");
+  result = run("a = list\nw = weakref a\nexpect w() is none\n", sut);
+  ASSERT_EQ(result.outcome, Outcome::ExpectationFailed);
+  EXPECT_EQ(result.report.expected, "w() is none");
+  EXPECT_EQ(result.report.actual, "the model has w() is #1");
+  EXPECT_EQ(run("a = list\nw = weakref a\nb = a\nexpect w() is b\nexpect b is #1\ndel a\ndel b\nexpect w() is none\n"
+                "expect dead #1\nexpect b is unbound\n", sut).outcome,
+            Outcome::Pass);
+}
+
 // Generations are spelled as the language spells them, never 3 or -1.
 TEST(Lockstep, GenerationsAreNamedAsTheLanguageNamesThem) {
   ForwardingMachine sut;

@@ -143,7 +143,7 @@ constexpr std::uint16_t operands_of(std::string_view form) {
 }
 
 // The slots of a binary record a row's `record` may name (operations.def).
-inline constexpr std::string_view kRecordSlots[] = {"a", "b", "c", "c0", "c01", "bc2", "bc", "abc", "ac"};
+inline constexpr std::string_view kRecordSlots[] = {"a", "b", "c", "c0", "c01", "bc2", "bc", "abc", "ac", "b0", "b1"};
 
 // Whether `record` places each field `form` names exactly once, each in a
 // slot of kRecordSlots.

@@ -28,6 +28,8 @@
 //   debug saveall  debug none     gc.set_debug(DEBUG_SAVEALL) / gc.set_debug(0)
 //   clear garbage   b = garbage[3]   expect garbage 3
 //   expect finalized a   expect not_finalized #3
+//   expect a is #3   expect a is b   expect a is unbound   identity of a name,
+//   expect a[1] is b   expect w() is #3   expect w() is none   a slot, a referent
 //
 // A body follows ':' to the end of the line, its operations separated by
 // ';': any operation operations.def marks `body` (program.h's "Bodies"),
