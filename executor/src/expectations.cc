@@ -17,6 +17,14 @@ Op triple(OpCode code, const std::array<std::int64_t, 3>& values) {
   return op;
 }
 
+// `expect <name> is #serial` and the like: `subject` the name (or the list,
+// the weakref) the operation reads, `key` the object it must give.
+Op identity(OpCode code, NameIndex subject, ObjectKey key) {
+  Op op = about(code, key);
+  op.source = subject;
+  return op;
+}
+
 Op number(OpCode code, std::int64_t value) {
   Op op = Op::of(code);
   op.value = value;
@@ -38,7 +46,20 @@ std::vector<Op> expectations_now(const Program& program, Machine& machine) {
   ObjectState object;
   for (NameIndex n = 0; n < program.names.size(); ++n) {
     const std::optional<ObjectKey> key = machine.binding(n);
+    if (!key) {
+      Op unbound = Op::of(OpCode::ExpectUnbound);
+      unbound.source = n;
+      ops.push_back(unbound);
+    }
     if (!key || !key->is_serial() || !machine.read_object(*key, object)) continue;
+    ops.push_back(identity(OpCode::ExpectIs, n, *key));
+    if (object.kind == ObjectKind::Weakref) {
+      Op none = Op::of(OpCode::ExpectReferentNone);
+      none.source = n;
+      ops.push_back(object.referent.is_serial() ? identity(OpCode::ExpectReferentIs, n, object.referent) : none);
+    }
+    if (!object.slots.empty() && object.slots.front().is_serial())
+      ops.push_back(identity(OpCode::ExpectSlotIs, n, object.slots.front()));  // index 0
     ops.push_back(about(OpCode::ExpectAlive, *key));
     Op refcount = about(OpCode::ExpectRefcount, *key);
     refcount.value = object.refcount;

@@ -228,9 +228,11 @@ class LockstepSession {
 
 // The expectations that hold for `machine` now, as operations of `program`
 // (whose first `program.names.size()` names the machine binds): expect
-// count, threshold, freeze_count, live and garbage, and for every name bound
-// to an allocated object, expect alive, refcount, finalized or not_finalized,
-// and generation when the object is tracked. Appended to a program that has
+// count, threshold, freeze_count, live and garbage; for every name, what it
+// is (`expect a is #3`, `expect a is unbound`), and when it is bound to an
+// allocated object, expect alive, refcount, finalized or not_finalized,
+// generation when the object is tracked, its first slot's object and a
+// weakref's referent (`expect a[0] is #4`, `expect w() is none`). Appended to a program that has
 // run this far in a LockstepSession, they pass on the model: a reproducer
 // that pins its end state, and a check of the expectation checks themselves.
 std::vector<Op> expectations_now(const Program& program, Machine& machine);
