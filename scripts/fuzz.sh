@@ -41,7 +41,7 @@ declare -A corpus_before=()  # working corpus files per target at the start
 
 usage() {
   cat <<EOF
-usage: scripts/fuzz.sh [--target NAME]... [--no-build] [SECONDS] [-- LIBFUZZER_FLAG...]
+usage: scripts/fuzz.sh [--target NAME]... [--no-build] [--report junit|json FILE]... [SECONDS] [-- LIBFUZZER_FLAG...]
 
 Builds the fuzz targets (cmake preset "fuzz") and fuzzes them from the bundled
 seeds for SECONDS of wall-clock time in all (default \$GCV_FUZZ_SECONDS or 120)
@@ -51,6 +51,10 @@ crashes found with how to replay them.
 
   --target NAME   fuzz only NAME (repeatable): ${all_targets[*]}
   --no-build      use the targets already built in the build directory
+  --report junit FILE   write the summary as JUnit XML too: one test case per
+                  target, a failure per crash (its reproduce command as text)
+  --report json FILE    write the summary as JSON too: per target its figures
+                  and crashes (--report may be given twice)
   -- FLAGS        extra flags for every libFuzzer process (e.g. -seed=1)
 
 environment:
@@ -82,6 +86,7 @@ is_positive() { [[ "$1" =~ ^[0-9]+$ ]] && (($1 > 0)); }
 
 parse_arguments() {
   targets=()
+  reports=()  # kind, file, kind, file...
   build_first=1
   seconds="${GCV_FUZZ_SECONDS:-120}"
   extra_flags=()
@@ -92,6 +97,10 @@ parse_arguments() {
                 [[ -v "weight[$2]" ]] || usage_error "unknown target '$2'"
                 [[ " ${targets[*]} " == *" $2 "* ]] || targets+=("$2"); shift ;;
       --no-build) build_first=0 ;;
+      --report) (($# >= 3)) || usage_error "--report needs a kind and a file: --report junit|json FILE"
+                [[ "$2" == junit || "$2" == json ]] || usage_error "--report takes junit or json, not '$2'"
+                [[ -d "$(dirname "$3")" ]] || usage_error "--report $2 $3: no directory $(dirname "$3")"
+                reports+=("$2" "$3"); shift 2 ;;
       --) shift; extra_flags=("$@"); break ;;
       -*) usage_error "unknown option '$1'" ;;
       *) seconds="$1" ;;
@@ -299,6 +308,92 @@ failed_pieces() {
   done
 }
 
+# ---- reports (--report) -----------------------------------------------------
+
+xml_escaped() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' <<<"$1"; }
+json_escaped() { sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' <<<"$1"; }
+
+# The summary's figures and crashes of every target, one line each:
+# "T target seconds execs exec/s cov ft corpus new", "C target artifact",
+# "E target message".
+summary_records() {
+  local target execs cov ft run_ms running finished corpus artifact line
+  for target in "${targets[@]}"; do
+    read -r execs cov ft run_ms running finished < <(target_status "$target")
+    corpus=$(count_files "$session/$target/corpus")
+    echo "T $target $((run_ms / 1000)) $execs $(per_second "$execs" "$run_ms") $cov $ft $corpus $((corpus - corpus_before[$target]))"
+    while read -r artifact; do echo "C $target $artifact"; done < <(session_artifacts "$target")
+    while read -r line; do echo "E $target $line"; done < <(failed_pieces "$target")
+  done
+}
+
+# JUnit: a test case per target; a crash is a failure whose text says how to
+# reproduce it and ends in its signature (crash: crash, leak, timeout or oom).
+junit_report() {
+  local records kind target seconds rest tests failures errors
+  records="$(summary_records)"
+  tests=$(grep -c '^T ' <<<"$records" || true)
+  failures=$(grep -c '^C ' <<<"$records" || true)
+  errors=$(grep -c '^E ' <<<"$records" || true)
+  echo '<?xml version="1.0" encoding="UTF-8"?>'
+  echo "<testsuites name=\"fuzz.sh\" tests=\"$tests\" failures=\"$failures\" errors=\"$errors\">"
+  echo "  <testsuite name=\"fuzz.sh\" tests=\"$tests\" failures=\"$failures\" errors=\"$errors\">"
+  for target in "${targets[@]}"; do
+    read -r _ _ seconds _ <<<"$(grep "^T $target " <<<"$records")"
+    echo "    <testcase classname=\"fuzz\" name=\"$target\" time=\"$seconds\">"
+    while read -r kind _ rest; do
+      [[ -n "$kind" ]] || continue
+      if [[ "$kind" == C ]]; then
+        echo "      <failure message=\"$(xml_escaped "crash: $rest")\" type=\"crash\">$(xml_escaped "reproduce: $build/fuzz/$target $rest")"
+        echo "  signature: crash: $(basename "$rest" | sed 's/-.*//')</failure>"
+      else
+        echo "      <error message=\"$(xml_escaped "$rest")\" type=\"fuzzer failed\"/>"
+      fi
+    done < <(grep -E "^[CE] $target " <<<"$records" || true)
+    echo "    </testcase>"
+  done
+  echo "  </testsuite>"
+  echo "</testsuites>"
+}
+
+json_report() {
+  local session_seconds="$seconds"
+  local records target target_seconds execs rate cov ft corpus new first=1 kind rest sep
+  records="$(summary_records)"
+  echo "{\"seconds\": $session_seconds, \"cores\": $lanes, \"targets\": ["
+  for target in "${targets[@]}"; do
+    read -r _ _ target_seconds execs rate cov ft corpus new <<<"$(grep "^T $target " <<<"$records")"
+    ((first)) || echo ","
+    first=0
+    printf '  {"target": "%s", "seconds": %d, "execs": %d, "exec_per_second": %d, "cov": %d, "ft": %d, "corpus": %d, "new": %d, "crashes": [' \
+      "$target" "$target_seconds" "$execs" "$rate" "$cov" "$ft" "$corpus" "$new"
+    sep=""
+    while read -r kind _ rest; do
+      [[ "$kind" == C ]] || continue
+      printf '%s{"artifact": "%s", "reproduce": "%s"}' "$sep" "$(json_escaped "$rest")" "$(json_escaped "$build/fuzz/$target $rest")"
+      sep=", "
+    done < <(grep -E "^C $target " <<<"$records" || true)
+    printf '], "errors": ['
+    sep=""
+    while read -r kind _ rest; do
+      [[ "$kind" == E ]] || continue
+      printf '%s"%s"' "$sep" "$(json_escaped "$rest")"
+      sep=", "
+    done < <(grep -E "^E $target " <<<"$records" || true)
+    printf ']}'
+  done
+  echo
+  echo "]}"
+}
+
+write_reports() {
+  local i
+  for ((i = 0; i < ${#reports[@]}; i += 2)); do
+    "${reports[i]}_report" >"${reports[i + 1]}.tmp" && mv "${reports[i + 1]}.tmp" "${reports[i + 1]}"
+    echo "fuzz: ${reports[i]} report: ${reports[i + 1]}"
+  done
+}
+
 print_summary() {
   local target execs cov ft run_ms running finished corpus artifact failures=0 line
   echo
@@ -326,6 +421,7 @@ print_summary() {
       echo "error: $target: $line"
     done < <(failed_pieces "$target")
   done
+  write_reports
   if ((failures)); then
     echo "fuzz: $failures crash(es) or failure(s); working corpora in $session/<target>/corpus"
     exit 1

@@ -52,6 +52,10 @@ check_usage() {
   expect_status 2 "$root/scripts/fuzz.sh" ten
   expect_status 2 "$root/scripts/fuzz.sh" --target nonesuch_fuzzer
   expect_status 2 "$root/scripts/fuzz.sh" --target
+  expect_status 2 "$root/scripts/fuzz.sh" --report xml "$work/r.xml" 10
+  expect_output "takes junit or json, not 'xml'"
+  expect_status 2 "$root/scripts/fuzz.sh" --report junit "$work/nonexistent/r.xml" 10
+  expect_output 'no directory'
   expect_status 0 "$root/scripts/fuzz-merge.sh" --help
   expect_status 2 "$root/scripts/fuzz-merge.sh"
   expect_status 2 "$root/scripts/fuzz-merge.sh" nonesuch_fuzzer "$work"
@@ -68,8 +72,13 @@ check_usage() {
 check_session() {
   local session="$work/session" target stamp="$work/stamp" line
   touch "$stamp"
-  GCV_FUZZ_SESSION_DIR="$session" GCV_FUZZ_PROGRESS_SECONDS=2 expect_status 0 "$root/scripts/fuzz.sh" --no-build 10
+  GCV_FUZZ_SESSION_DIR="$session" GCV_FUZZ_PROGRESS_SECONDS=2 expect_status 0 "$root/scripts/fuzz.sh" --no-build \
+    --report junit "$work/fuzz.xml" --report json "$work/fuzz.json" 10
   expect_output '^fuzz: no crashes'
+  # The reports CI reads: a test case per target, no failure; the same in JSON.
+  python3 "$root/scripts/check_junit_report.py" "$work/fuzz.xml" 3 0 >&2 || fail "bad JUnit report of the session"
+  python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); assert len(r["targets"]) == 3 and all(t["execs"] > 0 and not t["crashes"] for t in r["targets"]), r' \
+    "$work/fuzz.json" || fail "bad JSON report of the session"
   for target in "${targets[@]}"; do
     expect_output "^fuzz: \[ *[0-9]+/10s\] $target +(waiting|running|done) +execs"
     line=$(grep -E "^$target +[0-9]" "$work/out") || fail "no summary row for $target"
@@ -120,7 +129,10 @@ check_crashes() {
   "${CXX:-clang++-19}" -fsanitize=fuzzer -O1 "$fake/crash.cc" -o "$fake/crash_fuzzer"
   for target in "${targets[@]}"; do cp "$fake/crash_fuzzer" "$fake/fuzz/$target"; done
   for session in first second; do
-    GCV_FUZZ_BUILD_DIR="$fake" GCV_FUZZ_SESSION_DIR="$fake/session" expect_status 1 "$root/scripts/fuzz.sh" --no-build 3
+    GCV_FUZZ_BUILD_DIR="$fake" GCV_FUZZ_SESSION_DIR="$fake/session" expect_status 1 "$root/scripts/fuzz.sh" --no-build \
+      --report junit "$fake/fuzz.xml" 3
+    python3 "$root/scripts/check_junit_report.py" "$fake/fuzz.xml" 3 "$(grep -c '^crash: ' "$work/out")" >&2 ||
+      fail "$session session: the JUnit report does not list every crash"
     for target in "${targets[@]}"; do
       found=0
       while read -r path; do
