@@ -82,6 +82,29 @@ TEST(Lockstep, CollectResultDivergenceNamesTheOperation) {
   EXPECT_EQ(result.report.where.line, 7u);
 }
 
+// A report names the primitive step only for an operation of several; no
+// step of an earlier macro is left over, at any check level.
+TEST(Lockstep, AStepIsNamedOnlyForTheMacroThatRanIt) {
+  struct Undercounting : ForwardingMachine {
+    std::int64_t collect(int g) override { return inner_->collect(g) - 1; }
+  } sut;
+  for (CheckLevel level : {CheckLevel::Changed, CheckLevel::Exhaustive, CheckLevel::Fast}) {
+    const RunResult result = run("a = cycle 3\ndel a\ncollect\n", sut, {.check = level});
+    ASSERT_EQ(result.outcome, Outcome::Divergence) << to_string(level);
+    EXPECT_EQ(result.report.op_text, "collect") << to_string(level);
+    EXPECT_EQ(result.report.step, "") << to_string(level);
+    EXPECT_EQ(result.report.to_string(parse_program("a = cycle 3\ndel a\ncollect\n"), "x").find("step:"),
+              std::string::npos);
+  }
+  struct LeftBehind : ForwardingMachine {
+    std::string teardown() override { return inner_->teardown() + "objects still alive after teardown: #9\n"; }
+  } leaky;
+  const RunResult result = run("a = cycle 3\n", leaky);
+  ASSERT_EQ(result.outcome, Outcome::Divergence);
+  EXPECT_EQ(result.report.op_text, "teardown");
+  EXPECT_EQ(result.report.step, "");  // not the teardown's last collect
+}
+
 TEST(Lockstep, MissingFreeIsALeakAtTheOperation) {
   // Drops every Freed event: the heap "forgot" to free.
   struct Forgetful : ForwardingMachine {
