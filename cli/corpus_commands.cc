@@ -78,6 +78,7 @@ struct Bucket {
   std::string smallest_input;
   std::size_t smallest_input_ops = 0;
   Reproducer representative;       // the smallest
+  std::string representative_input;  // the input it was minimized from
 };
 
 int triage_command(Arguments& args) {
@@ -134,8 +135,10 @@ int triage_command(Arguments& args) {
       bucket->smallest_input = path;
       bucket->smallest_input_ops = input->program.ops.size();
     }
-    if (bucket->inputs.size() == 1 || reproducer.program.ops.size() < bucket->representative.program.ops.size())
+    if (bucket->inputs.size() == 1 || reproducer.program.ops.size() < bucket->representative.program.ops.size()) {
       bucket->representative = std::move(reproducer);
+      bucket->representative_input = path;
+    }
   }
   if (progress && terminal) std::cerr << std::string(60, ' ') << "\r" << std::flush;
 
@@ -152,13 +155,13 @@ int triage_command(Arguments& args) {
     const Bucket& bucket = buckets[b];
     std::cout << "\nbucket " << b + 1 << ": " << bucket.key << "\n  inputs:    " << bucket.inputs.size()
               << "\n  smallest:  " << bucket.smallest_input << " (" << bucket.smallest_input_ops << " operations)\n"
-              << "  reproducer: " << bucket.representative.program.ops.size() << " operations ("
-              << bucket.representative.how << ")\n";
+              << "  reproducer: " << bucket.representative.program.ops.size() << " operations, from "
+              << bucket.representative_input << " (" << bucket.representative.how << ")\n";
     if (out_dir.empty()) continue;
     const std::string file = (fs::path(out_dir) / ("bucket-" + std::to_string(b + 1) + ".heap")).string();
     const Reproducer& representative = bucket.representative;
     const std::string text = reproducer_header(representative.failure, file, options) + "# from: " +
-                             bucket.smallest_input + " (one of " + std::to_string(bucket.inputs.size()) + " inputs)\n" +
+                             bucket.representative_input + " (one of " + std::to_string(bucket.inputs.size()) + " inputs)\n" +
                              print_text(representative.program);
     Trial verified;
     if (const Written written = write_reproducer(file, text, representative.failure, options, verified, error);

@@ -204,7 +204,11 @@ TEST_F(CliTest, TriageBucketsByRootCauseWithOneVerifiedReproducerEach) {
                           "  inputs:    1"),
             std::string::npos)
       << o.output;
-  EXPECT_NE(o.output.find("reproducer: 2 operations (minimized: 15 -> 2 operations"), std::string::npos) << o.output;
+  // The reproducer says which input it was minimized from, here and in its file.
+  const std::string crash_1 = (dir_ / "crashes" / "crash-1").string();
+  EXPECT_NE(o.output.find("reproducer: 2 operations, from " + crash_1 + " (minimized: 15 -> 2 operations"),
+            std::string::npos) << o.output;
+  EXPECT_NE(read(out + "/bucket-1.heap").find("# from: " + crash_1 + " (one of 2 inputs)"), std::string::npos);
   EXPECT_NE(read(out + "/bucket-1.heap").find("a = list\nexpect refcount a 7\n"), std::string::npos);
   EXPECT_NE(read(out + "/bucket-2.heap").find("# signature: expectation failed: expect live (gcheap)"),
             std::string::npos);
