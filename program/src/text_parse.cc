@@ -235,15 +235,16 @@ bool is_keyword(std::string_view word) {
 // Whether `word` is a word of the forms only of rows no body may hold
 // (`threshold`, `expect`, `cycle`, `garbage`...): said so where a body uses it.
 bool only_outside_bodies(std::string_view word) {
-  bool outside = false;
-  for (std::size_t c = 0; c < kOpCodeCount; ++c) {
-    for (const FormElement& element : form_elements(static_cast<OpCode>(c))) {
-      if (element.kind != FormElement::Literal || element.text != word) continue;
-      if (in_body_vocabulary(static_cast<OpCode>(c))) return false;
-      outside = true;
-    }
-  }
-  return outside;
+  static const std::vector<std::string_view> words = [] {
+    std::vector<std::string_view> outside, inside;
+    for (std::size_t c = 0; c < kOpCodeCount; ++c)
+      for (const FormElement& element : form_elements(static_cast<OpCode>(c)))
+        if (element.kind == FormElement::Literal)
+          (in_body_vocabulary(static_cast<OpCode>(c)) ? inside : outside).push_back(element.text);
+    std::erase_if(outside, [&](std::string_view w) { return std::find(inside.begin(), inside.end(), w) != inside.end(); });
+    return outside;
+  }();
+  return std::find(words.begin(), words.end(), word) != words.end();
 }
 
 // "a", "a or b", "a, b or c".
