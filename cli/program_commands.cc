@@ -94,8 +94,11 @@ int run_command(Arguments& args) {
   if (trace != "none" && trace != "" && trace != "text" && trace != "json")
     return args.usage_error("option '--trace' takes text or json after '=', not '" + trace + "'"), kExitUsage;
   for (const auto& [kind, path] : args.pairs("--report")) {
-    if (std::find(std::begin(kReportKinds), std::end(kReportKinds), kind) == std::end(kReportKinds))
-      return args.usage_error("option '--report' must be junit or json, not '" + kind + "'"), kExitUsage;
+    if (std::find(std::begin(kReportKinds), std::end(kReportKinds), kind) == std::end(kReportKinds)) {
+      std::string kinds;
+      for (const char* known : kReportKinds) kinds += std::string(kinds.empty() ? "" : " or ") + known;
+      return args.usage_error("option '--report' must be " + kinds + ", not '" + kind + "'"), kExitUsage;
+    }
     if (!can_write(path, error)) return std::cerr << "gcverify run: " << error << "\n", kExitUsage;
   }
   double max_steps = 0, max_seconds = 0;
