@@ -108,7 +108,7 @@ int run_command(Arguments& args) {
   if (!collect_program_files(args.positional(), files, error)) return std::cerr << "gcverify run: " << error << "\n", kExitUsage;
 
   const bool quiet = args.has("--quiet");
-  std::unique_ptr<Machine> model = make_reference_model();
+  std::unique_ptr<Machine> model = make_reference_model(*settings.profile);
   std::vector<std::unique_ptr<Machine>> suts;
   for (const MachineFactory& make : systems_under_test(settings)) suts.push_back(make());
   std::size_t passed = 0, failed = 0, invalid = 0;

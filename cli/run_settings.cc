@@ -1,11 +1,9 @@
 // How gcverify runs a program: see run_settings.h.
 #include "run_settings.h"
 
+#include "gcverify/cpython_machine.h"
 #include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
-#ifdef GCV_HAVE_CPYTHON
-#include "gcverify/cpython_machine.h"
-#endif
 
 namespace gcv {
 namespace {
@@ -19,10 +17,16 @@ struct RunFlag {
 // The one table of the run options.
 constexpr RunFlag kRunFlags[] = {
     {"--sut", true,
-     "heap|model|cpython  system under test (default heap; model: the\n"
-     "model against itself; cpython: the embedded\n"
-     "CPython 3.11, when built with it)"},
+     "heap|model|cpython|cpython-X.Y  system under test (default\n"
+     "heap; model: the model against itself; cpython:\n"
+     "the embedded CPython of the profile's version;\n"
+     "cpython-X.Y: that version's)"},
     {"--three-way", false, "model vs heap, then model vs CPython"},
+    {"--cpython", true,
+     "X.Y  the CPython version whose collector the model and\n"
+     "gcheap follow, and --three-way's interpreter\n"
+     "(default: --sut cpython-X.Y's, else the program's\n"
+     "`# cpython:` header's first, else 3.11)"},
     {"--geometry", true, "modern|classic  allocator geometry of the heap (default\nmodern)"},
     {"--check", true,
      "changed|exhaustive|fast  what is compared after\n"
@@ -37,11 +41,11 @@ constexpr RunFlag kRunFlags[] = {
     {"--format", true, "auto|text|binary  how to read inputs (default auto: by their\nbytes, whatever the file is called)"},
 };
 
-#ifdef GCV_HAVE_CPYTHON
-constexpr bool kHaveCPython = true;
-#else
-constexpr bool kHaveCPython = false;
-#endif
+// "cpython-3.12" -> "3.12"; "cpython" -> the profile's version.
+std::string interpreter_version(const RunSettings& settings) {
+  if (settings.sut.starts_with("cpython-")) return settings.sut.substr(8);
+  return settings.profile->name;
+}
 
 }  // namespace
 
@@ -71,12 +75,23 @@ std::string run_flags_help() {
 
 bool read_run_settings(Arguments& args, RunSettings& settings) {
   std::string check;
-  if (!args.choice("--sut", {"heap", "model", "cpython"}, settings.sut) ||
+  std::vector<std::string> suts = {"heap", "model", "cpython"};
+  for (const Profile& p : profiles()) suts.push_back("cpython-" + std::string(p.name));
+  if (!args.choice("--sut", suts, settings.sut) ||
       !args.choice("--geometry", {"modern", "classic"}, settings.geometry) ||
       !args.choice("--check", {"changed", "exhaustive", "fast"}, check) || !read_format(args, "--format", settings.format))
     return false;
   settings.check = *check_level_named(check);
   settings.three_way = args.has("--three-way");
+  if (args.has("--cpython")) {
+    settings.profile = profile_named(args.get("--cpython", ""));
+    if (settings.profile == nullptr)
+      return args.usage_error("--cpython: no CPython version '" + args.get("--cpython", "") + "' (there are " +
+                              profile_names() + ")");
+    settings.profile_given = true;
+  } else if (settings.sut.starts_with("cpython-")) {
+    settings.profile = profile_named(settings.sut.substr(8));
+  }
   if (settings.three_way && args.has("--sut")) return args.usage_error("--three-way and --sut exclude each other");
   if (args.has("--strict") && args.has("--lenient")) return args.usage_error("--strict and --lenient exclude each other");
   if (args.has("--expectations") && args.has("--no-expectations"))
@@ -92,33 +107,39 @@ RunOptions run_options(const RunSettings& settings, ProgramFormat form) {
   options.strict = settings.strict.value_or(text);
   options.check_expectations = settings.expectations.value_or(text);
   options.check = settings.check;
+  options.cpython = settings.profile->version;
   if (!text) options.max_steps = differential_fuzz_options().max_steps;
   return options;
 }
 
 std::vector<MachineFactory> systems_under_test(const RunSettings& settings) {
   std::vector<MachineFactory> suts;
-  if (settings.sut == "model") suts.emplace_back([] { return make_reference_model(); });
+  const Profile& profile = *settings.profile;
+  if (settings.sut == "model") suts.emplace_back([&profile] { return make_reference_model(profile); });
   if (settings.sut == "heap" || settings.three_way) {
     const gcheap::Geometry geometry = geometry_named(settings.geometry);
-    suts.emplace_back([geometry] { return make_heap_machine({.geometry = geometry}); });
+    suts.emplace_back([geometry, &profile] { return make_heap_machine({.geometry = geometry, .profile = &profile}); });
   }
-#ifdef GCV_HAVE_CPYTHON
-  if (settings.sut == "cpython" || settings.three_way) suts.emplace_back([] { return make_cpython_machine(); });
-#endif
+  if (settings.sut.starts_with("cpython") || settings.three_way)
+    suts.emplace_back([version = interpreter_version(settings)] { return make_cpython_machine(version); });
   return suts;
 }
 
 bool available(Arguments& args, const RunSettings& settings) {
-  if ((settings.three_way || settings.sut == "cpython") && !kHaveCPython)
-    return args.usage_error("this gcverify was built without libpython3.11: no CPython adapter");
-  return true;
+  if (!settings.three_way && !settings.sut.starts_with("cpython")) return true;
+  const std::string version = interpreter_version(settings);
+  if (has_cpython_adapter(version)) return true;
+  std::string have;
+  for (const std::string& v : cpython_adapter_versions()) have += (have.empty() ? "" : ", ") + v;
+  return args.usage_error("this gcverify was built without a CPython " + version + " interpreter (it has " +
+                          (have.empty() ? std::string("none") : have) + "; see docs/cpython-versions.md)");
 }
 
 std::string run_command_line(const RunSettings& settings, const std::string& file) {
   std::string line = "gcverify run";
   if (settings.three_way) line += " --three-way";
   if (settings.sut != "heap") line += " --sut " + settings.sut;
+  if (settings.profile_given) line += std::string(" --cpython ") + settings.profile->name;
   if (settings.geometry != "modern") line += " --geometry " + settings.geometry;
   if (settings.check != CheckLevel::Changed) line += std::string(" --check ") + to_string(settings.check);
   return line + " " + file;

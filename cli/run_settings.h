@@ -19,17 +19,23 @@
 #include "arguments.h"
 #include "gcverify/executor.h"
 #include "gcverify/minimize.h"
+#include "gcverify/profile.h"
 
 namespace gcv {
 
 struct RunSettings {
-  std::string sut = "heap";          // heap | model | cpython
+  std::string sut = "heap";          // heap | model | cpython | cpython-X.Y
   bool three_way = false;            // heap, then cpython
   std::string geometry = "modern";   // the heap's allocator geometry
   CheckLevel check = CheckLevel::Changed;
   std::optional<bool> strict;        // unset: by the input's form
   std::optional<bool> expectations;  // unset: by the input's form
   ProgramFormat format = ProgramFormat::Auto;
+  // The collector the model and gcheap follow (and --three-way's and --sut
+  // cpython's interpreter): --cpython's, else --sut cpython-X.Y's, else the
+  // default; a program's header may choose when profile_given is false.
+  const Profile* profile = &gcv::profile();
+  bool profile_given = false;  // --cpython was given
 };
 
 // The options (for Arguments::parse: whether each takes a value) and their

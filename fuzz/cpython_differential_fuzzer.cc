@@ -27,7 +27,7 @@ namespace {
 struct Machines {
   std::unique_ptr<gcv::Machine> model = gcv::make_reference_model();
   std::unique_ptr<gcv::Machine> heap = gcv::make_heap_machine({.debug_fill = !gcheap::kPoisonsFreeBlocks});
-  std::unique_ptr<gcv::Machine> cpython = gcv::make_cpython_machine();
+  std::unique_ptr<gcv::Machine> cpython = gcv::make_cpython_machine(gcv::profile().name);
   gcv::Executor executor;
 };
 

@@ -5,7 +5,7 @@
 // tp_finalize, tp_del, the weakref callback, the gc callback); they find the
 // machine through `active`, the one machine last reset. Nothing here
 // allocates a tracked object except the program's own operations.
-#include "gcverify/cpython_machine.h"
+#include "adapter.h"
 
 #include <Python.h>
 
@@ -17,6 +17,20 @@
 
 #include "gcverify/effects.h"
 #include "interpreter_state.h"
+
+// The C API calls this file makes that are newer than 3.8, for 3.8 and 3.9.
+#if PY_VERSION_HEX < 0x03090000
+#define PyObject_CallNoArgs _PyObject_CallNoArg
+#define PyObject_Vectorcall _PyObject_Vectorcall
+#define PyObject_GC_IsFinalized(o) _PyGC_FINALIZED(o)
+#define PyObject_CallMethodNoArgs(o, name) PyObject_CallMethodObjArgs(o, name, nullptr)
+#endif
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject* Py_NewRef(PyObject* o) {
+  Py_INCREF(o);
+  return o;
+}
+#endif
 
 namespace gcv {
 namespace {
@@ -78,6 +92,7 @@ struct Interpreter {
   // arity, so that calling it allocates no tracked tuple later.
   PyObject* threshold_args[3] = {};
   PyObject* small_ints[kSmallIntMax - kSmallIntMin + 1] = {};
+  std::array<std::int64_t, 3> default_thresholds{};  // the interpreter's own, as initialised
 
   Interpreter() {
     if (!Py_IsInitialized()) {
@@ -87,6 +102,9 @@ struct Interpreter {
       PyConfig_Clear(&config);
       if (PyStatus_Exception(status)) Py_ExitStatusException(status);
     }
+    GcvPyGcState initial;
+    gcv_py_gc_state(&initial);
+    for (int g = 0; g < 3; ++g) default_thresholds[g] = initial.threshold[g];
     PyObject* main = PyImport_AddModule("__main__");  // borrowed
     if (main == nullptr) fatal("no __main__");
     main_dict = PyModule_GetDict(main);
@@ -211,13 +229,13 @@ class CPythonMachine final : public Machine {
     callbacks_.clear();
     highest_serial_ = 0;
     froze_ = false;
-    // A fresh collector: default tuning; what is tracked collected and
+    // A fresh collector: the interpreter's default tuning; what is tracked collected and
     // frozen, and held still from then on (the first time, the whole
     // interpreter; after that, what the adapter and the interpreter made
     // meanwhile), then generation 2 collected empty so that long_lived_total
     // and every count are 0; get_stats measured from here.
     py_.call_void(py_.gc_set_debug, {0});
-    set_threshold(3, {700, 10, 10});
+    set_threshold(3, py_.default_thresholds);
     py_.call_void(py_.gc_enable);
     Py_DECREF(py_.call(py_.gc_collect, {2}));
     py_.call_void(py_.gc_freeze);
@@ -695,23 +713,21 @@ PyObject* gc_callback(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   Py_RETURN_NONE;
 }
 
-}  // namespace
+std::unique_ptr<Machine> make_machine() { return std::make_unique<CPythonMachine>(); }
 
-std::unique_ptr<Machine> make_cpython_machine() { return std::make_unique<CPythonMachine>(); }
-
-int cpython_list_free_list() {
+int list_free_list() {
   interpreter();
   return gcv_py_list_free_list();
 }
 
-std::array<std::int64_t, 2> cpython_long_lived() {
+std::array<std::int64_t, 2> long_lived() {
   interpreter();
   GcvPyGcState gc;
   gcv_py_gc_state(&gc);
   return {gc.long_lived_total, gc.long_lived_pending};
 }
 
-bool cpython_run(const char* source, std::string* error) {
+bool run(const char* source, std::string* error) {
   Interpreter& py = interpreter();
   PyObject* result = PyRun_String(source, Py_file_input, py.main_dict, py.main_dict);
   if (result != nullptr) {
@@ -731,4 +747,14 @@ bool cpython_run(const char* source, std::string* error) {
   return false;
 }
 
+}  // namespace
 }  // namespace gcv
+
+#define GCV_STRING(x) #x
+#define GCV_VERSION(major, minor) GCV_STRING(major) "." GCV_STRING(minor)
+
+extern "C" __attribute__((visibility("default"))) const gcv::CPythonAdapter* gcv_cpython_adapter() {
+  static const gcv::CPythonAdapter adapter{GCV_VERSION(PY_MAJOR_VERSION, PY_MINOR_VERSION), gcv::make_machine,
+                                           gcv::list_free_list, gcv::long_lived, gcv::run};
+  return &adapter;
+}

@@ -1,14 +1,34 @@
-// See interpreter_state.h. Compiled as C with Py_BUILD_CORE: the internal
-// headers of CPython 3.11 (pycore_interp.h, pycore_gc.h) describe the
-// interpreter's GCState and free lists, which nothing else exposes without
-// allocating.
+// See interpreter_state.h. Compiled as C with Py_BUILD_CORE, once per
+// interpreter version (3.8 to 3.13): the internal headers describe the
+// collector's state and the free lists, which nothing else exposes without
+// allocating. Where they moved between versions, PY_VERSION_HEX picks:
+//   GCState      3.8: _PyRuntime.gc (pycore_pystate.h); 3.9 on: the
+//                interpreter's gc (pycore_interp.h, pycore_gc.h).
+//   free lists   3.8: static in Objects/*.c, emptied through the public
+//                PyTuple/PyList/PyDict_ClearFreeList; 3.9: static and
+//                not exported (left alone, see gcv_py_empty_free_lists);
+//                3.10 to 3.12: the interpreter's tuple, list, dict_state;
+//                3.13: the interpreter's object_state.freelists.
 #define Py_BUILD_CORE 1
 #include "interpreter_state.h"
 
+#if PY_VERSION_HEX < 0x03090000
+#include "internal/pycore_pystate.h"
+#else
 #include "internal/pycore_gc.h"
 #include "internal/pycore_interp.h"
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+#include "internal/pycore_freelist.h"
+#endif
 
-static struct _gc_runtime_state* gc_state(void) { return &PyInterpreterState_Get()->gc; }
+static struct _gc_runtime_state* gc_state(void) {
+#if PY_VERSION_HEX < 0x03090000
+  return &_PyRuntime.gc;
+#else
+  return &PyInterpreterState_Get()->gc;
+#endif
+}
 
 static PyObject* held_marker = NULL;  // the held part's last object, once held (see the header)
 
@@ -52,7 +72,15 @@ int gcv_py_generation_of(PyObject* object) {
   return -1;
 }
 
-int gcv_py_list_free_list(void) { return PyInterpreterState_Get()->list.numfree; }
+int gcv_py_list_free_list(void) {
+#if PY_VERSION_HEX < 0x030A0000
+  return -1;  // static in Objects/listobject.c
+#elif PY_VERSION_HEX < 0x030D0000
+  return PyInterpreterState_Get()->list.numfree;
+#else
+  return PyInterpreterState_Get()->object_state.freelists.lists.numfree;
+#endif
+}
 
 // gc.callbacks are called with an info dict that gc_collect_with_callback
 // allocates: a container allocation, counted in generation 0's count when it
@@ -68,32 +96,79 @@ int gcv_py_list_free_list(void) { return PyInterpreterState_Get()->list.numfree;
 // free lists (the count left as it was) while the adapter holds the start
 // info dict until the stop, and at the stop gcv_py_uncount_callback_info()
 // takes the new dict's count back.
-void gcv_py_empty_free_lists(void) {
-  PyInterpreterState* interp = PyInterpreterState_Get();
-  const Py_ssize_t count = interp->gc.generations[0].count;
-  struct _Py_tuple_state* tuples = &interp->tuple;
-  for (Py_ssize_t size = 0; size < PyTuple_NFREELISTS; ++size) {
-    PyTupleObject* p = tuples->free_list[size];
-    tuples->free_list[size] = NULL;
-    tuples->numfree[size] = 0;
-    while (p != NULL) {  // chained through ob_item[0], as tupleobject.c keeps them
-      PyTupleObject* next = (PyTupleObject*)p->ob_item[0];
-      PyObject_GC_Del(p);
-      p = next;
-    }
+// Frees a chain of free-listed tuples, linked through ob_item[0] as
+// tupleobject.c keeps them.
+static inline void free_tuple_chain(PyTupleObject* p) {
+  while (p != NULL) {
+    PyTupleObject* next = (PyTupleObject*)p->ob_item[0];
+    PyObject_GC_Del(p);
+    p = next;
   }
-  struct _Py_list_state* lists = &interp->list;
-  while (lists->numfree > 0) PyObject_GC_Del(lists->free_list[--lists->numfree]);
-  struct _Py_dict_state* dicts = &interp->dict_state;
-  while (dicts->numfree > 0) PyObject_GC_Del(dicts->free_list[--dicts->numfree]);
-  interp->gc.generations[0].count = count;
 }
 
-// Takes the stop callback's info dict back from the count when it is new
-// (the dict free list is empty, as clear_freelists left it).
-void gcv_py_uncount_callback_info(void) {
+// Frees the `*numfree` objects of `items`, last first.
+static inline void free_all(void** items, int* numfree) {
+  while (*numfree > 0) PyObject_GC_Del(items[--*numfree]);
+}
+
+void gcv_py_empty_free_lists(void) {
+  struct _gc_runtime_state* gc = gc_state();
+  const Py_ssize_t count = gc->generations[0].count;
+#if PY_VERSION_HEX < 0x03090000
+  PyTuple_ClearFreeList();
+  PyList_ClearFreeList();
+  PyDict_ClearFreeList();
+#elif PY_VERSION_HEX >= 0x030A0000  // 3.9 keeps them static and exports no way to empty them
   PyInterpreterState* interp = PyInterpreterState_Get();
-  if (interp->dict_state.numfree == 0 && interp->gc.generations[0].count > 0) interp->gc.generations[0].count -= 1;
+#if PY_VERSION_HEX < 0x030D0000
+  PyTupleObject** tuples = interp->tuple.free_list;
+  int* tuples_free = interp->tuple.numfree;
+  void** lists = (void**)interp->list.free_list;
+  int* lists_free = &interp->list.numfree;
+  void** dicts = (void**)interp->dict_state.free_list;
+  int* dicts_free = &interp->dict_state.numfree;
+#else
+  struct _Py_object_freelists* freelists = &interp->object_state.freelists;
+  PyTupleObject** tuples = freelists->tuples.items;
+  int* tuples_free = freelists->tuples.numfree;
+  void** lists = (void**)freelists->lists.items;
+  int* lists_free = &freelists->lists.numfree;
+  void** dicts = (void**)freelists->dicts.items;
+  int* dicts_free = &freelists->dicts.numfree;
+#endif
+#if PY_VERSION_HEX < 0x030B0000
+  const Py_ssize_t first = 1, end = PyTuple_MAXSAVESIZE;  // entry 0 is the empty tuple
+#else
+  const Py_ssize_t first = 0, end = PyTuple_NFREELISTS;
+#endif
+  for (Py_ssize_t size = first; size < end; ++size) {
+    free_tuple_chain(tuples[size]);
+    tuples[size] = NULL;
+    tuples_free[size] = 0;
+  }
+  free_all(lists, lists_free);
+  free_all(dicts, dicts_free);
+#endif
+  gc->generations[0].count = count;
+}
+
+// The dict free list's length (-1 where it is out of reach).
+static int dict_free_list(void) {
+#if PY_VERSION_HEX < 0x030A0000
+  return -1;
+#elif PY_VERSION_HEX < 0x030D0000
+  return PyInterpreterState_Get()->dict_state.numfree;
+#else
+  return PyInterpreterState_Get()->object_state.freelists.dicts.numfree;
+#endif
+}
+
+// Takes the stop callback's info dict back from the count when it is new:
+// the dict free list is empty, as clear_freelists left it (3.8 and 3.9 keep
+// it out of reach, and clear_freelists has emptied it all the same).
+void gcv_py_uncount_callback_info(void) {
+  struct _gc_runtime_state* gc = gc_state();
+  if (dict_free_list() <= 0 && gc->generations[0].count > 0) gc->generations[0].count -= 1;
 }
 
 // --- the held part of the permanent generation ---------------------------------

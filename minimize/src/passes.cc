@@ -29,6 +29,8 @@ std::map<Serial, std::set<std::size_t>> operations_by_object(const Program& prog
   std::map<Serial, std::set<std::size_t>> touched;
   Program so_far;
   so_far.names = program.names;
+  // A guide to which operations to try removing, not a verdict: the default
+  // profile's collections serve for every version.
   auto model = make_reference_model(), mirror = make_reference_model();
   RunOptions options;
   options.strict = false;

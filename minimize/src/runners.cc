@@ -68,7 +68,7 @@ bool decode(std::string_view in, Trial& trial) {
 Program resolved_prefix(const Program& program, std::size_t ops, const RunOptions& options) {
   Program prefix = program;
   prefix.ops.resize(std::min(ops, program.ops.size()));
-  auto model = make_reference_model(), mirror = make_reference_model();
+  auto model = make_reference_model(profile(options.cpython)), mirror = make_reference_model(profile(options.cpython));
   RunOptions model_only = options;
   model_only.compare = false;
   model_only.teardown = false;
@@ -89,7 +89,7 @@ Runner in_process_runner(std::vector<MachineFactory> suts, RunOptions options) {
   auto executor = std::make_shared<Executor>();
   return [suts = std::move(suts), options, executor](const Program& program) {
     for (const MachineFactory& make : suts) {
-      auto model = make_reference_model();
+      auto model = make_reference_model(profile(options.cpython));
       auto sut = make();
       const RunResult result = executor->run(program, *model, *sut, options);
       if (result.outcome != Outcome::Pass) return trial_of(program, result, sut->name());
@@ -105,7 +105,7 @@ Runner child_process_runner(std::vector<MachineFactory> suts, RunOptions options
     const ChildOutcome child = run_in_child(
         [&](ChildProgress& progress) {
           for (std::size_t k = 0; k < suts.size(); ++k) {
-            auto model = make_reference_model();
+            auto model = make_reference_model(profile(options.cpython));
             auto sut = suts[k]();
             // One operation at a time, saying which, so that a crash can be
             // placed: progress is the system's index in the high half, the

@@ -19,12 +19,12 @@
 
 namespace gcv {
 
-std::unique_ptr<Machine> make_reference_model() { return std::make_unique<ReferenceModel>(); }
+std::unique_ptr<Machine> make_reference_model(const Profile& profile) { return std::make_unique<ReferenceModel>(profile); }
 
 // Working storage is reserved for a typical fuzz input up front, so that
 // runs after the first rarely allocate more than they free (libFuzzer
 // rechecks such a run for leaks, at great cost).
-ReferenceModel::ReferenceModel() {
+ReferenceModel::ReferenceModel(const Profile& profile) : profile_(profile) {
   small_int_refs_.fill(1);
   constexpr std::size_t kTypicalObjects = 4096;
   live_.reserve(kTypicalObjects);
@@ -47,6 +47,7 @@ void ReferenceModel::reset(std::size_t name_count) {
   deallocating_.clear();
   trashcan_ = Trashcan{};
   gc_ = GcModuleState{};
+  gc_.threshold[0] = profile_.threshold0;
   list_free_list_ = ListFreeList{};
   events_.clear();
   changed_.clear();

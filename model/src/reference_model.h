@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "gcverify/machine.h"
+#include "gcverify/profile.h"
 
 namespace gcv {
 
@@ -104,7 +105,7 @@ struct ListFreeList {
 
 class ReferenceModel final : public Machine {
  public:
-  ReferenceModel();
+  explicit ReferenceModel(const Profile& profile);
   std::string_view name() const override { return "model"; }
   void reset(std::size_t name_count) override;
 
@@ -188,6 +189,7 @@ class ReferenceModel final : public Machine {
   void delete_garbage(const std::vector<Serial>& garbage, int older);
   std::int64_t handle_legacy_finalizers(const std::vector<Serial>& finalizers, int older);
 
+  const Profile& profile_;  // the CPython version whose rules apply
   std::vector<std::optional<ObjectKey>> names_;
   std::deque<ModelObject> objects_;  // indexed by serial; [0] is never used; grows without moving
   // Serials of the live objects, ascending (serials only grow), plus dead ones

@@ -52,7 +52,7 @@ class CPythonMachineTest : public ::testing::Test {
     m->append(b, a);
   }
 
-  std::unique_ptr<Machine> m = make_cpython_machine();
+  std::unique_ptr<Machine> m = make_cpython_machine(profile().name);
 };
 
 TEST_F(CPythonMachineTest, ResetGivesAFreshCollector) {
@@ -63,7 +63,7 @@ TEST_F(CPythonMachineTest, ResetGivesAFreshCollector) {
   EXPECT_EQ(s.stats[2], GcStats{});
   EXPECT_EQ(s.freeze_count, 0);
   EXPECT_TRUE(m->garbage().empty());
-  EXPECT_EQ(cpython_long_lived(), (std::array<std::int64_t, 2>{0, 0}));
+  EXPECT_EQ(cpython_long_lived(profile().name), (std::array<std::int64_t, 2>{0, 0}));
 }
 
 TEST_F(CPythonMachineTest, ContainersCountRefcountAndGeneration) {

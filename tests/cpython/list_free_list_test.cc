@@ -20,18 +20,18 @@ class ListFreeList : public ::testing::Test {
     for (int i = 0; i < n; ++i) lists.push_back(PyList_New(0));
     for (PyObject* l : lists) Py_DECREF(l);
   }
-  std::unique_ptr<Machine> machine = make_cpython_machine();
+  std::unique_ptr<Machine> machine = make_cpython_machine(profile().name);
 };
 
 TEST_F(ListFreeList, KeepsEightyAndOnlyAFullCollectionEmptiesIt) {
-  EXPECT_EQ(cpython_list_free_list(), 0);
+  EXPECT_EQ(cpython_list_free_list(profile().name), 0);
   make_and_free(100);
-  EXPECT_EQ(cpython_list_free_list(), 80);  // PyList_MAXFREELIST
+  EXPECT_EQ(cpython_list_free_list(profile().name), 80);  // PyList_MAXFREELIST
   machine->collect(0);
   machine->collect(1);
-  EXPECT_EQ(cpython_list_free_list(), 80);
+  EXPECT_EQ(cpython_list_free_list(profile().name), 80);
   machine->collect(2);  // clear_freelists
-  EXPECT_EQ(cpython_list_free_list(), 0);
+  EXPECT_EQ(cpython_list_free_list(profile().name), 0);
 }
 
 // The model and gcheap count a list taken from the free list as a container
@@ -44,10 +44,10 @@ TEST_F(ListFreeList, CPythonDoesNotCountFreeListTraffic) {
   EXPECT_EQ(count0(), 1);
   Py_DECREF(first);  // into the free list: not taken back
   EXPECT_EQ(count0(), 1);
-  EXPECT_EQ(cpython_list_free_list(), 1);
+  EXPECT_EQ(cpython_list_free_list(profile().name), 1);
   PyObject* again = PyList_New(0);  // from the free list: not counted
   EXPECT_EQ(count0(), 1);
-  EXPECT_EQ(cpython_list_free_list(), 0);
+  EXPECT_EQ(cpython_list_free_list(profile().name), 0);
   Py_DECREF(again);
 }
 

@@ -1,6 +1,10 @@
-// The adapter that runs heap programs on the real CPython 3.11 interpreter,
-// embedded through libpython3.11: a second system under test beside gcheap,
-// behind the same Machine interface (docs/cpython-adapter.md).
+// The adapters that run heap programs on real CPython interpreters, one per
+// version of cpython_versions.def found when the project was configured
+// (Debian's libpython3.11, pyenv's 3.8 to 3.13): a second system under test
+// beside gcheap, behind the same Machine interface (docs/cpython-adapter.md,
+// docs/cpython-versions.md). Each adapter is a shared module embedding its
+// libpython; the first machine made loads it, and a process holds one
+// interpreter version for good.
 //
 // How the program's objects are made:
 //   containers  instances of `class Obj(list): __slots__ = ('__weakref__',)`,
@@ -71,22 +75,34 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "gcverify/machine.h"
+#include "gcverify/profile.h"
 
 namespace gcv {
 
-std::unique_ptr<Machine> make_cpython_machine();
+// The versions with an adapter in this build, in the table's order, e.g.
+// {"3.8", ..., "3.13"}; on a fresh Debian 12 machine {"3.11"}.
+std::vector<std::string> cpython_adapter_versions();
+bool has_cpython_adapter(std::string_view version);
 
-// Unit tests: the interpreter's list free list length (exact lists), and its
-// long_lived_total / long_lived_pending, read from its GCState.
-int cpython_list_free_list();
-std::array<std::int64_t, 2> cpython_long_lived();
+// A machine on the CPython of `version`. nullptr, with the reason in
+// *error, when this build has no adapter for it, its module does not load,
+// or this process already runs another version.
+std::unique_ptr<Machine> make_cpython_machine(std::string_view version, std::string* error = nullptr);
 
-// Unit tests: runs Python source in the embedded interpreter's __main__
-// (initialising it if needed); false and a message on an exception.
-bool cpython_run(const char* source, std::string* error = nullptr);
+// Unit tests, on the interpreter of `version` (loading it as above; they
+// abort when it cannot be): the list free list's length (exact lists; -1
+// where the version keeps it out of reach), the GCState's long_lived_total
+// and long_lived_pending, and Python source run in its __main__ (false and
+// a message on an exception).
+int cpython_list_free_list(std::string_view version);
+std::array<std::int64_t, 2> cpython_long_lived(std::string_view version);
+bool cpython_run(std::string_view version, const char* source, std::string* error = nullptr);
 
 }  // namespace gcv

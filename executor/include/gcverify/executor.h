@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "gcverify/machine.h"
+#include "gcverify/profile.h"
 #include "gcverify/program.h"
 
 namespace gcv {
@@ -98,6 +99,9 @@ struct RunOptions {
   std::function<void(const RunProgress&)> progress = nullptr;
   // Called as each operation runs and with each step's events (TraceEntry).
   std::function<void(const TraceEntry&)> trace = nullptr;
+  // The CPython version whose rules the model follows (profile.h): runners
+  // that make their own model make it with this profile.
+  CPythonVersion cpython = kDefaultCPythonVersion;
   static constexpr std::size_t kProgressSteps = 1 << 16;
 };
 

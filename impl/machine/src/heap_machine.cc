@@ -110,7 +110,7 @@ class HeapMachine final : public Machine {
       allocator_ = std::make_unique<gcheap::Allocator>(
           gcheap::Allocator::Options{options_.geometry, options_.debug_fill});
     allocator_clean_ = false;
-    heap_ = std::make_unique<Heap>(*allocator_);
+    heap_ = std::make_unique<Heap>(*allocator_, heap_config());
     heap_->set_free_hook(&HeapMachine::on_free, this);
     heap_->set_change_hook(&HeapMachine::on_change, this);
     heap_->add_callback(&HeapMachine::on_collection, this);
@@ -579,6 +579,12 @@ class HeapMachine final : public Machine {
     const bool start = phase == gcheap::CollectionPhase::Start;
     self->events_.push_back({start ? Event::Type::CollectionStart : Event::Type::CollectionStop, ObjectKey{},
                              info.generation, info.collected, info.uncollectable});
+  }
+
+  // The heap's settings for the profile's rules.
+  Heap::Config heap_config() const {
+    const Profile& p = options_.profile != nullptr ? *options_.profile : profile();
+    return {.thresholds = {p.threshold0, 10, 10}};
   }
 
   HeapMachineOptions options_;

@@ -24,11 +24,13 @@
 #include <memory>
 
 #include "gcverify/machine.h"
+#include "gcverify/profile.h"
 
 namespace gcv {
 
-// A fresh model: no objects, all names unbound until reset(), thresholds
-// (700, 10, 10), automatic collection enabled.
-std::unique_ptr<Machine> make_reference_model();
+// A fresh model following `profile`'s rules: no objects, all names unbound
+// until reset(), thresholds (profile.threshold0, 10, 10), automatic
+// collection enabled.
+std::unique_ptr<Machine> make_reference_model(const Profile& profile = gcv::profile());
 
 }  // namespace gcv

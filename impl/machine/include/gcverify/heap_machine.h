@@ -15,12 +15,14 @@
 #include "gcheap/allocator.h"
 #include "gcheap/heap.h"
 #include "gcverify/machine.h"
+#include "gcverify/profile.h"
 
 namespace gcv {
 
 struct HeapMachineOptions {
   gcheap::Geometry geometry = gcheap::Geometry::modern();
   bool debug_fill = true;  // 0xCD/0xDD fills make stale reads visible
+  const Profile* profile = nullptr;  // the CPython version gcheap follows; nullptr: the default
 };
 
 std::unique_ptr<Machine> make_heap_machine(const HeapMachineOptions& options = {});

@@ -1,0 +1,57 @@
+// Version profiles: which CPython's collector a machine follows.
+//
+// One Profile per row of cpython_versions.def, which names every rule that
+// differs between versions and its source. The model and gcheap take a
+// profile when they are made and apply its rules; the CPython adapters run
+// the real interpreter of that version. The default is 3.11, the seeds'
+// collector and Debian 12's interpreter.
+//
+//   const Profile& p = profile(CPythonVersion::V3_13);
+//   p.threshold0                          // 2000
+//   profile_named("3.12")->name           // "3.12"
+//   profile_named("3.7")                  // nullptr: not in the table
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace gcv {
+
+enum class CPythonVersion : std::uint8_t {
+#define GCV_CPYTHON(id, name, threshold0, automatic, small_ints, resurrection, interpreter) id,
+#include "gcverify/cpython_versions.def"
+#undef GCV_CPYTHON
+};
+
+// The rules, one enum per column of the table.
+enum class AutomaticCollection : std::uint8_t { InAllocation, AtOperationEnd };
+enum class SmallInts : std::uint8_t { Mortal, Immortal };
+enum class Resurrection : std::uint8_t { BlocksBatch, SparesResurrected };
+
+// The refcount the model and gcheap report for an immortal small int
+// (sys.getrefcount's 4294967295 on 3.12 and 3.13, 64-bit).
+inline constexpr std::int64_t kImmortalRefcount = 4294967295;
+
+struct Profile {
+  CPythonVersion version;
+  const char* name;  // "3.12"
+  std::int64_t threshold0;
+  AutomaticCollection automatic;
+  SmallInts small_ints;
+  Resurrection resurrection;
+  bool has_interpreter;  // confirmed on a real interpreter of the image
+};
+
+inline constexpr CPythonVersion kDefaultCPythonVersion = CPythonVersion::V3_11;
+
+// Every profile, in the table's order.
+std::span<const Profile> profiles();
+const Profile& profile(CPythonVersion version = kDefaultCPythonVersion);
+// The profile named "3.12", or nullptr.
+const Profile* profile_named(std::string_view name);
+// "3.8, 3.9, ..., 3.13": for usage messages.
+std::string profile_names();
+
+}  // namespace gcv
