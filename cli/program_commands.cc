@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include "commands.h"
@@ -82,6 +83,22 @@ program's expect records, which `run` does not check, and what lies past its
 step budget).
 )";
 
+// The profile `program` runs under, its machines made by `make_machines`:
+// the one asked for (--cpython, --sut cpython-X.Y), else the default, unless
+// the program's `# cpython:` line leaves it out. Returns why the program is
+// skipped, or "".
+std::string choose_profile(const Program& program, const RunSettings& settings,
+                           const std::function<std::string(const Profile&)>& make_machines) {
+  const auto& holds_for = program.holds_for;
+  const bool asked = settings.profile_given || settings.sut.starts_with("cpython-");
+  if (holds_for.empty() || std::find(holds_for.begin(), holds_for.end(), settings.profile->version) != holds_for.end())
+    return make_machines(*settings.profile);
+  if (!asked) return make_machines(profile(holds_for.front()));
+  std::string versions;
+  for (CPythonVersion v : holds_for) versions += std::string(versions.empty() ? "" : " ") + profile(v).name;
+  return "it holds for CPython " + versions + " only, and this run follows " + settings.profile->name;
+}
+
 int run_command(Arguments& args) {
   std::map<std::string, bool> flags = run_flags();
   flags.insert({{"--quiet", false}, {"--help", false}, {"--max-steps", true}, {"--max-seconds", true}});
@@ -108,10 +125,27 @@ int run_command(Arguments& args) {
   if (!collect_program_files(args.positional(), files, error)) return std::cerr << "gcverify run: " << error << "\n", kExitUsage;
 
   const bool quiet = args.has("--quiet");
-  std::unique_ptr<Machine> model = make_reference_model(*settings.profile);
+  // The machines follow settings.profile, or the profile a program's
+  // `# cpython:` line chooses when no version was asked for (made anew when
+  // it changes).
+  RunSettings machines_settings = settings;
+  std::unique_ptr<Machine> model;
   std::vector<std::unique_ptr<Machine>> suts;
-  for (const MachineFactory& make : systems_under_test(settings)) suts.push_back(make());
-  std::size_t passed = 0, failed = 0, invalid = 0;
+  const auto make_machines = [&](const Profile& p) -> std::string {
+    if (model != nullptr && machines_settings.profile == &p) return {};
+    machines_settings.profile = &p;
+    model = make_reference_model(p);
+    suts.clear();
+    for (const MachineFactory& make : systems_under_test(machines_settings)) {
+      suts.push_back(make());
+      if (suts.back() == nullptr) {
+        model = nullptr;
+        return "CPython " + std::string(p.name) + " cannot run in this process, which has loaded another; run the program on its own";
+      }
+    }
+    return {};
+  };
+  std::size_t passed = 0, failed = 0, invalid = 0, skipped = 0;
   std::vector<ProgramRun> runs;
   for (const std::string& file : files) {
     const auto started = std::chrono::steady_clock::now();
@@ -127,7 +161,15 @@ int run_command(Arguments& args) {
       continue;
     }
     if (!note.empty()) std::cerr << note << "\n";
-    RunOptions options = run_options(settings, form);
+    const std::string skip = choose_profile(*program, settings, make_machines);
+    if (!skip.empty()) {
+      ++skipped;
+      run.verdict = ProgramRun::Verdict::Skipped;
+      run.text = skip;
+      if (!quiet) std::cout << "SKIP " << file << "  (" << skip << ")\n";
+      continue;
+    }
+    RunOptions options = run_options(machines_settings, form);
     if (max_steps > 0) options.max_steps = static_cast<std::size_t>(max_steps);
     options.max_seconds = max_seconds;
     if (!quiet) options.progress = progress_printer(file);
@@ -165,6 +207,7 @@ int run_command(Arguments& args) {
     std::cout << "FAIL " << file << "\n" << reports;
   }
   std::cout << passed << " passed, " << failed << " failed";
+  if (skipped != 0) std::cout << ", " << skipped << " skipped";
   if (invalid != 0) std::cout << ", " << invalid << " invalid";
   std::cout << "\n";
   for (const auto& [kind, path] : args.pairs("--report")) {

@@ -62,6 +62,7 @@ const char* verdict_name(ProgramRun::Verdict verdict) {
     case ProgramRun::Verdict::Pass: return "pass";
     case ProgramRun::Verdict::Fail: return "fail";
     case ProgramRun::Verdict::Invalid: return "invalid";
+    case ProgramRun::Verdict::Skipped: return "skipped";
   }
   return "?";
 }
@@ -84,7 +85,8 @@ double total_seconds(const std::vector<ProgramRun>& runs) {
 std::string junit(const std::vector<ProgramRun>& runs) {
   const std::string counts = "tests=\"" + std::to_string(runs.size()) + "\" failures=\"" +
                              std::to_string(count(runs, ProgramRun::Verdict::Fail)) + "\" errors=\"" +
-                             std::to_string(count(runs, ProgramRun::Verdict::Invalid)) + "\" time=\"" +
+                             std::to_string(count(runs, ProgramRun::Verdict::Invalid)) + "\" skipped=\"" +
+                             std::to_string(count(runs, ProgramRun::Verdict::Skipped)) + "\" time=\"" +
                              seconds_text(total_seconds(runs)) + "\"";
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"gcverify run\" " + counts +
                     ">\n  <testsuite name=\"gcverify run\" " + counts + ">\n";
@@ -100,6 +102,8 @@ std::string junit(const std::vector<ProgramRun>& runs) {
       const Signature signature = run.report.signature();
       out += "      <failure message=\"" + xml_escaped(signature.to_string() + " (" + run.system + ") at " + run.location) +
              "\" type=\"" + xml_escaped(to_string(signature.outcome)) + "\">" + xml_escaped(run.text) + "</failure>\n";
+    } else if (run.verdict == ProgramRun::Verdict::Skipped) {
+      out += "      <skipped message=\"" + xml_escaped(run.text) + "\"/>\n";
     } else {
       out += "      <error message=\"" + xml_escaped(run.text) + "\" type=\"invalid program\"/>\n";
     }
@@ -113,6 +117,7 @@ std::string json(const std::vector<ProgramRun>& runs) {
   std::string out = "{\n  \"passed\": " + std::to_string(count(runs, ProgramRun::Verdict::Pass)) +
                     ",\n  \"failed\": " + std::to_string(count(runs, ProgramRun::Verdict::Fail)) +
                     ",\n  \"invalid\": " + std::to_string(count(runs, ProgramRun::Verdict::Invalid)) +
+                    ",\n  \"skipped\": " + std::to_string(count(runs, ProgramRun::Verdict::Skipped)) +
                     ",\n  \"programs\": [";
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const ProgramRun& run = runs[i];
@@ -128,6 +133,8 @@ std::string json(const std::vector<ProgramRun>& runs) {
         out += ", \"expected\": " + json_string(run.report.expected) + ", \"actual\": " + json_string(run.report.actual);
     } else if (run.verdict == ProgramRun::Verdict::Invalid) {
       out += ", \"error\": " + json_string(run.text);
+    } else if (run.verdict == ProgramRun::Verdict::Skipped) {
+      out += ", \"reason\": " + json_string(run.text);
     }
     out += "}";
   }

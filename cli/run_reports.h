@@ -17,7 +17,7 @@ namespace gcv {
 // What one program's run came to.
 struct ProgramRun {
   std::string file;
-  enum class Verdict { Pass, Fail, Invalid } verdict = Verdict::Pass;
+  enum class Verdict { Pass, Fail, Invalid, Skipped } verdict = Verdict::Pass;
   double seconds = 0;
   std::string system;       // the system under test that failed ("gcheap"), or ""
   Report report;            // Fail: the failure's report

@@ -50,6 +50,7 @@ class Fin(list): __slots__ = ('__weakref__',)
 class Legacy(list): __slots__ = ('__weakref__',)
 class FinLegacy(list): __slots__ = ('__weakref__',)
 class Ref(_weakref.ref): __slots__ = ()
+def eval_breaker(): pass
 )";
 const char* const kClassNames[kTypeCount] = {"Obj", "Fin", "Legacy", "FinLegacy", "Ref"};
 
@@ -88,6 +89,7 @@ struct Interpreter {
   PyObject* args1 = nullptr;            // (referent,) for Ref(referent)
   PyObject* start_info = nullptr;       // gc.callbacks' info dict, held through a generation-2 collection
   PyObject* held_marker = nullptr;      // ends the interpreter's held part (interpreter_state.h)
+  PyObject* eval_breaker = nullptr;     // a Python function: its RESUME checks the eval breaker
   // gc.set_threshold takes a tuple (METH_VARARGS); one made now for each
   // arity, so that calling it allocates no tracked tuple later.
   PyObject* threshold_args[3] = {};
@@ -111,6 +113,7 @@ struct Interpreter {
     PyObject* defined = PyRun_String(kClasses, Py_file_input, main_dict, main_dict);
     if (defined == nullptr) fatal("cannot define the classes");
     Py_DECREF(defined);
+    eval_breaker = PyDict_GetItemString(main_dict, "eval_breaker");  // borrowed: __main__ keeps it
     for (int t = 0; t < kTypeCount; ++t) {
       PyObject* type = PyDict_GetItemString(main_dict, kClassNames[t]);
       if (type == nullptr || !PyType_Check(type)) fatal("class missing");
@@ -243,6 +246,17 @@ class CPythonMachine final : public Machine {
     Py_DECREF(py_.call(py_.gc_collect, {2}));
     gcv_py_gc_state(&baseline_);
     events_.clear();
+  }
+
+  // From 3.12 an allocation over the threshold only schedules a collection
+  // (_Py_ScheduleGC); a Python function's RESUME runs it (_Py_HandlePending).
+  // Earlier versions have nothing waiting, and are not called.
+  void eval_breaker() override {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject* result = PyObject_CallNoArgs(py_.eval_breaker);
+    if (result == nullptr) fatal("the eval-breaker function failed");
+    Py_DECREF(result);
+#endif
   }
 
   // --- mutator steps ---------------------------------------------------------

@@ -551,9 +551,22 @@ void gc_link(Heap& heap) {
   const bool over_threshold =
       GCHEAP_SEEDED(gc_triggers_at_threshold, young.count > young.threshold, young.count >= young.threshold);
   if (over_threshold && state.enabled && young.threshold != 0 && !state.collecting) {
+    if (state.deferred_automatic_collection) {
+      state.collection_scheduled = true;
+      return;
+    }
     const CollectingScope scope(state);
     collect_generations(heap);
   }
+}
+
+// _Py_RunGC: on the counts as they are now, whether or not collection is
+// still enabled.
+void Heap::run_scheduled_collection() {
+  if (!state_->collection_scheduled || state_->collecting) return;
+  state_->collection_scheduled = false;
+  const CollectingScope scope(*state_);
+  collect_generations(*this);
 }
 
 void gc_unlink_count(Heap::State& state) {

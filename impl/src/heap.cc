@@ -16,6 +16,7 @@ Heap::State::State(Allocator& allocator_in, const Config& config) : allocator(al
     generations[g].threshold = config.thresholds[g];
   }
   gc_list_init(&permanent.head);
+  deferred_automatic_collection = config.deferred_automatic_collection;
 }
 
 void* allocate_or_throw(Allocator& allocator, std::size_t n) {

@@ -285,6 +285,8 @@ struct Heap::State {
   Generation permanent;
   bool enabled = true;
   bool collecting = false;
+  bool deferred_automatic_collection = false;  // Config's
+  bool collection_scheduled = false;           // by an allocation, deferred
   std::int64_t long_lived_total = 0;    // survivors of the last full collection
   std::int64_t long_lived_pending = 0;  // moved into generation 2 since then
   std::array<GenerationStats, kGenerations> stats{};

@@ -138,12 +138,22 @@ std::vector<Serial> ReferenceModel::members_still_in(const std::vector<Serial>& 
 
 // _PyObject_GC_Link: count0 counts the new container; when it exceeds
 // threshold0, collection is enabled, threshold0 is not 0 and no collection is
-// running, an automatic collection runs.
+// running, an automatic collection runs: now (InAllocation), or at the next
+// eval breaker (AtEvalBreaker).
 void ReferenceModel::container_allocated() {
   gc_.count[0] += 1;
   if (gc_.count[0] > gc_.threshold[0] && gc_.enabled && gc_.threshold[0] != 0 && !gc_.collecting) {
-    collect_automatically();
+    if (profile_.automatic == AutomaticCollection::AtEvalBreaker) gc_.scheduled = true;
+    else collect_automatically();
   }
+}
+
+// _Py_HandlePending's _Py_RunGC: the scheduled collection runs on the counts
+// as they are now, whether or not collection is still enabled.
+void ReferenceModel::eval_breaker() {
+  if (!gc_.scheduled) return;
+  gc_.scheduled = false;
+  collect_automatically();
 }
 
 // PyObject_GC_Del: every container freed, by refcount or by a collection,

@@ -74,6 +74,7 @@ struct GcModuleState {
   std::array<std::int64_t, 3> threshold{700, 10, 10};
   bool enabled = true;
   bool collecting = false;
+  bool scheduled = false;               // AtEvalBreaker: a collection waits for the eval breaker
   bool saveall = false;                 // DEBUG_SAVEALL
   std::int64_t long_lived_total = 0;    // survivors of the last full collection
   std::int64_t long_lived_pending = 0;  // moved into generation 2 since then
@@ -115,6 +116,7 @@ class ReferenceModel final : public Machine {
 #include "gcverify/machine_steps.def"
 #undef GCV_STEP
 
+  void eval_breaker() override;
   std::optional<ObjectKey> binding(NameIndex name) override;
   bool read_object(ObjectKey key, ObjectState& out) override;
   void objects(std::vector<ObjectState>& out) override;

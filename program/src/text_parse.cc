@@ -635,6 +635,34 @@ std::string ParseError::to_string() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": error: " + reason;
 }
 
+// "# cpython: 3.8 3.9": the versions a program holds for (Program::holds_for).
+constexpr std::string_view kHoldsForPrefix = "# cpython:";
+
+bool parse_holds_for(std::string_view line, std::uint32_t line_number, Program& program, ParseError& error) {
+  const auto fail = [&](std::size_t column, std::string message) {
+    error.line = line_number;
+    error.column = static_cast<std::uint32_t>(column + 1);
+    error.reason = std::move(message);
+    return false;
+  };
+  if (!program.holds_for.empty()) return fail(0, "a second '# cpython:' line");
+  for (std::size_t pos = kHoldsForPrefix.size(); pos < line.size();) {
+    if (line[pos] == ' ' || line[pos] == '\t') {
+      ++pos;
+      continue;
+    }
+    const std::size_t end = std::min(line.find_first_of(" \t", pos), line.size());
+    const std::string_view name = line.substr(pos, end - pos);
+    const Profile* p = profile_named(name);
+    if (p == nullptr)
+      return fail(pos, "no CPython version '" + std::string(name) + "' (there are " + profile_names() + ")");
+    program.holds_for.push_back(p->version);
+    pos = end;
+  }
+  if (program.holds_for.empty()) return fail(kHoldsForPrefix.size(), "'# cpython:' names no version");
+  return true;
+}
+
 std::optional<Program> parse_text(std::string_view text, const std::string& file, ParseError& error) {
   Program program;
   program.origin = file;
@@ -646,6 +674,11 @@ std::optional<Program> parse_text(std::string_view text, const std::string& file
     std::string_view line = text.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     ++line_number;
+    if (line.starts_with(kHoldsForPrefix)) {
+      if (!parse_holds_for(line, line_number, program, error)) return std::nullopt;
+      start = end + 1;
+      continue;
+    }
     Op op;
     bool has_op = false;
     if (!LineParser(line, line_number, program, error).parse(op, has_op)) return std::nullopt;

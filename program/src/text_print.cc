@@ -154,13 +154,19 @@ Program with_names_in_first_use_order(const Program& program) {
 }
 
 std::string print_text(const Program& program) {
+  std::string header;
+  if (!program.holds_for.empty()) {
+    header = "# cpython:";
+    for (CPythonVersion v : program.holds_for) header += std::string(" ") + profile(v).name;
+    header += "\n";
+  }
   const std::string body = print_ops(program);
   // When first use would number the names differently from the program (which
   // lenient runs depend on), or a name is never used, a names line keeps them.
   ParseError ignored;
   const auto reparsed = parse_text(body, "", ignored);
-  if (reparsed && reparsed->names == program.names) return body;
-  std::string header = "names";
+  if (reparsed && reparsed->names == program.names) return header + body;
+  header += "names";
   for (const std::string& name : program.names) header += " " + name;
   return header + "\n" + body;
 }

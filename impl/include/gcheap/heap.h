@@ -43,7 +43,9 @@
 // count0 and, when count0 > threshold0 with collection enabled, threshold0 != 0
 // and no collection running, collects the oldest generation whose count exceeds
 // its threshold (generation 2 only once the long-lived pending objects exceed a
-// quarter of the long-lived total), before the new list is tracked. A
+// quarter of the long-lived total), before the new list is tracked; or, with
+// Config::deferred_automatic_collection (CPython 3.12's _Py_ScheduleGC),
+// only schedules that, and run_scheduled_collection() runs it later. A
 // collection of generation g merges generations 0..g, finds the unreachable
 // objects as CPython does (copy refcounts to gc_refs, subtract internal
 // references, move the unreachable), moves the survivors to g+1, clears the
@@ -114,6 +116,9 @@ class Heap {
  public:
   struct Config {
     std::array<std::int64_t, kGenerations> thresholds{700, 10, 10};
+    // An allocation over the threshold schedules the collection instead of
+    // running it (run_scheduled_collection).
+    bool deferred_automatic_collection = false;
   };
   using FreeHook = void (*)(void* context, Object* dying) noexcept;
   using Callback = void (*)(void* context, CollectionPhase phase, const CollectionInfo& info) noexcept;
@@ -186,6 +191,9 @@ class Heap {
   // gc.collect(generation): collected plus uncollectable (see above); -1 for
   // a generation outside 0..2.
   std::int64_t collect(int generation = 2);
+  // The collection an allocation scheduled, if any (deferred automatic
+  // collection), on the counts as they are now; nothing during a collection.
+  void run_scheduled_collection();
   // gc.set_debug: with kDebugSaveAll, garbage goes to gc.garbage, not freed.
   static constexpr unsigned kDebugSaveAll = 32;
   void set_debug(unsigned flags);

@@ -96,6 +96,7 @@ class HeapMachine final : public Machine {
   }
 
   std::string_view name() const override { return "gcheap"; }
+  void eval_breaker() override { heap_->run_scheduled_collection(); }
   Heap* heap() { return heap_.get(); }
   Object* live_object(ObjectKey key) const { return pointer_of(key); }
 
@@ -584,7 +585,8 @@ class HeapMachine final : public Machine {
   // The heap's settings for the profile's rules.
   Heap::Config heap_config() const {
     const Profile& p = options_.profile != nullptr ? *options_.profile : profile();
-    return {.thresholds = {p.threshold0, 10, 10}};
+    return {.thresholds = {p.threshold0, 10, 10},
+            .deferred_automatic_collection = p.automatic == AutomaticCollection::AtEvalBreaker};
   }
 
   HeapMachineOptions options_;

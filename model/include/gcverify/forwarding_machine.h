@@ -30,6 +30,7 @@ class ForwardingMachine : public Machine {
   const std::vector<ObjectKey>& garbage() override { return inner_->garbage(); }
   Serial next_serial() override { return inner_->next_serial(); }
   void take_events(std::vector<Event>& out) override { inner_->take_events(out); }
+  void eval_breaker() override { inner_->eval_breaker(); }
   std::string teardown() override { return inner_->teardown(); }
 
  protected:

@@ -167,6 +167,13 @@ class Machine {
 #include "gcverify/machine_steps.def"
 #undef GCV_STEP
 
+  // The eval-breaker point, which apply_step reaches after every step (so
+  // after each element of a shape, as a loop's backward jump would, and
+  // never inside a finalizer body or a callback): where a collection that
+  // an allocation scheduled runs under a profile whose automatic collection
+  // is AtEvalBreaker (CPython 3.12 on, profile.h). Nothing otherwise.
+  virtual void eval_breaker() {}
+
   // --- observation -------------------------------------------------------------
   virtual std::optional<ObjectKey> binding(NameIndex name) = 0;
   // The state of one live object into `out`, reusing its storage (the executor
@@ -278,16 +285,19 @@ std::int64_t step_result(Call&& call) {
   }
 }
 
-// Calls `s` on `m` (machine_steps.def's row for its kind); returns
-// collect()'s result for Collect, else 0.
+// Calls `s` on `m` (machine_steps.def's row for its kind), then m's
+// eval-breaker point; returns collect()'s result for Collect, else 0.
 inline std::int64_t apply_step(Machine& m, const Step& s) {
+  std::int64_t result = 0;
   switch (s.kind) {
-#define GCV_STEP(id, result, method, parameters, names, arguments) \
-  case Step::Kind::id: return step_result([&] { return m.method arguments; });
+#define GCV_STEP(id, result_type, method, parameters, names, arguments) \
+  case Step::Kind::id: result = step_result([&] { return m.method arguments; }); break;
 #include "gcverify/machine_steps.def"
 #undef GCV_STEP
-    default: return 0;  // shapes and expectations are never steps
+    default: break;  // shapes and expectations are never steps
   }
+  m.eval_breaker();
+  return result;
 }
 
 }  // namespace gcv

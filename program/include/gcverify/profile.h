@@ -26,7 +26,7 @@ enum class CPythonVersion : std::uint8_t {
 };
 
 // The rules, one enum per column of the table.
-enum class AutomaticCollection : std::uint8_t { InAllocation, AtOperationEnd };
+enum class AutomaticCollection : std::uint8_t { InAllocation, AtEvalBreaker };
 enum class SmallInts : std::uint8_t { Mortal, Immortal };
 enum class Resurrection : std::uint8_t { BlocksBatch, SparesResurrected };
 

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gcverify/profile.h"
+
 namespace gcv {
 
 // Index of a name in Program::names.
@@ -314,6 +316,10 @@ struct Program {
   std::vector<std::string> names;  // spelling of each NameIndex
   std::vector<Op> ops;
   std::string origin;              // file name or "<binary>", for reports
+  // The CPython versions the program holds for, from its text form's
+  // `# cpython: 3.8 3.9 3.10 3.11` line (a program whose expectations are
+  // one collector's); empty: every version.
+  std::vector<CPythonVersion> holds_for;
 
   // Index of `name`, adding it if new; fails (returns false) past kMaxNames.
   bool intern(const std::string& name, NameIndex& out);
