@@ -96,6 +96,7 @@ int gcv_py_list_free_list(void) {
 // free lists (the count left as it was) while the adapter holds the start
 // info dict until the stop, and at the stop gcv_py_uncount_callback_info()
 // takes the new dict's count back.
+#if PY_VERSION_HEX >= 0x030A0000  // the versions whose free lists the adapter reaches
 // Frees a chain of free-listed tuples, linked through ob_item[0] as
 // tupleobject.c keeps them.
 static inline void free_tuple_chain(PyTupleObject* p) {
@@ -110,6 +111,7 @@ static inline void free_tuple_chain(PyTupleObject* p) {
 static inline void free_all(void** items, int* numfree) {
   while (*numfree > 0) PyObject_GC_Del(items[--*numfree]);
 }
+#endif
 
 void gcv_py_empty_free_lists(void) {
   struct _gc_runtime_state* gc = gc_state();

@@ -6,12 +6,10 @@ namespace gcv {
 namespace {
 
 using enum AutomaticCollection;
-using enum SmallInts;
-using enum Resurrection;
 
 constexpr std::array kProfiles = {
-#define GCV_CPYTHON(id, name, threshold0, automatic, small_ints, resurrection, interpreter) \
-  Profile{CPythonVersion::id, name, threshold0, automatic, small_ints, resurrection, interpreter},
+#define GCV_CPYTHON(id, name, threshold0, automatic) \
+  Profile{CPythonVersion::id, name, threshold0, automatic},
 #include "gcverify/cpython_versions.def"
 #undef GCV_CPYTHON
 };

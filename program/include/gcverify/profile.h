@@ -20,28 +20,19 @@
 namespace gcv {
 
 enum class CPythonVersion : std::uint8_t {
-#define GCV_CPYTHON(id, name, threshold0, automatic, small_ints, resurrection, interpreter) id,
+#define GCV_CPYTHON(id, name, threshold0, automatic) id,
 #include "gcverify/cpython_versions.def"
 #undef GCV_CPYTHON
 };
 
 // The rules, one enum per column of the table.
 enum class AutomaticCollection : std::uint8_t { InAllocation, AtEvalBreaker };
-enum class SmallInts : std::uint8_t { Mortal, Immortal };
-enum class Resurrection : std::uint8_t { BlocksBatch, SparesResurrected };
-
-// The refcount the model and gcheap report for an immortal small int
-// (sys.getrefcount's 4294967295 on 3.12 and 3.13, 64-bit).
-inline constexpr std::int64_t kImmortalRefcount = 4294967295;
 
 struct Profile {
   CPythonVersion version;
   const char* name;  // "3.12"
   std::int64_t threshold0;
   AutomaticCollection automatic;
-  SmallInts small_ints;
-  Resurrection resurrection;
-  bool has_interpreter;  // confirmed on a real interpreter of the image
 };
 
 inline constexpr CPythonVersion kDefaultCPythonVersion = CPythonVersion::V3_11;
