@@ -65,6 +65,17 @@ std::optional<Input> load_input(const std::string& path, const FailureOptions& o
     return std::nullopt;
   }
   if (!note.empty()) std::cerr << note << "\n";
+  // A failure command runs every input under the version it was given: an
+  // input whose `# cpython:` line leaves that version out says which to give.
+  std::string skip;
+  const Profile* chosen = profile_for(*program, options.settings, skip);
+  if (chosen != options.settings.profile) {
+    std::cerr << path << ": " << (chosen == nullptr ? skip : "it holds for CPython " + std::string(chosen->name) +
+                                                               " and not " + options.settings.profile->name +
+                                                               ": give --cpython " + chosen->name)
+              << "\n";
+    return std::nullopt;
+  }
   input.program = std::move(*program);
   return input;
 }

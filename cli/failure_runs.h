@@ -40,7 +40,8 @@ struct Input {
   Program program;
   ProgramFormat form = ProgramFormat::Text;
 };
-// Loads an input; the message is printed when it cannot be read.
+// Loads an input; the message is printed when it cannot be read, or when
+// its `# cpython:` line leaves out the version the command runs under.
 std::optional<Input> load_input(const std::string& path, const FailureOptions& options);
 
 // Runs the input as `gcverify run` would, in a child process.

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <functional>
 #include <iostream>
 
 #include "commands.h"
+#include "gcverify/cpython_machine.h"
 #include "gcverify/executor.h"
 #include "gcverify/model.h"
 #include "gcverify/text.h"
@@ -83,22 +83,6 @@ program's expect records, which `run` does not check, and what lies past its
 step budget).
 )";
 
-// The profile `program` runs under, its machines made by `make_machines`:
-// the one asked for (--cpython, --sut cpython-X.Y), else the default, unless
-// the program's `# cpython:` line leaves it out. Returns why the program is
-// skipped, or "".
-std::string choose_profile(const Program& program, const RunSettings& settings,
-                           const std::function<std::string(const Profile&)>& make_machines) {
-  const auto& holds_for = program.holds_for;
-  const bool asked = settings.profile_given || settings.sut.starts_with("cpython-");
-  if (holds_for.empty() || std::find(holds_for.begin(), holds_for.end(), settings.profile->version) != holds_for.end())
-    return make_machines(*settings.profile);
-  if (!asked) return make_machines(profile(holds_for.front()));
-  std::string versions;
-  for (CPythonVersion v : holds_for) versions += std::string(versions.empty() ? "" : " ") + profile(v).name;
-  return "it holds for CPython " + versions + " only, and this run follows " + settings.profile->name;
-}
-
 int run_command(Arguments& args) {
   std::map<std::string, bool> flags = run_flags();
   flags.insert({{"--quiet", false}, {"--help", false}, {"--max-steps", true}, {"--max-seconds", true}});
@@ -131,18 +115,15 @@ int run_command(Arguments& args) {
   RunSettings machines_settings = settings;
   std::unique_ptr<Machine> model;
   std::vector<std::unique_ptr<Machine>> suts;
+  // Returns why the machines cannot be made ("" when they are).
   const auto make_machines = [&](const Profile& p) -> std::string {
     if (model != nullptr && machines_settings.profile == &p) return {};
     machines_settings.profile = &p;
+    if (settings.three_way || settings.sut == "cpython")
+      if (std::string why = cpython_unavailable(p.name); !why.empty()) return why;
     model = make_reference_model(p);
     suts.clear();
-    for (const MachineFactory& make : systems_under_test(machines_settings)) {
-      suts.push_back(make());
-      if (suts.back() == nullptr) {
-        model = nullptr;
-        return "CPython " + std::string(p.name) + " cannot run in this process, which has loaded another; run the program on its own";
-      }
-    }
+    for (const MachineFactory& make : systems_under_test(machines_settings)) suts.push_back(make());
     return {};
   };
   std::size_t passed = 0, failed = 0, invalid = 0, skipped = 0;
@@ -161,7 +142,8 @@ int run_command(Arguments& args) {
       continue;
     }
     if (!note.empty()) std::cerr << note << "\n";
-    const std::string skip = choose_profile(*program, settings, make_machines);
+    std::string skip;
+    if (const Profile* p = profile_for(*program, settings, skip)) skip = make_machines(*p);
     if (!skip.empty()) {
       ++skipped;
       run.verdict = ProgramRun::Verdict::Skipped;

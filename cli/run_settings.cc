@@ -1,6 +1,8 @@
 // How gcverify runs a program: see run_settings.h.
 #include "run_settings.h"
 
+#include <algorithm>
+
 #include "gcverify/cpython_machine.h"
 #include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
@@ -120,19 +122,27 @@ std::vector<MachineFactory> systems_under_test(const RunSettings& settings) {
     const gcheap::Geometry geometry = geometry_named(settings.geometry);
     suts.emplace_back([geometry, &profile] { return make_heap_machine({.geometry = geometry, .profile = &profile}); });
   }
+  // available() made sure the interpreter loads, and one process loads one.
   if (settings.sut.starts_with("cpython") || settings.three_way)
     suts.emplace_back([version = interpreter_version(settings)] { return make_cpython_machine(version); });
   return suts;
 }
 
+const Profile* profile_for(const Program& program, const RunSettings& settings, std::string& skip) {
+  const auto& holds_for = program.holds_for;
+  if (holds_for.empty() || std::find(holds_for.begin(), holds_for.end(), settings.profile->version) != holds_for.end())
+    return settings.profile;
+  if (!settings.profile_given && !settings.sut.starts_with("cpython-")) return &profile(holds_for.front());
+  std::string versions;
+  for (CPythonVersion v : holds_for) versions += std::string(versions.empty() ? "" : " ") + profile(v).name;
+  skip = "it holds for CPython " + versions + " only, and this run follows " + settings.profile->name;
+  return nullptr;
+}
+
 bool available(Arguments& args, const RunSettings& settings) {
   if (!settings.three_way && !settings.sut.starts_with("cpython")) return true;
-  const std::string version = interpreter_version(settings);
-  if (has_cpython_adapter(version)) return true;
-  std::string have;
-  for (const std::string& v : cpython_adapter_versions()) have += (have.empty() ? "" : ", ") + v;
-  return args.usage_error("this gcverify was built without a CPython " + version + " interpreter (it has " +
-                          (have.empty() ? std::string("none") : have) + "; see docs/cpython-versions.md)");
+  const std::string why = cpython_unavailable(interpreter_version(settings));
+  return why.empty() || args.usage_error(why);
 }
 
 std::string run_command_line(const RunSettings& settings, const std::string& file) {

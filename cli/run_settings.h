@@ -51,8 +51,14 @@ RunOptions run_options(const RunSettings& settings, ProgramFormat form);
 // The systems under test, in the order a program runs on them.
 std::vector<MachineFactory> systems_under_test(const RunSettings& settings);
 
+// The profile `program` runs under with `settings`: the one asked for
+// (--cpython, --sut cpython-X.Y), else the default, unless the program's
+// `# cpython:` line leaves it out; then the line's first version when none
+// was asked for, else nullptr and why the program is skipped in `skip`.
+const Profile* profile_for(const Program& program, const RunSettings& settings, std::string& skip);
+
 // Whether this gcverify can run what `settings` asks for; false with the
-// usage error printed (the CPython adapter not built).
+// usage error printed (the CPython adapter not built or not loadable).
 bool available(Arguments& args, const RunSettings& settings);
 
 // "gcverify run --check fast FILE": the command that runs a text program

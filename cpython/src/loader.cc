@@ -79,7 +79,10 @@ std::vector<std::string> cpython_adapter_versions() {
   return versions;
 }
 
-bool has_cpython_adapter(std::string_view version) { return built(version) != nullptr; }
+std::string cpython_unavailable(std::string_view version) {
+  std::string error;
+  return adapter(version, &error) == nullptr ? error : std::string();
+}
 
 std::unique_ptr<Machine> make_cpython_machine(std::string_view version, std::string* error) {
   const CPythonAdapter* a = adapter(version, error);

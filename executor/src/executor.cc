@@ -46,6 +46,11 @@ class Lockstep {
     for (NameIndex n = 0; n < name_count_; ++n) all_names_.push_back(n);
     result_.resolved.names = program.names;
     result_.resolved.origin = program.origin;
+    // What ran holds for the version it ran under: said when not the default,
+    // so that a reproducer written from it runs under that version again.
+    result_.resolved.holds_for = program.holds_for;
+    if (program.holds_for.empty() && options.cpython != kDefaultCPythonVersion)
+      result_.resolved.holds_for = {options.cpython};
     result_.resolved.ops.reserve(program.ops.size());
   }
 

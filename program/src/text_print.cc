@@ -150,6 +150,7 @@ Program with_names_in_first_use_order(const Program& program) {
   auto reparsed = parse_text(print_ops(program), program.origin, ignored);
   if (!reparsed) return program;  // only for hand-built, invalid operations
   for (std::size_t i = 0; i < program.ops.size(); ++i) reparsed->ops[i].where = program.ops[i].where;
+  reparsed->holds_for = program.holds_for;
   return *std::move(reparsed);
 }
 

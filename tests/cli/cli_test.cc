@@ -82,6 +82,59 @@ TEST_F(CliTest, FailedExpectationExitsOneAndPassingRunsExitZero) {
   EXPECT_NE(o.output.find("1 passed, 1 failed"), std::string::npos) << o.output;
 }
 
+// --cpython chooses the collector the model and gcheap follow; a program's
+// `# cpython:` line names the versions it holds for: it runs under the first
+// when no version was asked for, and is skipped (counted, reported, exit 0)
+// under another one that was. What a failure command writes under a version
+// says it, so that it fails under plain `run` too.
+TEST_F(CliTest, CPythonVersionsByOptionAndByTheProgramsLine) {
+  const std::string any = write("any.heap", "a = list\nexpect threshold 700 10 10\n");
+  Outcome o = gcverify("run " + any);
+  EXPECT_EQ(o.status, 0) << o.output;
+  o = gcverify("run --cpython 3.13 " + any);
+  EXPECT_EQ(o.status, 1) << o.output;
+  EXPECT_NE(o.output.find("the model has 2000 10 10"), std::string::npos) << o.output;
+  o = gcverify("run --cpython 3.7 " + any);
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("--cpython: no CPython version '3.7' (there are 3.8, 3.9, 3.10, 3.11, 3.12, 3.13)"),
+            std::string::npos) << o.output;
+
+  const std::string only = write("only.heap", "# cpython: 3.13 3.12\na = list\nexpect threshold 2000 10 10\n");
+  o = gcverify("run " + only);  // under 3.13, its first
+  EXPECT_EQ(o.status, 0) << o.output;
+  o = gcverify("run --cpython 3.12 " + only);
+  EXPECT_EQ(o.status, 1) << o.output;
+  const std::string xml = (dir_ / "skips.xml").string();
+  o = gcverify("run --cpython 3.11 --report junit " + xml + " " + only + " " + any);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("SKIP " + only + "  (it holds for CPython 3.13 3.12 only, and this run follows 3.11)"),
+            std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("1 passed, 0 failed, 1 skipped"), std::string::npos) << o.output;
+  EXPECT_NE(read(xml).find("skipped=\"1\""), std::string::npos) << read(xml);
+  EXPECT_NE(read(xml).find("<skipped message=\"it holds for CPython 3.13 3.12 only"), std::string::npos) << read(xml);
+  o = gcverify("replay " + only);  // failure commands take the version they are given, or name it
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_NE(o.output.find(only + ": it holds for CPython 3.13 and not 3.11: give --cpython 3.13"), std::string::npos)
+      << o.output;
+  const std::string bad = write("bad-version.heap", "# cpython: 3.12 2.7\na = list\n");
+  o = gcverify("run " + bad);
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_NE(o.output.find(bad + ":1:17: error: no CPython version '2.7'"), std::string::npos) << o.output;
+
+  // A reproducer found under 3.13 says so, and fails under plain `run`.
+  o = gcverify("minimize --quiet --cpython 3.13 " + any);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("# cpython: 3.13\nexpect threshold 700 10 10\n"), std::string::npos) << o.output;
+  std::string text = o.output;  // the program on stdout, the summary line on stderr
+  const std::size_t summary = text.find("minimized: 2 -> 1");
+  ASSERT_NE(summary, std::string::npos) << text;
+  text.erase(summary, text.find('\n', summary) + 1 - summary);
+  const std::string reproducer = write("reproducer.heap", text);
+  o = gcverify("run " + reproducer);
+  EXPECT_EQ(o.status, 1) << o.output;
+  EXPECT_NE(o.output.find("the model has 2000 10 10"), std::string::npos) << o.output;
+}
+
 // --report writes what CI reads: JUnit XML and JSON, one entry per program,
 // a failure with its signature and where it happened; a report it cannot
 // write, or a kind it does not know, is bad usage before anything runs.

@@ -66,6 +66,41 @@ TEST_F(ModelTest, RebindingDropsTheOldObjectAfterTheNewOneExists) {
   EXPECT_FALSE(alive(old));
 }
 
+// From 3.12 an allocation only schedules the collection, which runs at the
+// eval breaker on the counts as they are then, even after gc.disable(): the
+// new list is tracked by then and is collected with generation 0.
+TEST_F(ModelTest, FromThreePointTwelveTheCollectionWaitsForTheEvalBreaker) {
+  model = make_reference_model(profile(CPythonVersion::V3_12));
+  model->reset(kNameCount);
+  model->set_threshold(1, {1, 0, 0});
+  list(a);
+  Serial young = list(b);
+  EXPECT_TRUE(events().empty());
+  model->disable();
+  model->eval_breaker();
+  EXPECT_EQ(events(), (std::vector<Event>{collection_event(Event::Type::CollectionStart, 0, 0),
+                                          collection_event(Event::Type::CollectionStop, 0, 0)}));
+  EXPECT_EQ(generation(young), 1);
+  model->eval_breaker();  // nothing waits any more
+  EXPECT_TRUE(events().empty());
+  // Scheduled, but the rebinding freed the old list: count0 is back at the
+  // threshold when the eval breaker looks, and nothing is collected.
+  model->enable();
+  Serial old = list(d);
+  list(d);
+  EXPECT_EQ(freed(), std::vector<Serial>{old});
+  EXPECT_EQ(model->collector_state().count[0], 1);
+  model->eval_breaker();
+  EXPECT_TRUE(events().empty());
+}
+
+// 3.13's default threshold is 2000.
+TEST_F(ModelTest, ThreePointThirteenStartsAtThreshold2000) {
+  model = make_reference_model(profile(CPythonVersion::V3_13));
+  model->reset(kNameCount);
+  EXPECT_EQ(model->collector_state().threshold, (std::array<std::int64_t, 3>{2000, 10, 10}));
+}
+
 // a = a[0] takes the item before the list holding it is dropped.
 TEST_F(ModelTest, LoadSlotIntoTheContainersOwnNameKeepsTheItem) {
   Serial outer = list(a);

@@ -458,3 +458,26 @@ TEST(TextParseRobustness, HugeInputs) {
 
 }  // namespace
 }  // namespace gcv
+
+namespace gcv {
+namespace {
+
+// `# cpython: X.Y ...` names the versions a program holds for; it prints
+// back first, and a version not in cpython_versions.def is an error at its
+// column.
+TEST(TextParse, TheVersionsAProgramHoldsFor) {
+  const Program p = parse_ok("# cpython: 3.12  3.13\na = list\n");
+  EXPECT_EQ(p.holds_for, (std::vector<CPythonVersion>{CPythonVersion::V3_12, CPythonVersion::V3_13}));
+  EXPECT_EQ(print_text(p), "# cpython: 3.12 3.13\na = list\n");
+  EXPECT_TRUE(parse_ok("# cpython 3.12 is a comment\na = list\n").holds_for.empty());
+  ParseError error;
+  EXPECT_FALSE(parse_text("a = list\n# cpython: 3.14\n", "v.heap", error));
+  EXPECT_EQ(error.to_string(), "v.heap:2:12: error: no CPython version '3.14' (there are 3.8, 3.9, 3.10, 3.11, 3.12, 3.13)");
+  EXPECT_FALSE(parse_text("# cpython:\n", "v.heap", error));
+  EXPECT_EQ(error.to_string(), "v.heap:1:11: error: '# cpython:' names no version");
+  EXPECT_FALSE(parse_text("# cpython: 3.8\n# cpython: 3.9\n", "v.heap", error));
+  EXPECT_EQ(error.to_string(), "v.heap:2:1: error: a second '# cpython:' line");
+}
+
+}  // namespace
+}  // namespace gcv

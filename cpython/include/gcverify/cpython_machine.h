@@ -89,7 +89,10 @@ namespace gcv {
 // The versions with an adapter in this build, in the table's order, e.g.
 // {"3.8", ..., "3.13"}; on a fresh Debian 12 machine {"3.11"}.
 std::vector<std::string> cpython_adapter_versions();
-bool has_cpython_adapter(std::string_view version);
+// Why no machine can be made on CPython `version` in this process (no such
+// version, no adapter built for it, its module does not load, or another
+// version is loaded), or "" when one can: the adapter is then loaded.
+std::string cpython_unavailable(std::string_view version);
 
 // A machine on the CPython of `version`. nullptr, with the reason in
 // *error, when this build has no adapter for it, its module does not load,
