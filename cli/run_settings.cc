@@ -2,6 +2,8 @@
 #include "run_settings.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "gcverify/cpython_machine.h"
 #include "gcverify/heap_machine.h"
@@ -122,9 +124,18 @@ std::vector<MachineFactory> systems_under_test(const RunSettings& settings) {
     const gcheap::Geometry geometry = geometry_named(settings.geometry);
     suts.emplace_back([geometry, &profile] { return make_heap_machine({.geometry = geometry, .profile = &profile}); });
   }
-  // available() made sure the interpreter loads, and one process loads one.
+  // available() made sure the interpreter is built; its module may still
+  // fail to load, which ends the command with the reason.
   if (settings.sut.starts_with("cpython") || settings.three_way)
-    suts.emplace_back([version = interpreter_version(settings)] { return make_cpython_machine(version); });
+    suts.emplace_back([version = interpreter_version(settings)] {
+      std::string error;
+      std::unique_ptr<Machine> machine = make_cpython_machine(version, &error);
+      if (machine == nullptr) {
+        std::fprintf(stderr, "gcverify: %s\n", error.c_str());
+        std::exit(kExitUsage);
+      }
+      return machine;
+    });
   return suts;
 }
 

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "fuzz_profile.h"
 #include "fuzz_target.h"
 #include "gcverify/binary.h"
 #include "gcverify/executor.h"
@@ -56,11 +57,13 @@ constexpr std::uint64_t kInjectionPeriod = 16, kReproducerPeriod = 32;
 
 // The debug fill (0xCD/0xDD) makes stale reads visible without sanitizers;
 // where the pools poison free blocks for ASan, that does it, so it is skipped.
-std::unique_ptr<gcv::Machine> make_heap() { return gcv::make_heap_machine({.debug_fill = !gcheap::kPoisonsFreeBlocks}); }
+std::unique_ptr<gcv::Machine> make_heap() {
+  return gcv::make_heap_machine({.debug_fill = !gcheap::kPoisonsFreeBlocks, .profile = &fuzz_profile()});
+}
 
 // Kept across inputs for their storage only: every run resets both machines.
 struct Machines {
-  std::unique_ptr<gcv::Machine> model = gcv::make_reference_model();
+  std::unique_ptr<gcv::Machine> model = gcv::make_reference_model(fuzz_profile());
   std::unique_ptr<gcv::Machine> heap = make_heap();
   gcv::Executor executor;
 };
@@ -91,9 +94,10 @@ void check_reproducer(const gcv::RunResult& result) {
   const std::string text = gcv::print_text(ran);
   auto program = gcv::parse_text(text, "reproducer.heap", error);
   if (!program) harness_fault("the reproducer does not parse", error.to_string(), ran);
-  static const auto model = gcv::make_reference_model();  // reset by the session, as by every run
+  static const auto model = gcv::make_reference_model(fuzz_profile());  // reset by the session, as by every run
   static const auto heap = make_heap();
   gcv::RunOptions options;  // strict, expectations checked, as `gcverify run` runs a .heap
+  options.cpython = fuzz_profile().version;
 #ifndef GCV_FUZZ_REPLAY_MAIN
   options.check = gcv::CheckLevel::Fast;  // under an engine, compared after each operation (cheaper)
 #endif
@@ -258,10 +262,10 @@ class LyingHeap : public gcv::ForwardingMachine {
 // and minimizer scripts read off the text; a lie never told, not at all.
 void check_injection(const gcv::Program& program, Lie lie) {
   static LyingHeap liar;
-  static const auto model = gcv::make_reference_model();
+  static const auto model = gcv::make_reference_model(fuzz_profile());
   static gcv::Executor executor;
   liar.arm(lie);
-  const gcv::RunResult result = executor.run(program, *model, liar, gcv::differential_fuzz_options());
+  const gcv::RunResult result = executor.run(program, *model, liar, fuzz_run_options());
   const LieInfo& info = kLies[static_cast<int>(lie)];
   const bool passed = result.outcome == gcv::Outcome::Pass;
   const std::string told = std::string("the lie: ") + info.what + (liar.lied() ? "" : " (never told)");
@@ -285,7 +289,7 @@ void check_injection(const gcv::Program& program, Lie lie) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Machines machines;
   const gcv::Program program = gcv::decode_binary({data, size});
-  static const gcv::RunOptions options = gcv::differential_fuzz_options();
+  static const gcv::RunOptions options = fuzz_run_options();
   const gcv::RunResult result = machines.executor.run(program, *machines.model, *machines.heap, options);
   if (result.outcome != gcv::Outcome::Pass)
     fail(gcv::to_string(result.outcome), result.report.to_string(program, "gcheap"), result.reproducer());

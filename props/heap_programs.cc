@@ -2,6 +2,8 @@
 // property suites (see heap_programs.h).
 #include "heap_programs.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <queue>
 
 namespace gcv::props {
@@ -122,14 +124,29 @@ RunOptions lockstep_options(bool compare) {
   options.check_expectations = false;
   options.check = compare ? CheckLevel::Changed : CheckLevel::Fast;  // Fast: one batch of events per operation
   options.compare = compare;
+  options.cpython = props_profile().version;
   return options;
 }
 
 }  // namespace
 
+const Profile& props_profile() {
+  static const Profile& chosen = [] () -> const Profile& {
+    const char* name = std::getenv("GCV_CPYTHON");
+    if (name == nullptr || *name == '\0') return profile();
+    const Profile* p = profile_named(name);
+    if (p == nullptr) {
+      std::fprintf(stderr, "GCV_CPYTHON: no CPython version '%s' (there are %s)\n", name, profile_names().c_str());
+      std::exit(2);
+    }
+    return *p;
+  }();
+  return chosen;
+}
+
 LockstepRun::LockstepRun(std::unique_ptr<Machine> sut, bool compare)
     : program_(empty_program()),
-      model_(make_reference_model()),
+      model_(make_reference_model(props_profile())),
       sut_(std::move(sut)),
       session_(program_, *model_, *sut_, lockstep_options(compare)) {}
 

@@ -43,7 +43,11 @@ rc::Gen<std::vector<Op>> any_program();
 
 // Makes a system under test; a property runs on a fresh one per test case.
 using SutFactory = std::function<std::unique_ptr<Machine>()>;
-inline std::unique_ptr<Machine> real_heap() { return make_heap_machine(); }
+// The CPython version the properties' model and gcheap follow: GCV_CPYTHON=X.Y
+// in the environment, 3.11 without; an unknown version exits 2 naming the
+// known ones.
+const Profile& props_profile();
+inline std::unique_ptr<Machine> real_heap() { return make_heap_machine({.profile = &props_profile()}); }
 
 // A program growing one operation at a time, run in lockstep on the model and
 // a system under test. With `compare`, the executor checks everything it

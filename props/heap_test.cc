@@ -305,7 +305,7 @@ RC_GTEST_PROP(HeapProperties, TextBinaryRoundTripBehavesIdentically, ()) {
 // what the adapter reports.
 class BrokenHeap : public ForwardingMachine {
  public:
-  BrokenHeap() : ForwardingMachine(make_heap_machine()) {}
+  BrokenHeap() : ForwardingMachine(real_heap()) {}
 
  protected:
   gcheap::Heap& heap() { return *heap_machine_heap(*inner_); }

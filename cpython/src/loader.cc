@@ -30,26 +30,29 @@ const BuiltAdapter* built(std::string_view version) {
 
 const CPythonAdapter* loaded = nullptr;  // one interpreter per process
 
+// Why `version` cannot be loaded in this process, without loading it.
+std::string unavailable(std::string_view version) {
+  if (loaded != nullptr && version != loaded->version)
+    return "this process already runs CPython " + std::string(loaded->version) + "; run CPython " +
+           std::string(version) + " in another process";
+  if (profile_named(version) == nullptr)
+    return "no CPython version " + std::string(version) + " (there are " + profile_names() + ")";
+  if (built(version) != nullptr) return {};
+  std::string have;
+  for (const std::string& v : cpython_adapter_versions()) have += (have.empty() ? "" : ", ") + v;
+  return "this gcverify was built without a CPython " + std::string(version) + " interpreter (it has " +
+         (have.empty() ? std::string("none") : have) + "; see docs/cpython-versions.md)";
+}
+
 // The adapter of `version`, loaded on first use; nullptr and the reason.
 const CPythonAdapter* adapter(std::string_view version, std::string* error) {
   auto fail = [&](const std::string& reason) -> const CPythonAdapter* {
     if (error != nullptr) *error = reason;
     return nullptr;
   };
-  if (loaded != nullptr) {
-    if (version == loaded->version) return loaded;
-    return fail("this process already runs CPython " + std::string(loaded->version) +
-                "; run CPython " + std::string(version) + " in another process");
-  }
-  if (profile_named(version) == nullptr)
-    return fail("no CPython version " + std::string(version) + " (there are " + profile_names() + ")");
+  if (std::string why = unavailable(version); !why.empty()) return fail(why);
+  if (loaded != nullptr) return loaded;
   const BuiltAdapter* b = built(version);
-  if (b == nullptr) {
-    std::string have;
-    for (const std::string& v : cpython_adapter_versions()) have += (have.empty() ? "" : ", ") + v;
-    return fail("this gcverify was built without a CPython " + std::string(version) + " interpreter (it has " +
-                (have.empty() ? std::string("none") : have) + "; see docs/cpython-versions.md)");
-  }
   // Global, so that the interpreter's extension modules find libpython.
   void* module = dlopen(b->module, RTLD_NOW | RTLD_GLOBAL);
   if (module == nullptr) return fail(std::string("cannot load the CPython adapter: ") + dlerror());
@@ -79,10 +82,7 @@ std::vector<std::string> cpython_adapter_versions() {
   return versions;
 }
 
-std::string cpython_unavailable(std::string_view version) {
-  std::string error;
-  return adapter(version, &error) == nullptr ? error : std::string();
-}
+std::string cpython_unavailable(std::string_view version) { return unavailable(version); }
 
 std::unique_ptr<Machine> make_cpython_machine(std::string_view version, std::string* error) {
   const CPythonAdapter* a = adapter(version, error);

@@ -406,6 +406,27 @@ void handle_resurrected_objects(GcHead* unreachable, GcHead* still_unreachable, 
   gc_list_merge(unreachable, old);
 }
 
+// check_garbage (CPython 3.8): whether a member of U is referenced from
+// outside U after the finalizers ran. U keeps its order and its flags.
+bool check_garbage(GcHead* unreachable) {
+  update_refs(unreachable);
+  subtract_refs(unreachable);
+  bool referenced = false;
+  GcHead* prev = unreachable;
+  for (GcHead* gc = gc_next(unreachable); gc != unreachable; gc = gc_next(gc)) {
+    referenced |= gc_get_refs(gc) != 0;
+    gc_set_prev(gc, prev);  // gc_refs borrowed the link; restored
+    prev = gc;
+  }
+  return referenced;
+}
+
+// 3.8: one resurrected member keeps U whole: all of it joins old, in order.
+void keep_the_batch(GcHead* unreachable, GcHead* old) {
+  for (GcHead* gc = gc_next(unreachable); gc != unreachable; gc = gc_next(gc)) gc_clear_collecting(gc);
+  gc_list_merge(unreachable, old);
+}
+
 // Clears every object of collectable, or with DEBUG_SAVEALL appends it to
 // gc.garbage. Clearing one may free others of the set (they unlink themselves
 // as they die); one still alive afterwards (held by something the clearing
@@ -469,8 +490,12 @@ std::int64_t handle_finalizers_and_weakrefs(Heap& heap, GcHead* unreachable, GcH
   // Without embedder code nothing can have been resurrected.
   if (GCHEAP_SEEDED(resurrection_check_skipped, false, true) || state.user_code_runs == user_code_before)
     gc_list_merge(unreachable, final_unreachable);
-  else
+  else if (!state.resurrection_keeps_the_batch)
     handle_resurrected_objects(unreachable, final_unreachable, old);
+  else if (check_garbage(unreachable))
+    keep_the_batch(unreachable, old);
+  else
+    gc_list_merge(unreachable, final_unreachable);
   if (GCHEAP_SEEDED(resurrected_objects_counted_as_collected, true, false))
     collected += static_cast<std::int64_t>(gc_list_size(final_unreachable));
   return collected;

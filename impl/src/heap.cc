@@ -17,6 +17,7 @@ Heap::State::State(Allocator& allocator_in, const Config& config) : allocator(al
   }
   gc_list_init(&permanent.head);
   deferred_automatic_collection = config.deferred_automatic_collection;
+  resurrection_keeps_the_batch = config.resurrection_keeps_the_batch;
 }
 
 void* allocate_or_throw(Allocator& allocator, std::size_t n) {

@@ -287,6 +287,7 @@ struct Heap::State {
   bool collecting = false;
   bool deferred_automatic_collection = false;  // Config's
   bool collection_scheduled = false;           // by an allocation, deferred
+  bool resurrection_keeps_the_batch = false;   // Config's
   std::int64_t long_lived_total = 0;    // survivors of the last full collection
   std::int64_t long_lived_pending = 0;  // moved into generation 2 since then
   std::array<GenerationStats, kGenerations> stats{};
@@ -457,6 +458,8 @@ void move_legacy_finalizer_reachable(GcHead* finalizers);
 std::int64_t handle_weakrefs(Heap& heap, GcHead* unreachable, GcHead* old);
 void finalize_garbage(Heap& heap, GcHead* collectable);
 void handle_resurrected_objects(GcHead* unreachable, GcHead* still_unreachable, GcHead* old);
+bool check_garbage(GcHead* unreachable);
+void keep_the_batch(GcHead* unreachable, GcHead* old);
 void delete_garbage(Heap& heap, GcHead* collectable, GcHead* old);
 void handle_legacy_finalizers(Heap& heap, GcHead* finalizers, GcHead* old);
 struct CollectionResult {

@@ -26,7 +26,8 @@
 //      cleared; then the callbacks of those not in U run.
 //   3. finalize_garbage: members' finalizers that have not run, run.
 //   4. handle_resurrected_objects: the search runs again over what is left
-//      of U; members now reachable are resurrected.
+//      of U; members now reachable are resurrected (under 3.8's profile,
+//      one resurrected member keeps all of U).
 //   5. delete_garbage: the rest goes to gc.garbage (DEBUG_SAVEALL) or drops
 //      its references, so that reference counting frees it together with
 //      whatever only it kept alive.
@@ -410,8 +411,15 @@ void ReferenceModel::finalize_garbage(const std::vector<Serial>& unreachable) {
 // reachable (a finalizer stored a reference somewhere live), and what they
 // reach, are resurrected: they move to the older generation, keep their
 // cleared weakrefs, and are not counted. Returns the rest, the garbage.
+// Under a BlocksBatch profile (3.8), one resurrected member keeps them all:
+// every member joins the older generation in list order, and none is garbage.
 std::vector<Serial> ReferenceModel::handle_resurrected_objects(const std::vector<Serial>& unreachable, int older) {
-  Partition remaining = find_unreachable(members_still_in(unreachable, kUnreachableList));
+  const std::vector<Serial> members = members_still_in(unreachable, kUnreachableList);
+  Partition remaining = find_unreachable(members);
+  if (profile_.resurrection == Resurrection::BlocksBatch && !remaining.reachable.empty()) {
+    for (Serial member : members) track(member, older);
+    return {};
+  }
   for (Serial member : remaining.reachable) track(member, older);
   return std::move(remaining.unreachable);
 }

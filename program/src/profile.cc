@@ -6,10 +6,11 @@ namespace gcv {
 namespace {
 
 using enum AutomaticCollection;
+using enum Resurrection;
 
 constexpr std::array kProfiles = {
-#define GCV_CPYTHON(id, name, threshold0, automatic) \
-  Profile{CPythonVersion::id, name, threshold0, automatic},
+#define GCV_CPYTHON(id, name, threshold0, automatic, resurrection, callbacks_tuple) \
+  Profile{CPythonVersion::id, name, threshold0, automatic, resurrection, callbacks_tuple},
 #include "gcverify/cpython_versions.def"
 #undef GCV_CPYTHON
 };

@@ -90,8 +90,9 @@ namespace gcv {
 // {"3.8", ..., "3.13"}; on a fresh Debian 12 machine {"3.11"}.
 std::vector<std::string> cpython_adapter_versions();
 // Why no machine can be made on CPython `version` in this process (no such
-// version, no adapter built for it, its module does not load, or another
-// version is loaded), or "" when one can: the adapter is then loaded.
+// version, no adapter built for it, or another version loaded), or "";
+// loads nothing (a module that then fails to load is make_cpython_machine's
+// error).
 std::string cpython_unavailable(std::string_view version);
 
 // A machine on the CPython of `version`. nullptr, with the reason in

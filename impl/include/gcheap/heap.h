@@ -119,6 +119,10 @@ class Heap {
     // An allocation over the threshold schedules the collection instead of
     // running it (run_scheduled_collection).
     bool deferred_automatic_collection = false;
+    // CPython 3.8's check_garbage: a finalizer that resurrects one member of
+    // the unreachable set keeps the whole set, uncounted, in the next
+    // generation (from 3.9, only what is reachable again survives).
+    bool resurrection_keeps_the_batch = false;
   };
   using FreeHook = void (*)(void* context, Object* dying) noexcept;
   using Callback = void (*)(void* context, CollectionPhase phase, const CollectionInfo& info) noexcept;

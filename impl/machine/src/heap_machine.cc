@@ -586,7 +586,8 @@ class HeapMachine final : public Machine {
   Heap::Config heap_config() const {
     const Profile& p = options_.profile != nullptr ? *options_.profile : profile();
     return {.thresholds = {p.threshold0, 10, 10},
-            .deferred_automatic_collection = p.automatic == AutomaticCollection::AtEvalBreaker};
+            .deferred_automatic_collection = p.automatic == AutomaticCollection::AtEvalBreaker,
+            .resurrection_keeps_the_batch = p.resurrection == Resurrection::BlocksBatch};
   }
 
   HeapMachineOptions options_;

@@ -20,19 +20,22 @@
 namespace gcv {
 
 enum class CPythonVersion : std::uint8_t {
-#define GCV_CPYTHON(id, name, threshold0, automatic) id,
+#define GCV_CPYTHON(id, name, threshold0, automatic, resurrection, callbacks_tuple) id,
 #include "gcverify/cpython_versions.def"
 #undef GCV_CPYTHON
 };
 
 // The rules, one enum per column of the table.
 enum class AutomaticCollection : std::uint8_t { InAllocation, AtEvalBreaker };
+enum class Resurrection : std::uint8_t { BlocksBatch, SparesResurrected };
 
 struct Profile {
   CPythonVersion version;
   const char* name;  // "3.12"
   std::int64_t threshold0;
   AutomaticCollection automatic;
+  Resurrection resurrection;
+  int callbacks_tuple;
 };
 
 inline constexpr CPythonVersion kDefaultCPythonVersion = CPythonVersion::V3_11;
