@@ -23,16 +23,19 @@
 #   --gate      properties and corpus only (no fuzzing, no minimizing), and
 #               exit 1 unless each bug is caught by one of them: the CI gate
 #   --build     build what is missing first (presets bugs and fuzz-bugs)
+#   --cpython X.Y  the model and gcheap follow CPython X.Y's collector
+#               (docs/cpython-versions.md): GCV_CPYTHON for the properties,
+#               --cpython for the corpus, -cpython= for the differential target
 #
-# usage: scripts/kill-matrix.sh [--gate] [--build] [--fuzz-seconds N]
+# usage: scripts/kill-matrix.sh [--gate] [--build] [--fuzz-seconds N] [--cpython X.Y]
 #                               [--json FILE] [--markdown FILE] [BUG...]
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "kill-matrix: $*" >&2; exit 2; }
 
-gate=0 build=0 fuzz_seconds=60 json="" markdown="" bugs=()
+gate=0 build=0 fuzz_seconds=60 json="" markdown="" bugs=() cpython=""
 while (($#)); do
   case "$1" in
     --gate) gate=1; shift ;;
@@ -41,6 +44,7 @@ while (($#)); do
       [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || die "--fuzz-seconds takes a positive number of seconds"
       fuzz_seconds="$2"; shift 2 ;;
     --json) [[ $# -ge 2 ]] || die "--json takes a file"; json="$2"; shift 2 ;;
+    --cpython) [[ $# -ge 2 ]] || die "--cpython takes a version"; cpython="$2"; shift 2 ;;
     --markdown) [[ $# -ge 2 ]] || die "--markdown takes a file"; markdown="$2"; shift 2 ;;
     --help|-h) usage; exit 0 ;;
     -*) usage >&2; die "unknown option '$1'" ;;
@@ -70,6 +74,11 @@ if ((build)); then
   ((gate)) || (cd "$root" && cmake --preset fuzz-bugs >/dev/null && cmake --build "$fuzz_bugs_build" --target "${targets[@]}" fuzz_seeds >/dev/null)
 fi
 gcverify="$bugs_build/cli/gcverify"
+version_flag=""
+if [[ -n "$cpython" ]]; then
+  export GCV_CPYTHON="$cpython"  # the properties'
+  version_flag="--cpython $cpython"
+fi
 for tool in "$gcverify" "$bugs_build/props/props_heap_test" "$bugs_build/props/props_allocator_test"; do
   [[ -x "$tool" ]] || die "$tool is not built (run with --build, or: cmake --preset bugs && cmake --build --preset bugs)"
 done
@@ -107,7 +116,7 @@ for bug in "${bugs[@]}"; do
   props=$(verdict 600 sh -c "\"$bugs_build/props/props_heap_test\" --gtest_filter=-BrokenSystemsAreRejected.* &&
                               \"$bugs_build/props/props_allocator_test\" --gtest_filter=-*CanFail*")
   props_seconds=$(elapsed "$start" "$(now)")
-  corpus=$(verdict 600 sh -c "\"$gcverify\" run --quiet \"$root/corpus\" && \"$gcverify\" run --quiet --geometry classic \"$root/corpus\"")
+  corpus=$(verdict 600 sh -c "\"$gcverify\" run --quiet $version_flag \"$root/corpus\" && \"$gcverify\" run --quiet $version_flag --geometry classic \"$root/corpus\"")
   first_failing=$(grep -m1 '^FAIL ' "$work/out" | cut -d' ' -f2 || true)
   [[ "$props" == missed && "$corpus" == missed ]] && escaped=$((escaped + 1))
   row="| \`$bug\` | ${area_of[$bug]} | $props ($props_seconds s) | $corpus"
@@ -127,7 +136,9 @@ for bug in "${bugs[@]}"; do
       dir="$work/$bug/$target${seeds:-/no-seeds}"
       mkdir -p "$dir/corpus"
       start=$(now)
-      timeout $((fuzz_seconds + 60)) "$fuzz_bugs_build/fuzz/$target" -seed=1 -max_total_time="$fuzz_seconds" \
+      version_args=()  # the differential target's flag; the others have no profile
+      [[ -z "$cpython" || "$target" != differential_fuzzer ]] || version_args=("-cpython=$cpython")
+      timeout $((fuzz_seconds + 60)) "$fuzz_bugs_build/fuzz/$target" "${version_args[@]}" -seed=1 -max_total_time="$fuzz_seconds" \
         -dict="$root/fuzz/$target.dict" -artifact_prefix="$dir/" "$dir/corpus" ${seeds:+"$seeds"} >"$dir/log" 2>&1 || true
       seconds=$(elapsed "$start" "$(now)")
       artifact=$(find "$dir" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | head -1)
