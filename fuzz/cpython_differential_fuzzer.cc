@@ -5,12 +5,8 @@
 // interpreter; never in OSS-Fuzz's libc++ builds.
 //
 // The CPython run compares what the adapter observes (see
-// cpython_machine.h). Inputs that reach the known disagreement
-// (docs/cpython-adapter.md) are run on CPython without comparison: a
-// referent given the profile's callbacks_tuple weakrefs or more, one of them
-// with a callback, may make PyObject_ClearWeakRefs allocate a counted tuple,
-// which the model does not count. Any other divergence prints the report and the program as it ran,
-// then aborts so that libFuzzer keeps the input.
+// cpython_machine.h). A divergence prints the report and the program as it
+// ran, then aborts so that libFuzzer keeps the input.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -46,20 +42,6 @@ struct Machines {
   gcv::Executor executor;
 };
 
-// The known disagreement above, judged on the program as it ran.
-bool reaches_known_disagreement(const gcv::Program& resolved) {
-  std::size_t weakrefs = 0, with_callback = 0;
-  for (const gcv::Op& op : resolved.ops) {
-    if (op.code != gcv::OpCode::NewWeakref) continue;
-    ++weakrefs;
-    with_callback += gcv::has_body(op);
-  }
-  // From 3.13 a second callback-less weakref (a Ref, not the basic one) is
-  // put in the tuple too.
-  const auto at = static_cast<std::size_t>(fuzz_profile().callbacks_tuple);
-  return with_callback >= 1 ? weakrefs >= at : at == 1 && weakrefs >= 2;
-}
-
 [[noreturn]] void report(const gcv::Program& program, const gcv::RunResult& result, const char* sut) {
   std::fprintf(stderr, "\n==== gcverify %s (model vs %s) ====\n%s\n---- the program as it ran (.heap) ----\n%s----\n",
                gcv::to_string(result.outcome), sut, result.report.to_string(program, sut).c_str(),
@@ -85,9 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const gcv::RunOptions options = fuzz_run_options();
   const gcv::RunResult heap = machines.executor.run(program, *machines.model, *machines.heap, options);
   if (heap.outcome != gcv::Outcome::Pass) report(program, heap, "gcheap");
-  gcv::RunOptions cpython_options = options;
-  cpython_options.compare = !reaches_known_disagreement(heap.resolved);
-  const gcv::RunResult cpython = machines.executor.run(program, *machines.model, *machines.cpython, cpython_options);
+  const gcv::RunResult cpython = machines.executor.run(program, *machines.model, *machines.cpython, options);
   if (cpython.outcome != gcv::Outcome::Pass) report(program, cpython, "cpython");
   return 0;
 }

@@ -8,23 +8,21 @@
 # N programs (default 2000) of K operations (default 64, seed S, default 19)
 # come from bench/generate_programs: every operation of the language, with
 # finalizers, weakrefs and callbacks, freeze and threshold changes. Each
-# version's run is `gcverify run --quiet --three-way --cpython X.Y DIR`. A
-# failing program whose run reaches the known disagreement (a referent with
-# the profile's callbacks_tuple weakrefs or more, one with a callback:
-# PyObject_ClearWeakRefs' tuple, docs/cpython-versions.md; from 3.13 also
-# two weakrefs without a callback) is counted apart;
-# the others are listed with their signatures, to be explained or fixed.
+# version's run is `gcverify run --quiet --three-way --cpython X.Y DIR`.
+# Prints the table, then every failing program with its signature, to be
+# explained or fixed; --keep DIR keeps the programs there to look at.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build="$root/build" programs=2000 ops=64 seed=19 versions=()
+build="$root/build" programs=2000 ops=64 seed=19 keep="" versions=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --programs) programs="$2"; shift 2 ;;
     --ops) ops="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
     --build) build="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --keep) keep="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "cpython-matrix.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) versions+=("$1"); shift ;;
   esac
@@ -42,37 +40,28 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$build/bench/generate_programs" "$work/programs" "$programs" "$ops" "$seed"
 
-# Whether the program, as it ran, reaches the callbacks tuple under a
-# profile whose callbacks_tuple is $2.
-reaches_tuple() {
-  "$gcverify" print --resolved "$1" | awk -v at="$2" '
-    / = weakref / { weakrefs++; if ($0 ~ /:/) callbacks++ }
-    END { exit !(callbacks >= 1 ? weakrefs >= at : at == 1 && weakrefs >= 2) }'
-}
-
-printf '| version | programs | agree | %% | the callbacks tuple | other |\n|---|---|---|---|---|---|\n' > "$work/table"
+printf '| version | programs | agree | %% |\n|---|---|---|---|\n' > "$work/table"
 for v in "${versions[@]}"; do
-  at=$(sed -n "s/^GCV_CPYTHON([^\"]*\"$v\", *[0-9]*, *[A-Za-z]*, *[A-Za-z]*, *\([0-9]*\)).*/\1/p" \
-         "$root/program/include/gcverify/cpython_versions.def")
   start=$(date +%s)
   "$gcverify" run --quiet --three-way --cpython "$v" "$work/programs" > "$work/run-$v" 2>&1 || true
-  tuple=0 other=0
+  failed=0
   for f in $(sed -n 's/^FAIL //p' "$work/run-$v"); do
-    if reaches_tuple "$f" "$at"; then
-      tuple=$((tuple + 1))
-    else
-      other=$((other + 1))
-      echo "$v $(basename "$f"): $(grep -A8 "^FAIL $f\$" "$work/run-$v" | sed -n 's/^ *signature: //p' | head -1)" >> "$work/others"
-    fi
+    failed=$((failed + 1))
+    echo "$v $(basename "$f"): $(grep -A8 "^FAIL $f\$" "$work/run-$v" | sed -n 's/^ *signature: //p' | head -1)" >> "$work/failures"
   done
-  agree=$((programs - tuple - other))
+  agree=$((programs - failed))
   percent=$(awk -v a="$agree" -v n="$programs" 'BEGIN { printf "%.2f", 100 * a / n }')
-  echo "cpython-matrix: $v: $agree of $programs agree; $tuple reach the callbacks tuple; $other others ($(( $(date +%s) - start )) s)" >&2
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$v" "$programs" "$agree" "$percent" "$tuple" "$other" >> "$work/table"
+  echo "cpython-matrix: $v: $agree of $programs agree ($(( $(date +%s) - start )) s)" >&2
+  printf '| %s | %s | %s | %s |\n' "$v" "$programs" "$agree" "$percent" >> "$work/table"
 done
 cat "$work/table"
-if [ -s "$work/others" ]; then
+if [ -n "$keep" ]; then
+  mkdir -p "$keep"
+  cp "$work/programs"/* "$keep"/
+  cp "$work"/run-* "$keep"/
+fi
+if [ -s "$work/failures" ]; then
   echo
-  echo "Disagreements not explained by the callbacks tuple:"
-  cat "$work/others"
+  echo "Disagreements:"
+  cat "$work/failures"
 fi

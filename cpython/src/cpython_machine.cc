@@ -472,11 +472,7 @@ class CPythonMachine final : public Machine {
                     gc.uncollectable[g] - baseline_.uncollectable[g]};
     }
     s.enabled = gc.enabled != 0;
-    if (froze_) {
-      for (const Entry& e : by_serial_)
-        if (e.object != nullptr && is_tracked_kind(e.kind) && gcv_py_generation_of(e.object) == kPermanentGeneration)
-          s.freeze_count += 1;
-    }
+    if (froze_) gcv_py_for_each_tracked(&CPythonMachine::count_frozen, &s.freeze_count);
     s.list_free_list = gcv_py_list_free_list();
     return s;
   }
@@ -630,6 +626,16 @@ class CPythonMachine final : public Machine {
     return static_cast<CPythonMachine*>(context)->serial_of_.count(o) != 0;
   }
 
+  // gc.get_freeze_count() of the program: its objects in the permanent
+  // generation, and PyObject_ClearWeakRefs' tuples (a tuple of (weakref,
+  // callback) pairs whose first weakref is the program's), frozen by a
+  // gc.freeze() a callback ran.
+  static void count_frozen(void* context, PyObject* o, int generation) {
+    if (generation != kPermanentGeneration || active == nullptr) return;
+    const bool callbacks_tuple = PyTuple_CheckExact(o) && PyTuple_GET_SIZE(o) >= 2 &&
+                                 active->serial_of_.count(PyTuple_GET_ITEM(o, 0)) != 0;
+    if (callbacks_tuple || active->serial_of_.count(o) != 0) *static_cast<std::int64_t*>(context) += 1;
+  }
   static void note_generation(void* context, PyObject* o, int generation) {
     auto* self = static_cast<CPythonMachine*>(context);
     if (self->py_.type_index(o) < 0) return;

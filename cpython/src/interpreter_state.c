@@ -5,7 +5,7 @@
 //   GCState      3.8: _PyRuntime.gc (pycore_pystate.h); 3.9 on: the
 //                interpreter's gc (pycore_interp.h, pycore_gc.h).
 //   free lists   3.8: static in Objects/*.c, emptied through the public
-//                PyTuple/PyList/PyDict_ClearFreeList; 3.9: static and
+//                PyList/PyDict_ClearFreeList; 3.9: static and
 //                not exported (left alone, see gcv_py_empty_free_lists);
 //                3.10 to 3.12: the interpreter's tuple, list, dict_state;
 //                3.13: the interpreter's object_state.freelists.
@@ -86,27 +86,19 @@ int gcv_py_list_free_list(void) {
 // allocates: a container allocation, counted in generation 0's count when it
 // does not come from the dict free list, and not counted back when it is
 // freed into that list. A generation-2 collection perturbs get_count() twice:
-//  - clear_freelists() frees what the tuple, list and dict free lists hold
-//    (the interpreter's own objects, and the start callback's info dict),
-//    and each free takes one from the count while it is above zero, which a
+//  - clear_freelists() frees what the list and dict free lists hold (the
+//    interpreter's own objects, and the start callback's info dict), and
+//    each free takes one from the count while it is above zero, which a
 //    finalizer's allocation may have made it;
 //  - the stop callback's info dict is then new: one count too many.
 // The adapter takes both back, so the count is the program's alone: at the
 // start of a generation-2 collection gcv_py_empty_free_lists() empties those
 // free lists (the count left as it was) while the adapter holds the start
 // info dict until the stop, and at the stop gcv_py_uncount_callback_info()
-// takes the new dict's count back.
+// takes the new dict's count back. The tuple free lists are left alone: the
+// reset's collections empty them, and from then on only the program's
+// PyObject_ClearWeakRefs tuples join them, whose frees the model counts.
 #if PY_VERSION_HEX >= 0x030A0000  // the versions whose free lists the adapter reaches
-// Frees a chain of free-listed tuples, linked through ob_item[0] as
-// tupleobject.c keeps them.
-static inline void free_tuple_chain(PyTupleObject* p) {
-  while (p != NULL) {
-    PyTupleObject* next = (PyTupleObject*)p->ob_item[0];
-    PyObject_GC_Del(p);
-    p = next;
-  }
-}
-
 // Frees the `*numfree` objects of `items`, last first.
 static inline void free_all(void** items, int* numfree) {
   while (*numfree > 0) PyObject_GC_Del(items[--*numfree]);
@@ -117,37 +109,22 @@ void gcv_py_empty_free_lists(void) {
   struct _gc_runtime_state* gc = gc_state();
   const Py_ssize_t count = gc->generations[0].count;
 #if PY_VERSION_HEX < 0x03090000
-  PyTuple_ClearFreeList();
   PyList_ClearFreeList();
   PyDict_ClearFreeList();
 #elif PY_VERSION_HEX >= 0x030A0000  // 3.9 keeps them static and exports no way to empty them
   PyInterpreterState* interp = PyInterpreterState_Get();
 #if PY_VERSION_HEX < 0x030D0000
-  PyTupleObject** tuples = interp->tuple.free_list;
-  int* tuples_free = interp->tuple.numfree;
   void** lists = (void**)interp->list.free_list;
   int* lists_free = &interp->list.numfree;
   void** dicts = (void**)interp->dict_state.free_list;
   int* dicts_free = &interp->dict_state.numfree;
 #else
   struct _Py_object_freelists* freelists = &interp->object_state.freelists;
-  PyTupleObject** tuples = freelists->tuples.items;
-  int* tuples_free = freelists->tuples.numfree;
   void** lists = (void**)freelists->lists.items;
   int* lists_free = &freelists->lists.numfree;
   void** dicts = (void**)freelists->dicts.items;
   int* dicts_free = &freelists->dicts.numfree;
 #endif
-#if PY_VERSION_HEX < 0x030B0000
-  const Py_ssize_t first = 1, end = PyTuple_MAXSAVESIZE;  // entry 0 is the empty tuple
-#else
-  const Py_ssize_t first = 0, end = PyTuple_NFREELISTS;
-#endif
-  for (Py_ssize_t size = first; size < end; ++size) {
-    free_tuple_chain(tuples[size]);
-    tuples[size] = NULL;
-    tuples_free[size] = 0;
-  }
   free_all(lists, lists_free);
   free_all(dicts, dicts_free);
 #endif

@@ -4,6 +4,7 @@
 // The heap's bookkeeping (Heap::State) lives outside the embedder's Allocator,
 // so the Allocator's statistics count objects only: after the heap is
 // destroyed, any block still live there is a leaked object.
+#include <algorithm>
 #include <new>
 
 #include "heap_internal.h"
@@ -18,6 +19,8 @@ Heap::State::State(Allocator& allocator_in, const Config& config) : allocator(al
   gc_list_init(&permanent.head);
   deferred_automatic_collection = config.deferred_automatic_collection;
   resurrection_keeps_the_batch = config.resurrection_keeps_the_batch;
+  weakref_clearing = config.weakref_clearing;
+  tuple_free_list_sizes = std::min(config.tuple_free_list_sizes, kTupleFreeListSizes);
 }
 
 void* allocate_or_throw(Allocator& allocator, std::size_t n) {

@@ -46,6 +46,9 @@ struct Type {
 };
 // The plain types (object.cc); their variants are reached through these.
 extern const Type list_type;
+// PyObject_ClearWeakRefs' tuple (list.cc): laid out as a list holding the
+// weakrefs, with a payload of its CPython size; never a program object.
+extern const Type tuple_type;
 extern const Type weakref_type;
 extern const Type str_type;
 extern const Type int_type;
@@ -205,6 +208,7 @@ struct WeakrefObject {
   WeakrefObject* newer;   // previous in it; nullptr for the head
   Heap::WeakrefCallback callback;
   void* callback_context;
+  bool basic;  // see Heap::new_weakref
 };
 static_assert(offsetof(WeakrefObject, ob) == sizeof(GcHead));
 
@@ -250,6 +254,9 @@ inline constexpr std::size_t kListFreeListMax = 80;
 // Only lists of this payload size are free-listed, so any free-listed list
 // fits any request for the default payload.
 inline constexpr std::uint32_t kListFreeListPayload = 16;
+// The tuple free lists (Objects/tupleobject.c): by size, 2000 each.
+inline constexpr std::uint32_t kTupleFreeListSizes = 20;
+inline constexpr std::size_t kTupleFreeListMax = 2000;
 
 // --- the heap's state ---------------------------------------------------------------
 
@@ -288,6 +295,8 @@ struct Heap::State {
   bool deferred_automatic_collection = false;  // Config's
   bool collection_scheduled = false;           // by an allocation, deferred
   bool resurrection_keeps_the_batch = false;   // Config's
+  Heap::Config::WeakrefClearing weakref_clearing = Heap::Config::WeakrefClearing::StripsTwo;  // Config's
+  std::uint32_t tuple_free_list_sizes = kTupleFreeListSizes;                                  // Config's
   std::int64_t long_lived_total = 0;    // survivors of the last full collection
   std::int64_t long_lived_pending = 0;  // moved into generation 2 since then
   std::array<GenerationStats, kGenerations> stats{};
@@ -319,6 +328,7 @@ struct Heap::State {
   // Object pools (list.cc, atoms.cc).
   std::array<ListObject*, kListFreeListMax> list_free_list{};
   std::size_t list_free_list_length = 0;
+  std::array<std::vector<ListObject*>, kTupleFreeListSizes + 1> tuple_free_lists;  // by size
   IntObject* small_ints = nullptr;  // one block of kSmallIntCount ints
 
   FreeHook free_hook = nullptr;
@@ -364,6 +374,11 @@ void* allocate_or_throw(Allocator& allocator, std::size_t n);  // heap.cc
 void list_dealloc(Heap::State& state, ListObject* list);
 // tp_clear: empties the list first, then drops its items last to first.
 void list_clear(Heap& heap, ListObject* list);
+// PyTuple_New(size) for PyObject_ClearWeakRefs: from the tuple free list of
+// that size (uncounted) or new (counted: may collect first); tracked, empty.
+ListObject* new_callbacks_tuple(Heap& heap, std::uint32_t size);
+// Appends a weakref, whose reference the caller has taken.
+void callbacks_tuple_append(Heap::State& state, ListObject* tuple, WeakrefObject* wr);
 
 // --- atoms (atoms.cc) -----------------------------------------------------------------
 bool is_small_int(const Heap::State& state, const Object* o);
@@ -417,8 +432,9 @@ bool dealloc_extras(Heap& heap, Object* o);
 void clear_weakref(Heap::State& state, WeakrefObject* wr);
 // Calls wr's callback with wr as embedder code.
 void run_weakref_callback(Heap& heap, WeakrefObject* wr);
-// PyObject_ClearWeakRefs: clears every weakref to o, newest first, then runs
-// their callbacks in that order, each weakref kept alive until all have run.
+// PyObject_ClearWeakRefs: clears every weakref to o, the basic one first and
+// then newest first, then runs their callbacks in that order, each weakref
+// kept alive until all have run (by a tuple unless one is left: weakref.cc).
 void clear_weakrefs(Heap& heap, Object* o);
 void weakref_dealloc(Heap::State& state, WeakrefObject* wr);
 

@@ -15,6 +15,14 @@
 // lists), taking a list from the free list counts as an allocation for the
 // gc counts and putting one there as a deallocation, since the semantics
 // reference defines count0 by container allocations and deallocations.
+//
+// Callbacks tuples (PyObject_ClearWeakRefs', weakref.cc) are lists of the
+// tuple type: their items are the weakrefs they hold, their payload their
+// CPython size (twice the weakrefs: a callback slot each). They are no
+// program object: no hook hears of them. Freed, one is kept in the tuple free
+// list of its size (at most Config::tuple_free_list_sizes, 2000 each)
+// without touching count0, and reused the same way, as CPython's tuples are;
+// a full collection frees them, each taking one from count0.
 #include <cstring>
 #include <new>
 
@@ -164,8 +172,52 @@ void list_clear(Heap& heap, ListObject* list) {
   if (items != &inline_item) heap.allocator().free(items);
 }
 
+ListObject* new_callbacks_tuple(Heap& heap, std::uint32_t size) {
+  Heap::State& state = Heap::State::of(heap);
+  ListObject* tuple = nullptr;
+  if (size <= state.tuple_free_list_sizes && !state.tuple_free_lists[size].empty()) {
+    tuple = state.tuple_free_lists[size].back();
+    state.tuple_free_lists[size].pop_back();
+  } else {
+    gc_link(heap);  // before it exists, as PyObject_GC_NewVar's count
+    tuple = static_cast<ListObject*>(allocate_or_throw(heap.allocator(), sizeof(ListObject) + sizeof size));
+  }
+  tuple->gc = {0, 0};
+  tuple->ob = {1, &tuple_type};
+  tuple->items = nullptr;
+  tuple->size = 0;
+  tuple->allocated = 0;
+  tuple->payload_bytes = sizeof size;
+  tuple->inline_item = nullptr;
+  std::memcpy(list_payload(tuple), &size, sizeof size);
+  gc_list_append(&tuple->gc, generation_head(state, 0));
+  return tuple;
+}
+
+void callbacks_tuple_append(Heap::State& state, ListObject* tuple, WeakrefObject* wr) {
+  list_resize(state.allocator, tuple, tuple->size + 1);
+  tuple->items[tuple->size - 1] = &wr->ob;
+}
+
+namespace {
+
+// The tuple free list's part of list_dealloc.
+void callbacks_tuple_dealloc(Heap::State& state, ListObject* tuple) {
+  std::uint32_t size = 0;
+  std::memcpy(&size, list_payload(tuple), sizeof size);
+  if (size <= state.tuple_free_list_sizes && state.tuple_free_lists[size].size() < kTupleFreeListMax) {
+    state.tuple_free_lists[size].push_back(tuple);
+    return;
+  }
+  gc_unlink_count(state);
+  state.allocator.free(tuple);
+}
+
+}  // namespace
+
 void list_dealloc(Heap::State& state, ListObject* list) {
   free_items(state.allocator, list, list->items);
+  if (list->ob.type == &tuple_type) return callbacks_tuple_dealloc(state, list);
   call_free_hook(state, &list->ob);
   gc_unlink_count(state);  // free-listing counts as a deallocation too (see above)
   --state.lists_live;
@@ -178,6 +230,13 @@ void list_dealloc(Heap::State& state, ListObject* list) {
 void Heap::clear_free_lists() {
   State& state = *state_;
   while (state.list_free_list_length > 0) allocator_.free(state.list_free_list[--state.list_free_list_length]);
+  for (std::vector<ListObject*>& tuples : state.tuple_free_lists) {
+    for (ListObject* tuple : tuples) {
+      gc_unlink_count(state);  // PyObject_GC_Del
+      allocator_.free(tuple);
+    }
+    tuples.clear();
+  }
 }
 
 }  // namespace gcheap

@@ -37,6 +37,7 @@ namespace gcheap {
 // Per kind: the plain type, then the variant with extras, then (atoms) the
 // finalized variant.
 const Type list_type{Kind::List, true, false, false, "list"};
+const Type tuple_type{Kind::List, true, false, false, "tuple"};
 const Type weakref_type{Kind::Weakref, true, false, false, "weakref"};
 const Type str_type{Kind::Str, false, false, false, "str"};
 const Type int_type{Kind::Int, false, false, false, "int"};
@@ -50,7 +51,7 @@ const Type int_with_extras_type{Kind::Int, false, true, false, "int"};
 const Type str_finalized_type{Kind::Str, false, true, true, "str"};
 const Type int_finalized_type{Kind::Int, false, true, true, "int"};
 
-const Type* const all_types[] = {&list_type,         &weakref_type,         &str_type,
+const Type* const all_types[] = {&list_type,         &tuple_type,           &weakref_type,         &str_type,
                                  &int_type,          &list_with_extras_type, &weakref_with_extras_type,
                                  &str_with_extras_type, &int_with_extras_type, &str_finalized_type,
                                  &int_finalized_type};

@@ -3,18 +3,23 @@
 // A weakref is a tracked object holding no strong reference: its referent
 // pointer, cleared to nullptr when the referent dies, and an optional callback
 // that then runs with the weakref. The weakrefs to one referent are a doubly
-// linked list, newest first, headed in the referent's Extras, so clearing them
-// all is linear and a weakref that dies first unlinks itself in O(1).
+// linked list in CPython's order: the basic weakref (made without a callback
+// while the referent had none, see Heap::new_weakref) at the head, the others
+// newest first after it. The head sits in the referent's Extras, so clearing
+// them all is linear and a weakref that dies first unlinks itself in O(1).
 //
 // Allocating a weakref counts like a list allocation (it may run an automatic
 // collection before the weakref is tracked) and freeing one like a list free.
 //
-// Clearing on refcount death (clear_weakrefs, PyObject_ClearWeakRefs): all
-// weakrefs to the object are cleared first, newest first; then the callbacks
-// run in that order, each with a reference to its weakref that is dropped
-// (last to first) after every callback has run, so a weakref whose callback
-// dropped its last other reference is freed then. Clearing within a
-// collection is handle_weakrefs (gc.cc).
+// Clearing on refcount death (clear_weakrefs, PyObject_ClearWeakRefs): the
+// callback-less weakrefs at the head are cleared first, up to two
+// (StripsTwo) or the basic one (StripsBasic). A lone weakref left under
+// StripsTwo is cleared and its callback runs with it held. Otherwise a tuple
+// is made (it may collect) and every weakref still listed is cleared and
+// held in it, in list order; the callbacks run in that order, and the
+// tuple's death releases the weakrefs last to first (through the trashcan,
+// like any container's). Clearing within a collection is handle_weakrefs
+// (gc.cc).
 #include <vector>
 
 #include "heap_internal.h"
@@ -24,10 +29,49 @@ namespace {
 
 void link_weakref(Heap::State& state, WeakrefObject* wr) {
   Extras& extras = add_extras(state, wr->referent);
-  wr->older = extras.weakrefs;
+  WeakrefObject* head = extras.weakrefs;
+  if (head != nullptr && head->basic && !wr->basic) {  // insert_after the basic one
+    wr->newer = head;
+    wr->older = head->older;
+    if (wr->older != nullptr) wr->older->newer = wr;
+    head->older = wr;
+    return;
+  }
+  wr->older = head;  // insert_head
   wr->newer = nullptr;
-  if (wr->older != nullptr) wr->older->newer = wr;
+  if (head != nullptr) head->newer = wr;
   extras.weakrefs = wr;
+}
+
+bool has_basic_weakref(Heap::State& state, const Object* referent) {
+  const Extras* extras = find_extras(state, referent);
+  return extras != nullptr && extras->weakrefs != nullptr && extras->weakrefs->basic;
+}
+
+// The weakrefs still listed for o.
+std::size_t weakref_count(Heap::State& state, const Object* o) {
+  const Extras* extras = find_extras(state, o);
+  std::size_t n = 0;
+  for (const WeakrefObject* wr = extras == nullptr ? nullptr : extras->weakrefs; wr != nullptr; wr = wr->older) ++n;
+  return n;
+}
+
+WeakrefObject* first_weakref(Heap::State& state, const Object* o) {
+  const Extras* extras = find_extras(state, o);
+  return extras == nullptr ? nullptr : extras->weakrefs;
+}
+
+// The callback-less weakrefs PyObject_ClearWeakRefs clears first.
+void clear_leading_weakrefs(Heap::State& state, const Object* o) {
+  if (state.weakref_clearing == Heap::Config::WeakrefClearing::StripsBasic) {
+    if (WeakrefObject* wr = first_weakref(state, o); wr != nullptr && wr->basic) clear_weakref(state, wr);
+    return;
+  }
+  for (int i = 0; i < 2; ++i) {
+    WeakrefObject* wr = first_weakref(state, o);
+    if (wr == nullptr || wr->callback != nullptr) return;
+    clear_weakref(state, wr);
+  }
 }
 
 }  // namespace
@@ -35,6 +79,7 @@ void link_weakref(Heap::State& state, WeakrefObject* wr) {
 Object* Heap::new_weakref(Object* referent, WeakrefCallback callback, void* context) {
   State& state = *state_;
   add_extras(state, referent);  // before the weakref exists, so a failure leaks nothing
+  const bool basic = callback == nullptr && !has_basic_weakref(state, referent);  // looked up before the allocation
   auto* wr = static_cast<WeakrefObject*>(allocate_or_throw(allocator_, sizeof(WeakrefObject)));
   wr->gc = {0, 0};
   wr->ob = {1, &weakref_type};
@@ -43,6 +88,7 @@ Object* Heap::new_weakref(Object* referent, WeakrefCallback callback, void* cont
   wr->newer = nullptr;
   wr->callback = callback;
   wr->callback_context = context;
+  wr->basic = basic;
   ++state.weakrefs_live;
   gc_link(*this);  // may collect; the caller's reference keeps the referent
   link_weakref(state, wr);
@@ -73,22 +119,41 @@ void run_weakref_callback(Heap& heap, WeakrefObject* wr) {
 
 void clear_weakrefs(Heap& heap, Object* o) {
   Heap::State& state = Heap::State::of(heap);
-  Extras* extras = find_extras(state, o);
-  if (extras == nullptr || extras->weakrefs == nullptr) return;  // coverage: defensive
-  std::vector<WeakrefObject*> to_call;
-  while (WeakrefObject* wr = extras->weakrefs) {
+  clear_leading_weakrefs(state, o);
+  const std::size_t left = weakref_count(state, o);
+  if (left == 0) return;
+  if (left == 1 && state.weakref_clearing == Heap::Config::WeakrefClearing::StripsTwo) {
+    WeakrefObject* wr = first_weakref(state, o);
     clear_weakref(state, wr);
-    if (wr->callback == nullptr || wr->ob.refcount == 0) continue;  // none, or being destroyed
+    if (wr->callback == nullptr || wr->ob.refcount == 0) return;  // none, or being destroyed
+    Heap::incref(&wr->ob);
+    {
+      const UserCodeScope scope(state);
+      run_weakref_callback(heap, wr);
+    }
+    heap.decref(&wr->ob);
+    return;
+  }
+  ListObject* tuple = new_callbacks_tuple(heap, static_cast<std::uint32_t>(2 * left));  // may collect
+  std::vector<WeakrefObject*> to_call;
+  while (WeakrefObject* wr = first_weakref(state, o)) {
+    clear_weakref(state, wr);
+    if (wr->ob.refcount == 0) continue;  // being destroyed
+    Heap::incref(&wr->ob);
+    callbacks_tuple_append(state, tuple, wr);
+    if (wr->callback == nullptr) continue;
     if (GCHEAP_SEEDED(weakref_callback_before_clearing_all, false, true)) {
-      run_weakref_callback(heap, wr);  // older weakrefs still lead to o
+      const UserCodeScope scope(state);
+      run_weakref_callback(heap, wr);  // later weakrefs still lead to o
       continue;
     }
-    Heap::incref(&wr->ob);
     to_call.push_back(wr);
   }
-  const UserCodeScope scope(state);
-  for (WeakrefObject* wr : to_call) run_weakref_callback(heap, wr);
-  for (std::size_t i = to_call.size(); i > 0; --i) heap.decref(&to_call[i - 1]->ob);
+  {
+    const UserCodeScope scope(state);
+    for (WeakrefObject* wr : to_call) run_weakref_callback(heap, wr);
+  }
+  heap.decref(&tuple->ob);
 }
 
 void weakref_dealloc(Heap::State& state, WeakrefObject* wr) {

@@ -33,7 +33,7 @@
 //      whatever only it kept alive.
 //   6. handle_legacy_finalizers: the uncollectable still alive are counted
 //      and those with tp_del (all with DEBUG_SAVEALL) appended to gc.garbage.
-//   7. A generation-2 collection empties the list free list (clear_freelists).
+//   7. A generation-2 collection empties the free lists (clear_freelists).
 // User code run by these phases may free members of U by refcount, or
 // re-track them in generation 0 (a finalizer run by such a death): a phase
 // only handles the members still in its list, as CPython's list walks do.
@@ -105,6 +105,28 @@ void ReferenceModel::track(Serial serial, int generation) {
 void ReferenceModel::untrack(Serial serial) {
   count_frozen(objects_[serial].generation, kUntracked);
   changing(serial).generation = static_cast<std::int8_t>(kUntracked);
+}
+
+// A live callbacks tuple is reachable (its dealloc holds it): the ones in
+// generations 0..from_up_to move to `to`. Returns how many moved.
+std::int64_t ReferenceModel::move_callbacks_tuples(int from_up_to, int to) {
+  std::int64_t moved = 0;
+  for (CallbacksTuple& tuple : callbacks_tuples_) {
+    if (!tuple.alive || tuple.generation < 0 || tuple.generation > from_up_to) continue;
+    count_frozen(tuple.generation, to);
+    tuple.generation = static_cast<std::int8_t>(to);
+    moved += 1;
+  }
+  return moved;
+}
+
+// clear_freelists: the list free list is emptied uncounted (CPython's lists
+// skip the count both ways); each kept tuple is freed by PyObject_GC_Del,
+// taking one from count0 while it is above 0.
+void ReferenceModel::clear_free_lists() {
+  list_free_list_.clear();
+  gc_.count[0] = std::max<std::int64_t>(0, gc_.count[0] - tuple_free_list_.total());
+  tuple_free_list_ = TupleFreeList{};
 }
 
 // gc.get_freeze_count(), kept as objects move.
@@ -214,7 +236,7 @@ std::int64_t ReferenceModel::collect_generation(int generation) {
   // the new long_lived_total.
   const int older = std::min(generation + 1, 2);
   for (Serial serial : young.reachable) track(serial, older);
-  const auto survivors = static_cast<std::int64_t>(young.reachable.size());
+  const auto survivors = static_cast<std::int64_t>(young.reachable.size()) + move_callbacks_tuples(generation, older);
   if (generation == 1) gc_.long_lived_pending += survivors;
   if (generation == 2) {
     gc_.long_lived_total = survivors;
@@ -229,7 +251,7 @@ std::int64_t ReferenceModel::collect_generation(int generation) {
   collected += static_cast<std::int64_t>(garbage.size());
   delete_garbage(garbage, older);
   const std::int64_t uncollectable = handle_legacy_finalizers(finalizers, older);
-  if (generation == 2) list_free_list_.clear();  // clear_freelists
+  if (generation == 2) clear_free_lists();
 
   gc_.stats[generation].collections += 1;
   gc_.stats[generation].collected += collected;
@@ -476,6 +498,7 @@ void ReferenceModel::freeze() {
   for (int generation = 0; generation <= 2; ++generation) {
     for (Serial serial : generation_list(generation)) track(serial, kPermanentGeneration);
   }
+  move_callbacks_tuples(2, kPermanentGeneration);
   gc_.count = {0, 0, 0};
 }
 
@@ -483,6 +506,11 @@ void ReferenceModel::freeze() {
 // the counts are left alone.
 void ReferenceModel::unfreeze() {
   for (Serial serial : generation_list(kPermanentGeneration)) track(serial, 2);
+  for (CallbacksTuple& tuple : callbacks_tuples_) {
+    if (!tuple.alive || tuple.generation != kPermanentGeneration) continue;
+    count_frozen(kPermanentGeneration, 2);
+    tuple.generation = 2;
+  }
 }
 
 CollectorState ReferenceModel::collector_state() {

@@ -11,7 +11,9 @@
 //
 // A weakref is an object of its own (tracked, with a serial) that holds no
 // reference to its referent; the referent keeps a list of its weakrefs,
-// oldest first, and clearing one takes it off that list for good.
+// oldest first, and clearing one takes it off that list for good. One made
+// without a callback while its referent has no basic weakref is the basic
+// one (refcount.cc lists the weakrefs in CPython's order from that).
 #include <algorithm>
 #include <utility>
 
@@ -45,8 +47,13 @@ void ReferenceModel::new_weakref(NameIndex dst, Serial serial, NameIndex referen
 }
 void ReferenceModel::new_weakref_to(NameIndex dst, Serial serial, ObjectKey target, const std::vector<Op>* callback) {
   hold(target);
+  // weakref.ref(target) is looked up before the allocation.
+  const bool basic = callback == nullptr && target.is_serial() &&
+                     std::ranges::none_of(objects_[target.as_serial()].rare_fields().weakrefs,
+                                          [&](Serial w) { return objects_[w].rare_fields().basic; });
   const Serial weakref = allocate(serial, ObjectKind::Weakref, 0, 0);
   changing(weakref).rare_fields_to_change().referent = target;
+  changing(weakref).rare_fields_to_change().basic = basic;
   if (callback != nullptr) changing(weakref).rare_fields_to_change().callback = *callback;
   if (target.is_serial()) objects_[target.as_serial()].rare_fields_to_change().weakrefs.push_back(weakref);
   // As a call: the result is held while the argument is released after the

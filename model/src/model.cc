@@ -49,6 +49,8 @@ void ReferenceModel::reset(std::size_t name_count) {
   gc_ = GcModuleState{};
   gc_.threshold[0] = profile_.threshold0;
   list_free_list_ = ListFreeList{};
+  tuple_free_list_ = TupleFreeList{};
+  callbacks_tuples_.clear();
   events_.clear();
   changed_.clear();
   small_int_changed_.fill(false);
@@ -289,6 +291,8 @@ void ReferenceModel::audit_refcounts() {
     if (name) count(*name);
   for (ObjectKey entry : gc_.garbage) count(entry);
   for (ObjectKey held : held_) count(held);
+  for (const CallbacksTuple& tuple : callbacks_tuples_)
+    for (ObjectKey item : tuple.items) count(item);
   for (Serial serial : live())
     for (ObjectKey item : objects_[serial].slots) count(item);
   for (Serial serial : live()) {

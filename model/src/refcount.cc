@@ -15,9 +15,11 @@
 //      (FINALIZED is set first) with a temporary reference to it; if its
 //      count is above 0 afterwards it is resurrected and stays where it is.
 //   2. A weakref that dies leaves its referent's list; its callback never
-//      runs. Every weakref to the dying object is cleared, newest first, and
-//      then the callbacks of those that have one run, newest first, each
-//      weakref held until all have run (released last to first).
+//      runs. Every weakref to the dying object is cleared, its basic weakref
+//      first and then newest first, and the callbacks of those that have one
+//      run in that order, each weakref held until all have run (released
+//      last to first). When the profile says so, a tuple holds them: a
+//      counted container of its own (clear_weakrefs_to).
 //   3. Its items are released last to first, each one's death completing
 //      before the next item is released (depth first, like CPython's
 //      recursive deallocation); then it is freed (the Freed event; count0
@@ -26,10 +28,11 @@
 // levels): a container's death counts one nesting level from step 1 until it
 // is freed or resurrected. A container whose count reaches zero while 50
 // levels are in progress is set aside (untracked, count 0, still alive) on
-// the trash list and nothing else happens yet. When the outermost level
-// ends, the trash list is emptied, newest first, each entry dying from step 1
-// at one level of nesting (_PyTrash_thread_destroy_chain); deaths nested
-// there may add to the list. Weakrefs and atoms take no level.
+// the trash list, a callbacks tuple with its references, and nothing else
+// happens yet. When the outermost level ends, the trash list is emptied,
+// newest first, each entry dying from step 1 at one level of nesting
+// (_PyTrash_thread_destroy_chain); deaths nested there may add to the list.
+// Weakrefs and atoms take no level.
 // Deaths cascade through long chains without recursion: a chain's items wait
 // on held_ and the objects whose items they are on deallocating_. Only user
 // code (effects) nests one death inside another, and the trashcan bounds how
@@ -74,23 +77,32 @@ void ReferenceModel::clear_slots(std::vector<ObjectKey>& slots) {
 // count reaches zero dies (see the top of this file); its items join held_
 // above the reference just released, so they go next, and the object is
 // freed once they are all gone.
-void ReferenceModel::release_held(std::size_t base) {
-  const std::size_t outer_deallocations = deallocating_.size();
+void ReferenceModel::release_held(std::size_t base) { release_held_within(base, deallocating_.size()); }
+
+// release_held, where the deallocations above `outer_deallocations` are this
+// call's to finish (one may have begun already: a callbacks tuple's).
+void ReferenceModel::release_held_within(std::size_t base, std::size_t outer_deallocations) {
   for (;;) {
     if (deallocating_.size() > outer_deallocations && deallocating_.back().items_begin == held_.size()) {
-      const Serial done = deallocating_.back().serial;
+      const Dying done = deallocating_.back().dying;
       deallocating_.pop_back();
-      if (objects_[done].kind == ObjectKind::Container) trashcan_.nesting -= 1;
-      free_object(done);
+      if (done.serial == 0) {
+        trashcan_.nesting -= 1;
+        free_callbacks_tuple(done.tuple);
+        continue;
+      }
+      if (objects_[done.serial].kind == ObjectKind::Container) trashcan_.nesting -= 1;
+      free_object(done.serial);
       continue;
     }
     if (!trashcan_.deferred.empty() && trashcan_.nesting == (trashcan_.emptying ? 1 : 0)) {
       // The outermost level ended, or the death of the previous entry did.
       trashcan_.emptying = true;
       trashcan_.nesting = 1;
-      const Serial next = trashcan_.deferred.back();
+      const Dying next = trashcan_.deferred.back();
       trashcan_.deferred.pop_back();
-      begin_death(next);
+      if (next.serial == 0) begin_tuple_death(next.tuple);
+      else begin_death(next.serial);
       continue;
     }
     if (trashcan_.emptying && trashcan_.nesting == 1) {
@@ -119,7 +131,7 @@ void ReferenceModel::begin_death(Serial serial) {
   const bool container = objects_[serial].kind == ObjectKind::Container;
   if (container) {
     if (trashcan_.nesting >= kTrashcanLevels) {
-      trashcan_.deferred.push_back(serial);
+      trashcan_.deferred.push_back({.serial = serial});
       return;
     }
     trashcan_.nesting += 1;
@@ -130,7 +142,7 @@ void ReferenceModel::begin_death(Serial serial) {
   }
   if (objects_[serial].kind == ObjectKind::Weakref) clear_weakref(serial);
   clear_weakrefs_to(serial);
-  deallocating_.push_back({serial, held_.size()});
+  deallocating_.push_back({{.serial = serial}, held_.size()});
   std::vector<ObjectKey>& items = changing(serial).slots;
   held_.insert(held_.end(), items.begin(), items.end());
   items.clear();
@@ -152,19 +164,111 @@ bool ReferenceModel::survives_finalizer(Serial serial) {
   return false;
 }
 
-// Step 2 of a death: PyObject_ClearWeakRefs.
+// Step 2 of a death: PyObject_ClearWeakRefs, as the profile's
+// weakref_clearing says (cpython_versions.def). The callback-less weakrefs at
+// the head of the list are cleared first: up to two (StripsTwo), or the basic
+// one (StripsBasic). Under StripsTwo a lone weakref left is cleared and its
+// callback, if any, runs with the weakref held. Otherwise the tuple is made
+// (which may collect), then every weakref still listed is cleared and held
+// in it, in list order; the callbacks run in that order, and the tuple's
+// death releases the weakrefs last to first.
 void ReferenceModel::clear_weakrefs_to(Serial serial) {
-  const std::vector<Serial> weakrefs = objects_[serial].rare_fields().weakrefs;  // oldest first
+  const std::vector<Serial> listed = weakref_list_of(serial);
+  const bool strips_two = profile_.weakref_clearing == WeakrefClearing::StripsTwo;
+  std::size_t first = 0;
+  for (; first < listed.size() && first < (strips_two ? 2u : 1u); ++first) {
+    const ModelObject::Rare& weakref = objects_[listed[first]].rare_fields();
+    if (strips_two ? weakref.callback.has_value() : !weakref.basic) break;
+    clear_weakref(listed[first]);
+  }
+  const std::size_t left = listed.size() - first;
+  if (left == 0) return;
   const std::size_t base = held_.size();
+  if (strips_two && left == 1) {
+    const Serial lone = listed[first];
+    clear_weakref(lone);
+    if (!objects_[lone].rare_fields().callback) return;
+    hold(ObjectKey::serial(lone));
+    run_callback(lone);
+    release_held(base);
+    return;
+  }
+  const std::uint32_t tuple = new_callbacks_tuple(static_cast<std::uint32_t>(2 * left));
   std::vector<Serial> due;
-  for (auto weakref = weakrefs.rbegin(); weakref != weakrefs.rend(); ++weakref) {
-    clear_weakref(*weakref);
-    if (!objects_[*weakref].rare_fields().callback) continue;
-    hold(ObjectKey::serial(*weakref));
-    due.push_back(*weakref);
+  for (std::size_t i = first; i < listed.size(); ++i) {
+    const Serial weakref = listed[i];
+    // Gone from the list if the tuple's collection cleared it (CPython 3.8 to
+    // 3.11 walk a stale count there: see docs/cpython-versions.md).
+    if (objects_[weakref].rare_fields().referent != ObjectKey::serial(serial)) continue;
+    clear_weakref(weakref);
+    hold(ObjectKey::serial(weakref));
+    if (objects_[weakref].rare_fields().callback) due.push_back(weakref);
   }
   for (Serial weakref : due) run_callback(weakref);
-  release_held(base);
+  release_callbacks_tuple(tuple, base);
+}
+
+// The referent's weakrefs in CPython's list order: its basic weakref first
+// (insert_head), then the others newest first (insert_after the basic one).
+std::vector<Serial> ReferenceModel::weakref_list_of(Serial serial) const {
+  const std::vector<Serial>& oldest_first = objects_[serial].rare_fields().weakrefs;
+  std::vector<Serial> listed;
+  listed.reserve(oldest_first.size());
+  for (Serial weakref : oldest_first)
+    if (objects_[weakref].rare_fields().basic) listed.push_back(weakref);
+  for (auto weakref = oldest_first.rbegin(); weakref != oldest_first.rend(); ++weakref)
+    if (!objects_[*weakref].rare_fields().basic) listed.push_back(*weakref);
+  return listed;
+}
+
+// PyTuple_New: a kept tuple of that size, or a new one counted (which may
+// collect before it exists, or schedule a collection); tracked in generation 0.
+std::uint32_t ReferenceModel::new_callbacks_tuple(std::uint32_t size) {
+  if (!tuple_free_list_.take(size)) container_allocated();
+  std::uint32_t tuple = 0;
+  while (tuple < callbacks_tuples_.size() && callbacks_tuples_[tuple].alive) ++tuple;
+  if (tuple == callbacks_tuples_.size()) callbacks_tuples_.emplace_back();
+  callbacks_tuples_[tuple] = {.alive = true, .generation = 0, .size = size, .items = {}};
+  return tuple;
+}
+
+// tupledealloc: untracked, then within the trashcan its items (held_ from
+// `items_begin`) are released last to first and it is freed; beyond the
+// trashcan's limit it is set aside with its references.
+void ReferenceModel::release_callbacks_tuple(std::uint32_t tuple, std::size_t items_begin) {
+  CallbacksTuple& dying = callbacks_tuples_[tuple];
+  count_frozen(dying.generation, kUntracked);
+  dying.generation = kUntracked;
+  if (trashcan_.nesting >= kTrashcanLevels) {
+    dying.items.assign(held_.begin() + static_cast<std::ptrdiff_t>(items_begin), held_.end());
+    held_.resize(items_begin);
+    trashcan_.deferred.push_back({.tuple = tuple});
+    return;
+  }
+  const std::size_t outer_deallocations = deallocating_.size();
+  trashcan_.nesting += 1;
+  deallocating_.push_back({{.tuple = tuple}, items_begin});
+  release_held_within(items_begin, outer_deallocations);
+}
+
+// A set-aside tuple's turn in the trashcan (release_held empties it).
+void ReferenceModel::begin_tuple_death(std::uint32_t tuple) {
+  if (trashcan_.nesting >= kTrashcanLevels) {
+    trashcan_.deferred.push_back({.tuple = tuple});
+    return;
+  }
+  trashcan_.nesting += 1;
+  deallocating_.push_back({{.tuple = tuple}, held_.size()});
+  std::vector<ObjectKey>& items = callbacks_tuples_[tuple].items;
+  held_.insert(held_.end(), items.begin(), items.end());
+  items.clear();
+}
+
+// Into its free list, uncounted, or PyObject_GC_Del.
+void ReferenceModel::free_callbacks_tuple(std::uint32_t tuple) {
+  CallbacksTuple& freed = callbacks_tuples_[tuple];
+  freed.alive = false;
+  if (!tuple_free_list_.keep(freed.size, profile_.tuple_free_list_sizes)) container_freed();
 }
 
 // Step 3's end: PyObject_GC_Del, or for a list maybe the list free list. The

@@ -55,6 +55,11 @@ struct ModelObject {
     std::vector<Serial> weakrefs;  // live weakrefs to this object, oldest first
     ObjectKey referent;            // weakrefs only: {} once cleared
     std::optional<std::vector<Op>> callback;  // weakrefs only: none, or already run
+    // Weakrefs only: made without a callback while its referent had no
+    // basic weakref, so weakref.ref(referent) would hand this one back
+    // (the others are the CPython adapter's Ref subclass). It heads its
+    // referent's list in PyObject_ClearWeakRefs.
+    bool basic = false;
   };
   std::unique_ptr<Rare> rare;
   Rare& rare_fields_to_change() {
@@ -102,6 +107,47 @@ struct ListFreeList {
     if (keeps(payload) && length > 0) length -= 1;
   }
   void clear() { length = 0; }
+};
+
+// CPython's tuple free lists (Objects/tupleobject.c), for the one tuple a
+// program makes: PyObject_ClearWeakRefs' (refcount.cc). A freed tuple of at
+// most the profile's tuple_free_list_sizes items is kept while fewer than
+// 2000 of its size are; a new one takes a kept one of its size, uncounted;
+// a generation-2 collection frees them all at its end (clear_freelists),
+// each taking one from count0 while it is above 0.
+struct TupleFreeList {
+  static constexpr std::int64_t kCapacity = 2000;  // PyTuple_MAXFREELIST
+  static constexpr std::uint32_t kLargestSize = 20;
+  std::array<std::int64_t, kLargestSize + 1> length{};  // by size
+
+  bool take(std::uint32_t size) {
+    if (size > kLargestSize || length[size] == 0) return false;
+    length[size] -= 1;
+    return true;
+  }
+  bool keep(std::uint32_t size, std::uint32_t largest_kept) {
+    if (size > largest_kept || length[size] >= kCapacity) return false;
+    length[size] += 1;
+    return true;
+  }
+  std::int64_t total() const {
+    std::int64_t n = 0;
+    for (std::int64_t each : length) n += each;
+    return n;
+  }
+};
+
+// PyObject_ClearWeakRefs' tuple of (weakref, callback) pairs: a tracked
+// container of `size` items that holds the weakrefs it lists while their
+// callbacks run. Not a program object: it has no serial and is never
+// observed, but it counts in count0, survives collections into older
+// generations (long_lived_*), is frozen with the rest, and dies through the
+// trashcan, which may set it aside with its references.
+struct CallbacksTuple {
+  bool alive = false;
+  std::int8_t generation = kUntracked;
+  std::uint32_t size = 0;
+  std::vector<ObjectKey> items;  // only while the trashcan holds it
 };
 
 class ReferenceModel final : public Machine {
@@ -152,10 +198,16 @@ class ReferenceModel final : public Machine {
   void hold(ObjectKey key);
   void drop_ref(ObjectKey key);
   void release_held(std::size_t base);
+  void release_held_within(std::size_t base, std::size_t outer_deallocations);
   void begin_death(Serial serial);
   void clear_slots(std::vector<ObjectKey>& slots);
   bool survives_finalizer(Serial serial);
   void clear_weakrefs_to(Serial serial);
+  std::vector<Serial> weakref_list_of(Serial serial) const;
+  std::uint32_t new_callbacks_tuple(std::uint32_t size);
+  void release_callbacks_tuple(std::uint32_t tuple, std::size_t items_begin);
+  void begin_tuple_death(std::uint32_t tuple);
+  void free_callbacks_tuple(std::uint32_t tuple);
   void free_object(Serial serial);
 
   // --- effects.cc: user code ---
@@ -177,6 +229,8 @@ class ReferenceModel final : public Machine {
   std::int64_t collect_generation(int generation);
   std::vector<Serial> generation_list(int generation);
   void count_frozen(int from, int to);
+  std::int64_t move_callbacks_tuples(int from_up_to, int to);
+  void clear_free_lists();
   std::vector<Serial> collection_list(int generation);
   std::vector<Serial> members_still_in(const std::vector<Serial>& list, int where);
   struct Partition {
@@ -218,10 +272,16 @@ class ReferenceModel final : public Machine {
   // a list being cleared or deallocated that are not released yet. They are
   // roots like names, and they are released last first (release_held).
   std::vector<ObjectKey> held_;
+  // What the trashcan and deallocating_ hold: an object, or (serial 0) a
+  // callbacks tuple.
+  struct Dying {
+    Serial serial = 0;
+    std::uint32_t tuple = 0;
+  };
   // Objects being deallocated, innermost last: their items sit on held_ from
   // `items_begin` up; once those are released the object is freed.
   struct Deallocation {
-    Serial serial;
+    Dying dying;
     std::size_t items_begin;
   };
   std::vector<Deallocation> deallocating_;
@@ -231,11 +291,13 @@ class ReferenceModel final : public Machine {
   struct Trashcan {
     int nesting = 0;
     bool emptying = false;  // _PyTrash_thread_destroy_chain is running
-    std::vector<Serial> deferred;
+    std::vector<Dying> deferred;
   };
   Trashcan trashcan_;
   GcModuleState gc_;
   ListFreeList list_free_list_;
+  TupleFreeList tuple_free_list_;
+  std::vector<CallbacksTuple> callbacks_tuples_;  // by id; a dead one's slot is reused
   std::vector<Event> events_;
   std::vector<ObjectKey> changed_;  // since the last take_changed()
   std::array<bool, kSmallIntMax - kSmallIntMin + 1> small_int_changed_{};

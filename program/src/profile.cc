@@ -7,10 +7,11 @@ namespace {
 
 using enum AutomaticCollection;
 using enum Resurrection;
+using enum WeakrefClearing;
 
 constexpr std::array kProfiles = {
-#define GCV_CPYTHON(id, name, threshold0, automatic, resurrection, callbacks_tuple) \
-  Profile{CPythonVersion::id, name, threshold0, automatic, resurrection, callbacks_tuple},
+#define GCV_CPYTHON(id, name, threshold0, automatic, resurrection, weakref_clearing, tuple_free_list_sizes) \
+  Profile{CPythonVersion::id, name, threshold0, automatic, resurrection, weakref_clearing, tuple_free_list_sizes},
 #include "gcverify/cpython_versions.def"
 #undef GCV_CPYTHON
 };

@@ -24,8 +24,14 @@
 //      moved to the end of generation 0 (even from an older or the frozen
 //      generation); if the count is above zero afterwards it is resurrected
 //      and stays there (a later death does not run the finalizer again);
-//   2. every weakref to it is cleared, newest first, and then the callbacks
-//      run in that order; each weakref is held alive until all have run;
+//   2. every weakref to it is cleared (PyObject_ClearWeakRefs): its basic
+//      weakref first, then the others newest first, and the callbacks run in
+//      that order, each weakref held alive until all have run. Unless one
+//      weakref is left once the callback-less ones at the head are cleared
+//      (Config::weakref_clearing), a tuple holds them: a tracked, counted
+//      container of its own, kept afterwards in a tuple free list of its
+//      size (reused uncounted; a full collection frees them, each taking
+//      one from count0 while it is above 0);
 //   3. its slots are released last to first and its memory freed: the free
 //      hook fires then, after the object's own finalizer and callbacks (and
 //      after the deaths its slots caused, which come first, depth first).
@@ -123,6 +129,14 @@ class Heap {
     // the unreachable set keeps the whole set, uncounted, in the next
     // generation (from 3.9, only what is reachable again survives).
     bool resurrection_keeps_the_batch = false;
+    // PyObject_ClearWeakRefs. StripsTwo (CPython 3.8 to 3.12): up to two
+    // callback-less weakrefs at the head of the list are cleared first, and a
+    // lone one left is called without a tuple. StripsBasic (3.13): only the
+    // basic weakref is; any left go into the tuple.
+    enum class WeakrefClearing : std::uint8_t { StripsTwo, StripsBasic };
+    WeakrefClearing weakref_clearing = WeakrefClearing::StripsTwo;
+    // The largest tuple the tuple free lists keep (19 up to 3.10, then 20).
+    std::uint32_t tuple_free_list_sizes = 20;
   };
   using FreeHook = void (*)(void* context, Object* dying) noexcept;
   using Callback = void (*)(void* context, CollectionPhase phase, const CollectionInfo& info) noexcept;
@@ -187,6 +201,10 @@ class Heap {
   // reference. It is cleared when the referent dies; then `callback` (may be
   // null) runs with the weakref, unless the weakref is itself garbage.
   // Allocating one counts like a list allocation (and may collect first).
+  // One made without a callback while its referent has no basic weakref is
+  // the basic one (CPython's exact weakref.ref(referent), which an embedder
+  // hands out again): it heads the referent's list, the others follow
+  // newest first.
   using WeakrefCallback = void (*)(void* context, Heap& heap, Object* weakref) noexcept;
   Object* new_weakref(Object* referent, WeakrefCallback callback, void* context);
   static Object* weakref_get(const Object* weakref);  // borrowed; nullptr once cleared
@@ -224,7 +242,7 @@ class Heap {
   std::array<GenerationStats, kGenerations> get_stats() const;
   // Called with Start and Stop around every collection, in registration order.
   void add_callback(Callback callback, void* context);
-  // Empties the list free list (a full collection does this too).
+  // Empties the list and tuple free lists (a full collection does this too).
   void clear_free_lists();
 
   // --- inspection ----------------------------------------------------------------------

@@ -587,7 +587,11 @@ class HeapMachine final : public Machine {
     const Profile& p = options_.profile != nullptr ? *options_.profile : profile();
     return {.thresholds = {p.threshold0, 10, 10},
             .deferred_automatic_collection = p.automatic == AutomaticCollection::AtEvalBreaker,
-            .resurrection_keeps_the_batch = p.resurrection == Resurrection::BlocksBatch};
+            .resurrection_keeps_the_batch = p.resurrection == Resurrection::BlocksBatch,
+            .weakref_clearing = p.weakref_clearing == WeakrefClearing::StripsBasic
+                                    ? Heap::Config::WeakrefClearing::StripsBasic
+                                    : Heap::Config::WeakrefClearing::StripsTwo,
+            .tuple_free_list_sizes = p.tuple_free_list_sizes};
   }
 
   HeapMachineOptions options_;

@@ -20,7 +20,7 @@
 namespace gcv {
 
 enum class CPythonVersion : std::uint8_t {
-#define GCV_CPYTHON(id, name, threshold0, automatic, resurrection, callbacks_tuple) id,
+#define GCV_CPYTHON(id, name, threshold0, automatic, resurrection, weakref_clearing, tuple_free_list_sizes) id,
 #include "gcverify/cpython_versions.def"
 #undef GCV_CPYTHON
 };
@@ -28,6 +28,7 @@ enum class CPythonVersion : std::uint8_t {
 // The rules, one enum per column of the table.
 enum class AutomaticCollection : std::uint8_t { InAllocation, AtEvalBreaker };
 enum class Resurrection : std::uint8_t { BlocksBatch, SparesResurrected };
+enum class WeakrefClearing : std::uint8_t { StripsTwo, StripsBasic };
 
 struct Profile {
   CPythonVersion version;
@@ -35,7 +36,8 @@ struct Profile {
   std::int64_t threshold0;
   AutomaticCollection automatic;
   Resurrection resurrection;
-  int callbacks_tuple;
+  WeakrefClearing weakref_clearing;
+  std::uint32_t tuple_free_list_sizes;
 };
 
 inline constexpr CPythonVersion kDefaultCPythonVersion = CPythonVersion::V3_11;
