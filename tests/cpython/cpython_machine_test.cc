@@ -233,9 +233,9 @@ TEST_F(CPythonMachineTest, ClearWeakRefsCountsItsTupleOfCallbacks) {
   m->collect(2);  // empties the free lists
   m->new_container(c, 4, 16);
   EXPECT_EQ(m->collector_state().count[0], 1);
-  m->unbind(a);  // the model: count0 1 - 1 (#1 freed) = 0
+  m->unbind(a);
   EXPECT_EQ(count(events(), Event::Type::CallbackRan), 2u);
-  EXPECT_EQ(m->collector_state().count[0], 1);  // CPython: 1 + 1 (the tuple) - 1
+  EXPECT_EQ(m->collector_state().count[0], 1);  // 1 + 1 (the tuple) - 1 (#1 freed), as the model counts
 }
 
 TEST_F(CPythonMachineTest, LegacyFinalizerMakesACycleUncollectable) {
