@@ -591,6 +591,7 @@ void Heap::run_scheduled_collection() {
   if (!state_->collection_scheduled || state_->collecting) return;
   state_->collection_scheduled = false;
   const CollectingScope scope(*state_);
+  const CRecursionScope frame(*state_, 2);  // the Python frame whose eval-breaker check runs it
   collect_generations(*this);
 }
 
@@ -606,6 +607,7 @@ std::int64_t Heap::collect(int generation) {
   if (generation < 0 || generation >= kGenerations) return -1;  // coverage: not-in-language
   if (state_->collecting) return 0;
   const CollectingScope scope(*state_);
+  const CRecursionScope call(*state_, 1);  // gc.collect is a C function's call
   return gc_collect_with_callback(*this, generation);
 }
 

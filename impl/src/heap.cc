@@ -20,6 +20,7 @@ Heap::State::State(Allocator& allocator_in, const Config& config) : allocator(al
   deferred_automatic_collection = config.deferred_automatic_collection;
   resurrection_keeps_the_batch = config.resurrection_keeps_the_batch;
   weakref_clearing = config.weakref_clearing;
+  trashcan = config.trashcan;
   tuple_free_list_sizes = std::min(config.tuple_free_list_sizes, kTupleFreeListSizes);
 }
 

@@ -319,8 +319,20 @@ struct Heap::State {
   // cannot have resurrected anything.
   std::uint64_t user_code_runs = 0;
   GcHead* trash = nullptr;
-  int trash_nesting = 0;
-  bool emptying_trash = false;
+  int trash_depth = 0;  // in Config::trashcan's units
+  // What a destruction loop still owes the trashcan once the dying stack is
+  // back at `dying_below` (in the same run of embedder code): the rest of a
+  // destroy-chain run (Chain), or a list subclass's second END (SubtypeEnd,
+  // CRecursion only).
+  struct TrashFrame {
+    enum class Kind : std::uint8_t { Chain, SubtypeEnd };
+    Kind kind;
+    GcHead* dying_below;
+    int user_code_depth;
+  };
+  std::vector<TrashFrame> trash_frames;
+  Heap::Config::Trashcan trashcan = Heap::Config::Trashcan::NestedDeaths;  // Config's
+  int user_code_depth = 0;  // UserCodeScopes open
 
   // Finalizers and weakrefs (finalizer.cc, weakref.cc).
   std::unordered_map<const Object*, Extras> extras;
@@ -386,6 +398,24 @@ void small_ints_init(Heap::State& state);
 void small_ints_free(Heap::State& state);
 void atom_dealloc(Heap::State& state, Object* atom);
 
+// --- the trashcan (object.cc) -------------------------------------------------------
+// C recursion a call into C code takes: `units` under Config's CRecursion,
+// none under NestedDeaths (where only deaths count). Held for a scope.
+class CRecursionScope {
+ public:
+  CRecursionScope(Heap::State& state, int units)
+      : state_(state), units_(state.trashcan == Heap::Config::Trashcan::CRecursion ? units : 0) {
+    state.trash_depth += units_;
+  }
+  ~CRecursionScope() { state_.trash_depth -= units_; }
+  CRecursionScope(const CRecursionScope&) = delete;
+  CRecursionScope& operator=(const CRecursionScope&) = delete;
+
+ private:
+  Heap::State& state_;
+  int units_;
+};
+
 // --- finalizers (finalizer.cc, extras.cc) -----------------------------------------------
 
 // Runs embedder code (a finalizer, a weakref callback) the way CPython runs
@@ -399,10 +429,12 @@ class UserCodeScope {
     state.dying = nullptr;
     state.destroying = false;
     ++state.user_code_runs;
+    ++state.user_code_depth;
   }
   ~UserCodeScope() {
     state_.dying = dying_;
     state_.destroying = destroying_;
+    --state_.user_code_depth;
   }
   UserCodeScope(const UserCodeScope&) = delete;
   UserCodeScope& operator=(const UserCodeScope&) = delete;

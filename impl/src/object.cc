@@ -23,13 +23,18 @@
 // A decref reaching zero while the loop runs (from a free hook) only pushes;
 // the running loop gets to it, so the stack depth never grows.
 //
-// The trashcan (CPython's Py_TRASHCAN_BEGIN in list_dealloc and
-// subtype_dealloc) bounds how deeply embedder code can nest destructions: a
-// list's destruction counts one level from its finalizer until its memory is
-// released. A list whose count reaches zero while kTrashcanLevels are in
-// progress is set aside on the trash stack, untracked and untouched; when the
-// outermost level ends, the trash is destroyed newest first, each at one
-// level (_PyTrash_thread_destroy_chain). Weakrefs and atoms take no level.
+// The trashcan (CPython's Py_TRASHCAN_BEGIN in list_dealloc, subtype_dealloc
+// and tupledealloc) bounds how deeply embedder code can nest destructions: a
+// list's destruction takes depth from its finalizer until its memory is
+// released, in the units of Config::trashcan (one level; or, for 3.13, C
+// recursion: two units, the second while its items go). A list whose count
+// reaches zero when the trashcan is full is set aside on the trash stack,
+// untracked and untouched. When a level's end leaves room (the outermost
+// level; or more than 100 units left) a destroy-chain run, one unit deep,
+// destroys the trash newest first (_PyTrash_thread_destroy_chain). What a
+// loop still owes (the rest of a run, a 3.13 list's second END) waits in
+// trash_frames until the dying stack is back to where it began. Weakrefs and
+// atoms take no level.
 #include "heap_internal.h"
 
 namespace gcheap {
@@ -56,7 +61,26 @@ const Type* const all_types[] = {&list_type,         &tuple_type,           &wea
                                  &str_with_extras_type, &int_with_extras_type, &str_finalized_type,
                                  &int_finalized_type};
 
-constexpr int kTrashcanLevels = 50;  // CPython's _PyTrash_UNWIND_LEVEL
+constexpr int kTrashcanLevels = 50;      // CPython's _PyTrash_UNWIND_LEVEL (NestedDeaths)
+constexpr int kCRecursionLimit = 10000;  // Py_C_RECURSION_LIMIT (CRecursion)
+constexpr int kTrashcanHeadroom = 50;    // Py_TRASHCAN_HEADROOM (CRecursion)
+
+bool c_recursion(const Heap::State& state) { return state.trashcan == Heap::Config::Trashcan::CRecursion; }
+
+// Py_TRASHCAN_BEGIN would set the dying list aside.
+bool trash_full(const Heap::State& state) {
+  if (!c_recursion(state)) return state.trash_depth >= kTrashcanLevels;
+  return kCRecursionLimit - state.trash_depth <= kTrashcanHeadroom;
+}
+
+// Py_TRASHCAN_END would destroy the trash now: the outermost level ended
+// (NestedDeaths; a destroy-chain run holds a level itself, so nothing it
+// destroys starts another), or more than twice the headroom is left
+// (CRecursion, where a run inside a run is how CPython 3.13 does it).
+bool trash_has_room_to_empty(const Heap::State& state) {
+  if (!c_recursion(state)) return state.trash_depth == 0;
+  return kCRecursionLimit - state.trash_depth > 2 * kTrashcanHeadroom;
+}
 
 // The dying stack and the trash stack are linked through untracked
 // containers' prev words (keeping the FINALIZED bit).
@@ -73,63 +97,87 @@ GcHead* pop(GcHead*& stack) {
   return top;
 }
 
+// A list subclass (every program list) as CPython 3.13 destroys it: its
+// items go inside list_dealloc's BEGIN, a second unit (NestedDeaths: a
+// subclass passes list_dealloc's trashcan by). Callbacks tuples are exact.
+bool takes_second_unit(const Heap::State& state, const Object* o) {
+  return c_recursion(state) && o->type != &tuple_type;
+}
+
 // An object whose count reached zero: containers wait on the dying stack
-// (or, beyond the trashcan's limit, on the trash stack), atoms go now.
+// (or, when the trashcan is full, on the trash stack), atoms go now.
 void schedule(Heap& heap, Object* o) {
   Heap::State& state = Heap::State::of(heap);
   note_list(state, o);  // it leaves its generation, for the trash, the dying stack or a finalizer
   const bool list = o->type->kind == Kind::List;
   if (list) {
-    if (state.trash_nesting >= kTrashcanLevels) {
+    if (trash_full(state)) {
       push(state.trash, as_gc(o));
       return;
     }
-    ++state.trash_nesting;
+    ++state.trash_depth;
   }
   if (o->type->has_extras && !dealloc_extras(heap, o)) {
-    if (list && GCHEAP_SEEDED(trashcan_level_leaks_on_resurrection, true, false)) --state.trash_nesting;  // resurrected
+    if (list && GCHEAP_SEEDED(trashcan_level_leaks_on_resurrection, true, false)) --state.trash_depth;  // resurrected
     return;
   }
-  if (is_gc(o))
+  if (is_gc(o)) {
+    if (list && takes_second_unit(state, o)) ++state.trash_depth;
     push(state.dying, as_gc(o));
-  else
+  } else {
     atom_dealloc(state, o);
+  }
 }
 
-// Runs the dying stack down; then, if that ended the outermost level of
-// nesting, destroys the trash.
+// The innermost trash frame of this run of embedder code, once the dying
+// stack is back where it was when the frame began; else nullptr.
+Heap::State::TrashFrame* due_trash_frame(Heap::State& state) {
+  if (state.trash_frames.empty()) return nullptr;
+  Heap::State::TrashFrame& frame = state.trash_frames.back();
+  const bool due = frame.user_code_depth == state.user_code_depth && frame.dying_below == state.dying;
+  return due ? &frame : nullptr;
+}
+
+// Runs the dying stack down, emptying the trash whenever a level's end
+// leaves room (_PyTrash_thread_destroy_chain).
 void release_dying(Heap& heap) {
   Heap::State& state = Heap::State::of(heap);
+  using Frame = Heap::State::TrashFrame;
   for (;;) {
-    if (GcHead* top = state.dying) {
-      Object* o = from_gc(top);
-      ListObject* list = o->type->kind == Kind::List ? as_list(o) : nullptr;
-      if (list != nullptr && list->size > GCHEAP_SEEDED(list_dealloc_skips_first_item, 0u, 1u)) {
-        Object* item = list->items[--list->size];
-        note_state(state, item);
-        if (--item->refcount == 0) schedule(heap, item);
-      } else {
-        pop(state.dying);
-        if (list != nullptr) {
-          --state.trash_nesting;
-          list_dealloc(state, list);
-        } else {
-          weakref_dealloc(state, as_weakref(o));
-        }
-      }
-      continue;
-    }
-    if (state.trash != nullptr && state.trash_nesting == (state.emptying_trash ? 1 : 0)) {
-      state.emptying_trash = true;
-      state.trash_nesting = 1;
+    if (state.trash != nullptr && trash_has_room_to_empty(state)) {
+      ++state.trash_depth;
+      state.trash_frames.push_back({Frame::Kind::Chain, state.dying, state.user_code_depth});
       schedule(heap, from_gc(pop(state.trash)));
       continue;
     }
-    if (state.emptying_trash && state.trash_nesting == 1) {
-      state.emptying_trash = false;
-      state.trash_nesting = 0;
+    if (Frame* frame = due_trash_frame(state)) {
+      if (frame->kind == Frame::Kind::Chain && state.trash != nullptr) {
+        schedule(heap, from_gc(pop(state.trash)));  // the run's loop goes on
+        continue;
+      }
+      state.trash_frames.pop_back();
+      --state.trash_depth;
+      continue;
     }
-    return;
+    GcHead* top = state.dying;
+    if (top == nullptr) return;
+    Object* o = from_gc(top);
+    ListObject* list = o->type->kind == Kind::List ? as_list(o) : nullptr;
+    if (list != nullptr && list->size > GCHEAP_SEEDED(list_dealloc_skips_first_item, 0u, 1u)) {
+      Object* item = list->items[--list->size];
+      note_state(state, item);
+      if (--item->refcount == 0) schedule(heap, item);
+      continue;
+    }
+    pop(state.dying);
+    if (list == nullptr) {
+      weakref_dealloc(state, as_weakref(o));
+      continue;
+    }
+    const bool second_end = takes_second_unit(state, o);
+    list_dealloc(state, list);
+    --state.trash_depth;
+    if (second_end) state.trash_frames.push_back({Frame::Kind::SubtypeEnd, state.dying, state.user_code_depth});
   }
 }
 

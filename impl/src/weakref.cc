@@ -114,6 +114,7 @@ void clear_weakref(Heap::State& state, WeakrefObject* wr) {
 
 void run_weakref_callback(Heap& heap, WeakrefObject* wr) {
   const UserCodeScope scope(Heap::State::of(heap));
+  const CRecursionScope call(Heap::State::of(heap), 1);  // the callback is a C function's call
   wr->callback(wr->callback_context, heap, &wr->ob);
 }
 

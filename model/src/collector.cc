@@ -176,7 +176,10 @@ void ReferenceModel::container_allocated() {
 void ReferenceModel::eval_breaker() {
   if (!gc_.scheduled) return;
   gc_.scheduled = false;
+  const int units = c_recursion_units(2);  // the Python frame whose check runs it
+  trashcan_.depth += units;
   collect_automatically();
+  trashcan_.depth -= units;
 }
 
 // PyObject_GC_Del: every container freed, by refcount or by a collection,
@@ -203,7 +206,11 @@ void ReferenceModel::collect_automatically() {
 // An invalid generation is refused (CPython raises ValueError) and does nothing.
 std::int64_t ReferenceModel::collect(int generation) {
   if (generation < 0 || generation > 2) return 0;
-  return collect_unless_collecting(generation);
+  const int units = c_recursion_units(1);  // gc.collect is a C function's call
+  trashcan_.depth += units;
+  const std::int64_t result = collect_unless_collecting(generation);
+  trashcan_.depth -= units;
+  return result;
 }
 
 // A collection requested while one is running (by user code it runs) does

@@ -102,7 +102,10 @@ void ReferenceModel::run_callback(Serial weakref) {
   const std::optional<std::vector<Op>> body =
       std::exchange(objects_[weakref].rare_fields_to_change().callback, std::nullopt);
   record(Event::Type::CallbackRan, weakref);
+  const int units = c_recursion_units(1);  // the callback is a C function's call
+  trashcan_.depth += units;
   run_body(ObjectKey::serial(weakref), *body);
+  trashcan_.depth -= units;
 }
 
 // Each operation as its step does it, when what it reads is there: names

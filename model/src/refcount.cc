@@ -24,15 +24,20 @@
 //      before the next item is released (depth first, like CPython's
 //      recursive deallocation); then it is freed (the Freed event; count0
 //      goes down for a tracked kind).
-// The trashcan (Py_TRASHCAN_BEGIN in list_dealloc and subtype_dealloc, 50
-// levels): a container's death counts one nesting level from step 1 until it
-// is freed or resurrected. A container whose count reaches zero while 50
-// levels are in progress is set aside (untracked, count 0, still alive) on
-// the trash list, a callbacks tuple with its references, and nothing else
-// happens yet. When the outermost level ends, the trash list is emptied,
-// newest first, each entry dying from step 1 at one level of nesting
-// (_PyTrash_thread_destroy_chain); deaths nested there may add to the list.
-// Weakrefs and atoms take no level.
+// The trashcan (Py_TRASHCAN_BEGIN in list_dealloc, subtype_dealloc and
+// tupledealloc), as the profile's `trashcan` rule says: a death in progress
+// takes units of depth from step 1 until it is freed or resurrected. Under
+// NestedDeaths (3.8 to 3.12) a container takes one, and one is set aside at
+// 50. Under CRecursion (3.13) the units are C recursion: a container takes
+// one, and one more while its items go; a weakref callback's call and
+// gc.collect one, the eval breaker's Python frame two; one is set aside once
+// the depth leaves 50 or fewer of 10,000. A set-aside container (untracked,
+// count 0, still alive; a callbacks tuple with its references) waits on the
+// trash list. When an END leaves room (NestedDeaths: the outermost level
+// ended; CRecursion: more than 100 remain), a destroy-chain run, one unit
+// deep, takes the list newest first, each entry dying from step 1; deaths
+// there may add to the list, and under CRecursion their ENDs start runs of
+// their own (_PyTrash_thread_destroy_chain). Weakrefs and atoms take no unit.
 // Deaths cascade through long chains without recursion: a chain's items wait
 // on held_ and the objects whose items they are on deallocating_. Only user
 // code (effects) nests one death inside another, and the trashcan bounds how
@@ -82,32 +87,40 @@ void ReferenceModel::release_held(std::size_t base) { release_held_within(base, 
 // release_held, where the deallocations above `outer_deallocations` are this
 // call's to finish (one may have begun already: a callbacks tuple's).
 void ReferenceModel::release_held_within(std::size_t base, std::size_t outer_deallocations) {
+  using enum Dying::Kind;
   for (;;) {
+    // An END (a death's last, or the first of a list subclass's two under
+    // CRecursion) found set-aside deaths and room: a destroy-chain run
+    // starts, one unit deeper, and takes them newest first.
+    if (!trashcan_.deferred.empty() && trashcan_has_room_to_empty()) {
+      trashcan_.depth += 1;
+      deallocating_.push_back({{Chain}, held_.size()});
+      begin_set_aside(trashcan_.deferred.back());
+      continue;
+    }
     if (deallocating_.size() > outer_deallocations && deallocating_.back().items_begin == held_.size()) {
-      const Dying done = deallocating_.back().dying;
-      deallocating_.pop_back();
-      if (done.serial == 0) {
-        trashcan_.nesting -= 1;
-        free_callbacks_tuple(done.tuple);
+      Deallocation& done = deallocating_.back();
+      if (done.dying.kind == Chain) {
+        if (trashcan_.deferred.empty()) {
+          trashcan_.depth -= 1;
+          deallocating_.pop_back();
+        } else {
+          begin_set_aside(trashcan_.deferred.back());  // the run's loop goes on
+        }
         continue;
       }
-      if (objects_[done.serial].kind == ObjectKind::Container) trashcan_.nesting -= 1;
-      free_object(done.serial);
+      if (!done.freed) {
+        done.freed = true;
+        if (done.dying.kind == Tuple) free_callbacks_tuple(done.dying.id);
+        else free_object(done.dying.id);
+      }
+      if (done.ends > 0) {
+        done.ends -= 1;
+        trashcan_.depth -= 1;
+        if (done.ends > 0) continue;  // another END to come, after this one's check
+      }
+      deallocating_.pop_back();
       continue;
-    }
-    if (!trashcan_.deferred.empty() && trashcan_.nesting == (trashcan_.emptying ? 1 : 0)) {
-      // The outermost level ended, or the death of the previous entry did.
-      trashcan_.emptying = true;
-      trashcan_.nesting = 1;
-      const Dying next = trashcan_.deferred.back();
-      trashcan_.deferred.pop_back();
-      if (next.serial == 0) begin_tuple_death(next.tuple);
-      else begin_death(next.serial);
-      continue;
-    }
-    if (trashcan_.emptying && trashcan_.nesting == 1) {
-      trashcan_.emptying = false;
-      trashcan_.nesting = 0;
     }
     if (held_.size() == base) return;
     const ObjectKey key = held_.back();
@@ -123,26 +136,59 @@ void ReferenceModel::release_held_within(std::size_t base, std::size_t outer_dea
   }
 }
 
+// --- the trashcan (the profile's rule: cpython_versions.def) ---
+
+// Py_TRASHCAN_BEGIN would set the dying container aside.
+bool ReferenceModel::trashcan_full() const {
+  if (profile_.trashcan == TrashcanRule::NestedDeaths) return trashcan_.depth >= kTrashcanLevels;
+  return kCRecursionLimit - trashcan_.depth <= kTrashcanHeadroom;
+}
+
+// Py_TRASHCAN_END would empty the trash now: the outermost level ended
+// (NestedDeaths; a destroy-chain run holds one level itself, so the deaths it
+// runs never start another), or more than twice the headroom remains
+// (CRecursion).
+bool ReferenceModel::trashcan_has_room_to_empty() const {
+  if (profile_.trashcan == TrashcanRule::NestedDeaths) return trashcan_.depth == 0;
+  return kCRecursionLimit - trashcan_.depth > 2 * kTrashcanHeadroom;
+}
+
+// The newest set-aside death starts again from its trashcan BEGIN.
+void ReferenceModel::begin_set_aside(Dying dying) {
+  trashcan_.deferred.pop_back();
+  if (dying.kind == Dying::Kind::Tuple) begin_tuple_death(dying.id);
+  else begin_death(dying.id);
+}
+
+// C recursion taken by a call into C code (`units` under CRecursion; none
+// under NestedDeaths, where only deaths count).
+int ReferenceModel::c_recursion_units(int units) const {
+  return profile_.trashcan == TrashcanRule::CRecursion ? units : 0;
+}
+
 // Steps 1 and 2 of a death, and the start of 3: the object's items go onto
-// held_ for release_held to release. A container beyond the trashcan's
-// nesting limit is set aside instead.
+// held_ for release_held to release. A container the trashcan finds full is
+// set aside instead. Its death takes one unit (subtype_dealloc's BEGIN) and,
+// under CRecursion, one more while its items go (list_dealloc's BEGIN).
 void ReferenceModel::begin_death(Serial serial) {
   untrack(serial);
   const bool container = objects_[serial].kind == ObjectKind::Container;
   if (container) {
-    if (trashcan_.nesting >= kTrashcanLevels) {
-      trashcan_.deferred.push_back({.serial = serial});
+    if (trashcan_full()) {
+      trashcan_.deferred.push_back({Dying::Kind::Object, serial});
       return;
     }
-    trashcan_.nesting += 1;
+    trashcan_.depth += 1;
   }
   if (survives_finalizer(serial)) {
-    if (container) trashcan_.nesting -= 1;
+    if (container) trashcan_.depth -= 1;
     return;
   }
   if (objects_[serial].kind == ObjectKind::Weakref) clear_weakref(serial);
   clear_weakrefs_to(serial);
-  deallocating_.push_back({{.serial = serial}, held_.size()});
+  const int items_units = container ? c_recursion_units(1) : 0;
+  trashcan_.depth += items_units;
+  deallocating_.push_back({{Dying::Kind::Object, serial}, held_.size(), static_cast<std::uint8_t>(container + items_units)});
   std::vector<ObjectKey>& items = changing(serial).slots;
   held_.insert(held_.end(), items.begin(), items.end());
   items.clear();
@@ -239,26 +285,26 @@ void ReferenceModel::release_callbacks_tuple(std::uint32_t tuple, std::size_t it
   CallbacksTuple& dying = callbacks_tuples_[tuple];
   count_frozen(dying.generation, kUntracked);
   dying.generation = kUntracked;
-  if (trashcan_.nesting >= kTrashcanLevels) {
+  if (trashcan_full()) {
     dying.items.assign(held_.begin() + static_cast<std::ptrdiff_t>(items_begin), held_.end());
     held_.resize(items_begin);
-    trashcan_.deferred.push_back({.tuple = tuple});
+    trashcan_.deferred.push_back({Dying::Kind::Tuple, tuple});
     return;
   }
   const std::size_t outer_deallocations = deallocating_.size();
-  trashcan_.nesting += 1;
-  deallocating_.push_back({{.tuple = tuple}, items_begin});
+  trashcan_.depth += 1;
+  deallocating_.push_back({{Dying::Kind::Tuple, tuple}, items_begin, 1});
   release_held_within(items_begin, outer_deallocations);
 }
 
 // A set-aside tuple's turn in the trashcan (release_held empties it).
 void ReferenceModel::begin_tuple_death(std::uint32_t tuple) {
-  if (trashcan_.nesting >= kTrashcanLevels) {
-    trashcan_.deferred.push_back({.tuple = tuple});
+  if (trashcan_full()) {
+    trashcan_.deferred.push_back({Dying::Kind::Tuple, tuple});
     return;
   }
-  trashcan_.nesting += 1;
-  deallocating_.push_back({{.tuple = tuple}, held_.size()});
+  trashcan_.depth += 1;
+  deallocating_.push_back({{Dying::Kind::Tuple, tuple}, held_.size(), 1});
   std::vector<ObjectKey>& items = callbacks_tuples_[tuple].items;
   held_.insert(held_.end(), items.begin(), items.end());
   items.clear();

@@ -174,6 +174,14 @@ class ReferenceModel final : public Machine {
   std::string teardown() override;
 
  private:
+  // What the trashcan and deallocating_ hold: an object, a callbacks tuple,
+  // or (deallocating_ only) a run of _PyTrash_thread_destroy_chain.
+  struct Dying {
+    enum class Kind : std::uint8_t { Object, Tuple, Chain };
+    Kind kind = Kind::Object;
+    std::uint32_t id = 0;  // the serial, or the tuple
+  };
+
   // --- model.cc: objects and steps ---
   // Every change to an object goes through this: it records the object for
   // take_changed(). Reads go to objects_ directly.
@@ -207,6 +215,10 @@ class ReferenceModel final : public Machine {
   std::uint32_t new_callbacks_tuple(std::uint32_t size);
   void release_callbacks_tuple(std::uint32_t tuple, std::size_t items_begin);
   void begin_tuple_death(std::uint32_t tuple);
+  bool trashcan_full() const;
+  bool trashcan_has_room_to_empty() const;
+  void begin_set_aside(Dying dying);
+  int c_recursion_units(int units) const;
   void free_callbacks_tuple(std::uint32_t tuple);
   void free_object(Serial serial);
 
@@ -272,25 +284,24 @@ class ReferenceModel final : public Machine {
   // a list being cleared or deallocated that are not released yet. They are
   // roots like names, and they are released last first (release_held).
   std::vector<ObjectKey> held_;
-  // What the trashcan and deallocating_ hold: an object, or (serial 0) a
-  // callbacks tuple.
-  struct Dying {
-    Serial serial = 0;
-    std::uint32_t tuple = 0;
-  };
-  // Objects being deallocated, innermost last: their items sit on held_ from
-  // `items_begin` up; once those are released the object is freed.
+  // Deaths in progress, innermost last: their items sit on held_ from
+  // `items_begin` up; once those are released the object is freed and its
+  // trashcan ENDs give back what it took (`ends`: the units still taken).
   struct Deallocation {
     Dying dying;
     std::size_t items_begin;
+    std::uint8_t ends = 0;
+    bool freed = false;
   };
   std::vector<Deallocation> deallocating_;
-  // CPython's trashcan (see refcount.cc): container deaths in progress, and
-  // the containers set aside beyond kTrashcanLevels, newest last.
-  static constexpr int kTrashcanLevels = 50;  // _PyTrash_UNWIND_LEVEL
+  static constexpr int kTrashcanLevels = 50;       // _PyTrash_UNWIND_LEVEL (NestedDeaths)
+  static constexpr int kCRecursionLimit = 10000;   // Py_C_RECURSION_LIMIT (CRecursion)
+  static constexpr int kTrashcanHeadroom = 50;     // Py_TRASHCAN_HEADROOM (CRecursion)
+  // CPython's trashcan (see refcount.cc): how deep the deaths in progress
+  // are, in the profile's units (nested deaths, or C recursion), and what it
+  // set aside, newest last.
   struct Trashcan {
-    int nesting = 0;
-    bool emptying = false;  // _PyTrash_thread_destroy_chain is running
+    int depth = 0;
     std::vector<Dying> deferred;
   };
   Trashcan trashcan_;

@@ -8,10 +8,11 @@ namespace {
 using enum AutomaticCollection;
 using enum Resurrection;
 using enum WeakrefClearing;
+using enum TrashcanRule;
 
 constexpr std::array kProfiles = {
-#define GCV_CPYTHON(id, name, threshold0, automatic, resurrection, weakref_clearing, tuple_free_list_sizes) \
-  Profile{CPythonVersion::id, name, threshold0, automatic, resurrection, weakref_clearing, tuple_free_list_sizes},
+#define GCV_CPYTHON(id, name, threshold0, automatic, resurrection, weakref_clearing, tuple_free_list_sizes, trashcan) \
+  Profile{CPythonVersion::id, name, threshold0, automatic, resurrection, weakref_clearing, tuple_free_list_sizes, trashcan},
 #include "gcverify/cpython_versions.def"
 #undef GCV_CPYTHON
 };

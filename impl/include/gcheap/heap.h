@@ -137,6 +137,16 @@ class Heap {
     WeakrefClearing weakref_clearing = WeakrefClearing::StripsTwo;
     // The largest tuple the tuple free lists keep (19 up to 3.10, then 20).
     std::uint32_t tuple_free_list_sizes = 20;
+    // The trashcan (see the header comment). NestedDeaths (CPython 3.8 to
+    // 3.12): a dying list takes one level, and one is set aside at 50 levels;
+    // they die when the outermost level ends. CRecursion (3.13): the levels
+    // are units of C recursion, 10,000 of them: a list takes one, and one more
+    // while its items go, a weakref callback's call and gc.collect one, the
+    // eval breaker's collection (run_scheduled_collection) two; one is set
+    // aside once 50 or fewer remain, and they die at any level's end that
+    // leaves more than 100, one unit deeper each time.
+    enum class Trashcan : std::uint8_t { NestedDeaths, CRecursion };
+    Trashcan trashcan = Trashcan::NestedDeaths;
   };
   using FreeHook = void (*)(void* context, Object* dying) noexcept;
   using Callback = void (*)(void* context, CollectionPhase phase, const CollectionInfo& info) noexcept;

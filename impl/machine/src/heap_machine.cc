@@ -591,7 +591,9 @@ class HeapMachine final : public Machine {
             .weakref_clearing = p.weakref_clearing == WeakrefClearing::StripsBasic
                                     ? Heap::Config::WeakrefClearing::StripsBasic
                                     : Heap::Config::WeakrefClearing::StripsTwo,
-            .tuple_free_list_sizes = p.tuple_free_list_sizes};
+            .tuple_free_list_sizes = p.tuple_free_list_sizes,
+            .trashcan = p.trashcan == TrashcanRule::CRecursion ? Heap::Config::Trashcan::CRecursion
+                                                               : Heap::Config::Trashcan::NestedDeaths};
   }
 
   HeapMachineOptions options_;

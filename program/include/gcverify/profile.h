@@ -20,7 +20,7 @@
 namespace gcv {
 
 enum class CPythonVersion : std::uint8_t {
-#define GCV_CPYTHON(id, name, threshold0, automatic, resurrection, weakref_clearing, tuple_free_list_sizes) id,
+#define GCV_CPYTHON(id, name, threshold0, automatic, resurrection, weakref_clearing, tuple_free_list_sizes, trashcan) id,
 #include "gcverify/cpython_versions.def"
 #undef GCV_CPYTHON
 };
@@ -29,6 +29,7 @@ enum class CPythonVersion : std::uint8_t {
 enum class AutomaticCollection : std::uint8_t { InAllocation, AtEvalBreaker };
 enum class Resurrection : std::uint8_t { BlocksBatch, SparesResurrected };
 enum class WeakrefClearing : std::uint8_t { StripsTwo, StripsBasic };
+enum class TrashcanRule : std::uint8_t { NestedDeaths, CRecursion };
 
 struct Profile {
   CPythonVersion version;
@@ -38,6 +39,7 @@ struct Profile {
   Resurrection resurrection;
   WeakrefClearing weakref_clearing;
   std::uint32_t tuple_free_list_sizes;
+  TrashcanRule trashcan;
 };
 
 inline constexpr CPythonVersion kDefaultCPythonVersion = CPythonVersion::V3_11;
