@@ -137,7 +137,7 @@ class Heap {
     WeakrefClearing weakref_clearing = WeakrefClearing::StripsTwo;
     // The largest tuple the tuple free lists keep (19 up to 3.10, then 20).
     std::uint32_t tuple_free_list_sizes = 20;
-    // The trashcan (see the header comment). NestedDeaths (CPython 3.8 to
+    // The trashcan (impl/src/object.cc). NestedDeaths (CPython 3.8 to
     // 3.12): a dying list takes one level, and one is set aside at 50 levels;
     // they die when the outermost level ends. CRecursion (3.13): the levels
     // are units of C recursion, 10,000 of them: a list takes one, and one more
