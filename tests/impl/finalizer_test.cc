@@ -248,6 +248,44 @@ TEST_F(FinalizerTest, WeakrefWhoseCallbackDropsItIsFreedAfterTheCallbacks) {
   heap.decref(w2);
 }
 
+// PyObject_ClearWeakRefs' tuple (StripsTwo, the default): two weakrefs left
+// make a tuple of 4, counted when new, uncounted when it comes back from the
+// tuple free list it joined; a full collection frees that list.
+TEST_F(FinalizerTest, CallbacksTupleIsCountedThenFreeListed) {
+  Object* a = list();
+  Object* w1 = weakref(a);
+  Object* w2 = weakref(a);
+  heap.collect();
+  Object* b = list();
+  EXPECT_EQ(heap.get_count()[0], 1);
+  heap.decref(a);  // the tuple counts (2), a's free takes one back (1)
+  EXPECT_EQ(heap.get_count()[0], 1);
+  EXPECT_EQ(events, (std::vector<Event>{callback(w2), callback(w1), freed(a)}));  // no hook hears of the tuple
+  Object* c = list();
+  Object* w3 = weakref(c);
+  Object* w4 = weakref(c);
+  EXPECT_EQ(heap.get_count()[0], 4);
+  heap.decref(c);  // the tuple of 4 comes from its free list: only c's free counts
+  EXPECT_EQ(heap.get_count()[0], 3);
+  for (Object* o : {b, w1, w2, w3, w4}) heap.decref(o);
+}
+
+// A basic weakref (no callback, the first) and a newer plain one are the
+// callback-less head StripsTwo clears: the callback weakref left alone runs
+// without a tuple, so nothing is counted beyond the frees.
+TEST_F(FinalizerTest, StripsTwoClearsTheBasicAndTheNewestPlainWeakrefFirst) {
+  Object* a = list();
+  Object* basic = heap.new_weakref(a, nullptr, nullptr);
+  Object* w = weakref(a);
+  Object* plain = heap.new_weakref(a, nullptr, nullptr);
+  heap.collect();
+  Object* b = list();
+  heap.decref(a);
+  EXPECT_EQ(heap.get_count()[0], 0);
+  EXPECT_EQ(events, (std::vector<Event>{callback(w), freed(a)}));
+  for (Object* o : {b, basic, w, plain}) heap.decref(o);
+}
+
 TEST_F(FinalizerTest, WeakrefDyingFirstUnlinksItself) {
   Object* a = heap.new_str(0);
   Object* w1 = weakref(a);

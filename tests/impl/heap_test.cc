@@ -338,5 +338,34 @@ TEST(HeapLifetime, ObjectsLeftAliveStayVisibleInTheAllocator) {
   EXPECT_EQ(allocator.stats().small_blocks_live, 1u);
 }
 
+// CPython 3.13's trashcan (Config::Trashcan::CRecursion): a dying chain's
+// list k begins at 2(k - 1) units of C recursion, so list 4976 is the first
+// set aside (50 or fewer of 10,000 left); list 4975 is freed first. The trash
+// is emptied as the chain unwinds past 9,900 units, at list 4950's end:
+// lists 5000 down to 4976 are freed there, then the rest.
+TEST(HeapTrashcan, CRecursionSetsAsideAtItsDepthAndEmptiesWhileUnwinding) {
+  Allocator allocator;
+  Heap::Config config;
+  config.thresholds = {0, 10, 10};
+  config.trashcan = Heap::Config::Trashcan::CRecursion;
+  Heap heap(allocator, config);
+  FreeLog log;
+  heap.set_free_hook(&FreeLog::hook, &log);
+  std::vector<Object*> chain{heap.new_list(0)};
+  for (int i = 1; i < 5000; ++i) {
+    Object* next = heap.new_list(0);
+    heap.list_append(chain.back(), next);
+    chain.push_back(next);
+  }
+  heap.decref(chain.front());
+  ASSERT_EQ(log.freed.size(), 5000u);
+  EXPECT_EQ(log.freed[0], chain[4974]);
+  EXPECT_EQ(log.freed[25], chain[4949]);
+  EXPECT_EQ(log.freed[26], chain[4999]);
+  EXPECT_EQ(log.freed[50], chain[4975]);
+  EXPECT_EQ(log.freed[51], chain[4948]);
+  EXPECT_EQ(log.freed.back(), chain[0]);
+}
+
 }  // namespace
 }  // namespace gcheap
