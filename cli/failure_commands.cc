@@ -243,8 +243,8 @@ int explain_passing(const Input& input, const FailureOptions& options, const std
   RunOptions run = run_options(options.settings, input.form);
   run.teardown = false;
   const auto render = [&] {
-    std::unique_ptr<Machine> model = make_reference_model(*options.settings.profile);
     std::unique_ptr<Machine> sut = systems_under_test(options.settings).front()();
+    std::unique_ptr<Machine> model = make_reference_model(*options.settings.profile, sut->capabilities());
     const RunResult result = run_lockstep(input.program, *model, *sut, run);
     const Program& shown = result.resolved;
     const Snapshot snapshot = take_snapshot(shown, *model, *sut);

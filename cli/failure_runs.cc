@@ -185,8 +185,8 @@ int exit_status(Written written) {
 RunResult rerun_to_failure(const Program& program, const Trial& failure, const FailureOptions& options,
                            std::unique_ptr<Machine>& model, std::unique_ptr<Machine>& sut, bool stop_before) {
   for (const MachineFactory& make : systems_under_test(options.settings)) {
-    model = make_reference_model(*options.settings.profile);
     sut = make();
+    model = make_reference_model(*options.settings.profile, sut->capabilities());
     if (sut->name() == failure.sut) break;
   }
   RunOptions run = run_options(options.settings, ProgramFormat::Text);

@@ -113,17 +113,20 @@ int run_command(Arguments& args) {
   // `# cpython:` line chooses when no version was asked for (made anew when
   // it changes).
   RunSettings machines_settings = settings;
-  std::unique_ptr<Machine> model;
-  std::vector<std::unique_ptr<Machine>> suts;
+  // Each system under test with a model made for its capabilities.
+  std::vector<std::unique_ptr<Machine>> suts, models;
   // Returns why the machines cannot be made ("" when they are).
   const auto make_machines = [&](const Profile& p) -> std::string {
-    if (model != nullptr && machines_settings.profile == &p) return {};
+    if (!suts.empty() && machines_settings.profile == &p) return {};
     machines_settings.profile = &p;
     if (settings.three_way || settings.sut == "cpython")
       if (std::string why = cpython_unavailable(p.name); !why.empty()) return why;
-    model = make_reference_model(p);
     suts.clear();
-    for (const MachineFactory& make : systems_under_test(machines_settings)) suts.push_back(make());
+    models.clear();
+    for (const MachineFactory& make : systems_under_test(machines_settings)) {
+      suts.push_back(make());
+      models.push_back(make_reference_model(p, suts.back()->capabilities()));
+    }
     return {};
   };
   std::size_t passed = 0, failed = 0, invalid = 0, skipped = 0;
@@ -155,12 +158,22 @@ int run_command(Arguments& args) {
     if (max_steps > 0) options.max_steps = static_cast<std::size_t>(max_steps);
     options.max_seconds = max_seconds;
     if (!quiet) options.progress = progress_printer(file);
-    // One run per system under test; the program passes when every one does.
+    // One run per system under test; the program passes when every one to
+    // which it applies does.
     Outcome worst = Outcome::Pass;
-    std::string reports, summary;
-    for (const std::unique_ptr<Machine>& sut : suts) {
-      if (trace != "none") options.trace = trace_printer(*program, std::string(sut->name()), trace == "json", std::cout);
-      const RunResult result = run_lockstep(*program, *model, *sut, options);
+    std::string reports, summary, not_applicable;
+    std::size_t applicable = 0;
+    for (std::size_t s = 0; s < suts.size(); ++s) {
+      Machine& sut = *suts[s];
+      if (trace != "none") options.trace = trace_printer(*program, std::string(sut.name()), trace == "json", std::cout);
+      const RunResult result = run_lockstep(*program, *models[s], sut, options);
+      if (result.outcome == Outcome::NotApplicable) {
+        const std::string report = result.report.to_string(*program, std::string(sut.name()));
+        not_applicable += (not_applicable.empty() ? "" : "; ") + report.substr(report.find("not applicable to "));
+        not_applicable.resize(not_applicable.find('\n', not_applicable.rfind("not applicable to ")));
+        continue;
+      }
+      ++applicable;
       if (!quiet && result.steps_run >= RunOptions::kProgressSteps && isatty(STDERR_FILENO)) std::fputc('\n', stderr);
       if (summary.empty())
         summary = std::to_string(result.ops_run) + " ops, " + std::to_string(result.steps_run) + " steps, " +
@@ -172,14 +185,22 @@ int run_command(Arguments& args) {
         summary += "; stopped at its step budget before operation " + std::to_string(result.report.op_index + 1);
       if (result.outcome == Outcome::Pass) continue;
       if (worst != Outcome::ProgramError) worst = result.outcome;
-      const std::string report = result.report.to_string(*program, std::string(sut->name()));
+      const std::string report = result.report.to_string(*program, std::string(sut.name()));
       if (run.verdict == ProgramRun::Verdict::Pass)  // the first failure is the report's
-        run = {file, ProgramRun::Verdict::Fail, 0, std::string(sut->name()), result.report, report,
+        run = {file, ProgramRun::Verdict::Fail, 0, std::string(sut.name()), result.report, report,
                failure_location(*program, result.report)};
       reports += report;
       if (result.outcome == Outcome::ProgramError) break;  // the same for every system
     }
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (applicable == 0) {  // within no system's capabilities: reported, never run
+      ++skipped;
+      run.verdict = ProgramRun::Verdict::Skipped;
+      run.text = not_applicable;
+      if (!quiet) std::cout << "SKIP " << file << "  (" << not_applicable << ")\n";
+      continue;
+    }
+    if (!not_applicable.empty() && !quiet) std::cerr << file << ": " << not_applicable << "\n";
     if (worst == Outcome::Pass) {
       ++passed;
       if (!quiet) std::cout << "PASS " << file << "  (" << summary << (suts.size() > 1 ? ", three-way" : "") << ")\n";

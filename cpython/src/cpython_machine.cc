@@ -214,11 +214,11 @@ class CPythonMachine final : public Machine {
   std::string_view name() const override { return "cpython"; }
   // See the header: small ints' refcounts, containers' payloads and the list
   // free list are not observed.
-  Observations observations() const override {
-    return Observations::all()
-        .without(Observation::SmallIntRefcounts)
-        .without(Observation::ContainerPayload)
-        .without(Observation::ListFreeList);
+  Capabilities capabilities() const override {
+    return Capabilities::all()
+        .without(Capability::SmallIntRefcounts)
+        .without(Capability::ContainerPayload)
+        .without(Capability::ListFreeList);
   }
 
   void reset(std::size_t name_count) override {

@@ -162,17 +162,19 @@ std::optional<Difference> compare_events(const std::vector<Event>& model, const 
   return std::nullopt;
 }
 
-std::optional<Difference> compare_collector(const CollectorState& m, const CollectorState& s, Observations seen) {
-  if (m.count != s.count) return Difference{CheckKind::Counts, "get_count()", triple(m.count), triple(s.count), {}};
-  if (m.threshold != s.threshold) return Difference{CheckKind::Thresholds, "get_threshold()", triple(m.threshold), triple(s.threshold), {}};
-  if (m.enabled != s.enabled)
+std::optional<Difference> compare_collector(const CollectorState& m, const CollectorState& s, Capabilities seen) {
+  const bool generations = seen.has(Capability::Generations);
+  if (generations && m.count != s.count) return Difference{CheckKind::Counts, "get_count()", triple(m.count), triple(s.count), {}};
+  if (generations && m.threshold != s.threshold)
+    return Difference{CheckKind::Thresholds, "get_threshold()", triple(m.threshold), triple(s.threshold), {}};
+  if (generations && m.enabled != s.enabled)
     return Difference{CheckKind::Enabled, "isenabled()", m.enabled ? "enabled" : "disabled", s.enabled ? "enabled" : "disabled", {}};
   for (int g = 0; g < 3; ++g)
     if (m.stats[g] != s.stats[g])
       return Difference{CheckKind::Stats, "get_stats()[" + std::to_string(g) + "]", stats_text(m.stats[g]), stats_text(s.stats[g]), {}};
-  if (m.freeze_count != s.freeze_count)
+  if (seen.has(Capability::Freeze) && m.freeze_count != s.freeze_count)
     return Difference{CheckKind::FreezeCount, "get_freeze_count()", std::to_string(m.freeze_count), std::to_string(s.freeze_count), {}};
-  if (seen.has(Observation::ListFreeList) && m.list_free_list != s.list_free_list)
+  if (seen.has(Capability::ListFreeList) && m.list_free_list != s.list_free_list)
     return Difference{CheckKind::FreeList, "lists in the list free list (emptied by every generation-2 collection)",
                       std::to_string(m.list_free_list), std::to_string(s.list_free_list), {}};
   return std::nullopt;
@@ -216,16 +218,18 @@ std::optional<Difference> sut_only(const ObjectState& s) {
 
 // Whether an object's entry is compared at all: a small int's entry stands
 // for its refcount, compared only when both machines observe it.
-bool compared(const ObjectState& state, Observations seen) {
-  return state.key.is_serial() || seen.has(Observation::SmallIntRefcounts);
+bool compared(const ObjectState& state, Capabilities seen) {
+  return state.key.is_serial() || seen.has(Capability::SmallIntRefcounts);
 }
 
 // `part` becomes the state with what is not observed blanked out (assigned,
 // so that the storage of its slots is reused).
-void observed_part(const ObjectState& state, Observations seen, ObjectState& part) {
+void observed_part(const ObjectState& state, Capabilities seen, ObjectState& part) {
   part = state;
-  if (!seen.has(Observation::ContainerPayload) && part.kind == ObjectKind::Container) part.payload = 0;
-  if (!seen.has(Observation::SmallIntRefcounts) && !part.key.is_serial()) part.refcount = 0;
+  if (!seen.has(Capability::ContainerPayload) && part.kind == ObjectKind::Container) part.payload = 0;
+  if (!seen.has(Capability::SmallIntRefcounts) && !part.key.is_serial()) part.refcount = 0;
+  // Without generations an object is only tracked (0 stands for it) or not.
+  if (!seen.has(Capability::Generations) && part.generation != kUntracked) part.generation = 0;
 }
 
 // The same object as the model and the system under test describe it,
@@ -249,7 +253,7 @@ std::optional<Difference> compare_observed(const ObjectState& m, const ObjectSta
   return Difference{kind, check, to_string(m), to_string(s), std::move(involved)};
 }
 
-std::optional<Difference> compare_states(const ObjectState& model, const ObjectState& sut, Observations seen) {
+std::optional<Difference> compare_states(const ObjectState& model, const ObjectState& sut, Capabilities seen) {
   if (model == sut) return std::nullopt;
   if (seen.complete()) return compare_observed(model, sut);
   // Compared after every operation with a machine that observes less (the
@@ -261,7 +265,7 @@ std::optional<Difference> compare_states(const ObjectState& model, const ObjectS
 }
 
 // One key's entry in each machine's objects() (null when not listed there).
-std::optional<Difference> compare_entry(const ObjectState* m, const ObjectState* s, Observations seen) {
+std::optional<Difference> compare_entry(const ObjectState* m, const ObjectState* s, Capabilities seen) {
   if (m != nullptr && !compared(*m, seen)) m = nullptr;
   if (s != nullptr && !compared(*s, seen)) s = nullptr;
   if (m != nullptr && s != nullptr) return compare_states(*m, *s, seen);
@@ -281,7 +285,7 @@ bool listed(const ObjectState& state) { return state.key.is_serial() || state.re
 // depend on the objects' serials (a bug that drops the wrong item keeps one
 // object and frees another).
 std::optional<Difference> compare_objects(const std::vector<ObjectState>& m, const std::vector<ObjectState>& s,
-                                          Observations seen) {
+                                          Capabilities seen) {
   std::optional<Difference> first;
   std::size_t i = 0, j = 0;
   while (i < m.size() || j < s.size()) {
@@ -298,7 +302,7 @@ std::optional<Difference> compare_objects(const std::vector<ObjectState>& m, con
 // compare_objects restricted to `keys`: the same verdict whenever every
 // object whose entries differ is among them.
 std::optional<Difference> compare_objects_at(std::span<const ObjectKey> keys, Machine& model, Machine& sut,
-                                             ObjectState& model_state, ObjectState& sut_state, Observations seen) {
+                                             ObjectState& model_state, ObjectState& sut_state, Capabilities seen) {
   std::optional<Difference> first;
   for (const ObjectKey key : keys) {
     const bool in_model = model.read_object(key, model_state) && listed(model_state);

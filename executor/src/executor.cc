@@ -4,6 +4,7 @@
 #include <bit>
 #include <chrono>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -14,6 +15,19 @@ namespace gcv {
 namespace {
 
 constexpr std::size_t kScratchNames = 3;
+
+// What a run compares and runs: what both machines declare. A model made for
+// other capabilities than the system's where its rules differ would predict
+// another machine: refused.
+Capabilities run_capabilities(const Machine& model, const Machine& sut) {
+  const Capabilities rules = Capabilities::model_rules();
+  if ((model.capabilities() & rules) != (sut.capabilities() & rules))
+    throw std::invalid_argument("gcverify: the model follows " + (model.capabilities() & rules).to_string() + " but " +
+                                std::string(sut.name()) + " declares " + (sut.capabilities() & rules).to_string() +
+                                " of the capabilities the model's rules depend on: make the model with "
+                                "make_reference_model(profile, sut.capabilities())");
+  return model.capabilities() & sut.capabilities();
+}
 
 std::string triple(const std::array<std::int64_t, 3>& v) {
   return std::to_string(v[0]) + " " + std::to_string(v[1]) + " " + std::to_string(v[2]);
@@ -36,7 +50,7 @@ class Lockstep {
  public:
   Lockstep(const Program& program, Machine& model, Machine& sut, const RunOptions& options, Executor::Buffers& buffers)
       : program_(program), model_(model), sut_(sut), options_(options),
-        seen_(model.observations() & sut.observations()),
+        capabilities_(run_capabilities(model, sut)), sut_capabilities_(sut.capabilities()),
         scratch_(static_cast<NameIndex>(program.names.size())), name_count_(program.names.size() + kScratchNames),
         all_names_(buffers.all_names), changed_(buffers.changed),
         model_events_(buffers.model_events), sut_events_(buffers.sut_events),
@@ -60,8 +74,11 @@ class Lockstep {
     sut_.reset(name_count_);
   }
 
-  // Runs the operations not run yet; the program may have grown since.
+  // Runs the operations not run yet; the program may have grown since. In
+  // strict mode, none of them runs when one needs what the system under test
+  // lacks.
   void run_pending() {
+    if (options_.strict && result_.outcome == Outcome::Pass) refuse_if_not_applicable();
     for (; next_op_ < program_.ops.size() && result_.outcome == Outcome::Pass && !result_.truncated; ++next_op_)
       run_op(next_op_);
   }
@@ -76,6 +93,27 @@ class Lockstep {
   const std::vector<Event>& sut_events() const { return sut_events_; }
 
  private:
+  // The first pending operation that needs a capability the system under
+  // test does not declare, reported as not applicable.
+  void refuse_if_not_applicable() {
+    for (std::size_t i = next_op_; i < program_.ops.size(); ++i) {
+      const Op& op = program_.ops[i];
+      if (is_expectation(op.code) && !options_.check_expectations) continue;
+      const Capabilities missing = needed_capabilities(op) - sut_capabilities_;
+      if (missing.empty()) continue;
+      op_index_ = i;
+      op_ = op;
+      std::string reasons;
+      for (std::size_t c = 0; c < kCapabilityCount; ++c)
+        if (missing.has(static_cast<Capability>(c)))
+          reasons += (reasons.empty() ? "" : "; ") + std::string(kCapabilities[c].name) + ": " + kCapabilities[c].what;
+      return fail(Outcome::NotApplicable,
+                  {CheckKind::Capability, "capabilities",
+                   reasons + " (" + std::string(sut_.name()) + " declares: " + sut_capabilities_.to_string() + ")",
+                   missing.to_string(), {}});
+    }
+  }
+
   void run_op(std::size_t index) {
     model_events_.clear();  // a skipped operation reports no events
     sut_events_.clear();
@@ -83,10 +121,14 @@ class Lockstep {
     // An expectation that is not checked does nothing: it is not run, and
     // not part of the program as it ran (whose text would check it).
     if (is_expectation(original.code) && !options_.check_expectations) return;
+    // Lenient: an operation the system under test cannot run is skipped.
+    if (!sut_capabilities_.contains(needed_capabilities(original))) return;
     const Resolution resolution = resolve_op(program_, original, model_, options_.strict, model_state_);
     if (resolution.kind == Resolution::Kind::Skip) return;
     op_index_ = index;
     op_ = resolution.op;
+    // Without generations every collection is a full one: said so in what ran.
+    if (op_.code == OpCode::Collect && !capabilities_.has(Capability::Generations)) op_.generation = 2;
     if (resolution.kind == Resolution::Kind::Error)
       return fail(Outcome::ProgramError, {CheckKind::ProgramError, "program error", resolution.error, "", {}},
                   format_op(program_, original));
@@ -156,7 +198,7 @@ class Lockstep {
   void run_step(Step& step) {
     if (std::optional<Difference> d = unrunnable_on_sut(step)) return fail(Outcome::Divergence, std::move(*d));
     if (++result_.steps_run % RunOptions::kProgressSteps == 0) report_progress();
-    if (step.allocates()) step.serial = model_.next_serial();
+    if (step.allocates(capabilities_)) step.serial = model_.next_serial();
     const std::int64_t expected = apply_step(model_, step);
     const std::int64_t actual = apply_step(sut_, step);
     if (step.kind != Step::Kind::Collect || !options_.compare) return;
@@ -229,16 +271,16 @@ class Lockstep {
     std::optional<Difference> d = compare_events(model_events_, sut_events_);
     if (!d) d = std::move(collect_result_);
     collect_result_.reset();
-    if (!d) d = compare_collector(model_.collector_state(), sut_.collector_state(), seen_);
+    if (!d) d = compare_collector(model_.collector_state(), sut_.collector_state(), capabilities_);
     if (!d) d = compare_garbage(model_.garbage(), sut_.garbage());
     if (!d) d = compare_bindings(program_, model_, sut_, all_names_);
     if (!d && (everything || options_.check == CheckLevel::Exhaustive || !changes_known)) {
       model_.objects(model_objects_);
       sut_.objects(sut_objects_);
-      d = compare_objects(model_objects_, sut_objects_, seen_);
+      d = compare_objects(model_objects_, sut_objects_, capabilities_);
     } else if (!d) {
       sort_changed();
-      d = compare_objects_at(changed_, model_, sut_, model_state_, sut_state_, seen_);
+      d = compare_objects_at(changed_, model_, sut_, model_state_, sut_state_, capabilities_);
     }
     if (d) fail(Outcome::Divergence, std::move(*d));
   }
@@ -352,8 +394,8 @@ class Lockstep {
     op_index_ = program_.ops.size();
     op_ = Op{};
     if (options_.trace) options_.trace({.op_index = op_index_, .text = "teardown"});
-    teardown_step({.kind = Step::Kind::Unfreeze});
-    teardown_step({.kind = Step::Kind::SetDebug, .value = 0});
+    if (capabilities_.has(Capability::Freeze)) teardown_step({.kind = Step::Kind::Unfreeze});
+    if (capabilities_.has(Capability::Garbage)) teardown_step({.kind = Step::Kind::SetDebug, .value = 0});
     std::size_t live_before = live_objects() + 1;
     for (int round = 0; round < 16 && result_.outcome == Outcome::Pass; ++round) {
       const std::size_t live = live_objects();
@@ -477,7 +519,8 @@ class Lockstep {
   Machine& model_;
   Machine& sut_;
   const RunOptions& options_;
-  const Observations seen_;  // what both machines observe: all that is compared
+  const Capabilities capabilities_;      // what both machines declare: all that is compared
+  const Capabilities sut_capabilities_;  // what the system under test can run
   const NameIndex scratch_;
   const std::size_t name_count_;
   RunResult result_;

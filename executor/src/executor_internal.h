@@ -73,18 +73,18 @@ std::string expectation_keyword(const Op& op);
 
 // The comparisons, in the order the executor applies them.
 std::optional<Difference> compare_events(const std::vector<Event>& model, const std::vector<Event>& sut);
-// `seen`: what both machines observe (Machine::observations()); the rest is
+// `seen`: what both machines declare (Machine::capabilities()); the rest is
 // left out of the comparison.
-std::optional<Difference> compare_collector(const CollectorState& model, const CollectorState& sut, Observations seen);
+std::optional<Difference> compare_collector(const CollectorState& model, const CollectorState& sut, Capabilities seen);
 std::optional<Difference> compare_garbage(const std::vector<ObjectKey>& model, const std::vector<ObjectKey>& sut);
 std::optional<Difference> compare_bindings(const Program& program, Machine& model, Machine& sut,
                                            std::span<const NameIndex> names);
 std::optional<Difference> compare_objects(const std::vector<ObjectState>& model, const std::vector<ObjectState>& sut,
-                                          Observations seen);
+                                          Capabilities seen);
 // compare_objects over the objects `keys` names only (sorted, no repeats),
 // read one at a time; `model_state` and `sut_state` are reused storage.
 std::optional<Difference> compare_objects_at(std::span<const ObjectKey> keys, Machine& model, Machine& sut,
-                                             ObjectState& model_state, ObjectState& sut_state, Observations seen);
+                                             ObjectState& model_state, ObjectState& sut_state, Capabilities seen);
 
 
 }  // namespace gcv

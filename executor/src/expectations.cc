@@ -71,6 +71,9 @@ std::vector<Op> expectations_now(const Program& program, Machine& machine) {
       ops.push_back(generation);
     }
   }
+  // Only what the machine's capabilities (the system's, for a model made
+  // for it) let a program say: the rest would make it not applicable.
+  std::erase_if(ops, [within = machine.capabilities()](const Op& op) { return !within.contains(needed_capabilities(op)); });
   return ops;
 }
 

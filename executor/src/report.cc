@@ -14,6 +14,7 @@ const char* to_string(Outcome outcome) {
     case Outcome::Divergence: return "divergence";
     case Outcome::ExpectationFailed: return "expectation failed";
     case Outcome::ProgramError: return "program error";
+    case Outcome::NotApplicable: return "not applicable";
     case Outcome::Crash: return "crash";
   }
   return "?";
@@ -38,6 +39,12 @@ std::string Signature::to_string() const {
 std::string Report::to_string(const Program& program, const std::string& sut_name) const {
   std::ostringstream out;
   out << program.origin;
+  if (outcome == Outcome::NotApplicable) {
+    if (where.line != 0) out << ":" << where.line << ":" << where.column;
+    out << ": not applicable to " << sut_name << ": operation " << op_index + 1 << " (" << op_text << ") needs "
+        << actual << "\n  reason:    " << expected << "\n  signature: " << signature().to_string() << "\n";
+    return out.str();
+  }
   if (op_index < program.ops.size()) {
     if (where.line != 0) out << ":" << where.line << ":" << where.column;
     out << ": " << gcv::to_string(outcome) << " at operation " << op_index + 1 << ": " << op_text << "\n";
@@ -67,7 +74,9 @@ std::string Report::to_string(const Program& program, const std::string& sut_nam
 
 Signature Report::signature() const {
   return {outcome, kind,
-          outcome == Outcome::ExpectationFailed ? expectation : outcome == Outcome::Crash ? actual : std::string()};
+          outcome == Outcome::ExpectationFailed ? expectation
+          : outcome == Outcome::Crash || outcome == Outcome::NotApplicable ? actual
+                                                                          : std::string()};
 }
 
 }  // namespace gcv

@@ -89,8 +89,8 @@ Runner in_process_runner(std::vector<MachineFactory> suts, RunOptions options) {
   auto executor = std::make_shared<Executor>();
   return [suts = std::move(suts), options, executor](const Program& program) {
     for (const MachineFactory& make : suts) {
-      auto model = make_reference_model(profile(options.cpython));
       auto sut = make();
+      auto model = make_reference_model(profile(options.cpython), sut->capabilities());
       const RunResult result = executor->run(program, *model, *sut, options);
       if (result.outcome != Outcome::Pass) return trial_of(program, result, sut->name());
     }
@@ -105,8 +105,8 @@ Runner child_process_runner(std::vector<MachineFactory> suts, RunOptions options
     const ChildOutcome child = run_in_child(
         [&](ChildProgress& progress) {
           for (std::size_t k = 0; k < suts.size(); ++k) {
-            auto model = make_reference_model(profile(options.cpython));
             auto sut = suts[k]();
+            auto model = make_reference_model(profile(options.cpython), sut->capabilities());
             // One operation at a time, saying which, so that a crash can be
             // placed: progress is the system's index in the high half, the
             // 1-based operation in the low one (size + 1: the teardown).

@@ -162,10 +162,12 @@ std::vector<Serial> ReferenceModel::members_still_in(const std::vector<Serial>& 
 // _PyObject_GC_Link: count0 counts the new container; when it exceeds
 // threshold0, collection is enabled, threshold0 is not 0 and no collection is
 // running, an automatic collection runs: now (InAllocation), or at the next
-// eval breaker (AtEvalBreaker).
+// eval breaker (AtEvalBreaker). A machine without Generations never
+// collects automatically.
 void ReferenceModel::container_allocated() {
   gc_.count[0] += 1;
-  if (gc_.count[0] > gc_.threshold[0] && gc_.enabled && gc_.threshold[0] != 0 && !gc_.collecting) {
+  if (gc_.count[0] > gc_.threshold[0] && gc_.enabled && gc_.threshold[0] != 0 && !gc_.collecting &&
+      capabilities_.has(Capability::Generations)) {
     if (profile_.automatic == AutomaticCollection::AtEvalBreaker) gc_.scheduled = true;
     else collect_automatically();
   }
@@ -204,8 +206,10 @@ void ReferenceModel::collect_automatically() {
 
 // gc.collect(generation) works whether or not automatic collection is enabled.
 // An invalid generation is refused (CPython raises ValueError) and does nothing.
+// Without Generations every collection is a full one.
 std::int64_t ReferenceModel::collect(int generation) {
   if (generation < 0 || generation > 2) return 0;
+  if (!capabilities_.has(Capability::Generations)) generation = 2;
   const int units = c_recursion_units(1);  // gc.collect is a C function's call
   trashcan_.depth += units;
   const std::int64_t result = collect_unless_collecting(generation);

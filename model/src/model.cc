@@ -19,12 +19,15 @@
 
 namespace gcv {
 
-std::unique_ptr<Machine> make_reference_model(const Profile& profile) { return std::make_unique<ReferenceModel>(profile); }
+std::unique_ptr<Machine> make_reference_model(const Profile& profile, Capabilities capabilities) {
+  return std::make_unique<ReferenceModel>(profile, capabilities);
+}
 
 // Working storage is reserved for a typical fuzz input up front, so that
 // runs after the first rarely allocate more than they free (libFuzzer
 // rechecks such a run for leaks, at great cost).
-ReferenceModel::ReferenceModel(const Profile& profile) : profile_(profile) {
+ReferenceModel::ReferenceModel(const Profile& profile, Capabilities capabilities)
+    : profile_(profile), capabilities_(capabilities) {
   small_int_refs_.fill(1);
   constexpr std::size_t kTypicalObjects = 4096;
   live_.reserve(kTypicalObjects);
@@ -142,8 +145,9 @@ void ReferenceModel::new_str(NameIndex dst, Serial serial, std::uint32_t payload
   store_name(dst, ObjectKey::serial(allocate(serial, ObjectKind::Str, payload, 0)));
 }
 
+// Without SmallInts (a heap with no small-int cache), every int is allocated.
 void ReferenceModel::new_int(NameIndex dst, Serial serial, std::int64_t value) {
-  if (value >= kSmallIntMin && value <= kSmallIntMax) {
+  if (value >= kSmallIntMin && value <= kSmallIntMax && capabilities_.has(Capability::SmallInts)) {
     store_name(dst, ObjectKey::small_int(value));  // the shared object, no allocation
   } else {
     store_name(dst, ObjectKey::serial(allocate(serial, ObjectKind::Int, 0, value)));

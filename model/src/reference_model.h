@@ -152,8 +152,9 @@ struct CallbacksTuple {
 
 class ReferenceModel final : public Machine {
  public:
-  explicit ReferenceModel(const Profile& profile);
+  ReferenceModel(const Profile& profile, Capabilities capabilities);
   std::string_view name() const override { return "model"; }
+  Capabilities capabilities() const override { return capabilities_; }
   void reset(std::size_t name_count) override;
 
   // The steps (machine_steps.def); model.cc, effects.cc and collector.cc
@@ -258,6 +259,10 @@ class ReferenceModel final : public Machine {
   std::int64_t handle_legacy_finalizers(const std::vector<Serial>& finalizers, int older);
 
   const Profile& profile_;  // the CPython version whose rules apply
+  // The capabilities of the machine it is checked against: without
+  // Generations every collection is full and none automatic, without
+  // SmallInts every int is allocated.
+  const Capabilities capabilities_;
   std::vector<std::optional<ObjectKey>> names_;
   std::deque<ModelObject> objects_;  // indexed by serial; [0] is never used; grows without moving
   // Serials of the live objects, ascending (serials only grow), plus dead ones

@@ -59,7 +59,7 @@
 // program's objects, the counts are 0 and long_lived_total is 0, as in the
 // model's fresh state. Between steps the adapter allocates no container.
 //
-// Not observed (observations() leaves them out; the executor skips them):
+// Not observed (capabilities() leaves them out; the executor skips them):
 //   - the refcounts of the shared small ints (the interpreter holds
 //     thousands of references to them, which come and go);
 //   - a container's payload: a CPython list has no inline payload;

@@ -17,11 +17,21 @@
 // by default those that either machine changed in the step
 // (Machine::take_changed), which is every object whose state can differ once
 // the machines agreed before the step; exhaustively, every live object.
-// Only what both machines observe is compared (Machine::observations(): a
+// Only what both machines observe is compared (Machine::capabilities(): a
 // system under test such as CPython may be unable to report small ints'
-// refcounts, containers' payloads or the list free list); the rest is left
-// out of every comparison. The first difference stops the run with a Report. Expectations written in the
-// program are checked against the model.
+// refcounts, containers' payloads or the list free list; one without
+// generations has no counts or thresholds to compare); the rest is left out of
+// every comparison. The first difference stops the run with a Report.
+// Expectations written in the program are checked against the model.
+//
+// A program runs only within the system under test's capabilities: in strict
+// mode, a program with an operation that needs more is not run at all
+// (Outcome::NotApplicable, naming the operation and the capability); in
+// lenient mode such operations are skipped, as operations with nothing to act
+// on are. Without generations, `collect g` runs as `collect` (full). The model
+// must be made for the system's capabilities (make_reference_model): a pair
+// whose capabilities differ where the model's rules do is refused with
+// std::invalid_argument.
 //
 // At the end the executor tears both machines down in lockstep (unfreeze, drop
 // every name in the order of the objects bound to them, oldest first, names
@@ -118,6 +128,8 @@ enum class Outcome : std::uint8_t {
   Divergence,         // the system under test disagreed with the model
   ExpectationFailed,  // the program's own expectation does not hold on the model
   ProgramError,       // strict mode: an operation cannot run (unbound name, ...)
+  NotApplicable,      // strict mode: an operation needs a capability the system
+                      // under test does not declare; nothing of the program ran
   Crash,              // the process running the program died (a sanitizer's
                       // report, a signal): never returned by the executor, only
                       // by runners that run a program in a child process
@@ -236,7 +248,8 @@ class LockstepSession {
 // is (`expect a is #3`, `expect a is unbound`), and when it is bound to an
 // allocated object, expect alive, refcount, finalized or not_finalized,
 // generation when the object is tracked, its first slot's object and a
-// weakref's referent (`expect a[0] is #4`, `expect w() is none`). Appended to a program that has
+// weakref's referent (`expect a[0] is #4`, `expect w() is none`); only those
+// within the machine's capabilities. Appended to a program that has
 // run this far in a LockstepSession, they pass on the model: a reproducer
 // that pins its end state, and a check of the expectation checks themselves.
 std::vector<Op> expectations_now(const Program& program, Machine& machine);

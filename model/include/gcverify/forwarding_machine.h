@@ -16,7 +16,7 @@ class ForwardingMachine : public Machine {
  public:
   explicit ForwardingMachine(std::unique_ptr<Machine> inner = make_reference_model()) : inner_(std::move(inner)) {}
   std::string_view name() const override { return "forwarding"; }
-  Observations observations() const override { return inner_->observations(); }
+  Capabilities capabilities() const override { return inner_->capabilities(); }
   void reset(std::size_t n) override { inner_->reset(n); }
 #define GCV_STEP(id, result, method, parameters, names, arguments) \
   result method parameters override { return inner_->method names; }

@@ -30,7 +30,14 @@ namespace gcv {
 
 // A fresh model following `profile`'s rules: no objects, all names unbound
 // until reset(), thresholds (profile.threshold0, 10, 10), automatic
-// collection enabled.
-std::unique_ptr<Machine> make_reference_model(const Profile& profile = gcv::profile());
+// collection enabled. Made for a system under test, it takes the system's
+// capabilities (capabilities.h) and follows the rules of a machine without
+// those it lacks; its capabilities() are these. The executor refuses a pair
+// whose capabilities differ where the model's rules do.
+//
+//   auto sut = make_my_heap();
+//   auto model = make_reference_model(profile(), sut->capabilities());
+std::unique_ptr<Machine> make_reference_model(const Profile& profile = gcv::profile(),
+                                              Capabilities capabilities = Capabilities::all());
 
 }  // namespace gcv

@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "gcverify/capabilities.h"
 #include "gcverify/program.h"
 
 namespace gcv {
@@ -110,34 +111,6 @@ struct Event {
   friend bool operator==(const Event&, const Event&) = default;
 };
 
-// Observations a system under test may be unable to make robustly. A machine
-// reports the ones it makes (observations()); the executor compares only what
-// both machines observe, and leaves the rest out of every comparison.
-enum class Observation : std::uint32_t {
-  // The refcounts of the shared small ints, and their entries in objects()
-  // (their slots and bindings, being identities, are always compared).
-  SmallIntRefcounts = 1u << 0,
-  // ObjectState::payload of containers (strs' payloads are always compared).
-  ContainerPayload = 1u << 1,
-  // CollectorState::list_free_list.
-  ListFreeList = 1u << 2,
-};
-
-class Observations {
- public:
-  static constexpr Observations all() { return Observations(kAll); }
-  constexpr bool has(Observation o) const { return (bits_ & static_cast<std::uint32_t>(o)) != 0; }
-  constexpr bool complete() const { return bits_ == kAll; }
-  constexpr Observations without(Observation o) const { return Observations(bits_ & ~static_cast<std::uint32_t>(o)); }
-  constexpr Observations operator&(Observations other) const { return Observations(bits_ & other.bits_); }
-  friend constexpr bool operator==(Observations, Observations) = default;
-
- private:
-  static constexpr std::uint32_t kAll = 0x7;
-  constexpr explicit Observations(std::uint32_t bits) : bits_(bits) {}
-  std::uint32_t bits_;
-};
-
 // What take_events and take_changed do with a machine's own record: append
 // it to `out` and empty it. Into an empty `out` by exchanging buffers, so a
 // cascade of ten million deaths is not copied and neither side allocates.
@@ -152,8 +125,10 @@ class Machine {
  public:
   virtual ~Machine() = default;
   virtual std::string_view name() const = 0;
-  // What this machine observes; every Observation unless it says otherwise.
-  virtual Observations observations() const { return Observations::all(); }
+  // What this machine implements and observes (capabilities.h): every
+  // capability unless it says otherwise. The executor runs on it only
+  // programs within them, and compares only what both machines observe.
+  virtual Capabilities capabilities() const { return Capabilities::all(); }
 
   // Number of names, including the executor's scratch names. Called once,
   // before any step; all names start unbound.
@@ -254,9 +229,11 @@ struct Step {
   // SetFinalizer: the op's body; NewWeakref: its callback, nullptr for none.
   const std::vector<Op>* body = nullptr;
 
-  bool allocates() const {
+  // Whether the step allocates an object (which takes a serial) on a machine
+  // with `capabilities`: without SmallInts every int is allocated.
+  bool allocates(Capabilities capabilities = Capabilities::all()) const {
     return kind == Kind::NewContainer || kind == Kind::NewStr || kind == Kind::NewWeakref ||
-           (kind == Kind::NewInt && (value < kSmallIntMin || value > kSmallIntMax));
+           (kind == Kind::NewInt && (value < kSmallIntMin || value > kSmallIntMax || !capabilities.has(Capability::SmallInts)));
   }
 };
 
