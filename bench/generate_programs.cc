@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "program_generator.h"
+#include "gcverify/program_generator.h"
 
 int main(int argc, char** argv) {
   if (argc < 2 || argc > 5) {

@@ -25,7 +25,7 @@
 #include <cstring>
 #include <vector>
 
-#include "fuzz_target.h"
+#include "gcverify/fuzz_target.h"
 #include "gcheap/allocator.h"
 
 namespace {

@@ -1,6 +1,6 @@
 // The three-way differential target: bytes -> binary heap program -> the
 // reference model in lockstep with gcheap, then with the real CPython of
-// fuzz_profile() (3.11 unless -cpython=X.Y; the embedded interpreter,
+// gcv::fuzz::fuzz_profile() (3.11 unless -cpython=X.Y; the embedded interpreter,
 // cpython/). Built only in libFuzzer and replay builds that found a CPython
 // interpreter; never in OSS-Fuzz's libc++ builds.
 //
@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
-#include "fuzz_profile.h"
-#include "fuzz_target.h"
+#include "gcverify/fuzz.h"
+#include "gcverify/fuzz_target.h"
 #include "gcverify/binary.h"
 #include "gcverify/cpython_machine.h"
 #include "gcverify/executor.h"
@@ -26,7 +26,7 @@ namespace {
 // The interpreter of the profile's version, or exit 2 saying why there is none.
 std::unique_ptr<gcv::Machine> cpython_machine() {
   std::string error;
-  std::unique_ptr<gcv::Machine> machine = gcv::make_cpython_machine(fuzz_profile().name, &error);
+  std::unique_ptr<gcv::Machine> machine = gcv::make_cpython_machine(gcv::fuzz::fuzz_profile().name, &error);
   if (machine == nullptr) {
     std::fprintf(stderr, "cpython_differential_fuzzer: %s\n", error.c_str());
     std::exit(2);
@@ -35,9 +35,9 @@ std::unique_ptr<gcv::Machine> cpython_machine() {
 }
 
 struct Machines {
-  std::unique_ptr<gcv::Machine> model = gcv::make_reference_model(fuzz_profile());
+  std::unique_ptr<gcv::Machine> model = gcv::make_reference_model(gcv::fuzz::fuzz_profile());
   std::unique_ptr<gcv::Machine> heap =
-      gcv::make_heap_machine({.debug_fill = !gcheap::kPoisonsFreeBlocks, .profile = &fuzz_profile()});
+      gcv::make_heap_machine({.debug_fill = !gcheap::kPoisonsFreeBlocks, .profile = &gcv::fuzz::fuzz_profile()});
   std::unique_ptr<gcv::Machine> cpython = cpython_machine();
   gcv::Executor executor;
 };
@@ -64,7 +64,7 @@ extern "C" const char* __lsan_default_options() { return "detect_leaks=0"; }
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Machines machines;
   const gcv::Program program = gcv::decode_binary({data, size});
-  static const gcv::RunOptions options = fuzz_run_options();
+  static const gcv::RunOptions options = gcv::fuzz::fuzz_run_options();
   const gcv::RunResult heap = machines.executor.run(program, *machines.model, *machines.heap, options);
   if (heap.outcome != gcv::Outcome::Pass) report(program, heap, "gcheap");
   const gcv::RunResult cpython = machines.executor.run(program, *machines.model, *machines.cpython, options);

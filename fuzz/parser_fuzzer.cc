@@ -14,7 +14,7 @@
 #include <span>
 #include <string_view>
 
-#include "fuzz_target.h"
+#include "gcverify/fuzz_target.h"
 #include "gcverify/binary.h"
 #include "gcverify/text.h"
 

@@ -23,7 +23,7 @@
 #include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
 #include "gcverify/text.h"
-#include "program_generator.h"
+#include "gcverify/program_generator.h"
 #ifdef GCHEAP_SEEDED_BUGS
 #include "child_process.h"
 #endif

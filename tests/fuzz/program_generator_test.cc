@@ -8,18 +8,18 @@
 #include <set>
 
 #include "gcverify/binary.h"
-#include "program_generator.h"
+#include "gcverify/program_generator.h"
 
 namespace gcv {
 namespace {
 
 // 20,000 generated operations (with their bodies), decoded.
-std::vector<Op> generated_operations() {
+std::vector<Op> generated_operations(const fuzz::Vocabulary& vocabulary = fuzz::full_vocabulary()) {
   fuzz::Random rng(1);
   std::vector<Op> ops;
   for (int i = 0; i < 20000; ++i) {
     std::vector<std::uint8_t> bytes;
-    for (const fuzz::Record& record : fuzz::random_operation(rng)) {
+    for (const fuzz::Record& record : fuzz::random_operation(rng, vocabulary)) {
       bytes.resize(bytes.size() + kRecordSize);
       record.store(bytes.data() + bytes.size() - kRecordSize);
     }
@@ -33,6 +33,26 @@ TEST(ProgramGenerator, ProducesEveryOperationButTheExpectations) {
   for (const Op& op : generated_operations()) produced.insert(op.code);
   for (std::size_t c = 0; c < kOpCodeCount; ++c)
     EXPECT_EQ(produced.count(static_cast<OpCode>(c)), kOperations[c].expectation ? 0u : 1u) << kOperations[c].words;
+}
+
+// For a system of fewer capabilities, only what it can run, and still every
+// operation of those.
+TEST(ProgramGenerator, StaysWithinASystemsCapabilities) {
+  const Capabilities few = Capabilities::all()
+                               .without(Capability::Generations)
+                               .without(Capability::Freeze)
+                               .without(Capability::WeakrefCallbacks)
+                               .without(Capability::Garbage);
+  std::set<OpCode> produced;
+  for (const Op& op : generated_operations(fuzz::vocabulary_within(few))) {
+    ASSERT_TRUE(few.contains(needed_capabilities(op))) << operation_info(op.code).words;
+    produced.insert(op.code);
+  }
+  for (OpCode code : {OpCode::NewWeakref, OpCode::Deref, OpCode::SetFinalizer, OpCode::Collect, OpCode::Clique})
+    EXPECT_EQ(produced.count(code), 1u) << operation_info(code).words;
+  const Capabilities least = Capabilities().with(Capability::ContainerPayload);
+  for (const Op& op : generated_operations(fuzz::vocabulary_within(least)))
+    ASSERT_TRUE(needed_capabilities(op).empty()) << operation_info(op.code).words;
 }
 
 // Chains and cycles past the trashcan's 50 levels and the list free list's

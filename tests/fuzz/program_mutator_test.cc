@@ -6,7 +6,7 @@
 #include <set>
 #include <vector>
 
-#include "fuzz_target.h"
+#include "gcverify/fuzz.h"
 #include "gcverify/binary.h"
 
 namespace {
@@ -39,7 +39,7 @@ TEST(ProgramMutator, EditsWholeRecordsWithinTheLimit) {
     const std::size_t size = data.size();
     data.resize(kMax);
     const std::size_t before = byte_mutations;
-    const std::size_t out = LLVMFuzzerCustomMutator(data.data(), size, kMax, seed);
+    const std::size_t out = gcv::fuzz::mutate_program(data.data(), size, kMax, seed);
     ASSERT_LE(out, kMax);
     sizes.insert(out);
     if (byte_mutations != before) {
@@ -59,8 +59,8 @@ TEST(ProgramMutator, IsDeterministicForASeedAndChangesTheProgram) {
     std::vector<std::uint8_t> a = program_of(8), b = program_of(8);
     a.resize(512);
     b.resize(512);
-    const std::size_t na = LLVMFuzzerCustomMutator(a.data(), 64, 512, seed);
-    const std::size_t nb = LLVMFuzzerCustomMutator(b.data(), 64, 512, seed);
+    const std::size_t na = gcv::fuzz::mutate_program(a.data(), 64, 512, seed);
+    const std::size_t nb = gcv::fuzz::mutate_program(b.data(), 64, 512, seed);
     ASSERT_EQ(na, nb);
     ASSERT_EQ(a, b);
     const std::vector<std::uint8_t> original = program_of(8);
@@ -72,8 +72,25 @@ TEST(ProgramMutator, IsDeterministicForASeedAndChangesTheProgram) {
 TEST(ProgramMutator, GrowsAnEmptyProgram) {
   std::vector<std::uint8_t> data(64);
   std::size_t grew = 0;
-  for (unsigned seed = 0; seed < 100; ++seed) grew += LLVMFuzzerCustomMutator(data.data(), 0, 64, seed) == gcv::kRecordSize;
+  for (unsigned seed = 0; seed < 100; ++seed) grew += gcv::fuzz::mutate_program(data.data(), 0, 64, seed) == gcv::kRecordSize;
   EXPECT_GT(grew, 50u);
+}
+
+// What the mutator inserts for a system without weakrefs and gc.garbage
+// decodes into operations it can run (byte mutations aside).
+TEST(ProgramMutator, InsertsOnlyWhatTheSystemCanRun) {
+  const gcv::Capabilities few =
+      gcv::Capabilities::all().without(gcv::Capability::Weakrefs).without(gcv::Capability::Garbage);
+  for (unsigned seed = 0; seed < 500; ++seed) {
+    std::vector<std::uint8_t> data(64 * gcv::kRecordSize);
+    const std::size_t before = byte_mutations;
+    std::size_t size = 0;
+    for (unsigned step = 0; step < 8; ++step) size = gcv::fuzz::mutate_program(data.data(), size, data.size(), seed * 8 + step, few);
+    if (byte_mutations != before) continue;
+    data.resize(size);
+    for (const gcv::Op& op : gcv::decode_binary(data).ops)
+      ASSERT_TRUE(few.contains(gcv::needed_capabilities(op))) << "seed " << seed << ": " << gcv::operation_info(op.code).words;
+  }
 }
 
 TEST(ProgramCrossOver, SplicesRecordsWithinTheLimit) {
@@ -81,7 +98,7 @@ TEST(ProgramCrossOver, SplicesRecordsWithinTheLimit) {
   for (unsigned seed = 0; seed < 500; ++seed) {
     const std::size_t max_out = (seed % 20) * gcv::kRecordSize + seed % 8;
     std::vector<std::uint8_t> out(max_out + 1, 0xee);
-    const std::size_t n = LLVMFuzzerCustomCrossOver(first.data(), first.size(), second.data(), second.size(),
+    const std::size_t n = gcv::fuzz::cross_over_programs(first.data(), first.size(), second.data(), second.size(),
                                                     out.data(), max_out, seed);
     ASSERT_LE(n, max_out);
     ASSERT_EQ(n % gcv::kRecordSize, 0u);

@@ -12,7 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "fuzz_target.h"
+#include "gcverify/fuzz_target.h"
+
+// Tells the differential target (fuzz.h) that its inputs are replayed, not
+// fuzzed: it then checks the checker on every input.
+extern "C" const bool gcv_fuzz_replay_main = true;
 
 // Weak, so a target without an initializer links.
 extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int*, char***) { return 0; }
@@ -76,10 +80,4 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "replay: %zu inputs run without a failure\n", files.size());
   return 0;
-}
-
-// Without libFuzzer nobody mutates; a custom mutator that falls back on
-// libFuzzer's own mutations still has to link.
-extern "C" __attribute__((weak)) std::size_t LLVMFuzzerMutate(std::uint8_t*, std::size_t size, std::size_t) {
-  return size;
 }

@@ -6,28 +6,29 @@
 // operation, delete one, duplicate one elsewhere, swap two, or change one
 // operand. New operations and operands come from program_generator.h. One
 // mutation in four is left to libFuzzer's byte mutations instead. Crossover splices whole records of two programs.
-// Every result is a valid program, as every byte string is.
+// Every result is a valid program, as every byte string is. New operations
+// are within the system's capabilities (a Vocabulary of them).
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <random>
 #include <vector>
 
-#include "fuzz_target.h"
-#include "program_generator.h"
+#include "gcverify/fuzz.h"
+#include "gcverify/program_generator.h"
 
+// Weak: a build without libFuzzer (the replay main, a unit test) may leave
+// the byte mutator out, and then every mutation is structural.
+extern "C" __attribute__((weak)) std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size,
+                                                               std::size_t max_size);
+
+namespace gcv::fuzz {
 namespace {
 
-using gcv::kRecordSize;
-using gcv::fuzz::Random;
-using gcv::fuzz::Record;
-using gcv::fuzz::random_operation;
-using gcv::fuzz::random_record;
-
 // Changes one operand of the record at `at`.
-void change_operand(std::uint8_t* at, Random& rng) {
+void change_operand(std::uint8_t* at, Random& rng, const Vocabulary& vocabulary) {
   Record r = Record::load(at);
-  const Record fresh = random_record(rng);
+  const Record fresh = random_record(rng, vocabulary);
   switch (rng() % 4) {
     case 0: r.a = fresh.a; break;
     case 1: r.b = fresh.b; break;
@@ -37,12 +38,24 @@ void change_operand(std::uint8_t* at, Random& rng) {
   r.store(at);
 }
 
+// The vocabulary of the capabilities last asked for (a target asks for one).
+const Vocabulary& vocabulary_of(Capabilities capabilities) {
+  thread_local Capabilities cached = Capabilities::all();
+  thread_local Vocabulary vocabulary = full_vocabulary();
+  if (capabilities != cached) {
+    vocabulary = vocabulary_within(capabilities);
+    cached = capabilities;
+  }
+  return vocabulary;
+}
+
 }  // namespace
 
-extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
-                                               unsigned int seed) {
+std::size_t mutate_program(std::uint8_t* data, std::size_t size, std::size_t max_size, unsigned int seed,
+                           Capabilities capabilities) {
+  const Vocabulary& vocabulary = vocabulary_of(capabilities);
   Random rng(seed);
-  if (rng() % 4 == 0) return LLVMFuzzerMutate(data, size, max_size);
+  if (rng() % 4 == 0 && LLVMFuzzerMutate != nullptr) return LLVMFuzzerMutate(data, size, max_size);
   size -= size % kRecordSize;  // a trailing partial record means nothing
   const std::size_t records = size / kRecordSize;
   const std::size_t capacity = max_size / kRecordSize;
@@ -51,7 +64,7 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
   if (choice == 0 || choice == 2) {  // insert a new operation (with its body), or duplicate a record
     std::vector<Record> inserted;
     if (choice == 0) {
-      inserted = random_operation(rng);
+      inserted = random_operation(rng, vocabulary);
     } else {
       inserted.push_back(Record::load(at(rng() % records)));
     }
@@ -74,14 +87,13 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
     std::memcpy(at(j), tmp.data(), kRecordSize);
     return size;
   }
-  change_operand(at(rng() % records), rng);
+  change_operand(at(rng() % records), rng, vocabulary);
   return size;
 }
 
 // Splices records: a prefix of one program, then a run of the other's.
-extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std::size_t size1,
-                                                 const std::uint8_t* data2, std::size_t size2, std::uint8_t* out,
-                                                 std::size_t max_out_size, unsigned int seed) {
+std::size_t cross_over_programs(const std::uint8_t* data1, std::size_t size1, const std::uint8_t* data2,
+                                std::size_t size2, std::uint8_t* out, std::size_t max_out_size, unsigned int seed) {
   Random rng(seed);
   const std::size_t records1 = size1 / kRecordSize, records2 = size2 / kRecordSize;
   const std::size_t capacity = max_out_size / kRecordSize;
@@ -92,3 +104,5 @@ extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std:
   std::memcpy(out + prefix * kRecordSize, data2 + start * kRecordSize, run * kRecordSize);
   return (prefix + run) * kRecordSize;
 }
+
+}  // namespace gcv::fuzz

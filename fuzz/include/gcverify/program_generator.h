@@ -9,7 +9,8 @@
 // are chosen record by record, in the binary form's fields, so that a seed
 // keeps giving the same programs (the published workloads and examples are
 // seed-numbered): an operation without a case below gets a name in a and b
-// and a small index in c.
+// and a small index in c. A Vocabulary limits them to a system's
+// capabilities; the full one (every capability) keeps the seeds' programs.
 #pragma once
 
 #include <array>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "gcverify/binary.h"
+#include "gcverify/capabilities.h"
 
 namespace gcv::fuzz {
 
@@ -91,9 +93,31 @@ inline constexpr std::array<OpCode, kGeneratedOpCount> kGeneratedOps = [] {
   return ops;
 }();
 
+// The operations generated for a system of some capabilities: those of
+// kGeneratedOps and of the body rows (as their index in kBodyOpCodes) that
+// need no more, and whether a weakref may have a callback.
+struct Vocabulary {
+  std::vector<OpCode> ops;
+  std::vector<std::uint8_t> body_ops;
+  bool callbacks = true;
+};
+inline Vocabulary vocabulary_within(Capabilities capabilities) {
+  Vocabulary v;
+  for (OpCode code : kGeneratedOps)
+    if (capabilities.contains(needed_capabilities(Op::of(code)))) v.ops.push_back(code);
+  for (std::size_t k = 0; k < kBodyOpCodeCount; ++k)
+    if (capabilities.contains(needed_capabilities(Op::of(kBodyOpCodes[k])))) v.body_ops.push_back(static_cast<std::uint8_t>(k));
+  v.callbacks = capabilities.has(Capability::WeakrefCallbacks);
+  return v;
+}
+inline const Vocabulary& full_vocabulary() {
+  static const Vocabulary full = vocabulary_within(Capabilities::all());
+  return full;
+}
+
 // A new operation, as records: one, or for a finalizer or a weakref with a
 // callback, the operation's record and its body's.
-inline std::vector<Record> random_operation(Random& rng);
+inline std::vector<Record> random_operation(Random& rng, const Vocabulary& vocabulary = full_vocabulary());
 
 // A record of `code` with operands a program would give it.
 inline Record random_record_of(OpCode code, Random& rng) {
@@ -137,13 +161,17 @@ inline Record random_record_of(OpCode code, Random& rng) {
   return r;
 }
 
-inline Record random_record(Random& rng) { return random_record_of(kGeneratedOps[rng() % std::size(kGeneratedOps)], rng); }
+inline Record random_record(Random& rng, const Vocabulary& vocabulary = full_vocabulary()) {
+  Record r = random_record_of(vocabulary.ops[rng() % vocabulary.ops.size()], rng);
+  if (static_cast<OpCode>(r.op) == OpCode::NewWeakref && !vocabulary.callbacks) r.b = 0;
+  return r;
+}
 
 // A record that reads as a body's operation when it follows a finalizer or a
 // weakref record: a row a body may hold (its opcode byte counts those rows,
 // binary.h), a name it reads being `self` one time in four.
-inline Record random_body_record(Random& rng) {
-  const std::size_t k = rng() % kBodyOpCodeCount;
+inline Record random_body_record(Random& rng, const Vocabulary& vocabulary = full_vocabulary()) {
+  const std::size_t k = vocabulary.body_ops[rng() % vocabulary.body_ops.size()];
   Record r = random_record_of(kBodyOpCodes[k], rng);
   r.op = static_cast<std::uint8_t>(k);
   if (rng() % 4 == 0) r.a = kSelf;
@@ -152,12 +180,12 @@ inline Record random_body_record(Random& rng) {
   return r;
 }
 
-inline std::vector<Record> random_operation(Random& rng) {
-  std::vector<Record> records{random_record(rng)};
+inline std::vector<Record> random_operation(Random& rng, const Vocabulary& vocabulary) {
+  std::vector<Record> records{random_record(rng, vocabulary)};
   const OpCode code = static_cast<OpCode>(records.front().op);
   const std::uint16_t b = records.front().b;
   const std::uint16_t length = code == OpCode::SetFinalizer ? b : code == OpCode::NewWeakref && b > 0 ? b - 1 : 0;
-  for (std::uint16_t i = 0; i < length; ++i) records.push_back(random_body_record(rng));
+  for (std::uint16_t i = 0; i < length; ++i) records.push_back(random_body_record(rng, vocabulary));
   return records;
 }
 

@@ -1,11 +1,12 @@
-#include "fuzz_profile.h"
+// The CPython version the differential targets follow (fuzz.h), and the
+// libFuzzer initializer that reads it off the command line.
+#include "gcverify/fuzz.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
-#include "fuzz_target.h"
 
 namespace {
 
@@ -13,9 +14,9 @@ const gcv::Profile* chosen = &gcv::profile();
 
 }  // namespace
 
-const gcv::Profile& fuzz_profile() { return *chosen; }
+const gcv::Profile& gcv::fuzz::fuzz_profile() { return *chosen; }
 
-gcv::RunOptions fuzz_run_options() {
+gcv::RunOptions gcv::fuzz::fuzz_run_options() {
   gcv::RunOptions options = gcv::differential_fuzz_options();
   options.cpython = chosen->version;
   return options;
