@@ -19,6 +19,7 @@ struct Command {
 extern const Command kRunCommand;
 extern const Command kConvertCommand;
 extern const Command kPrintCommand;
+extern const Command kCapabilitiesCommand;
 // failure_commands.cc: one failing input.
 extern const Command kReplayCommand;
 extern const Command kMinimizeCommand;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "gcverify/version.h"
 
 namespace gcv {
 namespace {
@@ -41,8 +42,9 @@ void ask_for_huge_pages(char** argv) {
   if (tunables != nullptr) setenv("GLIBC_TUNABLES", tunables, 1);
 }
 
-const Command* const kCommands[] = {&kRunCommand,      &kConvertCommand, &kPrintCommand,  &kReplayCommand,
-                                    &kMinimizeCommand, &kExplainCommand, &kTriageCommand, &kPromoteCommand};
+const Command* const kCommands[] = {&kRunCommand,     &kConvertCommand,  &kPrintCommand,
+                                    &kCapabilitiesCommand, &kReplayCommand,  &kMinimizeCommand,
+                                    &kExplainCommand, &kTriageCommand,  &kPromoteCommand};
 
 std::string main_help() {
   std::string help = R"(usage: gcverify <command> [options] [arguments]
@@ -54,7 +56,7 @@ commands:
 )";
   for (const Command* command : kCommands) {
     std::string name = command->name;
-    name.resize(10, ' ');
+    name.resize(std::max<std::size_t>(name.size() + 2, 10), ' ');
     help += "  " + name + command->summary + "\n";
   }
   help += R"(  help      show help for a command
@@ -89,7 +91,7 @@ int main(int argc, char** argv) {
   const std::string name = argv[1];
   std::vector<std::string> rest(argv + 2, argv + argc);
   if (name == "--help" || name == "-h") return std::cout << main_help(), 0;
-  if (name == "--version") return std::cout << "gcverify " GCV_VERSION "\n", 0;
+  if (name == "--version") return std::cout << "gcverify " GCV_VERSION_STRING "\n", 0;
   if (name == "help") return help_command(rest);
   const Command* command = find_command(name);
   if (command == nullptr) {

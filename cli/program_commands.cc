@@ -255,8 +255,66 @@ int print_command(Arguments& args) {
   return 0;
 }
 
+std::string capabilities_help() {
+  return R"(usage: gcverify capabilities [--sut ...|--sut-plugin LIBRARY] [--cpython X.Y] [PROGRAM...]
+
+Prints what the system under test declares it implements and observes, one
+capability per line ("yes" or "no"), with what a machine that has it does
+and what happens for one that has not (capabilities.def). With programs
+(files or directories), then prints what each one needs and whether the
+system can run it. Exit status 0; 1 when a program needs more than the
+system declares.
+
+options:
+)" + run_flags_help();
+}
+
+// One capability's line: "  yes  generations        three generations ...".
+std::string capability_line(std::size_t c, bool declared) {
+  std::string name = kCapabilities[c].name;
+  name.resize(std::max<std::size_t>(name.size() + 1, 21), ' ');
+  std::string line = std::string("  ") + (declared ? "yes  " : "no   ") + name + kCapabilities[c].what + "\n";
+  if (!declared) line += std::string(28, ' ') + "without: " + kCapabilities[c].without + "\n";
+  return line;
+}
+
+int capabilities_command(Arguments& args) {
+  std::map<std::string, bool> flags = run_flags();
+  flags.insert({"--help", false});
+  if (!args.parse(flags)) return kExitUsage;
+  if (args.has("--help")) return std::cout << capabilities_help(), 0;
+  RunSettings settings;
+  if (!read_run_settings(args, settings)) return kExitUsage;
+  std::string error;
+  std::vector<std::string> files;
+  if (!collect_program_files(args.positional(), files, error))
+    return std::cerr << "gcverify capabilities: " << error << "\n", kExitUsage;
+  const std::unique_ptr<Machine> sut = systems_under_test(settings).front()();
+  const Capabilities declared = sut->capabilities();
+  std::cout << sut->name() << " declares:\n";
+  for (std::size_t c = 0; c < kCapabilityCount; ++c) std::cout << capability_line(c, declared.has(static_cast<Capability>(c)));
+  int status = 0;
+  for (const std::string& file : files) {
+    ProgramFormat form;
+    const auto program = load_program(file, settings.format, error, &form);
+    if (!program) return std::cerr << error << "\n", kExitUsage;
+    const Capabilities needs = needed_capabilities(program->ops);
+    const Capabilities missing = needs - declared;
+    std::cout << file << ": needs " << needs.to_string();
+    if (missing.empty()) {
+      std::cout << ": " << sut->name() << " can run it\n";
+    } else {
+      std::cout << ": not applicable to " << sut->name() << " (lacks " << missing.to_string() << ")\n";
+      status = kExitFailed;
+    }
+  }
+  return status;
+}
+
 }  // namespace
 
+const Command kCapabilitiesCommand{"capabilities", "what a system under test implements, and what programs need",
+                                   capabilities_help, capabilities_command};
 const Command kRunCommand{"run", "run programs (files or directories) and print a pass/fail summary", run_help,
                           run_command};
 const Command kConvertCommand{"convert", "convert a program between the text (.heap) and binary forms",

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "gcverify/cpython_machine.h"
 #include "gcverify/heap_machine.h"
@@ -25,6 +26,10 @@ constexpr RunFlag kRunFlags[] = {
      "heap; model: the model against itself; cpython:\n"
      "the embedded CPython of the profile's version;\n"
      "cpython-X.Y: that version's)"},
+    {"--sut-plugin", true,
+     "LIBRARY  the system under test a shared library defines\n"
+     "(gcverify/plugin.h: GCV_PLUGIN); programs that need\n"
+     "more than its capabilities are skipped, with why"},
     {"--three-way", false, "model vs heap, then model vs CPython"},
     {"--cpython", true,
      "X.Y  the CPython version whose collector the model and\n"
@@ -97,6 +102,17 @@ bool read_run_settings(Arguments& args, RunSettings& settings) {
     settings.profile = profile_named(settings.sut.substr(8));
   }
   if (settings.three_way && args.has("--sut")) return args.usage_error("--three-way and --sut exclude each other");
+  if (args.has("--sut-plugin")) {
+    if (args.has("--sut") || settings.three_way)
+      return args.usage_error("--sut-plugin excludes --sut and --three-way");
+    std::string error;
+    // By its absolute path, so that the command lines written into failure
+    // files (run_command_line) load it from anywhere.
+    std::optional<Plugin> plugin = load_plugin(std::filesystem::absolute(args.get("--sut-plugin", "")).string(), error);
+    if (!plugin) return args.usage_error("--sut-plugin: " + error);
+    settings.plugin = std::make_shared<const Plugin>(std::move(*plugin));
+    settings.sut = "plugin";
+  }
   if (args.has("--strict") && args.has("--lenient")) return args.usage_error("--strict and --lenient exclude each other");
   if (args.has("--expectations") && args.has("--no-expectations"))
     return args.usage_error("--expectations and --no-expectations exclude each other");
@@ -120,6 +136,15 @@ std::vector<MachineFactory> systems_under_test(const RunSettings& settings) {
   std::vector<MachineFactory> suts;
   const Profile& profile = *settings.profile;
   if (settings.sut == "model") suts.emplace_back([&profile] { return make_reference_model(profile); });
+  if (settings.plugin != nullptr)
+    suts.emplace_back([plugin = settings.plugin, &profile] {
+      std::unique_ptr<Machine> machine = plugin->make(profile);
+      if (machine == nullptr) {
+        std::fprintf(stderr, "gcverify: the plugin %s made no machine for CPython %s\n", plugin->path.c_str(), profile.name);
+        std::exit(kExitUsage);
+      }
+      return machine;
+    });
   if (settings.sut == "heap" || settings.three_way) {
     const gcheap::Geometry geometry = geometry_named(settings.geometry);
     suts.emplace_back([geometry, &profile] { return make_heap_machine({.geometry = geometry, .profile = &profile}); });
@@ -159,7 +184,8 @@ bool available(Arguments& args, const RunSettings& settings) {
 std::string run_command_line(const RunSettings& settings, const std::string& file) {
   std::string line = "gcverify run";
   if (settings.three_way) line += " --three-way";
-  if (settings.sut != "heap") line += " --sut " + settings.sut;
+  if (settings.plugin != nullptr) line += " --sut-plugin " + settings.plugin->path;
+  else if (settings.sut != "heap") line += " --sut " + settings.sut;
   if (settings.profile_given) line += std::string(" --cpython ") + settings.profile->name;
   if (settings.geometry != "modern") line += " --geometry " + settings.geometry;
   if (settings.check != CheckLevel::Changed) line += std::string(" --check ") + to_string(settings.check);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,12 +20,15 @@
 #include "arguments.h"
 #include "gcverify/executor.h"
 #include "gcverify/minimize.h"
+#include "gcverify/plugin.h"
 #include "gcverify/profile.h"
 
 namespace gcv {
 
 struct RunSettings {
-  std::string sut = "heap";          // heap | model | cpython | cpython-X.Y
+  std::string sut = "heap";          // heap | model | cpython | cpython-X.Y | plugin
+  // --sut-plugin's library, loaded (sut is "plugin" then).
+  std::shared_ptr<const Plugin> plugin;
   bool three_way = false;            // heap, then cpython
   std::string geometry = "modern";   // the heap's allocator geometry
   CheckLevel check = CheckLevel::Changed;

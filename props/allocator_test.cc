@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "gcheap/allocator.h"
+#include "gcverify/props.h"  // set_case_budget
 
 namespace {
 
@@ -735,6 +736,8 @@ void run_program(const GeometryCase& geometry, Property property) {
 
 class AllocatorProps : public testing::TestWithParam<GeometryCase> {
  protected:
+  static void SetUpTestSuite() { gcv::props::set_case_budget(); }
+
   // Fails with RapidCheck's minimal counterexample.
   void expect_holds(Property property) {
     rc::detail::checkGTest([geometry = GetParam(), property] { run_program<Subject>(geometry, property); });

@@ -1,32 +1,9 @@
-// Properties of the production heap, checked with RapidCheck against the
-// reference model.
-//
-// Stateful properties: rc::state with one command per heap-program operation.
-// A command's run() appends its operation to the program and runs it in
-// lockstep on the model and on the system under test (see heap_programs.h),
-// then checks the property's own invariant. Each property is a named test:
-//   Lockstep              everything the fuzzer's executor compares
-//   NoPrematureFree       every object the model can reach from a name is
-//                         alive in the heap, intact, of the same kind and size;
-//                         the heap frees nothing the model keeps alive
-//   NoLeak                the heap keeps nothing alive the model freed, and at
-//                         teardown the allocator holds no block and no arena
-//   ExactRefcounts        every live object's refcount is the model's
-//   ExactCollections      every collection's generation and result, the
-//                         counts, stats, thresholds and freeze count
-//   AutomaticCollections  collections happen exactly when the model says
-//   FreezeProtects        frozen objects stay alive and frozen until unfrozen
-//   FinalizersRunAtMostOnce   no object's finalizer runs twice
-//   GarbageIsTheUncollectable gc.garbage holds what the model says
-// Metamorphic properties, over whole generated programs:
-//   CollectingEachGenerationEqualsAFullCollection
-//   ThresholdsNeverChangeWhatSurvivesAFullCollection
-//   TextBinaryRoundTripBehavesIdentically
-// Every property is shown to be able to fail: BrokenSystemsAreRejected runs
-// each one against a system under test broken in the way it exists to catch.
+// gcverify's property suite (gcverify/property_suite.h) instantiated for
+// gcheap, the production heap, and gcheap's own tests of it: the generators
+// reach the heap's limits, and every property is shown to be able to fail:
+// BrokenSystemsAreRejected runs each one against a gcheap broken in the way it
+// exists to catch.
 #include <gtest/gtest.h>
-#include <rapidcheck/gtest.h>
-#include <rapidcheck/state.h>
 
 #include <unistd.h>
 
@@ -37,267 +14,17 @@
 #include <iostream>
 #include <sstream>
 
-#include "gcverify/binary.h"
 #include "gcverify/forwarding_machine.h"
-#include "heap_programs.h"
+#include "gcverify/heap_machine.h"
+#include "gcverify/property_suite.h"
 
 namespace gcv::props {
 namespace {
 
-// ---- invariants checked after every operation ---------------------------------
+// gcheap following the properties' CPython version.
+std::unique_ptr<Machine> real_heap() { return make_heap_machine({.profile = &props_profile()}); }
 
-// What an invariant may remember from one operation to the next of a run.
-struct Memory {
-  std::set<ObjectKey> finalized;  // objects whose finalizer has run
-};
-
-using Invariant = void (*)(LockstepRun&, Memory&);
-
-void nothing_more(LockstepRun&, Memory&) {}
-
-void no_premature_free(LockstepRun& run, Memory&) {
-  ObjectState in_model, in_sut;
-  for (ObjectKey key : reachable(run.model())) {
-    run.model().read_object(key, in_model);
-    if (!run.sut().read_object(key, in_sut)) RC_FAIL(key.to_string() + " is reachable but the heap freed it");
-    if (!in_sut.intact || in_sut.kind != in_model.kind || in_sut.payload != in_model.payload)
-      RC_FAIL(key.to_string() + " is reachable but damaged: " + to_string(in_sut));
-  }
-  for (const Event& e : run.sut_events())
-    if (e.type == Event::Type::Freed && run.model().read_object(e.key, in_model))
-      RC_FAIL("the heap freed " + e.key.to_string() + ", which the model keeps alive");
-}
-
-void no_leak(LockstepRun& run, Memory&) {
-  const std::set<ObjectKey> alive = live_keys(run.model());
-  for (ObjectKey key : live_keys(run.sut()))
-    if (alive.count(key) == 0) RC_FAIL("the heap keeps " + key.to_string() + " alive; the model freed it");
-}
-
-void exact_refcounts(LockstepRun& run, Memory&) {
-  std::vector<ObjectState> expected;
-  run.model().objects(expected);
-  ObjectState actual;
-  for (const ObjectState& m : expected)
-    if (run.sut().read_object(m.key, actual) && actual.refcount != m.refcount)
-      RC_FAIL(m.key.to_string() + " has refcount " + std::to_string(actual.refcount) + ", the model says " +
-              std::to_string(m.refcount));
-}
-
-// (generation, collected, uncollectable) of each collection in the events.
-std::vector<std::array<std::int64_t, 3>> collections_in(const std::vector<Event>& events) {
-  std::vector<std::array<std::int64_t, 3>> out;
-  for (const Event& e : events)
-    if (e.type == Event::Type::CollectionStop) out.push_back({e.generation, e.collected, e.uncollectable});
-  return out;
-}
-
-void exact_collections(LockstepRun& run, Memory&) {
-  RC_ASSERT(collections_in(run.sut_events()) == collections_in(run.model_events()));
-  const CollectorState expected = run.model().collector_state(), actual = run.sut().collector_state();
-  RC_ASSERT(actual.count == expected.count);
-  RC_ASSERT(actual.threshold == expected.threshold);
-  RC_ASSERT(actual.enabled == expected.enabled);
-  RC_ASSERT(actual.stats == expected.stats);
-  RC_ASSERT(actual.freeze_count == expected.freeze_count);
-}
-
-std::vector<int> generations_collected(const std::vector<Event>& events) {
-  std::vector<int> out;
-  for (const Event& e : events)
-    if (e.type == Event::Type::CollectionStart) out.push_back(e.generation);
-  return out;
-}
-
-void automatic_collections(LockstepRun& run, Memory&) {
-  RC_ASSERT(generations_collected(run.sut_events()) == generations_collected(run.model_events()));
-}
-
-void freeze_protects(LockstepRun& run, Memory&) {
-  std::vector<ObjectState> expected;
-  run.model().objects(expected);
-  ObjectState actual;
-  for (const ObjectState& m : expected) {
-    if (m.generation != kPermanentGeneration) continue;
-    if (!run.sut().read_object(m.key, actual)) RC_FAIL("frozen " + m.key.to_string() + " was freed");
-    if (actual.generation != kPermanentGeneration) RC_FAIL("frozen " + m.key.to_string() + " left the permanent generation");
-  }
-}
-
-// A finalizer runs at most once per object, and only for an object that had one.
-void finalizers_run_at_most_once(LockstepRun& run, Memory& memory) {
-  for (const Event& e : run.sut_events())
-    if (e.type == Event::Type::Finalized && !memory.finalized.insert(e.key).second)
-      RC_FAIL("the finalizer of " + e.key.to_string() + " ran twice");
-}
-
-// gc.garbage holds exactly what the model says is uncollectable (or saved);
-// its order follows the collector's lists, which only CPython's own code fixes.
-void garbage_is_the_uncollectable(LockstepRun& run, Memory&) {
-  std::vector<ObjectKey> expected = run.model().garbage(), actual = run.sut().garbage();
-  std::sort(expected.begin(), expected.end());
-  std::sort(actual.begin(), actual.end());
-  RC_ASSERT(actual == expected);
-}
-
-// ---- the stateful test -----------------------------------------------------------------
-
-// RapidCheck's model. The reference model's state is a function of the
-// program run so far, and the executor computes it in lockstep as the
-// commands run: a Machine cannot be copied the way RapidCheck copies models,
-// so the program (here, its length) stands for it. Generating a command needs
-// nothing of it, since operands are resolved when they run.
-struct ProgramSoFar {
-  std::size_t operations = 0;
-};
-
-class PropertyRun {
- public:
-  PropertyRun(std::unique_ptr<Machine> sut, bool compare, Invariant invariant)
-      : lockstep_(std::move(sut), compare), invariant_(invariant) {}
-  void run(const Op& op) {
-    lockstep_.run(op);
-    invariant_(lockstep_, memory_);
-  }
-  void finish() { lockstep_.finish(); }
-
- private:
-  LockstepRun lockstep_;
-  Invariant invariant_;
-  Memory memory_;
-};
-
-// One heap-program operation as a command, of each kind as often as its
-// row's weight in operations.def says.
-struct AnyOperation : rc::state::Command<ProgramSoFar, PropertyRun> {
-  Op op = *any_operation();
-  void apply(ProgramSoFar& model) const override { ++model.operations; }
-  void run(const ProgramSoFar&, PropertyRun& sut) const override { sut.run(op); }
-  void show(std::ostream& os) const override { showValue(op, os); }
-};
-
-auto any_command() { return rc::state::gen::execOneOfWithArgs<AnyOperation>(); }
-
-struct StatefulProperty {
-  const char* name;
-  bool compare;       // the executor's own comparisons too
-  Invariant invariant;
-  bool teardown;      // end with the lockstep teardown
-};
-
-const StatefulProperty kLockstep{"Lockstep", true, nothing_more, true};
-const StatefulProperty kNoPrematureFree{"NoPrematureFree", false, no_premature_free, false};
-const StatefulProperty kNoLeak{"NoLeak", false, no_leak, true};
-const StatefulProperty kExactRefcounts{"ExactRefcounts", false, exact_refcounts, false};
-const StatefulProperty kExactCollections{"ExactCollections", false, exact_collections, false};
-const StatefulProperty kAutomaticCollections{"AutomaticCollections", false, automatic_collections, false};
-const StatefulProperty kFreezeProtects{"FreezeProtects", false, freeze_protects, false};
-const StatefulProperty kFinalizersRunOnce{"FinalizersRunAtMostOnce", false, finalizers_run_at_most_once, false};
-const StatefulProperty kGarbage{"GarbageIsTheUncollectable", false, garbage_is_the_uncollectable, false};
-
-void check_stateful(const StatefulProperty& property, const SutFactory& make_sut) {
-  PropertyRun run(make_sut(), property.compare, property.invariant);
-  rc::state::check(ProgramSoFar{}, run, any_command());
-  if (property.teardown) run.finish();
-}
-
-RC_GTEST_PROP(HeapProperties, Lockstep, ()) { check_stateful(kLockstep, real_heap); }
-RC_GTEST_PROP(HeapProperties, NoPrematureFree, ()) { check_stateful(kNoPrematureFree, real_heap); }
-RC_GTEST_PROP(HeapProperties, NoLeak, ()) { check_stateful(kNoLeak, real_heap); }
-RC_GTEST_PROP(HeapProperties, ExactRefcounts, ()) { check_stateful(kExactRefcounts, real_heap); }
-RC_GTEST_PROP(HeapProperties, ExactCollections, ()) { check_stateful(kExactCollections, real_heap); }
-RC_GTEST_PROP(HeapProperties, AutomaticCollections, ()) { check_stateful(kAutomaticCollections, real_heap); }
-RC_GTEST_PROP(HeapProperties, FreezeProtects, ()) { check_stateful(kFreezeProtects, real_heap); }
-RC_GTEST_PROP(HeapProperties, FinalizersRunAtMostOnce, ()) { check_stateful(kFinalizersRunOnce, real_heap); }
-RC_GTEST_PROP(HeapProperties, GarbageIsTheUncollectable, ()) { check_stateful(kGarbage, real_heap); }
-
-// ---- metamorphic properties ------------------------------------------------------------
-
-// User code run during a collection (finalizers, weakref callbacks) may
-// depend on which collection runs it, and what a legacy finalizer keeps
-// uncollectable on what it reaches when a collection finds it (a collection
-// of generation 0 may free it before a full one would), so programs here
-// have none.
-std::vector<Op> program_without_user_code() {
-  std::vector<Op> program = *any_program();
-  std::erase_if(program, [](const Op& op) {
-    return op.code == OpCode::SetFinalizer || op.code == OpCode::SetLegacyFinalizer;
-  });
-  for (Op& op : program)
-    if (op.code == OpCode::NewWeakref) op.body.clear(), op.has_body = false;
-  return program;
-}
-
-// Freezing is left out: a frozen object that only garbage refers to is freed
-// when the garbage is, which makes what it held garbage only after the
-// collection has passed it; collect(1) and collect(2) then find it, one full
-// collection does not.
-void collecting_each_generation_equals_a_full_collection(const SutFactory& make_sut) {
-  std::vector<Op> program = program_without_user_code();
-  std::erase_if(program, [](const Op& op) { return op.code == OpCode::Freeze; });
-  const auto one_by_one = live_after(program, {collect_op(0), collect_op(1), collect_op(2)}, make_sut);
-  const auto at_once = live_after(program, {collect_op(2)}, make_sut);
-  RC_ASSERT(one_by_one == at_once);
-}
-
-// Left out, because each observes garbage the thresholds may or may not have
-// collected yet: freezing and DEBUG_SAVEALL (they keep it), dereferencing a
-// weakref (it makes it reachable again), reading or clearing gc.garbage (its
-// contents so far); and user code, which runs in whichever collection finds
-// its object.
-void thresholds_never_change_what_survives(const SutFactory& make_sut) {
-  std::vector<Op> program = program_without_user_code();
-  std::erase_if(program, [](const Op& op) {
-    return op.code == OpCode::Freeze || op.code == OpCode::SetDebug || op.code == OpCode::Deref ||
-           op.code == OpCode::LoadGarbage || op.code == OpCode::ClearGarbage;
-  });
-  std::vector<Op> untuned = program;
-  std::erase_if(untuned, [](const Op& op) {
-    return op.code == OpCode::SetThreshold || op.code == OpCode::Enable || op.code == OpCode::Disable;
-  });
-  untuned.insert(untuned.begin(), *operation(OpCode::SetThreshold));
-  RC_ASSERT(live_after(program, {collect_op(2)}, make_sut) == live_after(untuned, {collect_op(2)}, make_sut));
-}
-
-using RoundTrip = Program (*)(const Program&);
-
-Program text_binary_text(const Program& program) {
-  ParseError error;
-  const auto parsed = parse_text(print_text(program), "round trip", error);
-  if (!parsed) RC_FAIL("the printed program does not parse: " + error.to_string());
-  std::string why;
-  const auto bytes = encode_binary(*parsed, why);
-  if (!bytes) RC_FAIL("the program has no binary form: " + why);
-  Program decoded = decode_binary(*bytes);
-  decoded.names = program.names;  // decoding spells names canonically, as empty_program() does
-  return decoded;
-}
-
-// The final state of a run: each live object, as the heap describes it.
-std::vector<ObjectState> final_state(const std::vector<Op>& ops) {
-  LockstepRun run(real_heap(), /*compare=*/true);
-  for (const Op& op : ops) run.run(op);
-  std::vector<ObjectState> states;
-  run.sut().objects(states);
-  return states;
-}
-
-void round_trip_behaves_identically(RoundTrip round_trip) {
-  Program program = empty_program();
-  program.ops = *any_program();
-  const Program back = round_trip(program);
-  RC_ASSERT(final_state(back.ops) == final_state(program.ops));
-}
-
-RC_GTEST_PROP(HeapProperties, CollectingEachGenerationEqualsAFullCollection, ()) {
-  collecting_each_generation_equals_a_full_collection(real_heap);
-}
-RC_GTEST_PROP(HeapProperties, ThresholdsNeverChangeWhatSurvivesAFullCollection, ()) {
-  thresholds_never_change_what_survives(real_heap);
-}
-RC_GTEST_PROP(HeapProperties, TextBinaryRoundTripBehavesIdentically, ()) {
-  round_trip_behaves_identically(text_binary_text);
-}
+GCV_INSTANTIATE_PROPERTY_SUITE(gcheap, "gcheap", real_heap);
 
 // ---- every property can fail --------------------------------------------------------
 
@@ -399,7 +126,7 @@ struct GarbageForgotten : BrokenHeap {
 };
 // A round trip that loses payload sizes.
 Program round_trip_dropping_payloads(const Program& program) {
-  Program back = text_binary_text(program);
+  Program back = properties::text_binary_text(program);
   for (Op& op : back.ops) op.size = kMinPayload;
   return back;
 }
@@ -409,14 +136,21 @@ SutFactory broken() {
   return [] { return std::make_unique<Broken>(); };
 }
 
-// True when RapidCheck finds a counterexample to `property`.
-template <typename Property>
-bool rejects(Property property) {
+// True when RapidCheck finds a counterexample to `check_case`, within the
+// budget the suite's properties run.
+template <typename CheckCase>
+bool rejects(CheckCase check_case) {
+  set_case_budget();
   std::ostringstream report;
   std::streambuf* const saved = std::cout.rdbuf(report.rdbuf());
-  const bool passed = rc::check("a property run against a broken system", property);
+  const bool passed = rc::check("a property run against a broken system", check_case);
   std::cout.rdbuf(saved);
   return !passed;
+}
+// True when RapidCheck finds a counterexample to `property` on the systems
+// `make_broken` makes.
+bool rejects(Property property, const SutFactory& make_broken) {
+  return rejects([&] { property(make_broken, Capabilities::all()); });
 }
 
 // The property generators make every operation of operations.def but the
@@ -424,7 +158,7 @@ bool rejects(Property property) {
 TEST(Generators, MakeEveryOperationButTheExpectations) {
   rc::Random random(1);
   std::set<OpCode> made;
-  for (int i = 0; i < 20000; ++i) made.insert(any_operation()(random.split()).value().code);
+  for (int i = 0; i < 20000; ++i) made.insert(any_operation(Capabilities::all())(random.split()).value().code);
   for (std::size_t c = 0; c < kOpCodeCount; ++c)
     EXPECT_EQ(made.count(static_cast<OpCode>(c)), kOperations[c].expectation ? 0u : 1u) << kOperations[c].words;
 }
@@ -439,7 +173,7 @@ TEST(Generators, ReachTheHeapsLimits) {
   std::uint32_t longest = 0, largest_clique = 0, largest_payload = 0;
   std::set<std::uint32_t> small_classes;
   for (int i = 0; i < 20000; ++i) {
-    const Op op = any_operation()(random.split()).value();
+    const Op op = any_operation(Capabilities::all())(random.split()).value();
     if (op.code == OpCode::Chain || op.code == OpCode::Cycle) longest = std::max(longest, op.count);
     if (op.code == OpCode::Clique) largest_clique = std::max(largest_clique, op.count);
   }
@@ -455,14 +189,14 @@ TEST(Generators, ReachTheHeapsLimits) {
 }
 
 TEST(BrokenSystemsAreRejected, ByTheirStatefulProperties) {
-  EXPECT_TRUE(rejects([] { check_stateful(kLockstep, broken<CollectReturnsOneLess>()); }));
-  EXPECT_TRUE(rejects([] { check_stateful(kNoLeak, broken<UnbindKeepsTheReference>()); }));
-  EXPECT_TRUE(rejects([] { check_stateful(kExactRefcounts, broken<BindTakesTwoReferences>()); }));
-  EXPECT_TRUE(rejects([] { check_stateful(kExactCollections, broken<StatsCountOneMore>()); }));
-  EXPECT_TRUE(rejects([] { check_stateful(kAutomaticCollections, broken<NeverCollectsAutomatically>()); }));
-  EXPECT_TRUE(rejects([] { check_stateful(kFreezeProtects, broken<FreezeIgnored>()); }));
-  EXPECT_TRUE(rejects([] { check_stateful(kFinalizersRunOnce, broken<FinalizersReportedTwice>()); }));
-  EXPECT_TRUE(rejects([] { check_stateful(kGarbage, broken<GarbageForgotten>()); }));
+  EXPECT_TRUE(rejects(properties::lockstep, broken<CollectReturnsOneLess>()));
+  EXPECT_TRUE(rejects(properties::no_leak, broken<UnbindKeepsTheReference>()));
+  EXPECT_TRUE(rejects(properties::exact_refcounts, broken<BindTakesTwoReferences>()));
+  EXPECT_TRUE(rejects(properties::exact_collections, broken<StatsCountOneMore>()));
+  EXPECT_TRUE(rejects(properties::automatic_collections, broken<NeverCollectsAutomatically>()));
+  EXPECT_TRUE(rejects(properties::freeze_protects, broken<FreezeIgnored>()));
+  EXPECT_TRUE(rejects(properties::finalizers_run_at_most_once, broken<FinalizersReportedTwice>()));
+  EXPECT_TRUE(rejects(properties::garbage_is_the_uncollectable, broken<GarbageForgotten>()));
 }
 
 // Without a sanitizer, a premature free that frees an object twice within one
@@ -481,7 +215,7 @@ TEST(BrokenSystemsAreRejected, ByNoPrematureFree) {
       {
         std::signal(SIGSEGV, report_crash);
         std::signal(SIGBUS, report_crash);
-        if (rejects([] { check_stateful(kNoPrematureFree, broken<AppendTakesNoReference>()); })) {
+        if (rejects(properties::no_premature_free, broken<AppendTakesNoReference>())) {
           std::fputs("premature free rejected\n", stderr);
           std::abort();
         }
@@ -490,9 +224,13 @@ TEST(BrokenSystemsAreRejected, ByNoPrematureFree) {
 }
 
 TEST(BrokenSystemsAreRejected, ByTheMetamorphicProperties) {
-  EXPECT_TRUE(rejects([] { collecting_each_generation_equals_a_full_collection(broken<YoungCollectionFreezes>()); }));
-  EXPECT_TRUE(rejects([] { thresholds_never_change_what_survives(broken<LowThresholdFreezes>()); }));
-  EXPECT_TRUE(rejects([] { round_trip_behaves_identically(round_trip_dropping_payloads); }));
+  EXPECT_TRUE(
+      rejects(properties::collecting_each_generation_equals_a_full_collection, broken<YoungCollectionFreezes>()));
+  EXPECT_TRUE(
+      rejects(properties::thresholds_never_change_what_survives_a_full_collection, broken<LowThresholdFreezes>()));
+  EXPECT_TRUE(rejects([] {
+    properties::round_trip_behaves_identically(real_heap, Capabilities::all(), round_trip_dropping_payloads);
+  }));
 }
 
 }  // namespace

@@ -106,7 +106,7 @@ for bug in "${bugs[@]}"; do
 
   echo "compare-minimizers: $bug: RapidCheck" >&2
   start=$(now)
-  "$props" --gtest_filter=HeapProperties.Lockstep >"$dir/rapidcheck.log" 2>&1 || true
+  "$props" --gtest_filter=gcheap/PropertySuite.Lockstep/gcheap >"$dir/rapidcheck.log" 2>&1 || true
   rc_seconds=$(elapsed "$start" "$(now)")
   # The shrunk counterexample: one command per line after RapidCheck's
   # "std::vector<...Command...>:" header, up to the first blank line.

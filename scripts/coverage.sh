@@ -2,7 +2,7 @@
 # Source-based coverage, layer by layer: what each way of testing reaches
 # alone. Builds the "coverage" preset (clang-19 -fprofile-instr-generate
 # -fcoverage-mapping; the fuzz targets linked with the replay main), runs
-#   properties  the RapidCheck suites at CI's budget (props/budget.cc),
+#   properties  the RapidCheck suites at CI's budget (props/src/case_budget.cc),
 #   corpus      every corpus program through `gcverify run`, in both
 #               geometries as CTest replays them, and corpus/allocator/
 #               through the allocator target,
@@ -55,7 +55,7 @@ With arguments: only those corpora, replayed through the fuzz targets; a
 plain CORPUS_DIR through every target, TARGET=CORPUS_DIR only through TARGET
 (${targets[*]}).
 
-The property suites take GCV_PROPS_SEED as the tests do (props/budget.cc).
+The property suites take GCV_PROPS_SEED as the tests do (props/src/case_budget.cc).
 exit status: 0 done (and the targets met), 1 a target missed, a replay or
 the build failed, 2 bad usage.
 EOF

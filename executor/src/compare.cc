@@ -162,19 +162,36 @@ std::optional<Difference> compare_events(const std::vector<Event>& model, const 
   return std::nullopt;
 }
 
-std::optional<Difference> compare_collector(const CollectorState& m, const CollectorState& s, Capabilities seen) {
-  const bool generations = seen.has(Capability::Generations);
-  if (generations && m.count != s.count) return Difference{CheckKind::Counts, "get_count()", triple(m.count), triple(s.count), {}};
-  if (generations && m.threshold != s.threshold)
+void observed_part(const ObjectState& state, Capabilities seen, ObjectState& part) {
+  part = state;
+  if (!seen.has(Capability::ContainerPayload) && part.kind == ObjectKind::Container) part.payload = 0;
+  if (!seen.has(Capability::SmallIntRefcounts) && !part.key.is_serial()) part.refcount = 0;
+  if (!seen.has(Capability::Generations) && part.generation != kUntracked) part.generation = 0;
+}
+
+CollectorState observed_part(CollectorState state, Capabilities seen) {
+  if (!seen.has(Capability::Generations)) {
+    state.count = state.threshold = {};
+    state.enabled = true;
+  }
+  if (!seen.has(Capability::Freeze)) state.freeze_count = 0;
+  if (!seen.has(Capability::ListFreeList)) state.list_free_list = 0;
+  return state;
+}
+
+std::optional<Difference> compare_collector(const CollectorState& model, const CollectorState& sut, Capabilities seen) {
+  const CollectorState m = observed_part(model, seen), s = observed_part(sut, seen);
+  if (m.count != s.count) return Difference{CheckKind::Counts, "get_count()", triple(m.count), triple(s.count), {}};
+  if (m.threshold != s.threshold)
     return Difference{CheckKind::Thresholds, "get_threshold()", triple(m.threshold), triple(s.threshold), {}};
-  if (generations && m.enabled != s.enabled)
+  if (m.enabled != s.enabled)
     return Difference{CheckKind::Enabled, "isenabled()", m.enabled ? "enabled" : "disabled", s.enabled ? "enabled" : "disabled", {}};
   for (int g = 0; g < 3; ++g)
     if (m.stats[g] != s.stats[g])
       return Difference{CheckKind::Stats, "get_stats()[" + std::to_string(g) + "]", stats_text(m.stats[g]), stats_text(s.stats[g]), {}};
-  if (seen.has(Capability::Freeze) && m.freeze_count != s.freeze_count)
+  if (m.freeze_count != s.freeze_count)
     return Difference{CheckKind::FreezeCount, "get_freeze_count()", std::to_string(m.freeze_count), std::to_string(s.freeze_count), {}};
-  if (seen.has(Capability::ListFreeList) && m.list_free_list != s.list_free_list)
+  if (m.list_free_list != s.list_free_list)
     return Difference{CheckKind::FreeList, "lists in the list free list (emptied by every generation-2 collection)",
                       std::to_string(m.list_free_list), std::to_string(s.list_free_list), {}};
   return std::nullopt;
@@ -220,16 +237,6 @@ std::optional<Difference> sut_only(const ObjectState& s) {
 // for its refcount, compared only when both machines observe it.
 bool compared(const ObjectState& state, Capabilities seen) {
   return state.key.is_serial() || seen.has(Capability::SmallIntRefcounts);
-}
-
-// `part` becomes the state with what is not observed blanked out (assigned,
-// so that the storage of its slots is reused).
-void observed_part(const ObjectState& state, Capabilities seen, ObjectState& part) {
-  part = state;
-  if (!seen.has(Capability::ContainerPayload) && part.kind == ObjectKind::Container) part.payload = 0;
-  if (!seen.has(Capability::SmallIntRefcounts) && !part.key.is_serial()) part.refcount = 0;
-  // Without generations an object is only tracked (0 stands for it) or not.
-  if (!seen.has(Capability::Generations) && part.generation != kUntracked) part.generation = 0;
 }
 
 // The same object as the model and the system under test describe it,

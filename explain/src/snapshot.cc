@@ -10,13 +10,16 @@
 namespace gcv {
 namespace {
 
-MachineSnapshot snapshot_of(const Program& program, Machine& machine) {
+// What the executor compares of `machine` (`seen`: both machines'
+// capabilities), so that a difference shown is one it would report.
+MachineSnapshot snapshot_of(const Program& program, Machine& machine, Capabilities seen) {
   MachineSnapshot snapshot;
   for (NameIndex n = 0; n < program.names.size(); ++n) snapshot.bindings.push_back(machine.binding(n));
   machine.objects(snapshot.objects);
   std::sort(snapshot.objects.begin(), snapshot.objects.end(),
             [](const ObjectState& x, const ObjectState& y) { return x.key < y.key; });
-  snapshot.collector = machine.collector_state();
+  for (ObjectState& object : snapshot.objects) observed_part(ObjectState(object), seen, object);
+  snapshot.collector = observed_part(machine.collector_state(), seen);
   snapshot.garbage = machine.garbage();
   return snapshot;
 }
@@ -38,7 +41,8 @@ std::string both(const std::string& model, const std::string& sut) {
 }  // namespace
 
 Snapshot take_snapshot(const Program& program, Machine& model, Machine& sut) {
-  return {snapshot_of(program, model), snapshot_of(program, sut), std::string(sut.name())};
+  const Capabilities seen = model.capabilities() & sut.capabilities();
+  return {snapshot_of(program, model, seen), snapshot_of(program, sut, seen), std::string(sut.name())};
 }
 
 std::vector<ObjectPair> paired_objects(const Snapshot& snapshot) {

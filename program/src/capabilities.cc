@@ -1,27 +1,7 @@
 // Capability names, and what operations need: both read off capabilities.def.
 #include "gcverify/capabilities.h"
 
-#include <array>
-#include <initializer_list>
-
 namespace gcv {
-namespace {
-
-#define GCV_UNPARENTHESIZED(...) __VA_ARGS__
-
-// Each operation's needs: the rows of capabilities.def that list it.
-constexpr std::array<Capabilities, kOpCodeCount> kNeededByOperation = [] {
-  std::array<Capabilities, kOpCodeCount> needs{};
-  using enum OpCode;
-#define GCV_CAPABILITY(id, name, model_follows, operations, what, without) \
-  for (OpCode code : std::initializer_list<OpCode>{GCV_UNPARENTHESIZED operations})  \
-    needs[static_cast<std::size_t>(code)] = needs[static_cast<std::size_t>(code)].with(Capability::id);
-#include "gcverify/capabilities.def"
-#undef GCV_CAPABILITY
-  return needs;
-}();
-
-}  // namespace
 
 std::string Capabilities::to_string() const {
   std::string text;
@@ -60,7 +40,7 @@ std::optional<Capabilities> parse_capabilities(std::string_view list, std::strin
 std::string capability_names() { return Capabilities::all().to_string(); }
 
 Capabilities needed_capabilities(const Op& op) {
-  Capabilities needs = kNeededByOperation[static_cast<std::size_t>(op.code)];
+  Capabilities needs = kOperationNeeds[static_cast<std::size_t>(op.code)];
   if (op.code == OpCode::NewWeakref && op.has_body) needs = needs.with(Capability::WeakrefCallbacks);
   for (const Op& inner : op.body) needs = needs | needed_capabilities(inner);
   return needs;

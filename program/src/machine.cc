@@ -3,6 +3,8 @@
 // Python type name.
 #include "gcverify/machine.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 namespace gcv {
@@ -36,6 +38,15 @@ std::string to_string(const ObjectState& s) {
   if (s.has_finalizer) out << (s.finalized ? " finalized" : " finalizer pending");
   if (!s.intact) out << " STAMP DAMAGED";
   return out.str();
+}
+
+void Machine::step_outside_capabilities(const char* method, OpCode code) const {
+  std::fprintf(stderr,
+               "gcverify: %.*s::%s was called, but the machine does not define it: it is a step of %s, which the "
+               "machine does not declare (%s)\n",
+               static_cast<int>(name().size()), name().data(), method, needed_capabilities(Op::of(code)).to_string().c_str(),
+               capabilities().to_string().c_str());
+  std::abort();
 }
 
 const char* to_string(ObjectKind kind) {

@@ -242,6 +242,16 @@ class LockstepSession {
   std::unique_ptr<Impl> impl_;
 };
 
+// What the executor compares of an object's state and of the collector's for
+// machines that declare `capabilities` (the two machines' in common): the
+// rest blanked. A container's payload without container_payload, a small
+// int's refcount without small_int_refcounts, the generation reduced to
+// tracked (0) or untracked without generations; the counts, thresholds and
+// isenabled() without generations, the freeze count without freeze, the list
+// free list without list_free_list. `part` is assigned, reusing its storage.
+void observed_part(const ObjectState& state, Capabilities capabilities, ObjectState& part);
+CollectorState observed_part(CollectorState state, Capabilities capabilities);
+
 // The expectations that hold for `machine` now, as operations of `program`
 // (whose first `program.names.size()` names the machine binds): expect
 // count, threshold, freeze_count, live and garbage; for every name, what it

@@ -5,7 +5,9 @@
 // failure (the executor leaves both machines as they were at the failing
 // operation). annotate() prints the program with the failing operation marked
 // and, under it, the state there: names, every object either machine has
-// alive (model | system under test, differences flagged), counts, gc.garbage.
+// alive (model | system under test, differences flagged), counts, gc.garbage;
+// all as the executor compares them (observed_part: what either machine's
+// capabilities leave out is blanked in both).
 // object_graph_dot() draws the same state: names and gc.garbage as roots,
 // objects filled by generation, labelled with both refcounts; red for what the
 // system freed while the model has it alive (a premature free), orange for

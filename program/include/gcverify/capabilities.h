@@ -17,7 +17,9 @@
 //   c.to_string()                                  // "generations, freeze, ..."
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,6 +85,21 @@ class Capabilities {
   constexpr explicit Capabilities(std::uint32_t bits) : bits_(bits) {}
   std::uint32_t bits_ = 0;
 };
+
+// What each operation needs by its kind alone: the rows of capabilities.def
+// that list it. (needed_capabilities adds what its operands need.)
+#define GCV_UNPARENTHESIZED(...) __VA_ARGS__
+inline constexpr std::array<Capabilities, kOpCodeCount> kOperationNeeds = [] {
+  std::array<Capabilities, kOpCodeCount> needs{};
+  using enum OpCode;
+#define GCV_CAPABILITY(id, name, model_follows, operations, what, without)            \
+  for (OpCode code : std::initializer_list<OpCode>{GCV_UNPARENTHESIZED operations}) \
+    needs[static_cast<std::size_t>(code)] = needs[static_cast<std::size_t>(code)].with(Capability::id);
+#include "gcverify/capabilities.def"
+#undef GCV_CAPABILITY
+  return needs;
+}();
+#undef GCV_UNPARENTHESIZED
 
 // The capability spelled `name` ("weakrefs"), or nullopt.
 std::optional<Capability> capability_named(std::string_view name);

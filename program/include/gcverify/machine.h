@@ -138,8 +138,17 @@ class Machine {
   // new_container, bind, append, collect, set_threshold, new_weakref...: one
   // pure virtual method per row of machine_steps.def, which says what each
   // does and when the executor calls it.
+  // The steps of a capability (GCV_OPTIONAL_STEP rows) have a definition
+  // that a machine without the capability keeps: the executor never calls
+  // it, and if anything else does, it says so and aborts.
 #define GCV_STEP(id, result, method, parameters, names, arguments) virtual result method parameters = 0;
+#define GCV_OPTIONAL_STEP(id, result, method, parameters, names, arguments) \
+  virtual result method parameters {                                         \
+    ignore_arguments names;                                                  \
+    step_outside_capabilities(#method, OpCode::id);                          \
+  }
 #include "gcverify/machine_steps.def"
+#undef GCV_OPTIONAL_STEP
 #undef GCV_STEP
 
   // The eval-breaker point, which apply_step reaches after every step (so
@@ -207,6 +216,11 @@ class Machine {
     if (!read_object(key, state)) return std::nullopt;
     return state;
   }
+ private:
+  template <typename... Arguments>
+  static void ignore_arguments(const Arguments&...) {}
+  // Aborts naming the machine, the step and the capability it belongs to.
+  [[noreturn]] void step_outside_capabilities(const char* method, OpCode code) const;
 };
 
 // A primitive step: one call on the Machine interface, which apply_step
@@ -250,6 +264,19 @@ static_assert(
       return true;
     }(),
     "machine_steps.def: one step for every operation but the shapes and the expectations");
+
+// The optional steps are exactly those of operations that need a capability.
+static_assert(
+    [] {
+      bool consistent = true;
+#define GCV_STEP(id, ...) consistent = consistent && kOperationNeeds[static_cast<std::size_t>(OpCode::id)].empty();
+#define GCV_OPTIONAL_STEP(id, ...) consistent = consistent && !kOperationNeeds[static_cast<std::size_t>(OpCode::id)].empty();
+#include "gcverify/machine_steps.def"
+#undef GCV_OPTIONAL_STEP
+#undef GCV_STEP
+      return consistent;
+    }(),
+    "machine_steps.def: GCV_OPTIONAL_STEP rows are the steps of operations that need a capability");
 
 // A step call's result as apply_step returns it: collect()'s, else 0.
 template <typename Call>

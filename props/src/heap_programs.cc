@@ -1,10 +1,13 @@
 // Generators of heap-program operations and the lockstep harness of the
-// property suites (see heap_programs.h).
-#include "heap_programs.h"
-
+// property suites (see props.h).
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <queue>
+
+#include "gcverify/model.h"
+#include "gcverify/props.h"
+#include "gcverify/text.h"
 
 namespace gcv::props {
 namespace {
@@ -34,28 +37,34 @@ rc::Gen<std::uint32_t> shape_length(std::uint32_t longest) {
       {{6, rc::gen::inRange<std::uint32_t>(1, 6)}, {1, rc::gen::inRange<std::uint32_t>(1, longest + 1)}});
 }
 
-void generate_field(Field field, Op& op);
+bool within(OpCode code, Capabilities capabilities) { return capabilities.contains(needed_capabilities(Op::of(code))); }
+
+void generate_field(Field field, Op& op, Capabilities capabilities);
 
 // A body of 0..4 operations (a finalizer's, or a weakref's callback): rows a
-// body may hold, their fields generated as a program's are, a name one reads
-// being `self` one time in four.
-rc::Gen<std::vector<Op>> body_operations() {
-  return rc::gen::exec([] {
+// body may hold that are within `capabilities`, their fields generated as a
+// program's are, a name one reads being `self` one time in four.
+rc::Gen<std::vector<Op>> body_operations(Capabilities capabilities) {
+  std::array<OpCode, kBodyOpCodeCount> rows{};
+  std::size_t row_count = 0;
+  for (OpCode code : kBodyOpCodes)
+    if (within(code, capabilities)) rows[row_count++] = code;
+  return rc::gen::exec([rows, row_count, capabilities] {
     std::vector<Op> body(*rc::gen::inRange<std::size_t>(0, 5));
     for (Op& op : body) {
-      op.code = kBodyOpCodes[*rc::gen::inRange<std::size_t>(0, kBodyOpCodeCount)];
+      op.code = rows[*rc::gen::inRange<std::size_t>(0, row_count)];
       for (Field field : operation_info(op.code).fields) {
         if (field == Field::Body) continue;  // bodies do not nest
         if (may_be_self(field) && *rc::gen::inRange(0, 4) == 0) name_operand(op, field) = kSelf;
-        else generate_field(field, op);
+        else generate_field(field, op, capabilities);
       }
     }
     return body;
   });
 }
 
-// Sets `field` of `op` to a generated value.
-void generate_field(Field field, Op& op) {
+// Sets `field` of `op` to a generated value; a body within `capabilities`.
+void generate_field(Field field, Op& op, Capabilities capabilities) {
   if (is_name_field(field)) {
     name_operand(op, field) = *name();
     return;
@@ -74,9 +83,10 @@ void generate_field(Field field, Op& op) {
       for (int i = 0; i < op.arity; ++i) op.values[i] = *threshold();
       break;
     case Field::DebugFlag: op.value = *rc::gen::inRange(0, 2); break;
-    case Field::Body:  // a weakref has a callback one time in two
-      op.has_body = !operation_info(op.code).optional_body || *rc::gen::inRange(0, 2) == 1;
-      if (op.has_body) op.body = *body_operations();
+    case Field::Body:  // a weakref has a callback one time in two, when the system runs callbacks
+      op.has_body = !operation_info(op.code).optional_body ||
+                    (capabilities.has(Capability::WeakrefCallbacks) && *rc::gen::inRange(0, 2) == 1);
+      if (op.has_body) op.body = *body_operations(capabilities);
       break;
     default: break;  // a collect's expected result, and the expectations' fields: never generated
   }
@@ -92,29 +102,33 @@ Program empty_program() {
 }
 
 // Each field of the row's form (operations.def) generated as above.
-rc::Gen<Op> operation(OpCode code) {
-  return rc::gen::exec([code] {
-    Op op;
-    op.code = code;
-    for (Field field : operation_info(code).fields) generate_field(field, op);
+rc::Gen<Op> operation(OpCode code, Capabilities capabilities) {
+  return rc::gen::exec([code, capabilities] {
+    Op op = Op::of(code);
+    for (Field field : operation_info(code).fields) generate_field(field, op, capabilities);
     return op;
   });
 }
 
-// Each operation as often as its row's weight in operations.def says. The
-// kind is drawn as a ticket among all the weights, so it shrinks towards the
-// first rows (a new list).
-rc::Gen<Op> any_operation() {
+// Each operation within the capabilities as often as its row's weight in
+// operations.def says. The kind is drawn as a ticket among their weights, so
+// it shrinks towards the first rows (a new list); with every capability the
+// tickets are all the rows', as they always were.
+rc::Gen<Op> any_operation(Capabilities capabilities) {
+  std::array<std::uint8_t, kOpCodeCount> weights{};  // each row's, 0 outside the capabilities
   std::size_t tickets = 0;
-  for (const OperationInfo& info : kOperations) tickets += info.weight;
-  return rc::gen::mapcat(rc::gen::inRange<std::size_t>(0, tickets), [](std::size_t ticket) {
+  for (std::size_t c = 0; c < kOpCodeCount; ++c)
+    if (within(static_cast<OpCode>(c), capabilities)) tickets += weights[c] = kOperations[c].weight;
+  return rc::gen::mapcat(rc::gen::inRange<std::size_t>(0, tickets), [weights, capabilities](std::size_t ticket) {
     std::size_t c = 0;
-    while (ticket >= kOperations[c].weight) ticket -= kOperations[c++].weight;
-    return operation(static_cast<OpCode>(c));
+    while (ticket >= weights[c]) ticket -= weights[c++];
+    return operation(static_cast<OpCode>(c), capabilities);
   });
 }
 
-rc::Gen<std::vector<Op>> any_program() { return rc::gen::container<std::vector<Op>>(any_operation()); }
+rc::Gen<std::vector<Op>> any_program(Capabilities capabilities) {
+  return rc::gen::container<std::vector<Op>>(any_operation(capabilities));
+}
 
 namespace {
 
@@ -146,7 +160,7 @@ const Profile& props_profile() {
 
 LockstepRun::LockstepRun(std::unique_ptr<Machine> sut, bool compare)
     : program_(empty_program()),
-      model_(make_reference_model(props_profile())),
+      model_(make_reference_model(props_profile(), sut->capabilities())),
       sut_(std::move(sut)),
       session_(program_, *model_, *sut_, lockstep_options(compare)) {}
 
