@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "arguments.h"
+#include "plugin_loader.h"
 #include "gcverify/executor.h"
 #include "gcverify/minimize.h"
-#include "gcverify/plugin.h"
 #include "gcverify/profile.h"
 
 namespace gcv {

@@ -40,6 +40,7 @@ std::string to_string(const ObjectState& s) {
   return out.str();
 }
 
+// coverage: defensive
 void Machine::step_outside_capabilities(const char* method, OpCode code) const {
   std::fprintf(stderr,
                "gcverify: %.*s::%s was called, but the machine does not define it: it is a step of %s, which the "

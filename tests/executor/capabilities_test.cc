@@ -197,18 +197,52 @@ TEST(Capabilities, AModelMadeForOtherRulesIsRefused) {
   EXPECT_EQ(run_lockstep(parse_program("a = list\n"), *model, observes_less, {}).outcome, Outcome::Pass);
 }
 
-TEST(Capabilities, NamesParseAndPrint) {
+TEST(Capabilities, NamesAndTheirPrintedList) {
   EXPECT_EQ(capability_named("weakrefs"), Capability::Weakrefs);
   EXPECT_EQ(capability_named("weakref"), std::nullopt);
-  std::string error;
-  EXPECT_EQ(parse_capabilities("generations, small_ints", &error),
-            Capabilities().with(Capability::Generations).with(Capability::SmallInts));
-  EXPECT_EQ(parse_capabilities("all"), Capabilities::all());
-  EXPECT_EQ(parse_capabilities("none"), Capabilities());
-  EXPECT_EQ(parse_capabilities("generations,bogus", &error), std::nullopt);
-  EXPECT_EQ(error.rfind("unknown capability 'bogus' (known: generations, freeze,", 0), 0u) << error;
   EXPECT_EQ(Capabilities().with(Capability::Freeze).with(Capability::Generations).to_string(), "generations, freeze");
   EXPECT_EQ(Capabilities().to_string(), "none");
+}
+
+// A machine without a capability need not define its steps: the definition
+// it inherits is never called by the executor, and says so if called.
+class WithoutWeakrefs final : public Machine {
+ public:
+  std::string_view name() const override { return "bare"; }
+  Capabilities capabilities() const override { return Capabilities().with(Capability::Freeze); }
+  void reset(std::size_t) override {}
+  void new_container(NameIndex, Serial, std::uint32_t) override {}
+  void new_str(NameIndex, Serial, std::uint32_t) override {}
+  void new_int(NameIndex, Serial, std::int64_t) override {}
+  void bind(NameIndex, NameIndex) override {}
+  void load_slot(NameIndex, NameIndex, std::uint32_t) override {}
+  void unbind(NameIndex) override {}
+  void append(NameIndex, NameIndex) override {}
+  void set_slot(NameIndex, std::uint32_t, NameIndex) override {}
+  void remove_slot(NameIndex, std::uint32_t) override {}
+  void clear_list(NameIndex) override {}
+  std::int64_t collect(int) override { return 0; }
+  void freeze() override {}
+  void unfreeze() override {}
+  std::optional<ObjectKey> binding(NameIndex) override { return std::nullopt; }
+  bool read_object(ObjectKey, ObjectState&) override { return false; }
+  void objects(std::vector<ObjectState>& out) override { out.clear(); }
+  CollectorState collector_state() override { return {}; }
+  const std::vector<ObjectKey>& garbage() override { return garbage_; }
+  Serial next_serial() override { return 1; }
+  void take_events(std::vector<Event>&) override {}
+  std::string teardown() override { return {}; }
+
+ private:
+  std::vector<ObjectKey> garbage_;
+};
+
+TEST(CapabilitiesDeathTest, AStepOfACapabilityNotDeclaredSaysSoIfCalled) {
+  WithoutWeakrefs machine;
+  EXPECT_DEATH(machine.new_weakref(0, 1, 0, nullptr),
+               "bare::new_weakref was called, but the machine does not define it: it is a step of weakrefs, which the "
+               "machine does not declare \\(freeze\\)");
+  EXPECT_DEATH(machine.set_threshold(1, {5, 0, 0}), "bare::set_threshold .* a step of generations");
 }
 
 }  // namespace

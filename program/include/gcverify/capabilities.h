@@ -13,7 +13,6 @@
 //   Capabilities c = Capabilities::all().without(Capability::Weakrefs);
 //   c.has(Capability::Generations)                 // true
 //   capability_named("weakrefs")                   // Capability::Weakrefs
-//   parse_capabilities("generations,small_ints")   // those two, or nullopt
 //   c.to_string()                                  // "generations, freeze, ..."
 #pragma once
 
@@ -50,7 +49,6 @@ inline constexpr CapabilityInfo kCapabilities[] = {
 #undef GCV_CAPABILITY
 };
 static_assert(std::size(kCapabilities) == kCapabilityCount, "one row per capability");
-constexpr const CapabilityInfo& capability_info(Capability c) { return kCapabilities[static_cast<std::size_t>(c)]; }
 
 // A set of capabilities.
 class Capabilities {
@@ -73,8 +71,6 @@ class Capabilities {
       if (kCapabilities[c].model_follows) rules = rules.with(static_cast<Capability>(c));
     return rules;
   }
-  constexpr std::uint32_t bits() const { return bits_; }
-  static constexpr Capabilities from_bits(std::uint32_t bits) { return Capabilities(bits & kAll); }
   // "generations, freeze" in the table's order; "none" when empty.
   std::string to_string() const;
   friend constexpr bool operator==(Capabilities, Capabilities) = default;
@@ -103,19 +99,11 @@ inline constexpr std::array<Capabilities, kOpCodeCount> kOperationNeeds = [] {
 
 // The capability spelled `name` ("weakrefs"), or nullopt.
 std::optional<Capability> capability_named(std::string_view name);
-// A comma-separated list of names ("generations,small_ints"; "all"; "none"),
-// or nullopt with the unknown name in `error`.
-std::optional<Capabilities> parse_capabilities(std::string_view list, std::string* error = nullptr);
-// "generations, freeze, ...": every name, for usage messages.
-std::string capability_names();
 
 // What `op` needs: its row's capabilities, WeakrefCallbacks for a weakref
 // with a callback, and what the operations of its body need.
 Capabilities needed_capabilities(const Op& op);
 // What a whole program needs.
 Capabilities needed_capabilities(const std::vector<Op>& ops);
-// The first operation of `ops` that needs a capability outside `declared`,
-// or nullopt when every one is within them.
-std::optional<std::size_t> first_not_within(const std::vector<Op>& ops, Capabilities declared);
 
 }  // namespace gcv

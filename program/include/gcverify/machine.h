@@ -142,6 +142,7 @@ class Machine {
   // that a machine without the capability keeps: the executor never calls
   // it, and if anything else does, it says so and aborts.
 #define GCV_STEP(id, result, method, parameters, names, arguments) virtual result method parameters = 0;
+  // coverage: defensive
 #define GCV_OPTIONAL_STEP(id, result, method, parameters, names, arguments) \
   virtual result method parameters {                                         \
     ignore_arguments names;                                                  \
@@ -218,7 +219,7 @@ class Machine {
   }
  private:
   template <typename... Arguments>
-  static void ignore_arguments(const Arguments&...) {}
+  static void ignore_arguments(const Arguments&...) {}  // coverage: defensive
   // Aborts naming the machine, the step and the capability it belongs to.
   [[noreturn]] void step_outside_capabilities(const char* method, OpCode code) const;
 };

@@ -5,9 +5,10 @@
 // The library defines one C entry point, gcverify_plugin_v1, which the macro
 // below writes; its machines are C++ objects (gcv::Machine) built against the
 // same gcverify headers and C++ standard library as the tool that loads them,
-// which the loader checks before it makes one (GCV_PLUGIN_ABI_TAG: gcverify's
-// version and the standard library's), refusing a library built otherwise
-// with both tags in the message. In one source file of the library:
+// which the tool's loader (cli/plugin_loader.h) checks before it makes one
+// (GCV_PLUGIN_ABI_TAG: gcverify's version and the standard library's),
+// refusing a library built otherwise with both tags in the message. In one
+// source file of the library:
 //
 //   #include "gcverify/plugin.h"
 //   #include "my_heap_machine.h"
@@ -20,12 +21,8 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
-#include <string>
 #include <type_traits>
-#include <utility>
 
 #include "gcverify/machine.h"
 #include "gcverify/profile.h"
@@ -56,19 +53,6 @@ struct gcverify_plugin {
 #define GCV_PLUGIN_ABI_TAG "gcverify " GCV_VERSION_STRING ", " GCV_PLUGIN_STDLIB
 
 namespace gcv {
-
-// A plugin loaded by load_plugin: its name, and a factory of its machines.
-struct Plugin {
-  std::string path;
-  std::string name;
-  std::function<std::unique_ptr<Machine>(const Profile&)> make;
-};
-
-// Loads the plugin at `path` (kept loaded for the life of the process), or
-// nullopt with why in `error`: the library does not load (the loader's
-// message), is not a gcverify plugin (no gcverify_plugin_v1), or was built
-// for another ABI (both tags named).
-std::optional<Plugin> load_plugin(const std::string& path, std::string& error);
 
 namespace plugin_detail {
 template <typename Factory>

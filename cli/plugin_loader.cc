@@ -1,5 +1,5 @@
-// Loading a system under test from a shared library (plugin.h).
-#include "gcverify/plugin.h"
+// Loading a system under test from a shared library (plugin_loader.h).
+#include "plugin_loader.h"
 
 #include <dlfcn.h>
 
