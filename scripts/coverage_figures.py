@@ -39,8 +39,8 @@ REASONS = {
     "no-hooks": "gcheap without the adapter's hooks, as the benchmarks and tests/impl use it; "
                 "the adapter always installs them",
     "defensive": "a guard its callers never trip today (they establish the condition first, or every "
-                 "object they pass is a tracked container with a serial); kept so that the function is "
-                 "safe on its own",
+                 "object they pass is a tracked container with a serial, or the executor never calls a "
+                 "step of a capability the machine lacks); kept so that the function is safe on its own",
     "seeded-bug": "a seeded bug's code (GCHEAP_SEEDED(name, false, true)), off in the normal "
                   "build; the seeded-bugs build runs it (docs/seeded-bugs.md, docs/kill-matrix.md)",
     "not-in-language": "what gcheap supports but heap programs cannot say (a finalizer on a str, "
