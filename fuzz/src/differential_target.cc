@@ -307,8 +307,6 @@ struct DifferentialTarget::Impl {
 
 DifferentialTarget::DifferentialTarget(MachineFactory make_sut) : impl_(std::make_unique<Impl>(make_sut)) {}
 DifferentialTarget::~DifferentialTarget() = default;
-Capabilities DifferentialTarget::capabilities() const { return impl_->capabilities; }
-std::string_view DifferentialTarget::sut_name() const { return impl_->name; }
 
 int DifferentialTarget::run_input(const std::uint8_t* data, std::size_t size) {
   Impl& m = *impl_;

@@ -83,8 +83,6 @@ class DifferentialTarget {
   int run_input(const std::uint8_t* data, std::size_t size);
   // LLVMFuzzerCustomMutator, within the system's capabilities.
   std::size_t mutate(std::uint8_t* data, std::size_t size, std::size_t max_size, unsigned int seed) const;
-  Capabilities capabilities() const;
-  std::string_view sut_name() const;
 
  private:
   struct Impl;
