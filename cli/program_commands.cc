@@ -168,9 +168,7 @@ int run_command(Arguments& args) {
       if (trace != "none") options.trace = trace_printer(*program, std::string(sut.name()), trace == "json", std::cout);
       const RunResult result = run_lockstep(*program, *models[s], sut, options);
       if (result.outcome == Outcome::NotApplicable) {
-        const std::string report = result.report.to_string(*program, std::string(sut.name()));
-        not_applicable += (not_applicable.empty() ? "" : "; ") + report.substr(report.find("not applicable to "));
-        not_applicable.resize(not_applicable.find('\n', not_applicable.rfind("not applicable to ")));
+        not_applicable += (not_applicable.empty() ? "" : "; ") + result.report.not_applicable_reason(std::string(sut.name()));
         continue;
       }
       ++applicable;

@@ -41,8 +41,8 @@ std::string Report::to_string(const Program& program, const std::string& sut_nam
   out << program.origin;
   if (outcome == Outcome::NotApplicable) {
     if (where.line != 0) out << ":" << where.line << ":" << where.column;
-    out << ": not applicable to " << sut_name << ": operation " << op_index + 1 << " (" << op_text << ") needs "
-        << actual << "\n  reason:    " << expected << "\n  signature: " << signature().to_string() << "\n";
+    out << ": " << not_applicable_reason(sut_name) << "\n  reason:    " << expected
+        << "\n  signature: " << signature().to_string() << "\n";
     return out.str();
   }
   if (op_index < program.ops.size()) {
@@ -70,6 +70,11 @@ std::string Report::to_string(const Program& program, const std::string& sut_nam
   // The signature last, so a tool can read it off any report.
   out << "  signature: " << signature().to_string() << "\n";
   return out.str();
+}
+
+std::string Report::not_applicable_reason(const std::string& sut_name) const {
+  return "not applicable to " + sut_name + ": operation " + std::to_string(op_index + 1) + " (" + op_text + ") needs " +
+         actual;
 }
 
 Signature Report::signature() const {

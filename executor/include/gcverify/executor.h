@@ -177,6 +177,9 @@ struct Report {
   // and the operation's number (1-based, as a person counts the program's
   // operations), and ending in the signature.
   std::string to_string(const Program& program, const std::string& sut_name) const;
+  // For Outcome::NotApplicable, why, as to_string's first line says it after
+  // the origin: "not applicable to minheap: operation 2 (w = weakref a) needs weakrefs".
+  std::string not_applicable_reason(const std::string& sut_name) const;
   Signature signature() const;
 };
 
