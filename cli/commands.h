@@ -27,5 +27,7 @@ extern const Command kExplainCommand;
 // corpus_commands.cc: many failing inputs, and the regression corpus.
 extern const Command kTriageCommand;
 extern const Command kPromoteCommand;
+// oom_sweep_command.cc: out of memory at every request.
+extern const Command kOomSweepCommand;
 
 }  // namespace gcv

@@ -8,6 +8,7 @@
 //   gcverify explain INPUT        the failing state, annotated and as a graph
 //   gcverify triage PATH...       bucket failing inputs by signature
 //   gcverify promote INPUT        save a reproducer into the regression corpus
+//   gcverify oom-sweep PATH...    run programs with each request of memory refused in turn
 //
 // Exit status: 0 success, 1 a program failed (divergence or expectation),
 // 2 bad usage or bad input (unreadable file, parse error, program error).
@@ -44,7 +45,7 @@ void ask_for_huge_pages(char** argv) {
 
 const Command* const kCommands[] = {&kRunCommand,     &kConvertCommand,  &kPrintCommand,
                                     &kCapabilitiesCommand, &kReplayCommand,  &kMinimizeCommand,
-                                    &kExplainCommand, &kTriageCommand,  &kPromoteCommand};
+                                    &kExplainCommand, &kTriageCommand,  &kPromoteCommand, &kOomSweepCommand};
 
 std::string main_help() {
   std::string help = R"(usage: gcverify <command> [options] [arguments]

@@ -296,7 +296,7 @@ int capabilities_command(Arguments& args) {
     ProgramFormat form;
     const auto program = load_program(file, settings.format, error, &form);
     if (!program) return std::cerr << error << "\n", kExitUsage;
-    const Capabilities needs = needed_capabilities(program->ops);
+    const Capabilities needs = needed_capabilities(*program);
     const Capabilities missing = needs - declared;
     std::cout << file << ": needs " << needs.to_string();
     if (missing.empty()) {

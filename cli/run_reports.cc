@@ -188,6 +188,11 @@ std::function<void(const TraceEntry&)> trace_printer(const Program& program, con
       }
       return;
     }
+    if (entry.kind == TraceEntry::Kind::MemoryError) {
+      if (json) out << head << ", \"op\": " << op << ", \"memory_error\": " << json_string(entry.text) << "}\n";
+      else out << std::string(10, ' ') << entry.text << "\n";
+      return;
+    }
     for (const Event& e : *entry.events) {
       if (e.type == Event::Type::CollectionStop) --depth;
       if (json) {

@@ -5,6 +5,8 @@
 #               seeded-bugs build fail, and the seconds they took (to the
 #               first failure and its shrinking, or to the end);
 #   corpus      `gcverify run` over corpus/ fails (modern or classic geometry);
+#   oom sweep   `gcverify oom-sweep --max-runs 200` over corpus/ fails: a
+#               MemoryError at a sample of every program's requests of memory;
 #   <target>    each fuzz target of the fuzz-bugs build, from its bundled
 #               seeds, crashes within --fuzz-seconds (default 60): the seconds
 #               it took; "n/a" where the target does not link the bug's code
@@ -20,8 +22,9 @@
 # says so. Writes a Markdown table (stdout, or --markdown FILE) and JSON
 # (--json FILE); progress goes to stderr.
 #
-#   --gate      properties and corpus only (no fuzzing, no minimizing), and
-#               exit 1 unless each bug is caught by one of them: the CI gate
+#   --gate      properties, corpus and oom sweep only (no fuzzing, no
+#               minimizing), and exit 1 unless each bug is caught by one of
+#               them: the CI gate
 #   --build     build what is missing first (presets bugs and fuzz-bugs)
 #   --cpython X.Y  the model and gcheap follow CPython X.Y's collector
 #               (docs/cpython-versions.md): GCV_CPYTHON for the properties,
@@ -32,7 +35,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "kill-matrix: $*" >&2; exit 2; }
 
 gate=0 build=0 fuzz_seconds=60 json="" markdown="" bugs=() cpython=""
@@ -118,9 +121,10 @@ for bug in "${bugs[@]}"; do
   props_seconds=$(elapsed "$start" "$(now)")
   corpus=$(verdict 600 sh -c "\"$gcverify\" run --quiet $version_flag \"$root/corpus\" && \"$gcverify\" run --quiet $version_flag --geometry classic \"$root/corpus\"")
   first_failing=$(grep -m1 '^FAIL ' "$work/out" | cut -d' ' -f2 || true)
-  [[ "$props" == missed && "$corpus" == missed ]] && escaped=$((escaped + 1))
-  row="| \`$bug\` | ${area_of[$bug]} | $props ($props_seconds s) | $corpus"
-  json_row="{\"bug\": \"$bug\", \"area\": \"${area_of[$bug]}\", \"properties\": \"$props\", \"properties_seconds\": $props_seconds, \"corpus\": \"$corpus\""
+  oom=$(verdict 600 "$gcverify" oom-sweep --quiet --max-runs 200 $version_flag "$root/corpus")
+  [[ "$props" == missed && "$corpus" == missed && "$oom" == missed ]] && escaped=$((escaped + 1))
+  row="| \`$bug\` | ${area_of[$bug]} | $props ($props_seconds s) | $corpus | $oom"
+  json_row="{\"bug\": \"$bug\", \"area\": \"${area_of[$bug]}\", \"properties\": \"$props\", \"properties_seconds\": $props_seconds, \"corpus\": \"$corpus\", \"oom_sweep\": \"$oom\""
   if ((!gate)); then
     crash=""
     json_row+=", \"fuzz\": {"
@@ -173,15 +177,15 @@ done
 
 {
   if ((gate)); then
-    echo "| Bug | Area | Properties | Corpus |"
-    echo "|---|---|---|---|"
+    echo "| Bug | Area | Properties | Corpus | OOM sweep |"
+    echo "|---|---|---|---|---|"
   else
-    echo "| Bug | Area | Properties | Corpus | differential_fuzzer | allocator_fuzzer | parser_fuzzer | differential_fuzzer (no seeds) | Minimized reproducer (ops) |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+    echo "| Bug | Area | Properties | Corpus | OOM sweep | differential_fuzzer | allocator_fuzzer | parser_fuzzer | differential_fuzzer (no seeds) | Minimized reproducer (ops) |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
   fi
   printf '%s\n' "${rows[@]}"
   echo
-  echo "${#bugs[@]} seeded bugs; caught by neither the properties nor the corpus: $escaped."
+  echo "${#bugs[@]} seeded bugs; caught by none of the properties, the corpus and the oom sweep: $escaped."
 } >"${markdown:-/dev/stdout}"
 if [[ -n "$json" ]]; then
   { echo "["; for i in "${!json_rows[@]}"; do echo "  ${json_rows[$i]}$( ((i + 1 < ${#json_rows[@]})) && echo ,)"; done; echo "]"; } >"$json"

@@ -213,9 +213,10 @@ class CPythonMachine final : public Machine {
 
   std::string_view name() const override { return "cpython"; }
   // See the header: small ints' refcounts, containers' payloads and the list
-  // free list are not observed.
+  // free list are not observed, and memory is not refused.
   Capabilities capabilities() const override {
     return Capabilities::all()
+        .without(Capability::MemoryFailures)
         .without(Capability::SmallIntRefcounts)
         .without(Capability::ContainerPayload)
         .without(Capability::ListFreeList);
@@ -489,6 +490,7 @@ class CPythonMachine final : public Machine {
     sweep_atoms();
     hand_over(events_, out);
   }
+  void take_failed_effects(std::vector<FailedEffect>& out) override { hand_over(failed_effects_, out); }
 
   std::string teardown() override {
     if (active != this) return {};
@@ -656,12 +658,15 @@ class CPythonMachine final : public Machine {
   // What gcverify/effects.h reads a body's operands with, besides the steps.
   template <typename Adapter, typename Object>
   friend void gcv::run_body(Adapter& machine, const std::vector<Op>& body, Object self);
+  template <typename Adapter, typename Object>
+  friend void gcv::run_body_operation(Adapter& machine, const Op& op, Object self);
   bool named(NameIndex n) const { return n < names_.size(); }
   PyObject* bound(NameIndex n) const { return named(n) ? names_[n] : nullptr; }
   bool is_list(PyObject* o) const { return o != nullptr && py_.type_index(o) >= 0 && py_.type_index(o) != kRef; }
   bool is_weakref(PyObject* o) const { return o != nullptr && py_.type_index(o) == kRef; }
   static std::size_t list_size(PyObject* list) { return static_cast<std::size_t>(PyList_GET_SIZE(list)); }
   static PyObject* list_get(PyObject* list, std::size_t i) { return PyList_GET_ITEM(list, static_cast<Py_ssize_t>(i)); }
+  void skipped_for_memory(PyObject* self, std::uint32_t index) { failed_effects_.push_back({key_of(self), index}); }
 
   // Drops every name, makes legacy finalizers ordinary (as an interpreter at
   // exit lets go of what it could not collect), empties gc.garbage, unfreezes
@@ -694,6 +699,7 @@ class CPythonMachine final : public Machine {
   GcvPyGcState baseline_{};
   std::vector<std::int8_t> generation_of_serial_;
   std::vector<Event> events_;
+  std::vector<FailedEffect> failed_effects_;  // body operations skipped for MemoryError
   std::vector<ObjectKey> garbage_keys_;  // what garbage() returns
 };
 

@@ -4,6 +4,7 @@
 #include <bit>
 #include <chrono>
 #include <limits>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -65,13 +66,17 @@ class Lockstep {
     result_.resolved.holds_for = program.holds_for;
     if (program.holds_for.empty() && options.cpython != kDefaultCPythonVersion)
       result_.resolved.holds_for = {options.cpython};
+    result_.resolved.memory_failures = program.memory_failures;
     result_.resolved.ops.reserve(program.ops.size());
   }
 
-  // Both machines start empty with the program's names and the scratch names.
+  // Both machines start empty with the program's names and the scratch
+  // names; the system under test then refuses the memory the program says.
   void start() {
     model_.reset(name_count_);
     sut_.reset(name_count_);
+    if (program_.memory_failures.any() && sut_capabilities_.has(Capability::MemoryFailures))
+      sut_.fail_memory(program_.memory_failures);
   }
 
   // Runs the operations not run yet; the program may have grown since. In
@@ -96,6 +101,15 @@ class Lockstep {
   // The first pending operation that needs a capability the system under
   // test does not declare, reported as not applicable.
   void refuse_if_not_applicable() {
+    if (next_op_ == 0 && program_.memory_failures.any() && !sut_capabilities_.has(Capability::MemoryFailures)) {
+      const Capabilities missing = Capabilities().with(Capability::MemoryFailures);
+      return fail(Outcome::NotApplicable,
+                  {CheckKind::Capability, "capabilities",
+                   std::string("memory_failures: ") + kCapabilities[static_cast<std::size_t>(Capability::MemoryFailures)].what +
+                       " (" + std::string(sut_.name()) + " declares: " + sut_capabilities_.to_string() + ")",
+                   missing.to_string(), {}},
+                  "# fail: " + program_.memory_failures.to_string());
+    }
     for (std::size_t i = next_op_; i < program_.ops.size(); ++i) {
       const Op& op = program_.ops[i];
       if (is_expectation(op.code) && !options_.check_expectations) continue;
@@ -152,7 +166,9 @@ class Lockstep {
       if (once_per_op) last = step;
       else compare_state(/*everything=*/false);
       step_ = nullptr;
-      return result_.outcome == Outcome::Pass && !result_.out_of_time;
+      // A MemoryError ends a shape, as an exception ends the loop building it:
+      // its later steps read what the failed one would have made.
+      return result_.outcome == Outcome::Pass && !result_.out_of_time && !memory_error_;
     });
     if (once_per_op && !result_.out_of_time) {
       step_ = several ? &last : nullptr;
@@ -199,8 +215,17 @@ class Lockstep {
     if (std::optional<Difference> d = unrunnable_on_sut(step)) return fail(Outcome::Divergence, std::move(*d));
     if (++result_.steps_run % RunOptions::kProgressSteps == 0) report_progress();
     if (step.allocates(capabilities_)) step.serial = model_.next_serial();
+    // The system under test first: the model follows its MemoryErrors.
+    std::int64_t actual = 0;
+    memory_error_ = false;
+    try {
+      actual = apply_step(sut_, step);
+    } catch (const std::bad_alloc&) {
+      memory_error_ = true;
+    }
+    follow_failed_effects();
+    if (memory_error_) return follow_memory_error(step);
     const std::int64_t expected = apply_step(model_, step);
-    const std::int64_t actual = apply_step(sut_, step);
     if (step.kind != Step::Kind::Collect || !options_.compare) return;
     if (op_.code == OpCode::Collect && op_.has_expected && expected != op_.value)
       return fail(Outcome::ExpectationFailed, {CheckKind::Expectation, "collect result",
@@ -209,6 +234,43 @@ class Lockstep {
     if (expected != actual)
       collect_result_ = Difference{CheckKind::CollectResult, "gc.collect(" + std::to_string(step.generation) + ") result",
                                    std::to_string(expected), std::to_string(actual), {}};
+  }
+
+  // A step the system under test failed with MemoryError did not run there;
+  // the model does not run it either, unless it needs no memory, which no
+  // MemoryError excuses.
+  void follow_memory_error(const Step& step) {
+    const std::string what = "MemoryError at " + where_now() + ": ";
+    if (!step.needs_memory(sut_capabilities_))
+      return fail(Outcome::Divergence, {CheckKind::MemoryError, "MemoryError", "no MemoryError: " + format_step(program_, step) + " needs no memory",
+                                        "MemoryError", {}});
+    note_memory_error(what + "not run");
+  }
+
+  // The body operations the system under test skipped for MemoryError in the
+  // step it just ran: the model skips them too.
+  void follow_failed_effects() {
+    failed_effects_.clear();
+    sut_.take_failed_effects(failed_effects_);
+    if (failed_effects_.empty()) return;
+    model_.skip_effects(failed_effects_);
+    for (const Machine::FailedEffect& effect : failed_effects_) {
+      const std::optional<ObjectState> self = model_.object(effect.self);
+      const char* body = self && self->kind == ObjectKind::Weakref ? "callback" : "finalizer";
+      note_memory_error("MemoryError at " + where_now() + ": operation " + std::to_string(effect.index + 1) + " of the " +
+                        body + " of " + effect.self.to_string() + " skipped");
+    }
+  }
+
+  void note_memory_error(std::string text) {
+    if (options_.trace) options_.trace({.kind = TraceEntry::Kind::MemoryError, .op_index = op_index_, .text = text});
+    result_.memory_errors.push_back(std::move(text));
+  }
+
+  // "operation 3 (b = list)", or "the teardown (step)".
+  std::string where_now() const {
+    if (op_index_ >= program_.ops.size()) return "the teardown" + (step_ != nullptr ? " (" + format_step(program_, *step_) + ")" : "");
+    return "operation " + std::to_string(op_index_ + 1) + " (" + format_op(program_, op_) + ")";
   }
 
   // Steps are resolved against the model. A system under test that diverged
@@ -429,7 +491,8 @@ class Lockstep {
     for (NameIndex n = 0; n < name_count_; ++n)
       if (const auto key = model_.binding(n)) bound_.emplace_back(*key, n);
     std::sort(bound_.begin(), bound_.end(), [&](const auto& x, const auto& y) {
-      return x.first != y.first ? x.first < y.first : program_.names[x.second] < program_.names[y.second];
+      // A shape a MemoryError cut short leaves scratch names bound.
+      return x.first != y.first ? x.first < y.first : name_text(program_, x.second) < name_text(program_, y.second);
     });
     for (const auto& [key, n] : bound_)
       if (model_.binding(n)) teardown_step({.kind = Step::Kind::Unbind, .target = n});
@@ -513,6 +576,7 @@ class Lockstep {
     r.expected = std::move(d.expected);
     r.actual = std::move(d.actual);
     r.objects = std::move(d.objects);
+    r.memory_errors = result_.memory_errors;
   }
 
   const Program& program_;
@@ -534,6 +598,8 @@ class Lockstep {
   std::vector<std::uint64_t> seen_serials_;  // sort_changed's bitmap
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::vector<std::pair<ObjectKey, NameIndex>> bound_;  // drop_names' order
+  std::vector<Machine::FailedEffect> failed_effects_;   // the system under test's, in the last step
+  bool memory_error_ = false;                           // the last step failed with MemoryError
   std::optional<Difference> collect_result_;  // a collection's result the machines disagree on
   std::vector<Event>& model_events_;
   std::vector<Event>& sut_events_;

@@ -67,12 +67,18 @@ std::string Report::to_string(const Program& program, const std::string& sut_nam
     for (const ObjectKey& k : objects) out << " " << k.to_string();
     out << "\n";
   }
+  if (program.memory_failures.any() || !memory_errors.empty()) {
+    out << "  memory:    # fail: " << program.memory_failures.to_string() << "; " << memory_errors.size()
+        << " MemoryError" << (memory_errors.size() == 1 ? "" : "s") << " before this\n";
+    for (const std::string& error : memory_errors) out << "             " << error << "\n";
+  }
   // The signature last, so a tool can read it off any report.
   out << "  signature: " << signature().to_string() << "\n";
   return out.str();
 }
 
 std::string Report::not_applicable_reason(const std::string& sut_name) const {
+  if (op_text.starts_with("# ")) return "not applicable to " + sut_name + ": its '" + op_text + "' line needs " + actual;
   return "not applicable to " + sut_name + ": operation " + std::to_string(op_index + 1) + " (" + op_text + ") needs " +
          actual;
 }

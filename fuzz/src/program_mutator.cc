@@ -5,7 +5,10 @@
 // binary.h), so the useful edits are edits of whole operations: insert a new
 // operation, delete one, duplicate one elsewhere, swap two, or change one
 // operand. New operations and operands come from program_generator.h. One
-// mutation in four is left to libFuzzer's byte mutations instead. Crossover splices whole records of two programs.
+// mutation in four is left to libFuzzer's byte mutations instead, and one
+// in eight of the rest chooses new memory failures (the trailing bytes:
+// binary.h). Crossover splices whole records of two programs and keeps the
+// first one's memory failures.
 // Every result is a valid program, as every byte string is. New operations
 // are within the system's capabilities (a Vocabulary of them).
 #include <algorithm>
@@ -51,12 +54,11 @@ const Vocabulary& vocabulary_of(Capabilities capabilities) {
 
 }  // namespace
 
-std::size_t mutate_program(std::uint8_t* data, std::size_t size, std::size_t max_size, unsigned int seed,
-                           Capabilities capabilities) {
-  const Vocabulary& vocabulary = vocabulary_of(capabilities);
-  Random rng(seed);
-  if (rng() % 4 == 0 && LLVMFuzzerMutate != nullptr) return LLVMFuzzerMutate(data, size, max_size);
-  size -= size % kRecordSize;  // a trailing partial record means nothing
+namespace {
+
+// One edit of whole records (the memory failures aside).
+std::size_t mutate_records(std::uint8_t* data, std::size_t size, std::size_t max_size, Random& rng,
+                           const Vocabulary& vocabulary) {
   const std::size_t records = size / kRecordSize;
   const std::size_t capacity = max_size / kRecordSize;
   auto at = [&](std::size_t i) { return data + i * kRecordSize; };
@@ -91,7 +93,45 @@ std::size_t mutate_program(std::uint8_t* data, std::size_t size, std::size_t max
   return size;
 }
 
-// Splices records: a prefix of one program, then a run of the other's.
+// New memory failures (binary.h's trailing bytes) into `tail`: none, one
+// request or every request from one on (requests 1..256, where a fuzz
+// input's are), or random ones; returns their length.
+std::size_t fresh_failures(std::uint8_t* tail, Random& rng) {
+  const unsigned mode = rng() % 4;
+  if (mode == 3) return 0;
+  const unsigned number = mode == 2 ? 2 + rng() % 31 : 1 + rng() % 256;
+  tail[0] = static_cast<std::uint8_t>(mode);
+  tail[1] = static_cast<std::uint8_t>(number);
+  tail[2] = static_cast<std::uint8_t>(number >> 8);
+  if (mode != 2) return 3;
+  for (std::size_t i = 3; i < 7; ++i) tail[i] = static_cast<std::uint8_t>(rng());
+  return 7;
+}
+
+}  // namespace
+
+std::size_t mutate_program(std::uint8_t* data, std::size_t size, std::size_t max_size, unsigned int seed,
+                           Capabilities capabilities) {
+  const Vocabulary& vocabulary = vocabulary_of(capabilities);
+  Random rng(seed);
+  if (rng() % 4 == 0 && LLVMFuzzerMutate != nullptr) return LLVMFuzzerMutate(data, size, max_size);
+  // The records change and the memory failures after them stay, or (one
+  // time in eight, for a system that can refuse memory) the other way round.
+  std::array<std::uint8_t, kRecordSize> tail{};
+  std::size_t tail_size = size % kRecordSize;
+  size -= tail_size;
+  std::memcpy(tail.data(), data + size, tail_size);
+  if (capabilities.has(Capability::MemoryFailures) && rng() % 8 == 0)
+    tail_size = fresh_failures(tail.data(), rng);
+  else
+    size = mutate_records(data, size, max_size, rng, vocabulary);
+  if (size + tail_size > max_size) return size;
+  std::memcpy(data + size, tail.data(), tail_size);
+  return size + tail_size;
+}
+
+// Splices records: a prefix of one program, then a run of the other's, then
+// the first one's memory failures.
 std::size_t cross_over_programs(const std::uint8_t* data1, std::size_t size1, const std::uint8_t* data2,
                                 std::size_t size2, std::uint8_t* out, std::size_t max_out_size, unsigned int seed) {
   Random rng(seed);
@@ -102,7 +142,10 @@ std::size_t cross_over_programs(const std::uint8_t* data1, std::size_t size1, co
   const std::size_t run = std::min(records2 - start, capacity - prefix);
   std::memcpy(out, data1, prefix * kRecordSize);
   std::memcpy(out + prefix * kRecordSize, data2 + start * kRecordSize, run * kRecordSize);
-  return (prefix + run) * kRecordSize;
+  const std::size_t size = (prefix + run) * kRecordSize, tail_size = size1 % kRecordSize;
+  if (size + tail_size > max_out_size) return size;
+  std::memcpy(out + size, data1 + size1 - tail_size, tail_size);
+  return size + tail_size;
 }
 
 }  // namespace gcv::fuzz

@@ -10,6 +10,13 @@
 // reallocate() keeps a pool block whose size class still fits the request, and
 // lets realloc resize a large block that stays large; any other change of
 // size class moves the contents to a new block.
+//
+// Requests (FailurePlan) are counted, and refused when the plan says so, on
+// entry to allocate and reallocate and before the arena's mmap and the arena
+// table's realloc, before anything changes: a refused request returns what
+// the system's refusal would. Without a plan or an Unfailing that costs one
+// branch on a flag (plain_requests) and an increment; the plan itself is read
+// only on the slow path.
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,6 +70,16 @@ bool is_small_request(std::size_t n, const Geometry& g) { return n != 0 && n <= 
 
 LargeHeader* header_of(const void* p) {
   return static_cast<LargeHeader*>(const_cast<void*>(p)) - 1;
+}
+
+// splitmix64's output function: FailurePlan::Mode::Random refuses request i
+// when mix(seed + i * golden) % one_in == 0, the i-th output of splitmix64
+// seeded with seed, so any request's fate is computed without state.
+constexpr std::uint64_t splitmix64_golden = 0x9E3779B97F4A7C15;
+std::uint64_t splitmix64_mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+  return z ^ (z >> 31);
 }
 
 }  // namespace
@@ -123,10 +140,13 @@ void Allocator::State::free_large(void* p) {
 }
 
 // realloc may move the block, so it is off the list while realloc runs.
+// Growing is a request; shrinking is not (realloc keeps the block, or gives
+// memory back).
 void* Allocator::State::reallocate_large(void* p, std::size_t n) {
-  if (n > max_large) return nullptr;  // coverage: oom
   LargeHeader* header = header_of(p);
   const std::size_t old_size = header->size;
+  if (n > old_size && !grant_request()) return nullptr;
+  if (n > max_large) return nullptr;  // coverage: oom
   unlink_large(header);
   auto* resized = static_cast<LargeHeader*>(std::realloc(header, sizeof(LargeHeader) + n));
   if (resized == nullptr) {  // coverage: oom
@@ -143,6 +163,26 @@ void Allocator::State::free_all_large() {
   while (large_blocks != nullptr) free_large(large_blocks + 1);
 }
 
+// grant_request's slow path: under an Unfailing nothing is counted; otherwise
+// the request is numbered and the plan consulted (a plan of Mode::Never never
+// gets here without an Unfailing).
+bool Allocator::State::grant_watched_request() {
+  if (unfailing > 0) return true;
+  const std::uint64_t request = ++requests;
+  const FailurePlan& plan = failure_plan;
+  const bool refused =
+      (plan.mode == FailurePlan::Mode::Once && request == plan.k) ||
+      (plan.mode == FailurePlan::Mode::From && request >= plan.k) ||
+      (plan.mode == FailurePlan::Mode::Random && plan.one_in != 0 &&
+       splitmix64_mix(plan.seed + request * splitmix64_golden) % plan.one_in == 0);
+  if (refused) ++refusals;
+  return !refused;
+}
+
+void Allocator::State::update_plain_requests() {
+  plain_requests = failure_plan.mode == FailurePlan::Mode::Never && unfailing == 0;
+}
+
 // --- the public API ---------------------------------------------------------
 
 Allocator::Allocator() : Allocator(Options{}) {}  // coverage: not-in-language
@@ -153,8 +193,9 @@ Allocator::Allocator(const Options& options)
 Allocator::~Allocator() { delete state_; }
 
 void* Allocator::allocate(std::size_t n) {
+  if (!state_->grant_request()) return nullptr;
   void* p = is_small_request(n, geometry_) ? state_->allocate_block(n) : state_->allocate_large(n);
-  if (p != nullptr && state_->debug_fill) std::memset(p, fresh_byte, usable_size(p));  // coverage: oom
+  if (p != nullptr && state_->debug_fill) std::memset(p, fresh_byte, usable_size(p));
   return p;
 }
 
@@ -179,8 +220,8 @@ void* Allocator::reallocate(void* p, std::size_t n) {
   } else if (!small_request) {
     return state_->reallocate_large(p, n);
   }
-  void* moved = allocate(n);
-  if (moved == nullptr) return nullptr;  // coverage: oom
+  void* moved = allocate(n);  // the request of a move
+  if (moved == nullptr) return nullptr;
   std::memcpy(moved, p, std::min(usable_size(p), n));
   free(p);
   return moved;
@@ -219,6 +260,26 @@ AllocatorStats Allocator::stats() const {
   state_->count_small_blocks(stats);
   stats.bytes_mapped = stats.arenas_mapped * geometry_.arena_size;
   return stats;
+}
+
+void Allocator::set_failure_plan(const FailurePlan& plan) {
+  state_->failure_plan = plan;
+  state_->requests = state_->refusals = 0;
+  state_->update_plain_requests();
+}
+
+const FailurePlan& Allocator::failure_plan() const { return state_->failure_plan; }
+std::uint64_t Allocator::requests() const { return state_->requests; }
+std::uint64_t Allocator::refusals() const { return state_->refusals; }
+
+Allocator::Unfailing::Unfailing(Allocator& allocator) : allocator_(allocator) {
+  ++allocator_.state_->unfailing;
+  allocator_.state_->update_plain_requests();
+}
+
+Allocator::Unfailing::~Unfailing() {
+  --allocator_.state_->unfailing;
+  allocator_.state_->update_plain_requests();
 }
 
 }  // namespace gcheap

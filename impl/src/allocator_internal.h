@@ -191,12 +191,15 @@ struct Allocator::State {
   // --- arena.cc: arenas and the pools they hand out
   ArenaObject* arenas = nullptr;  // growable array, see the file comment
   std::uint32_t arenas_capacity = 0;
+  static constexpr std::uint32_t kInitialArenaObjects = 16;  // its first growth; it doubles after
   ArenaObject* unused_arena_objects = nullptr;
   ArenaObject* usable_arenas = nullptr;
   std::unique_ptr<ArenaObject*[]> nfp2lasta;  // pools_per_arena + 1 entries
   PoolHeader* take_pool();
   void return_pool(PoolHeader* pool);
   bool new_arena();
+  std::byte* mmap_arena();
+  void munmap_arena(std::byte* base);
   bool grow_arena_objects();
   void unlink_usable_arena(ArenaObject* ao);
   void unmap_arena(ArenaObject* ao);
@@ -217,12 +220,31 @@ struct Allocator::State {
   void* reallocate_large(void* p, std::size_t n);
   void free_all_large();
 
+  // --- allocator.cc: requests, refused on purpose by a FailurePlan
+  FailurePlan failure_plan;
+  std::uint64_t requests = 0;
+  std::uint64_t refusals = 0;
+  unsigned unfailing = 0;       // Allocator::Unfailing scopes open
+  bool plain_requests = true;   // no plan armed and no Unfailing open
+  inline bool grant_request();
+  bool grant_watched_request();
+  void update_plain_requests();
+
   // Exact counters, kept off the fast paths: the live pool blocks and their
   // bytes are summed from the pool headers, and bytes_mapped derived, when
   // stats are read.
   AllocatorStats counters;
   void count_small_blocks(AllocatorStats& stats) const;
 };
+
+// Counts a request (FailurePlan) and says whether it is granted. Without a
+// plan or an Unfailing, one predictable branch and an increment.
+inline bool Allocator::State::grant_request() {
+  if (!plain_requests) [[unlikely]]
+    return grant_watched_request();
+  ++requests;
+  return true;
+}
 
 // Fast path: the first pool of the size class hands out a block.
 inline void* Allocator::State::allocate_block(std::size_t n) {

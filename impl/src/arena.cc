@@ -18,7 +18,11 @@
 //
 // Arenas are mapped aligned to their size (map twice the size, trim both
 // ends) so that no pool is lost to alignment and the ownership map can key on
-// the arena number. Under AddressSanitizer a pool's blocks are poisoned when
+// the arena number. A new arena is mapped before the arena table grows for
+// it, and unmapped again if the table cannot grow: a refusal of either
+// (FailurePlan) leaves the mappings and the table as they were.
+//
+// Under AddressSanitizer a pool's blocks are poisoned when
 // it is first carved from its arena's frontier, and the carved part of an
 // arena is unpoisoned before the arena is unmapped, so that a later mapping
 // of the same addresses starts clean. Poisoning only what is carved
@@ -33,26 +37,31 @@
 
 namespace gcheap {
 
-namespace {
-
-// Maps size bytes aligned to size, or returns nullptr.
-std::byte* map_aligned(std::size_t size) {
-  void* raw = mmap(nullptr, 2 * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+// Maps arena_size bytes aligned to arena_size, or returns nullptr: the
+// request was refused (FailurePlan) or the system has no memory.
+std::byte* Allocator::State::mmap_arena() {
+  if (!grant_request()) return nullptr;
+  void* raw = mmap(nullptr, 2 * arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) return nullptr;  // coverage: oom
   const auto start = reinterpret_cast<std::uintptr_t>(raw);
-  const std::uintptr_t aligned = (start + size - 1) & ~(size - 1);
+  const std::uintptr_t aligned = (start + arena_size - 1) & ~(arena_size - 1);
   if (aligned != start) munmap(raw, aligned - start);
-  munmap(reinterpret_cast<void*>(aligned + size), start + size - aligned);
+  munmap(reinterpret_cast<void*>(aligned + arena_size), start + arena_size - aligned);
+  ++counters.arena_mappings_live;
   return reinterpret_cast<std::byte*>(aligned);
 }
 
-}  // namespace
+void Allocator::State::munmap_arena(std::byte* base) {
+  munmap(base, arena_size);
+  --counters.arena_mappings_live;
+}
 
 // Grows the ArenaObject array. Only called when no arena is usable and no
 // object is unused, so nothing but pool headers' indices refers into it.
 bool Allocator::State::grow_arena_objects() {
-  const std::uint32_t capacity = arenas_capacity == 0 ? 16 : 2 * arenas_capacity;
+  const std::uint32_t capacity = arenas_capacity == 0 ? kInitialArenaObjects : 2 * arenas_capacity;
   if (capacity <= arenas_capacity) return false;  // coverage: oom
+  if (!grant_request()) return false;
   auto* grown = static_cast<ArenaObject*>(std::realloc(arenas, std::size_t{capacity} * sizeof(ArenaObject)));
   if (grown == nullptr) return false;  // coverage: oom
   arenas = grown;
@@ -67,11 +76,14 @@ bool Allocator::State::grow_arena_objects() {
 
 // Maps an arena and makes it the only usable one (called when none is).
 bool Allocator::State::new_arena() {
-  if (unused_arena_objects == nullptr && !grow_arena_objects()) return false;  // coverage: oom
-  std::byte* base = map_aligned(arena_size);
-  if (base == nullptr) return false;  // coverage: oom
+  std::byte* base = mmap_arena();
+  if (base == nullptr) return false;
+  if (unused_arena_objects == nullptr && !grow_arena_objects()) {
+    if (GCHEAP_SEEDED(arena_leaks_when_table_cannot_grow, true, false)) munmap_arena(base);
+    return false;
+  }
   if (!arena_map.insert(reinterpret_cast<std::uintptr_t>(base))) {  // coverage: oom
-    munmap(base, arena_size);
+    munmap_arena(base);
     return false;
   }
   ArenaObject* ao = unused_arena_objects;
@@ -88,7 +100,7 @@ bool Allocator::State::new_arena() {
 
 // Takes a free pool from the fullest usable arena, mapping one if needed.
 Allocator::State::PoolHeader* Allocator::State::take_pool() {
-  if (usable_arenas == nullptr && !new_arena()) return nullptr;  // coverage: oom
+  if (usable_arenas == nullptr && !new_arena()) return nullptr;
   ArenaObject* ao = usable_arenas;
   PoolHeader* pool;
   if (ao->freepools != nullptr) {
@@ -168,7 +180,7 @@ void Allocator::State::unmap_arena(ArenaObject* ao) {
   auto* base = reinterpret_cast<std::byte*>(ao->address);
   arena_map.erase(ao->address);
   pymalloc::unpoison(base, static_cast<std::size_t>(ao->pool_frontier - base));
-  munmap(base, arena_size);
+  munmap_arena(base);
   ao->address = 0;
   --counters.arenas_mapped;
   ++counters.arenas_released_total;
@@ -221,7 +233,23 @@ bool Allocator::State::reset() {
   const auto carved = static_cast<std::size_t>(kept->pool_frontier - base);
   pymalloc::unpoison(base, carved);
   std::memset(base, 0, carved);
-  *kept = ArenaObject{kept->address, base, pools_per_arena, nullptr, nullptr, nullptr, trims};
+  // The arena table as a new allocator's after its first arena (its first
+  // kInitialArenaObjects entries, the kept arena in the first): a run then
+  // grows it, a request of memory, exactly where a run on a new one would.
+  if (arenas_capacity > kInitialArenaObjects) {
+    if (auto* shrunk = static_cast<ArenaObject*>(std::realloc(arenas, kInitialArenaObjects * sizeof(ArenaObject)))) {
+      arenas = shrunk;
+      arenas_capacity = kInitialArenaObjects;
+    }
+  }
+  unused_arena_objects = nullptr;
+  for (std::uint32_t i = arenas_capacity; i-- > 1;) {
+    arenas[i] = ArenaObject{};
+    arenas[i].nextarena = unused_arena_objects;
+    unused_arena_objects = &arenas[i];
+  }
+  kept = &arenas[0];
+  *kept = ArenaObject{reinterpret_cast<std::uintptr_t>(base), base, pools_per_arena, nullptr, nullptr, nullptr, trims};
   usable_arenas = kept;
   nfp2lasta[pools_per_arena] = kept;
   return true;

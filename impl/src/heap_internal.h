@@ -377,7 +377,7 @@ inline void call_free_hook(Heap::State& state, Object* o) {
 }
 
 // Allocates n bytes from the heap's allocator, throwing std::bad_alloc when it
-// has none.
+// has none (or its failure plan refuses them).
 void* allocate_or_throw(Allocator& allocator, std::size_t n);  // heap.cc
 
 // --- lists (list.cc) ------------------------------------------------------------------
@@ -388,8 +388,10 @@ void list_dealloc(Heap::State& state, ListObject* list);
 void list_clear(Heap& heap, ListObject* list);
 // PyTuple_New(size) for PyObject_ClearWeakRefs: from the tuple free list of
 // that size (uncounted) or new (counted: may collect first); tracked, empty.
+// Its memory is taken under Allocator::Unfailing (a dying object's).
 ListObject* new_callbacks_tuple(Heap& heap, std::uint32_t size);
-// Appends a weakref, whose reference the caller has taken.
+// Appends a weakref, whose reference the caller has taken; its memory too is
+// taken under Allocator::Unfailing.
 void callbacks_tuple_append(Heap::State& state, ListObject* tuple, WeakrefObject* wr);
 
 // --- atoms (atoms.cc) -----------------------------------------------------------------

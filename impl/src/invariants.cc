@@ -63,10 +63,13 @@ std::size_t free_blocks(const PoolHeader* pool) {
 // mi_page_is_valid's questions, for pymalloc's pools and arenas: every used
 // pool is on its class's list, not full, and accounts for all its blocks;
 // every arena's free count is its free pools plus its never-used ones; the
-// usable arenas are sorted by free count and nfp2lasta marks each count's last.
+// usable arenas are sorted by free count and nfp2lasta marks each count's last;
+// every arena mapping is an arena of the table.
 void Allocator::check_invariants() const {
   if (!kChecks) return;
   const State& s = *state_;
+  GCHEAP_CHECK(s.counters.arena_mappings_live == s.counters.arenas_mapped,
+               "an arena mapping is not in the arena table (a leaked arena)");
   for (std::uint32_t c = 0; c < (s.max_small >> s.size_class_shift); ++c) {
     const PoolHeader* prev = nullptr;
     for (const PoolHeader* pool = s.usedpools[c]; pool != nullptr; prev = pool, pool = pool->nextpool) {

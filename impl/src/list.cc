@@ -22,7 +22,13 @@
 // program object: no hook hears of them. Freed, one is kept in the tuple free
 // list of its size (at most Config::tuple_free_list_sizes, 2000 each)
 // without touching count0, and reused the same way, as CPython's tuples are;
-// a full collection frees them, each taking one from count0.
+// a full collection frees them, each taking one from count0. They are made
+// while an object dies, which cannot be undone halfway, so their memory is
+// taken under Allocator::Unfailing: a failure plan never refuses it.
+//
+// Out of memory: a list's growth either succeeds or throws std::bad_alloc
+// with the list unchanged (list_resize sets the size only once the items
+// have room); new_list obtains its memory before it counts the allocation.
 #include <cstring>
 #include <new>
 
@@ -70,14 +76,20 @@ void list_resize(Allocator& allocator, ListObject* list, std::size_t newsize) {
   void* items;
   if (items_inline(list)) {
     items = allocator.allocate(new_allocated * sizeof(Object*));
-    if (items != nullptr) static_cast<Object**>(items)[0] = list->inline_item;  // coverage: oom
+    if (items != nullptr) static_cast<Object**>(items)[0] = list->inline_item;
   } else {
     items = allocator.reallocate(list->items, new_allocated * sizeof(Object*));
   }
-  if (items == nullptr) {  // coverage: oom
-    if (newsize > allocated) throw std::bad_alloc();
-    list->size = static_cast<std::uint32_t>(newsize);
-    return;
+  if (items == nullptr) {
+    if (newsize <= allocated) {  // a failed shrink: the larger array still holds the items
+      list->size = static_cast<std::uint32_t>(newsize);
+      return;
+    }
+    // A failed growth: the items are where they were (a refused reallocate
+    // leaves its block valid), and the list keeps them and its size.
+    if (GCHEAP_SEEDED(failed_growth_frees_items, false, true)) free_items(allocator, list, list->items);
+    if (GCHEAP_SEEDED(append_keeps_size_on_failed_growth, false, true)) list->size = static_cast<std::uint32_t>(newsize);
+    throw std::bad_alloc();
   }
   list->items = static_cast<Object**>(items);
   list->size = static_cast<std::uint32_t>(newsize);
@@ -120,7 +132,7 @@ void Heap::list_append(Object* list, Object* item) {
   const std::size_t n = l->size;
   try {
     list_resize(allocator_, l, n + 1);
-  } catch (const std::bad_alloc&) {  // coverage: oom
+  } catch (const std::bad_alloc&) {
     decref(item);  // the reference was handed to us
     throw;
   }
@@ -180,6 +192,8 @@ ListObject* new_callbacks_tuple(Heap& heap, std::uint32_t size) {
     state.tuple_free_lists[size].pop_back();
   } else {
     gc_link(heap);  // before it exists, as PyObject_GC_NewVar's count
+    // An object is dying: its destruction cannot stop for want of memory.
+    const Allocator::Unfailing unfailing(heap.allocator());
     tuple = static_cast<ListObject*>(allocate_or_throw(heap.allocator(), sizeof(ListObject) + sizeof size));
   }
   tuple->gc = {0, 0};
@@ -195,6 +209,7 @@ ListObject* new_callbacks_tuple(Heap& heap, std::uint32_t size) {
 }
 
 void callbacks_tuple_append(Heap::State& state, ListObject* tuple, WeakrefObject* wr) {
+  const Allocator::Unfailing unfailing(state.allocator);  // as new_callbacks_tuple's
   list_resize(state.allocator, tuple, tuple->size + 1);
   tuple->items[tuple->size - 1] = &wr->ob;
 }

@@ -20,7 +20,7 @@ namespace gcheap {
 // Slow path of allocate_block: no pool of the class has a block available.
 void* Allocator::State::allocate_from_new_pool(std::uint32_t size_class) {
   PoolHeader* pool = take_pool();
-  if (pool == nullptr) return nullptr;  // coverage: oom
+  if (pool == nullptr) return nullptr;
   init_pool(pool, size_class);
   link_used_pool(pool);
   ++counters.pools_in_use;

@@ -173,6 +173,28 @@ constexpr Entry entries[] = {
         "clear_freelists() call after a generation-2 collection is missing), so memory kept "
         "by free lists is never given back to the allocator. Seen by the executor, which compares "
         "the free list's length with the model's after every operation."),
+    GCHEAP_SEEDED_BUG(
+        arena_leaks_when_table_cannot_grow, "out of memory",
+        "new_arena maps the arena before it grows the arena table and, when the growth is "
+        "refused, returns without unmapping it: the missed cleanup of an earlier step on a "
+        "later step's failure, the classic bug of multi-step acquisitions (obmalloc's new_arena, "
+        "when its mmap fails, must put back the arena object it took). The arena is "
+        "leaked: AllocatorStats::arena_mappings_live exceeds arenas_mapped. Needs a refused "
+        "request (a FailurePlan)."),
+    GCHEAP_SEEDED_BUG(
+        append_keeps_size_on_failed_growth, "out of memory",
+        "When growing a list's item array is refused, list_resize takes the new size anyway, as "
+        "its failed-shrink path rightly does, before raising MemoryError: list_append leaves a "
+        "half-appended list whose last slot lies past its item array (garbage). CPython's "
+        "list_resize sets ob_size only once PyMem_Realloc has succeeded for this reason. Needs "
+        "a refused request (a FailurePlan)."),
+    GCHEAP_SEEDED_BUG(
+        failed_growth_frees_items, "out of memory",
+        "When reallocating a list's item array is refused, the error path frees the old array, "
+        "as if a failed realloc had consumed it, while the list keeps pointing at it: the "
+        "`p = realloc(p, n)` misreading of realloc's contract. The list's items are then read "
+        "from freed memory, and freed again when the list dies (a double free). Needs a refused "
+        "request (a FailurePlan)."),
 };
 
 #undef GCHEAP_SEEDED_BUG

@@ -50,7 +50,11 @@ namespace gcheap::seeded_bugs {
   X(trashcan_level_leaks_on_resurrection)      \
   /* free list */                              \
   X(free_list_keeps_finalized_flag)            \
-  X(free_list_survives_full_collection)
+  X(free_list_survives_full_collection)        \
+  /* out of memory */                          \
+  X(arena_leaks_when_table_cannot_grow)        \
+  X(append_keeps_size_on_failed_growth)        \
+  X(failed_growth_frees_items)
 
 enum class BugId : unsigned char {
 #define GCHEAP_SEEDED_BUG_ID(name) name,

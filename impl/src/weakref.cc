@@ -20,6 +20,7 @@
 // tuple's death releases the weakrefs last to first (through the trashcan,
 // like any container's). Clearing within a collection is handle_weakrefs
 // (gc.cc).
+#include <new>
 #include <vector>
 
 #include "heap_internal.h"
@@ -78,9 +79,15 @@ void clear_leading_weakrefs(Heap::State& state, const Object* o) {
 
 Object* Heap::new_weakref(Object* referent, WeakrefCallback callback, void* context) {
   State& state = *state_;
-  add_extras(state, referent);  // before the weakref exists, so a failure leaks nothing
   const bool basic = callback == nullptr && !has_basic_weakref(state, referent);  // looked up before the allocation
+  // The memory first: out of it, the referent is left as it was.
   auto* wr = static_cast<WeakrefObject*>(allocate_or_throw(allocator_, sizeof(WeakrefObject)));
+  try {
+    add_extras(state, referent);
+  } catch (const std::bad_alloc&) {  // the side table is a std container (coverage: oom)
+    allocator_.free(wr);
+    throw;
+  }
   wr->gc = {0, 0};
   wr->ob = {1, &weakref_type};
   wr->referent = referent;

@@ -9,13 +9,7 @@
 #include "gcverify/text.h"
 
 namespace gcv {
-namespace {
 
-using minimize_internal::ChildOutcome;
-using minimize_internal::ChildProgress;
-using minimize_internal::run_in_child;
-
-// The trial of a failing run.
 Trial trial_of(const Program& program, const RunResult& result, std::string_view sut) {
   Trial trial;
   trial.signature = result.report.signature();
@@ -25,6 +19,12 @@ Trial trial_of(const Program& program, const RunResult& result, std::string_view
   trial.report = result.report.to_string(program, trial.sut);
   return trial;
 }
+
+namespace {
+
+using minimize_internal::ChildOutcome;
+using minimize_internal::ChildProgress;
+using minimize_internal::run_in_child;
 
 // A trial through a pipe: length-prefixed fields.
 std::string encode(const Trial& trial) {

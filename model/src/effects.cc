@@ -108,6 +108,19 @@ void ReferenceModel::run_callback(Serial weakref) {
   trashcan_.depth -= units;
 }
 
+// The system under test skipped this operation of a body for MemoryError
+// (executor.h): it is skipped here too, once.
+void ReferenceModel::skip_effects(const std::vector<FailedEffect>& effects) {
+  skipped_effects_.insert(skipped_effects_.end(), effects.begin(), effects.end());
+}
+bool ReferenceModel::skipped(ObjectKey self, std::uint32_t index) {
+  if (skipped_effects_.empty()) return false;
+  const auto it = std::ranges::find(skipped_effects_, FailedEffect{self, index});
+  if (it == skipped_effects_.end()) return false;
+  skipped_effects_.erase(it);
+  return true;
+}
+
 // Each operation as its step does it, when what it reads is there: names
 // bound (`self` always is), a list where it needs one, a slot that exists.
 void ReferenceModel::run_body(ObjectKey self, const std::vector<Op>& body) {
@@ -121,7 +134,9 @@ void ReferenceModel::run_body(ObjectKey self, const std::vector<Op>& body) {
     return key->as_serial();
   };
   const auto slot_exists = [&](Serial list, std::uint32_t index) { return index < objects_[list].slots.size(); };
-  for (const Op& op : body) {
+  for (std::uint32_t index = 0; index < body.size(); ++index) {
+    const Op& op = body[index];
+    if (skipped(self, index)) continue;
     const bool assignable = op.target < names_.size() && op.target != kSelf;  // the name an operation assigns
     switch (op.code) {
       case OpCode::NewContainer:

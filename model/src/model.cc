@@ -47,6 +47,7 @@ void ReferenceModel::reset(std::size_t name_count) {
   frozen_ = 0;
   small_int_refs_.fill(1);
   held_.clear();
+  skipped_effects_.clear();
   deallocating_.clear();
   trashcan_ = Trashcan{};
   gc_ = GcModuleState{};

@@ -154,7 +154,8 @@ class ReferenceModel final : public Machine {
  public:
   ReferenceModel(const Profile& profile, Capabilities capabilities);
   std::string_view name() const override { return "model"; }
-  Capabilities capabilities() const override { return capabilities_; }
+  // The model refuses no memory: it follows a system that does.
+  Capabilities capabilities() const override { return capabilities_.without(Capability::MemoryFailures); }
   void reset(std::size_t name_count) override;
 
   // The steps (machine_steps.def); model.cc, effects.cc and collector.cc
@@ -173,6 +174,7 @@ class ReferenceModel final : public Machine {
   void take_events(std::vector<Event>& out) override;
   bool take_changed(std::vector<ObjectKey>& out) override;
   std::string teardown() override;
+  void skip_effects(const std::vector<FailedEffect>& effects) override;
 
  private:
   // What the trashcan and deallocating_ hold: an object, a callbacks tuple,
@@ -229,6 +231,7 @@ class ReferenceModel final : public Machine {
   void run_finalizer(Serial serial);
   void run_callback(Serial weakref);
   void run_body(ObjectKey self, const std::vector<Op>& body);
+  bool skipped(ObjectKey self, std::uint32_t index);
   void clear_weakref(Serial weakref);
 
   // --- collector.cc: the gc module ---
@@ -289,6 +292,9 @@ class ReferenceModel final : public Machine {
   // a list being cleared or deallocated that are not released yet. They are
   // roots like names, and they are released last first (release_held).
   std::vector<ObjectKey> held_;
+  // Body operations the system under test skipped for MemoryError in the
+  // step running (skip_effects): run_body skips them too.
+  std::vector<FailedEffect> skipped_effects_;
   // Deaths in progress, innermost last: their items sit on held_ from
   // `items_begin` up; once those are released the object is freed and its
   // trashcan ENDs give back what it took (`ends`: the units still taken).

@@ -73,6 +73,8 @@ class RecordReader {
   explicit RecordReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
 
   std::size_t remaining() const { return (bytes_.size() - at_) / kRecordSize; }
+  // The bytes after the last whole record.
+  std::span<const std::uint8_t> tail() const { return bytes_.subspan(bytes_.size() - bytes_.size() % kRecordSize); }
   Record next() {
     const Record r = Record::read(bytes_.data() + at_);
     at_ += kRecordSize;
@@ -403,10 +405,51 @@ class RecordEncoder {
 
 }  // namespace
 
+namespace {
+
+// The memory failures in a trailing partial record (binary.h): byte 0 the
+// mode, bytes 1-2 the request or one_in, bytes 3-6 the seed.
+constexpr std::size_t kFailuresBytes = 3, kRandomFailuresBytes = 7;
+
+MemoryFailures decode_failures(std::span<const std::uint8_t> tail) {
+  MemoryFailures failures;
+  if (tail.size() < kFailuresBytes) return failures;
+  constexpr MemoryFailures::Mode modes[] = {MemoryFailures::Mode::Once, MemoryFailures::Mode::From, MemoryFailures::Mode::Random};
+  failures.mode = modes[tail[0] % std::size(modes)];
+  const std::uint32_t number = into_range(tail[1] | std::uint32_t{tail[2]} << 8, 1, kU16Max);
+  if (failures.mode != MemoryFailures::Mode::Random) {
+    failures.request = number;
+    return failures;
+  }
+  failures.one_in = number;
+  for (std::size_t i = kFailuresBytes; i < tail.size(); ++i) failures.seed |= std::uint32_t{tail[i]} << (8 * (i - kFailuresBytes));
+  return failures;
+}
+
+bool encode_failures(const MemoryFailures& failures, std::vector<std::uint8_t>& out, std::string& error) {
+  if (!failures.any()) return true;
+  const bool random = failures.mode == MemoryFailures::Mode::Random;
+  const std::uint64_t number = random ? failures.one_in : failures.request;
+  if (number < 1 || number > kU16Max) {
+    error = "'# fail: " + failures.to_string() + "' does not fit the binary form (at most " + std::to_string(kU16Max) + ")";
+    return false;
+  }
+  out.push_back(static_cast<std::uint8_t>(failures.mode) - 1);
+  out.push_back(static_cast<std::uint8_t>(number));
+  out.push_back(static_cast<std::uint8_t>(number >> 8));
+  if (random)
+    for (std::size_t i = kFailuresBytes; i < kRandomFailuresBytes; ++i)
+      out.push_back(static_cast<std::uint8_t>(failures.seed >> (8 * (i - kFailuresBytes))));
+  return true;
+}
+
+}  // namespace
+
 Program decode_binary(std::span<const std::uint8_t> bytes, std::size_t max_ops) {
   Program program;
   program.origin = "<binary>";
   RecordReader reader(bytes);
+  program.memory_failures = decode_failures(reader.tail());
   RecordDecoder decoder;
   while (reader.remaining() > 0 && program.ops.size() < max_ops)
     program.ops.push_back(decoder.decode(reader));
@@ -435,6 +478,7 @@ std::optional<std::vector<std::uint8_t>> encode_binary(const Program& program, s
   std::vector<std::uint8_t> out;
   out.reserve(records.size() * kRecordSize);
   for (const Record& r : records) r.write(out);
+  if (!encode_failures(program.memory_failures, out, error)) return std::nullopt;
   return out;
 }
 

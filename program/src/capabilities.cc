@@ -29,4 +29,9 @@ Capabilities needed_capabilities(const std::vector<Op>& ops) {
   return needs;
 }
 
+Capabilities needed_capabilities(const Program& program) {
+  const Capabilities needs = needed_capabilities(program.ops);
+  return program.memory_failures.any() ? needs.with(Capability::MemoryFailures) : needs;
+}
+
 }  // namespace gcv

@@ -50,6 +50,15 @@ void Machine::step_outside_capabilities(const char* method, OpCode code) const {
   std::abort();
 }
 
+// coverage: defensive
+void Machine::memory_failures_outside_capabilities() const {
+  std::fprintf(stderr,
+               "gcverify: %.*s::fail_memory was called, but the machine does not define it: it belongs to "
+               "memory_failures, which the machine does not declare (%s)\n",
+               static_cast<int>(name().size()), name().data(), capabilities().to_string().c_str());
+  std::abort();
+}
+
 const char* to_string(ObjectKind kind) {
   switch (kind) {
     case ObjectKind::Container: return "list";

@@ -1,4 +1,5 @@
-// Operations and programs: equality by meaning, name interning, canonical names.
+// Operations and programs: equality by meaning, name interning, canonical
+// names, and the spelling of a program's memory failures.
 //
 // An Op carries every operand field, but each opcode reads only some of them
 // (its row's operands in operations.def). Equality compares exactly the fields the opcode reads, so two
@@ -7,6 +8,7 @@
 #include "gcverify/program.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace gcv {
 
@@ -105,6 +107,62 @@ void set_number(Op& op, Field field, std::size_t k, std::int64_t value) {
     case Field::ThresholdValues: op.values[k] = u32; break;
     default: op.value = value; break;
   }
+}
+
+std::string MemoryFailures::to_string() const {
+  switch (mode) {
+    case Mode::None: break;
+    case Mode::Once: return "request " + std::to_string(request);
+    case Mode::From: return "from request " + std::to_string(request);
+    case Mode::Random: return "random 1/" + std::to_string(one_in) + " seed " + std::to_string(seed);
+  }
+  return "none";
+}
+
+namespace {
+
+// Reads a decimal number in [low, high] from the front of `text`.
+template <typename Number>
+bool read_number(std::string_view& text, Number low, Number high, Number& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec != std::errc{} || out < low || out > high) return false;
+  text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+  return true;
+}
+
+bool take_word(std::string_view& text, std::string_view word) {
+  if (!text.starts_with(word)) return false;
+  text.remove_prefix(word.size());
+  return true;
+}
+
+}  // namespace
+
+std::optional<MemoryFailures> memory_failures_named(std::string_view text, std::string& error) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  MemoryFailures failures;
+  std::string_view rest = text;
+  const char* expected = "'request N', 'from request N' or 'random 1/N seed S'";
+  if (take_word(rest, "request ") || take_word(rest, "from request ")) {
+    failures.mode = text.starts_with("from") ? MemoryFailures::Mode::From : MemoryFailures::Mode::Once;
+    if (!read_number<std::uint64_t>(rest, 1, kMaxFailingRequest, failures.request) || !rest.empty()) {
+      error = "the request is a number from 1 to " + std::to_string(kMaxFailingRequest) + ", in " + expected;
+      return std::nullopt;
+    }
+    return failures;
+  }
+  if (take_word(rest, "random 1/")) {
+    failures.mode = MemoryFailures::Mode::Random;
+    if (!read_number<std::uint32_t>(rest, 1, 0xffff, failures.one_in) || !take_word(rest, " seed ") ||
+        !read_number<std::uint32_t>(rest, 0, UINT32_MAX, failures.seed) || !rest.empty()) {
+      error = "expected 'random 1/N seed S' with N from 1 to 65535 and S from 0 to 4294967295";
+      return std::nullopt;
+    }
+    return failures;
+  }
+  error = "expected " + std::string(expected);
+  return std::nullopt;
 }
 
 }  // namespace gcv

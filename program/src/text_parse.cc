@@ -663,6 +663,28 @@ bool parse_holds_for(std::string_view line, std::uint32_t line_number, Program& 
   return true;
 }
 
+// "# fail: request 5": the memory the system under test refuses
+// (Program::memory_failures).
+constexpr std::string_view kMemoryFailuresPrefix = "# fail:";
+
+bool parse_memory_failures(std::string_view line, std::uint32_t line_number, Program& program, ParseError& error) {
+  error.line = line_number;
+  error.column = static_cast<std::uint32_t>(kMemoryFailuresPrefix.size() + 1);
+  if (program.memory_failures.any()) {
+    error.column = 1;
+    error.reason = "a second '# fail:' line";
+    return false;
+  }
+  const std::optional<MemoryFailures> failures = memory_failures_named(line.substr(kMemoryFailuresPrefix.size()), error.reason);
+  if (!failures) {
+    error.reason = "'# fail:' " + error.reason;
+    return false;
+  }
+  program.memory_failures = *failures;
+  error = ParseError{error.file, 0, 0, {}};
+  return true;
+}
+
 std::optional<Program> parse_text(std::string_view text, const std::string& file, ParseError& error) {
   Program program;
   program.origin = file;
@@ -676,6 +698,11 @@ std::optional<Program> parse_text(std::string_view text, const std::string& file
     ++line_number;
     if (line.starts_with(kHoldsForPrefix)) {
       if (!parse_holds_for(line, line_number, program, error)) return std::nullopt;
+      start = end + 1;
+      continue;
+    }
+    if (line.starts_with(kMemoryFailuresPrefix)) {
+      if (!parse_memory_failures(line, line_number, program, error)) return std::nullopt;
       start = end + 1;
       continue;
     }

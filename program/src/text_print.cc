@@ -151,6 +151,7 @@ Program with_names_in_first_use_order(const Program& program) {
   if (!reparsed) return program;  // only for hand-built, invalid operations
   for (std::size_t i = 0; i < program.ops.size(); ++i) reparsed->ops[i].where = program.ops[i].where;
   reparsed->holds_for = program.holds_for;
+  reparsed->memory_failures = program.memory_failures;
   return *std::move(reparsed);
 }
 
@@ -161,6 +162,7 @@ std::string print_text(const Program& program) {
     for (CPythonVersion v : program.holds_for) header += std::string(" ") + profile(v).name;
     header += "\n";
   }
+  if (program.memory_failures.any()) header += "# fail: " + program.memory_failures.to_string() + "\n";
   const std::string body = print_ops(program);
   // When first use would number the names differently from the program (which
   // lenient runs depend on), or a name is never used, a names line keeps them.

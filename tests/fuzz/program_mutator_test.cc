@@ -44,13 +44,51 @@ TEST(ProgramMutator, EditsWholeRecordsWithinTheLimit) {
     sizes.insert(out);
     if (byte_mutations != before) {
       ++fell_back;
-    } else {
-      ASSERT_EQ(out % gcv::kRecordSize, 0u) << "seed " << seed;
+    } else {  // whole records, then memory failures (binary.h) or nothing
+      const std::size_t tail = out % gcv::kRecordSize;
+      ASSERT_TRUE(tail == 0 || tail == 3 || tail == 7) << "seed " << seed << ": " << tail;
     }
   }
   EXPECT_GT(fell_back, 200u);                         // about one in four falls back on byte mutations
   EXPECT_LT(fell_back, 800u);
   EXPECT_GT(sizes.size(), 10u);                       // inserts and deletes change the length
+}
+
+// The memory failures after the records stay while the records change; one
+// structural mutation in eight chooses new ones instead, for a system that
+// can refuse memory only.
+TEST(ProgramMutator, KeepsOrChoosesTheMemoryFailures) {
+  const std::vector<std::uint8_t> failures = {1, 5, 0};  // from request 5
+  std::size_t kept = 0, chosen = 0;
+  for (unsigned seed = 0; seed < 2000; ++seed) {
+    std::vector<std::uint8_t> data = program_of(4);
+    data.insert(data.end(), failures.begin(), failures.end());
+    const std::size_t size = data.size();
+    data.resize(64 * gcv::kRecordSize);
+    const std::size_t before = byte_mutations;
+    const std::size_t out = gcv::fuzz::mutate_program(data.data(), size, data.size(), seed);
+    if (byte_mutations != before) continue;
+    const std::vector<std::uint8_t> tail(data.begin() + static_cast<std::ptrdiff_t>(out - out % gcv::kRecordSize),
+                                         data.begin() + static_cast<std::ptrdiff_t>(out));
+    (tail == failures ? kept : chosen) += 1;
+    const gcv::Program program = gcv::decode_binary({data.data(), out});
+    if (tail.size() >= 3) ASSERT_TRUE(program.memory_failures.any()) << "seed " << seed;
+    // Without memory_failures the failures are never changed.
+    std::vector<std::uint8_t> other = program_of(4);
+    other.insert(other.end(), failures.begin(), failures.end());
+    other.resize(64 * gcv::kRecordSize);
+    const std::size_t other_before = byte_mutations;
+    const std::size_t other_out = gcv::fuzz::mutate_program(
+        other.data(), size, other.size(), seed, gcv::Capabilities::all().without(gcv::Capability::MemoryFailures));
+    if (byte_mutations == other_before)
+      ASSERT_EQ(std::vector<std::uint8_t>(other.begin() + static_cast<std::ptrdiff_t>(other_out - other_out % gcv::kRecordSize),
+                                          other.begin() + static_cast<std::ptrdiff_t>(other_out)),
+                failures)
+          << "seed " << seed;
+  }
+  EXPECT_GT(kept, 1000u);
+  EXPECT_GT(chosen, 100u);  // about one structural mutation in eight
+  EXPECT_LT(chosen, 400u);
 }
 
 TEST(ProgramMutator, IsDeterministicForASeedAndChangesTheProgram) {

@@ -1,7 +1,8 @@
 // Tests of gcheap's small-object allocator (gcheap/allocator.h): size classes,
 // alignment, block placement and reuse, arena packing, trimming and release,
 // ownership of any pointer, reallocate, debug fill and AddressSanitizer
-// poisoning. Most tests run for both geometries.
+// poisoning, and the failure plan (which requests are counted, and which
+// refused). Most tests run for both geometries.
 #include "gcheap/allocator.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <ostream>
@@ -725,6 +727,288 @@ TEST_P(AllocatorTest, ResetBehavesAsANewAllocator) {
   for (void* p : used_blocks) EXPECT_EQ(*static_cast<unsigned char*>(p), 0) << "a reset arena reads zero";
   for (void* p : used_blocks) used.free(p);
   for (void* p : fresh_blocks) fresh.free(p);
+}
+
+}  // namespace
+}  // namespace gcheap
+
+// --- refusing memory on purpose (FailurePlan) --------------------------------------
+
+namespace gcheap {
+namespace {
+
+using Mode = FailurePlan::Mode;
+
+// FailurePlan's Random rule, written out independently: request i is refused
+// iff the i-th output of splitmix64 seeded with `seed` is 0 modulo one_in.
+bool random_plan_refuses(std::uint64_t seed, std::uint32_t one_in, std::uint64_t i) {
+  std::uint64_t z = seed + i * 0x9E3779B97F4A7C15;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+  z ^= z >> 31;
+  return z % one_in == 0;
+}
+
+// Which of `count` allocate(16)/free pairs were refused, on an allocator whose
+// first arena is mapped already, so that each pair is exactly one request.
+std::vector<bool> refused_pairs(const FailurePlan& plan, int count) {
+  Allocator allocator;
+  void* keep = allocator.allocate(16);
+  allocator.set_failure_plan(plan);
+  std::vector<bool> refused;
+  for (int i = 0; i < count; ++i) {
+    void* p = allocator.allocate(16);
+    refused.push_back(p == nullptr);
+    allocator.free(p);
+  }
+  EXPECT_EQ(allocator.requests(), static_cast<std::uint64_t>(count));
+  EXPECT_EQ(allocator.refusals(), static_cast<std::uint64_t>(std::count(refused.begin(), refused.end(), true)));
+  allocator.free(keep);
+  return refused;
+}
+
+std::vector<bool> only(std::initializer_list<int> indices, int count) {
+  std::vector<bool> out(count, false);
+  for (int i : indices) out[i] = true;
+  return out;
+}
+
+void expect_same_stats(const AllocatorStats& a, const AllocatorStats& b) {
+  EXPECT_EQ(a.small_blocks_live, b.small_blocks_live);
+  EXPECT_EQ(a.large_blocks_live, b.large_blocks_live);
+  EXPECT_EQ(a.small_bytes_live, b.small_bytes_live);
+  EXPECT_EQ(a.large_bytes_live, b.large_bytes_live);
+  EXPECT_EQ(a.arenas_mapped, b.arenas_mapped);
+  EXPECT_EQ(a.arenas_free, b.arenas_free);
+  EXPECT_EQ(a.pools_in_use, b.pools_in_use);
+  EXPECT_EQ(a.arenas_allocated_total, b.arenas_allocated_total);
+  EXPECT_EQ(a.arenas_released_total, b.arenas_released_total);
+  EXPECT_EQ(a.bytes_mapped, b.bytes_mapped);
+  EXPECT_EQ(a.arena_mappings_live, b.arena_mappings_live);
+}
+
+TEST(AllocatorFailurePlan, NeverRefusesAndCountsEveryRequest) {
+  Allocator allocator;
+  EXPECT_EQ(allocator.failure_plan().mode, Mode::Never);
+  EXPECT_EQ(allocator.requests(), 0u);
+  void* p = allocator.allocate(16);
+  EXPECT_EQ(allocator.requests(), 3u) << "the allocate, the first arena's mapping, the arena table's growth";
+  allocator.set_failure_plan({});
+  EXPECT_EQ(allocator.requests(), 0u) << "setting a plan restarts the count";
+  EXPECT_EQ(refused_pairs({}, 50), std::vector<bool>(50, false));
+  EXPECT_EQ(allocator.refusals(), 0u);
+  allocator.free(p);
+}
+
+TEST(AllocatorFailurePlan, OnceRefusesTheKthRequestOnly) {
+  EXPECT_EQ(refused_pairs({Mode::Once, 4}, 8), only({3}, 8));
+  EXPECT_EQ(refused_pairs({Mode::Once, 1}, 8), only({0}, 8));
+  EXPECT_EQ(refused_pairs({Mode::Once, 9}, 8), std::vector<bool>(8, false));
+  EXPECT_EQ(refused_pairs({Mode::Once, 0}, 8), std::vector<bool>(8, false)) << "no request is number 0";
+}
+
+TEST(AllocatorFailurePlan, FromRefusesTheKthRequestAndEveryOneAfter) {
+  EXPECT_EQ(refused_pairs({Mode::From, 3}, 6), only({2, 3, 4, 5}, 6));
+  EXPECT_EQ(refused_pairs({Mode::From, 1}, 4), std::vector<bool>(4, true));
+  EXPECT_EQ(refused_pairs({Mode::From, 7}, 6), std::vector<bool>(6, false));
+}
+
+TEST(AllocatorFailurePlan, RandomIsReproducibleFromItsSeed) {
+  const FailurePlan plan{Mode::Random, 0, 42, 4};
+  const std::vector<bool> refused = refused_pairs(plan, 400);
+  EXPECT_EQ(refused_pairs(plan, 400), refused) << "the same seed refuses the same requests";
+  for (int i = 0; i < 400; ++i) EXPECT_EQ(refused[i], random_plan_refuses(42, 4, i + 1u)) << "request " << i + 1;
+  const auto count = std::count(refused.begin(), refused.end(), true);
+  EXPECT_GT(count, 60);
+  EXPECT_LT(count, 140);
+  EXPECT_NE(refused_pairs({Mode::Random, 0, 43, 4}, 400), refused) << "another seed, other requests";
+  EXPECT_EQ(refused_pairs({Mode::Random, 0, 42, 1}, 20), std::vector<bool>(20, true)) << "one_in 1: every request";
+  EXPECT_EQ(refused_pairs({Mode::Random, 0, 42, 0}, 20), std::vector<bool>(20, false)) << "one_in 0: none";
+}
+
+TEST(AllocatorFailurePlan, ArmedPlanIsReadBack) {
+  Allocator allocator;
+  allocator.set_failure_plan({Mode::Random, 5, 7, 9});
+  const FailurePlan& plan = allocator.failure_plan();
+  EXPECT_EQ(plan.mode, Mode::Random);
+  EXPECT_EQ(plan.k, 5u);
+  EXPECT_EQ(plan.seed, 7u);
+  EXPECT_EQ(plan.one_in, 9u);
+}
+
+// allocate always; reallocate when it moves a block or grows a large one;
+// never a reallocate that keeps its block, nor a large block's shrink.
+TEST(AllocatorFailurePlan, RequestsAreCountedAsDefined) {
+  Allocator allocator;
+  void* a = allocator.allocate(16);
+  ASSERT_EQ(allocator.requests(), 3u);  // allocate, mapping, table growth
+  void* b = allocator.allocate(16);
+  EXPECT_EQ(allocator.requests(), 4u);
+  EXPECT_EQ(allocator.reallocate(a, 10), a) << "same size class: kept";
+  EXPECT_EQ(allocator.requests(), 4u) << "a reallocate that keeps its block is no request";
+  a = allocator.reallocate(a, 100);
+  EXPECT_EQ(allocator.requests(), 5u) << "a move to another size class";
+  void* large = allocator.allocate(1000);
+  EXPECT_EQ(allocator.requests(), 6u) << "a large allocate: its malloc is the same request";
+  large = allocator.reallocate(large, 2000);
+  EXPECT_EQ(allocator.requests(), 7u) << "a large block's growth";
+  large = allocator.reallocate(large, 1500);
+  EXPECT_EQ(allocator.requests(), 7u) << "a large block's shrink is no request";
+  large = allocator.reallocate(large, 64);
+  EXPECT_EQ(allocator.requests(), 8u) << "large to small: a move";
+  b = allocator.reallocate(b, 5000);
+  EXPECT_EQ(allocator.requests(), 9u) << "small to large: a move";
+  void* c = allocator.reallocate(nullptr, 16);
+  EXPECT_EQ(allocator.requests(), 10u) << "reallocate(nullptr) is an allocate";
+  EXPECT_EQ(allocator.refusals(), 0u);
+  for (void* p : {a, b, c, large}) allocator.free(p);
+}
+
+// Every new arena is one request more than its allocate, and every growth of
+// the arena table (16 arenas, then 32) one more again.
+TEST(AllocatorFailurePlan, ArenaMappingsAndTableGrowthsAreRequests) {
+  const Geometry g = Geometry::classic();
+  Allocator allocator({g, false});
+  std::vector<void*> blocks;
+  while (allocator.stats().arenas_allocated_total < 17) blocks.push_back(allocator.allocate(g.max_small));
+  EXPECT_EQ(allocator.requests(), blocks.size() + 17 + 2);
+  for (void* p : blocks) allocator.free(p);
+}
+
+// Allocates blocks of n bytes until, with request `k` of the next allocate
+// refused, that allocate fails: it needed a new arena (k == 2 refuses the
+// mapping, k == 3 the table's growth after it). Returns the stats just before.
+AllocatorStats fill_until_refused(Allocator& allocator, std::size_t n, std::uint64_t k, std::vector<void*>& blocks) {
+  for (;;) {
+    const AllocatorStats before = allocator.stats();
+    allocator.set_failure_plan({Mode::Once, k});
+    void* p = allocator.allocate(n);
+    if (p == nullptr) return before;
+    blocks.push_back(p);
+  }
+}
+
+TEST(AllocatorFailurePlan, RefusedMappingChangesNothing) {
+  const Geometry g = Geometry::classic();
+  Allocator allocator({g, false});
+  std::vector<void*> blocks;
+  for (int arena = 1; arena <= 3; ++arena) {
+    SCOPED_TRACE(testing::Message() << "arena " << arena);
+    const AllocatorStats before = fill_until_refused(allocator, g.max_small, 2, blocks);
+    EXPECT_EQ(allocator.requests(), 2u);
+    EXPECT_EQ(allocator.refusals(), 1u);
+    expect_same_stats(allocator.stats(), before);
+    EXPECT_EQ(before.arenas_mapped, static_cast<std::size_t>(arena - 1));
+    allocator.check_invariants();
+    allocator.set_failure_plan({});
+    blocks.push_back(allocator.allocate(g.max_small));  // now it maps the arena
+    ASSERT_NE(blocks.back(), nullptr);
+    EXPECT_EQ(allocator.stats().arenas_mapped, static_cast<std::size_t>(arena));
+    EXPECT_EQ(allocator.stats().arena_mappings_live, static_cast<std::size_t>(arena));
+  }
+  for (void* p : blocks) allocator.free(p);
+  allocator.check_invariants();
+}
+
+// The table grows before the first arena and the seventeenth: refused, the
+// arena just mapped for it is unmapped again.
+TEST(AllocatorFailurePlan, RefusedTableGrowthUnmapsTheNewArena) {
+  const Geometry g = Geometry::classic();
+  Allocator allocator({g, false});
+  allocator.set_failure_plan({Mode::Once, 3});
+  EXPECT_EQ(allocator.allocate(16), nullptr);
+  expect_same_stats(allocator.stats(), AllocatorStats{});
+  allocator.check_invariants();
+
+  // Only an allocate that grows the table makes a third request.
+  allocator.set_failure_plan({});
+  std::vector<void*> blocks{allocator.allocate(g.max_small)};
+  const AllocatorStats before = fill_until_refused(allocator, g.max_small, 3, blocks);
+  EXPECT_EQ(before.arenas_mapped, 16u);
+  EXPECT_EQ(before.arena_mappings_live, 16u);
+  expect_same_stats(allocator.stats(), before);
+  allocator.check_invariants();
+  allocator.set_failure_plan({});
+  blocks.push_back(allocator.allocate(g.max_small));
+  ASSERT_NE(blocks.back(), nullptr);
+  EXPECT_EQ(allocator.requests(), 3u);
+  EXPECT_EQ(allocator.stats().arenas_mapped, 17u);
+  for (void* p : blocks) allocator.free(p);
+}
+
+TEST(AllocatorFailurePlan, RefusedReallocateLeavesTheBlockAsItWas) {
+  Allocator allocator;
+  void* small = allocator.allocate(40);
+  void* large = allocator.allocate(1000);
+  stamp(small, 40, 1);
+  stamp(large, 1000, 2);
+  const AllocatorStats before = allocator.stats();
+  allocator.set_failure_plan({Mode::From, 1});
+  EXPECT_EQ(allocator.reallocate(small, 200), nullptr) << "a move, refused";
+  EXPECT_EQ(allocator.reallocate(small, 4000), nullptr) << "a move to the large path, refused";
+  EXPECT_EQ(allocator.reallocate(large, 5000), nullptr) << "a large growth, refused";
+  EXPECT_EQ(allocator.reallocate(large, 100), nullptr) << "a move to a pool, refused";
+  EXPECT_EQ(allocator.requests(), 4u);
+  EXPECT_EQ(allocator.refusals(), 4u);
+  EXPECT_EQ(first_unstamped(small, 40, 1), 40u);
+  EXPECT_EQ(first_unstamped(large, 1000, 2), 1000u);
+  expect_same_stats(allocator.stats(), before);
+  allocator.check_invariants();
+  EXPECT_EQ(allocator.reallocate(small, 48), small) << "kept in its block: no request to refuse";
+  large = allocator.reallocate(large, 600);
+  ASSERT_NE(large, nullptr) << "a large shrink: no request to refuse";
+  EXPECT_EQ(first_unstamped(large, 600, 2), 600u);
+  EXPECT_EQ(allocator.requests(), 4u);
+  allocator.free(small);
+  allocator.free(large);
+}
+
+TEST(AllocatorFailurePlan, UnfailingNeitherCountsNorRefuses) {
+  Allocator allocator;
+  allocator.set_failure_plan({Mode::From, 1});
+  EXPECT_EQ(allocator.allocate(16), nullptr);
+  std::vector<void*> blocks;
+  {
+    const Allocator::Unfailing unfailing(allocator);
+    blocks.push_back(allocator.allocate(16));  // maps the first arena and grows the table too
+    {
+      const Allocator::Unfailing nested(allocator);
+      blocks.push_back(allocator.allocate(5000));
+    }
+    blocks.push_back(allocator.allocate(32));  // still inside the outer one
+    blocks[0] = allocator.reallocate(blocks[0], 300);
+  }
+  for (void* p : blocks) EXPECT_NE(p, nullptr);
+  EXPECT_EQ(allocator.requests(), 1u);
+  EXPECT_EQ(allocator.refusals(), 1u);
+  EXPECT_EQ(allocator.allocate(16), nullptr) << "the plan applies again once the last Unfailing is gone";
+  EXPECT_EQ(allocator.requests(), 2u);
+  EXPECT_EQ(allocator.failure_plan().mode, Mode::From);
+  allocator.set_failure_plan({});
+  {
+    const Allocator::Unfailing unfailing(allocator);
+    allocator.free(allocator.allocate(16));
+  }
+  EXPECT_EQ(allocator.requests(), 0u) << "nor counted without a plan";
+  for (void* p : blocks) allocator.free(p);
+}
+
+TEST(AllocatorFailurePlan, ArenaMappingsLiveCountsMmapsLessMunmaps) {
+  const Geometry g = Geometry::classic();
+  Allocator allocator({g, false});
+  EXPECT_EQ(allocator.stats().arena_mappings_live, 0u);
+  std::vector<void*> blocks;
+  while (allocator.stats().arenas_mapped < 3) blocks.push_back(allocator.allocate(g.max_small));
+  EXPECT_EQ(allocator.stats().arena_mappings_live, 3u);
+  for (void* p : blocks) allocator.free(p);
+  allocator.trim();
+  allocator.trim();  // the reserve stays
+  EXPECT_EQ(allocator.stats().arenas_mapped, 1u);
+  EXPECT_EQ(allocator.stats().arena_mappings_live, 1u);
+  allocator.release_free_arenas();
+  EXPECT_EQ(allocator.stats().arena_mappings_live, 0u);
+  EXPECT_EQ(allocator.stats().arenas_released_total, 3u);
+  allocator.check_invariants();
 }
 
 }  // namespace

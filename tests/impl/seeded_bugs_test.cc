@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <new>
 #include <ostream>
 #include <set>
 #include <string>
@@ -71,6 +72,23 @@ class Scene {
 
   std::deque<Action> actions_;
 };
+
+// A list holding one str four times (its items in a 4-slot array).
+Object* four_item_list(Scene& s) {
+  Object* list = s.list();
+  Object* item = s.str();
+  for (int i = 0; i < 4; ++i) s.link(list, item);
+  return list;
+}
+
+// A fifth append, whose growth of the item array is refused.
+void refuse_an_append(Scene& s, Object* list) {
+  s.allocator.set_failure_plan({FailurePlan::Mode::Once, 1});
+  try {
+    s.link(list, Heap::list_get(list, 0));
+  } catch (const std::bad_alloc&) {
+  }
+}
 
 // A finalizer that resurrects its object: it stores a new reference to it.
 void resurrect(Heap&, Object* self) { Heap::incref(self); }
@@ -366,6 +384,33 @@ const BugCase bug_cases[] = {
        return static_cast<std::int64_t>(s.heap.stats().free_list_length);
      },
      0, 1},
+    // out of memory
+    {"arena_leaks_when_table_cannot_grow", "arena mappings outside the table after the table's growth is refused",
+     [] {
+       Allocator allocator;
+       allocator.set_failure_plan({FailurePlan::Mode::Once, 3});  // the allocate, the mapping, the growth
+       allocator.allocate(16);
+       const AllocatorStats stats = allocator.stats();
+       return static_cast<std::int64_t>(stats.arena_mappings_live - stats.arenas_mapped);
+     },
+     0, 1},
+    {"append_keeps_size_on_failed_growth", "size of a 4-item list after a refused append",
+     [] {
+       Scene s;
+       Object* list = four_item_list(s);
+       refuse_an_append(s, list);
+       return static_cast<std::int64_t>(Heap::list_size(list));  // the list is left alive: its last slot is garbage
+     },
+     4, 5},
+    {"failed_growth_frees_items", "blocks the allocator lost in a refused append to a 4-item list",
+     [] {
+       Scene s;
+       Object* list = four_item_list(s);
+       const std::size_t live = s.allocator.stats().small_blocks_live;
+       refuse_an_append(s, list);  // the item array's move from 4 to 8 slots
+       return static_cast<std::int64_t>(live - s.allocator.stats().small_blocks_live);  // the list is left alive
+     },
+     0, 1},
 };
 
 const BugCase* find_case(std::string_view bug) {
@@ -429,7 +474,7 @@ TEST(SeededBugs, CatalogHasUniqueSnakeCaseNames) {
 
 TEST(SeededBugs, EveryBugHasAnAreaAndADescription) {
   const std::set<std::string_view> areas{"allocator",  "refcount", "collector", "generations", "freeze",
-                                         "finalizers", "weakrefs", "trashcan",  "free list"};
+                                         "finalizers", "weakrefs", "trashcan",  "free list", "out of memory"};
   std::set<std::string_view> covered;
   for (const seeded_bugs::Bug& bug : seeded_bugs::catalog()) {
     EXPECT_TRUE(areas.contains(bug.area)) << bug.name << ": area '" << bug.area << "'";

@@ -195,7 +195,9 @@ TEST(Binary, RecordLayoutOfBodiesAndTheNewOps) {
   expect_records(program, expected);
 }
 
-TEST(Binary, TrailingPartialRecordIsIgnored) {
+// A trailing partial record is no operation: of 1 or 2 bytes it is ignored,
+// of 3 to 7 it holds the memory failures (binary.h).
+TEST(Binary, TrailingPartialRecordHoldsTheMemoryFailures) {
   Bytes bytes = record(opcode(OpCode::Freeze), 0, 0, 0);
   EXPECT_TRUE(decode_binary(Bytes(bytes.begin(), bytes.begin() + 7)).ops.empty());
   for (std::size_t extra = 1; extra < kRecordSize; ++extra) {
@@ -204,7 +206,31 @@ TEST(Binary, TrailingPartialRecordIsIgnored) {
     Program program = decode_binary(longer);
     ASSERT_EQ(program.ops.size(), 1u);
     EXPECT_EQ(program.ops[0].code, OpCode::Freeze);
+    EXPECT_EQ(program.memory_failures.any(), extra >= 3) << extra;
   }
+  using Mode = MemoryFailures::Mode;
+  const auto tail = [&](Bytes extra) {
+    Bytes longer = bytes;
+    longer.insert(longer.end(), extra.begin(), extra.end());
+    return decode_binary(longer).memory_failures;
+  };
+  EXPECT_EQ(tail({0, 5, 0}), (MemoryFailures{.mode = Mode::Once, .request = 5}));
+  EXPECT_EQ(tail({4, 0x34, 0x12, 9, 9}), (MemoryFailures{.mode = Mode::From, .request = 0x1234}));  // 4 mod 3, the rest ignored
+  EXPECT_EQ(tail({0, 0, 0}), (MemoryFailures{.mode = Mode::Once, .request = 1}));                   // 0 into 1..65535
+  EXPECT_EQ(tail({2, 16, 0, 7}), (MemoryFailures{.mode = Mode::Random, .one_in = 16, .seed = 7}));
+  EXPECT_EQ(tail({2, 16, 0, 1, 2, 3, 4}), (MemoryFailures{.mode = Mode::Random, .one_in = 16, .seed = 0x04030201}));
+}
+
+TEST(Binary, MemoryFailuresRoundTrip) {
+  for (const char* line : {"# fail: request 1", "# fail: from request 65535", "# fail: random 1/3 seed 4294967295"}) {
+    const Program program = parse_ok(std::string(line) + "\na = list\n");
+    const Bytes bytes = encode_ok(program);
+    EXPECT_EQ(bytes.size() % kRecordSize, program.memory_failures.mode == MemoryFailures::Mode::Random ? 7u : 3u);
+    EXPECT_EQ(decode_binary(bytes).memory_failures, program.memory_failures) << line;
+  }
+  std::string error;
+  EXPECT_FALSE(encode_binary(parse_ok("# fail: request 65536\n"), error).has_value());
+  EXPECT_EQ(error, "'# fail: request 65536' does not fit the binary form (at most 65535)");
 }
 
 TEST(Binary, NamesCoverEveryIndexUsed) {

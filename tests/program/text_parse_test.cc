@@ -481,3 +481,40 @@ TEST(TextParse, TheVersionsAProgramHoldsFor) {
 
 }  // namespace
 }  // namespace gcv
+
+namespace gcv {
+namespace {
+
+// `# fail: ...` names the memory the system under test refuses; it prints
+// back after any `# cpython:` line, and a malformed one is an error saying
+// what the line may hold.
+TEST(TextParse, TheMemoryAProgramRefuses) {
+  const Program once = parse_ok("# fail: request 5\na = list\n");
+  EXPECT_EQ(once.memory_failures, (MemoryFailures{.mode = MemoryFailures::Mode::Once, .request = 5}));
+  EXPECT_EQ(print_text(once), "# fail: request 5\na = list\n");
+  const Program from = parse_ok("# cpython: 3.12\n#  fail:x\n# fail:  from request 4000000000 \na = list\n");
+  EXPECT_EQ(from.memory_failures, (MemoryFailures{.mode = MemoryFailures::Mode::From, .request = 4000000000}));
+  EXPECT_EQ(print_text(from), "# cpython: 3.12\n# fail: from request 4000000000\na = list\n");
+  const Program random = parse_ok("# fail: random 1/16 seed 7\n");
+  EXPECT_EQ(random.memory_failures,
+            (MemoryFailures{.mode = MemoryFailures::Mode::Random, .one_in = 16, .seed = 7}));
+  EXPECT_EQ(print_text(random), "# fail: random 1/16 seed 7\n");
+  EXPECT_FALSE(parse_ok("a = list\n").memory_failures.any());
+
+  ParseError error;
+  EXPECT_FALSE(parse_text("a = list\n# fail: request 0\n", "f.heap", error));
+  EXPECT_EQ(error.to_string(),
+            "f.heap:2:8: error: '# fail:' the request is a number from 1 to 4294967295, in 'request N', "
+            "'from request N' or 'random 1/N seed S'");
+  EXPECT_FALSE(parse_text("# fail: sometimes\n", "f.heap", error));
+  EXPECT_EQ(error.to_string(),
+            "f.heap:1:8: error: '# fail:' expected 'request N', 'from request N' or 'random 1/N seed S'");
+  EXPECT_FALSE(parse_text("# fail: random 1/0 seed 1\n", "f.heap", error));
+  EXPECT_EQ(error.reason,
+            "'# fail:' expected 'random 1/N seed S' with N from 1 to 65535 and S from 0 to 4294967295");
+  EXPECT_FALSE(parse_text("# fail: request 1\n# fail: request 2\n", "f.heap", error));
+  EXPECT_EQ(error.to_string(), "f.heap:2:1: error: a second '# fail:' line");
+}
+
+}  // namespace
+}  // namespace gcv

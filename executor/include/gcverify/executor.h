@@ -24,6 +24,15 @@
 // every comparison. The first difference stops the run with a Report.
 // Expectations written in the program are checked against the model.
 //
+// Out of memory. A program's `# fail:` line (Program::memory_failures) is
+// handed to the system under test after its reset (Machine::fail_memory).
+// Each step runs on the system under test first: a MemoryError there (a step
+// that needs memory throwing std::bad_alloc) is accepted, and the model does
+// not run the step; from a step that needs no memory it is a divergence
+// (CheckKind::MemoryError). The body operations it skipped for MemoryError
+// the model skips too. RunResult::memory_errors lists them all, and a report
+// repeats them.
+//
 // A program runs only within the system under test's capabilities: in strict
 // mode, a program with an operation that needs more is not run at all
 // (Outcome::NotApplicable, naming the operation and the capability); in
@@ -85,10 +94,11 @@ struct RunProgress {
 // (once per operation with CheckLevel::Fast) the events the system under
 // test reported, in order: collections with their generation and result,
 // frees, finalizers, callbacks, and collections nested in user code.
+// A MemoryError entry says what failed, in RunResult::memory_errors' words.
 struct TraceEntry {
-  enum class Kind : std::uint8_t { Operation, Events } kind = Kind::Operation;
+  enum class Kind : std::uint8_t { Operation, Events, MemoryError } kind = Kind::Operation;
   std::size_t op_index = 0;                 // Program::ops index; ops.size() for the teardown
-  std::string text;                         // Operation: the operation as it runs
+  std::string text;                         // Operation: the operation as it runs; MemoryError: what failed
   const std::vector<Event>* events = nullptr;  // Events: the system under test's
 };
 
@@ -172,6 +182,7 @@ struct Report {
   std::string expected;             // what the model predicts (or the expectation)
   std::string actual;               // what the system under test did
   std::vector<ObjectKey> objects;   // the objects involved
+  std::vector<std::string> memory_errors;  // the run's MemoryErrors up to the failure (RunResult's)
 
   // Multi-line human-readable report, naming the program's origin, the line
   // and the operation's number (1-based, as a person counts the program's
@@ -193,6 +204,10 @@ struct RunResult {
   std::size_t ops_run = 0;          // operations executed (skipped ones excluded)
   std::size_t steps_run = 0;        // primitive steps executed
   std::size_t collections = 0;      // collections observed (automatic and explicit)
+  // The MemoryErrors the system under test reported, as the model followed
+  // them: "MemoryError at operation 3 (b = list): not run", "MemoryError at
+  // operation 5 (del a): operation 2 of the finalizer of #4 skipped".
+  std::vector<std::string> memory_errors;
   bool truncated = false;           // max_steps stopped the run before operation report.op_index,
                                     // or max_seconds inside it
   bool out_of_time = false;         // max_seconds did

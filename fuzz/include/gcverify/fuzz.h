@@ -61,11 +61,14 @@ RunOptions fuzz_run_options();
 // Structure-aware mutation of a binary program, within what `capabilities`
 // allows: insert a new operation (with its body), delete one, duplicate one,
 // swap two, or change one operand; one mutation in four is libFuzzer's byte
-// mutation instead (when the engine is linked). Deterministic for a seed;
-// the result is at most max_size bytes, a whole number of records.
+// mutation instead (when the engine is linked), and for a system with
+// memory_failures one in eight of the rest chooses new memory failures (the
+// trailing bytes, binary.h) instead. Deterministic for a seed; the result is
+// at most max_size bytes: whole records, then the memory failures kept.
 std::size_t mutate_program(std::uint8_t* data, std::size_t size, std::size_t max_size, unsigned int seed,
                            Capabilities capabilities = Capabilities::all());
-// Crossover: a prefix of one program's records, then a run of the other's.
+// Crossover: a prefix of one program's records, then a run of the other's,
+// then the first one's memory failures.
 std::size_t cross_over_programs(const std::uint8_t* data1, std::size_t size1, const std::uint8_t* data2,
                                 std::size_t size2, std::uint8_t* out, std::size_t max_out_size, unsigned int seed);
 

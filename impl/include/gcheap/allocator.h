@@ -36,6 +36,13 @@
 // With Options::debug_fill, fresh blocks are filled with 0xCD and freed ones
 // with 0xDD, as CPython's debug hooks do.
 //
+// Refusing memory on purpose (FailurePlan): every point where the allocator
+// could be refused memory is a request, numbered from 1; a plan chooses which
+// requests are refused, and a refused one fails exactly as if the system had
+// refused it. The embedder's error paths (the heap's MemoryError) are then
+// tested the way CPython's _testcapi.set_nomemory and Lua's memerr.lua test
+// theirs: refuse the k-th request, for every k a scenario makes.
+//
 // An Allocator is not thread-safe; each instance is independent (no globals).
 #pragma once
 
@@ -91,9 +98,47 @@ struct AllocatorStats {
   std::size_t arenas_mapped = 0;       // arenas currently mmap'd (including free ones)
   std::size_t arenas_free = 0;         // mapped arenas whose pools are all free
   std::size_t pools_in_use = 0;        // pools serving a size class
-  std::size_t arenas_allocated_total = 0;  // mmap calls for arenas over the lifetime
+  std::size_t arenas_allocated_total = 0;  // mmap calls for arenas over the lifetime (that the table kept)
   std::size_t arenas_released_total = 0;   // munmap calls for arenas over the lifetime
   std::size_t bytes_mapped = 0;        // arenas_mapped * arena_size
+  // Arena mmaps minus arena munmaps, counted where the system is called,
+  // apart from the arena table: a mapping the table lost (a leaked arena)
+  // shows as arena_mappings_live != arenas_mapped.
+  std::size_t arena_mappings_live = 0;
+};
+
+// Refusing memory on purpose, to test error paths (CPython's
+// _testcapi.set_nomemory, Lua's memerr.lua).
+//
+// A request is every point where memory can be refused, counted once each,
+// in the order they occur:
+//   - every call of Allocator::allocate (small or large);
+//   - every call of Allocator::reallocate that cannot keep the block where it
+//     is: a pool block moving to another size class or to the large path, a
+//     large block moving to a pool, a large block growing (a reallocate that
+//     keeps a pool block, or shrinks a large one, is not a request);
+//   - the allocator's own requests of the system beyond those: mapping an
+//     arena, and growing its table of arenas (an allocate that needs a new
+//     arena is then two or three requests: the allocate, the mapping, the
+//     growth). A large block's malloc or realloc is the request of the call
+//     that needs it, not another.
+// A refused request fails as the system's refusal would: allocate and
+// reallocate return nullptr (reallocate leaving p valid and unchanged), and a
+// refused mapping or table growth leaves nothing mapped and the table as it
+// was, so the allocate that needed it returns nullptr. While an
+// Allocator::Unfailing exists, requests are neither counted nor refused.
+struct FailurePlan {
+  enum class Mode : std::uint8_t { Never, Once, From, Random };
+  Mode mode = Mode::Never;
+  std::uint64_t k = 0;       // Once: the request (1-based) that is refused; From: the first refused, and every one after
+  std::uint64_t seed = 0;    // Random
+  // Random: request i (1-based) is refused iff mix(seed + i *
+  // 0x9E3779B97F4A7C15) % one_in == 0, where mix is splitmix64's output
+  // function (z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9; z = (z ^ z >> 27) *
+  // 0x94D049BB133111EB; z ^ z >> 31): the i-th output of splitmix64 seeded
+  // with `seed`. Stateless, so a run is reproduced from (seed, one_in) alone.
+  // 0 never refuses, 1 always does.
+  std::uint32_t one_in = 0;
 };
 
 class Allocator {
@@ -115,11 +160,14 @@ class Allocator {
   ~Allocator();
 
   // Returns at least n bytes aligned to geometry().alignment, or nullptr when
-  // the system is out of memory. n == 0 returns a unique non-null pointer.
+  // the system is out of memory or the failure plan refuses the request. n == 0
+  // returns a unique non-null pointer.
   void* allocate(std::size_t n);
   // Frees p (nullptr is ignored). p must come from this allocator.
   void free(void* p);
   // Resizes p keeping min(old, n) bytes; behaves as allocate for nullptr.
+  // Returns nullptr, p still valid and unchanged, when out of memory or
+  // refused (a move or a growth is a request: FailurePlan).
   void* reallocate(void* p, std::size_t n);
 
   // True iff p points into a block region of an arena this allocator has
@@ -134,9 +182,10 @@ class Allocator {
   // Checks the pools' and arenas' invariants (each used pool on its size
   // class's list, not full, its blocks in use, free and never used adding up
   // to its capacity; each arena's free-pool count; the usable arenas' order
-  // and nfp2lasta), and aborts naming the first that is broken. Walks every
-  // pool: for tests and fuzz targets. Does nothing unless gcheap is built
-  // with GCHEAP_CHECKS (the build option GCHEAP_INVARIANT_CHECKS).
+  // and nfp2lasta; every arena mapping in the table), and aborts naming the
+  // first that is broken. Walks every pool: for tests and fuzz targets. Does
+  // nothing unless gcheap is built with GCHEAP_CHECKS (the build option
+  // GCHEAP_INVARIANT_CHECKS).
   void check_invariants() const;
   // Unmaps every wholly free arena now, so a torn-down heap maps nothing.
   void release_free_arenas();
@@ -150,6 +199,27 @@ class Allocator {
 
   const Geometry& geometry() const { return geometry_; }
   AllocatorStats stats() const;
+
+  // --- refusing memory on purpose (FailurePlan) ---------------------------
+  // Arms `plan` and restarts the count of requests from zero.
+  void set_failure_plan(const FailurePlan& plan);
+  const FailurePlan& failure_plan() const;
+  std::uint64_t requests() const;  // requests counted since the plan was set (or since construction)
+  std::uint64_t refusals() const;  // of which refused
+
+  // While one exists, requests are neither counted nor refused: memory the
+  // heap must have to finish what it started (destroying objects, completing
+  // a collection), which cannot be undone halfway. Nestable.
+  class Unfailing {
+   public:
+    explicit Unfailing(Allocator& allocator);
+    ~Unfailing();
+    Unfailing(const Unfailing&) = delete;
+    Unfailing& operator=(const Unfailing&) = delete;
+
+   private:
+    Allocator& allocator_;
+  };
 
  private:
   struct State;  // arenas, pools, ownership map: impl/src/allocator_internal.h

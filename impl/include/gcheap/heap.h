@@ -68,6 +68,23 @@
 // trims the allocator: arenas idle since the previous full collection are
 // unmapped (Allocator::trim).
 //
+// Out of memory (CPython's MemoryError). Every function that needs memory
+// from the Allocator (new_list, new_str, new_int, new_weakref, list_append)
+// either completes or throws std::bad_alloc having changed nothing an
+// embedder can observe: no object made, no count changed, no collection run,
+// no list changed, the heap's invariants kept; list_append still drops the
+// item reference it was handed. An allocation counts for the collector (and
+// may collect) only once its memory is obtained. What needs no memory cannot
+// fail: a list from the free list, a small int, an append into spare
+// capacity, a decref. Memory the heap needs to finish what it started, a
+// destruction or a collection, which cannot be undone halfway, is never
+// refused: PyObject_ClearWeakRefs's callbacks tuple is taken under
+// Allocator::Unfailing. An Allocator's FailurePlan makes any of these requests
+// fail, to test the embedder's error paths. The heap's bookkeeping outside
+// the Allocator (gc.garbage, the side table of finalizers and weakrefs, the
+// gc callbacks) is in std containers: no failure plan reaches them, and this
+// guarantee does not cover the system refusing them memory.
+//
 // A Heap is single-threaded. Functions taking an Object* require a live object
 // of the right kind; the heap does not check (an embedder-level adapter does).
 #pragma once
@@ -151,6 +168,8 @@ class Heap {
   using FreeHook = void (*)(void* context, Object* dying) noexcept;
   using Callback = void (*)(void* context, CollectionPhase phase, const CollectionInfo& info) noexcept;
 
+  // Throws std::bad_alloc when the small ints cannot be allocated (nothing
+  // is left in the Allocator).
   explicit Heap(Allocator& allocator);
   Heap(Allocator& allocator, const Config& config);
   Heap(const Heap&) = delete;
@@ -164,10 +183,13 @@ class Heap {
   // Payloads are not initialised, as PyObject_Malloc'd memory is not: the
   // embedder writes what it needs, and untouched pages of a large payload are
   // never faulted in. new_list may run an automatic collection first (see
-  // the header comment).
+  // the header comment). Out of memory, each throws std::bad_alloc having
+  // changed nothing: new_list counts the allocation, and may collect, only
+  // once it has the memory (a list from the free list needs none).
   Object* new_list(std::uint32_t payload_bytes);
   Object* new_str(std::uint32_t payload_bytes);
-  // -5..256 return the shared small int (with a new reference).
+  // -5..256 return the shared small int (with a new reference), which needs
+  // no memory and cannot fail.
   Object* new_int(std::int64_t value);
 
   // --- reference counting ----------------------------------------------------------
@@ -188,9 +210,13 @@ class Heap {
   static std::int64_t int_value(const Object* o);
   static std::size_t list_size(const Object* list);
   static Object* list_get(const Object* list, std::size_t i);  // borrowed reference
-  void list_append(Object* list, Object* item);                // item: new reference taken
+  // item: a new reference, taken. Out of memory (growing the item array),
+  // throws std::bad_alloc with the list unchanged and that reference dropped.
+  void list_append(Object* list, Object* item);
   void list_set(Object* list, std::size_t i, Object* item);    // drops the old item last
-  void list_remove(Object* list, std::size_t i);               // shifts later items down
+  // Shifts later items down. Never fails: if shrinking the item array is
+  // refused, the list keeps the larger one.
+  void list_remove(Object* list, std::size_t i);
   // list.clear() (CPython's _list_clear): the list is empty first, then its
   // items are dropped, last first, so code their deaths run sees it empty.
   void list_clear(Object* list);
@@ -214,7 +240,8 @@ class Heap {
   // One made without a callback while its referent has no basic weakref is
   // the basic one (CPython's exact weakref.ref(referent), which an embedder
   // hands out again): it heads the referent's list, the others follow
-  // newest first.
+  // newest first. Out of memory, throws std::bad_alloc before the referent is
+  // touched (its weakrefs, its type) and before anything is counted.
   using WeakrefCallback = void (*)(void* context, Heap& heap, Object* weakref) noexcept;
   Object* new_weakref(Object* referent, WeakrefCallback callback, void* context);
   static Object* weakref_get(const Object* weakref);  // borrowed; nullptr once cleared

@@ -37,7 +37,8 @@ namespace seeded_bugs {
 struct Bug {
   std::string_view name;         // snake_case, unique
   std::string_view area;         // allocator, refcount, collector, generations, freeze,
-                                 // finalizers, weakrefs, trashcan or free list
+                                 // finalizers, weakrefs, trashcan, free list or
+                                 // out of memory
   std::string_view description;  // what is wrong, and the real bug class it imitates
 };
 

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <new>
 #include <unordered_map>
 
 #include "gcheap/heap.h"
@@ -96,22 +97,30 @@ class HeapMachine final : public Machine {
   }
 
   std::string_view name() const override { return "gcheap"; }
+  Capabilities capabilities() const override { return Capabilities::all(); }
   void eval_breaker() override { heap_->run_scheduled_collection(); }
   Heap* heap() { return heap_.get(); }
   Object* live_object(ObjectKey key) const { return pointer_of(key); }
 
-  // A run starts from an allocator as new: the last one, if its run ended
-  // in a clean teardown (Allocator::reset: its one arena as freshly mapped,
-  // so no run depends on where an earlier one left blocks, and a fuzz
-  // target maps no arena per input), else a new one.
+  // A run starts from an allocator in one state: its one arena as freshly
+  // mapped (Allocator::reset), so no run depends on where an earlier one left
+  // blocks, a fuzz target maps no arena per input, and a program makes the
+  // same requests of memory in every run (which `# fail:` lines count). That
+  // is the last run's allocator, if its run ended in a clean teardown, else a
+  // new one brought to that state.
   void reset(std::size_t name_count) override {
     heap_.reset();
     if (!allocator_clean_) allocator_.reset();
-    if (!allocator_)
+    if (!allocator_) {
       allocator_ = std::make_unique<gcheap::Allocator>(
           gcheap::Allocator::Options{options_.geometry, options_.debug_fill});
+      allocator_->free(allocator_->allocate(1));
+      allocator_->reset();
+    }
     allocator_clean_ = false;
+    allocator_->set_failure_plan({});  // the heap's own setup (its small ints) never fails
     heap_ = std::make_unique<Heap>(*allocator_, heap_config());
+    allocator_->set_failure_plan({});  // requests count from here
     heap_->set_free_hook(&HeapMachine::on_free, this);
     heap_->set_change_hook(&HeapMachine::on_change, this);
     heap_->add_callback(&HeapMachine::on_collection, this);
@@ -129,26 +138,36 @@ class HeapMachine final : public Machine {
     bodies_.clear();
     finalizer_of_.clear();
     events_.clear();
+    failed_effects_.clear();
   }
+
+  // --- out of memory -----------------------------------------------------------
+  void fail_memory(const MemoryFailures& failures) override {
+    using Mode = gcheap::FailurePlan::Mode;
+    constexpr Mode modes[] = {Mode::Never, Mode::Once, Mode::From, Mode::Random};
+    allocator_->set_failure_plan({.mode = modes[static_cast<std::size_t>(failures.mode)],
+                                  .k = failures.request,
+                                  .seed = failures.seed,
+                                  .one_in = failures.one_in});
+  }
+  MemoryRequests memory_requests() override { return {allocator_->requests(), allocator_->refusals()}; }
+  void take_failed_effects(std::vector<FailedEffect>& out) override { hand_over(failed_effects_, out); }
 
   // --- mutator steps ---------------------------------------------------------
   void new_container(NameIndex dst, Serial serial, std::uint32_t payload) override {
-    reserve(serial);
-    adopt(dst, heap_->new_list(payload), serial, payload);
+    adopt(dst, allocating(serial, [&] { return heap_->new_list(payload); }), serial, payload);
   }
   void new_str(NameIndex dst, Serial serial, std::uint32_t payload) override {
-    reserve(serial);
-    adopt(dst, heap_->new_str(payload), serial, payload);
+    adopt(dst, allocating(serial, [&] { return heap_->new_str(payload); }), serial, payload);
   }
   void new_int(NameIndex dst, Serial serial, std::int64_t value) override {
-    Object* o = heap_->new_int(value);
     if (is_small_int(value)) {
+      Object* o = heap_->new_int(value);
       small_ints_[value - kSmallIntMin] = o;
       note(ObjectKey::small_int(value));
       store(dst, o);
     } else {
-      reserve(serial);
-      adopt(dst, o, serial, 0);
+      adopt(dst, allocating(serial, [&] { return heap_->new_int(value); }), serial, 0);
     }
   }
   void bind(NameIndex dst, NameIndex src) override { bind_to(dst, names_[src]); }
@@ -313,6 +332,9 @@ class HeapMachine final : public Machine {
     if (held.arenas_mapped != held.arenas_free)  // coverage: damage
       leftover += "allocator counts " + std::to_string(held.arenas_mapped - held.arenas_free) +
                   " arenas busy after the heap was destroyed\n";
+    if (held.arena_mappings_live != held.arenas_mapped)  // coverage: damage
+      leftover += "allocator holds " + std::to_string(held.arena_mappings_live) + " arena mappings but accounts for " +
+                  std::to_string(held.arenas_mapped) + " arenas: a mapping was lost\n";
     allocator_clean_ = leftover.empty() && allocator_->reset();  // coverage: damage
     return leftover;
   }
@@ -321,6 +343,20 @@ class HeapMachine final : public Machine {
   // Takes `serial` before the heap allocates: the allocation may run a
   // collection whose finalizers and callbacks allocate the serials after it.
   void reserve(Serial serial) { highest_serial_ = std::max(highest_serial_, serial); }
+
+  // Runs `allocate` with `serial` reserved; on MemoryError the serial is
+  // given back (nothing was made) and the error goes on to the caller.
+  template <typename Allocate>
+  Object* allocating(Serial serial, Allocate&& allocate) {
+    const Serial before = highest_serial_;
+    reserve(serial);
+    try {
+      return allocate();
+    } catch (const std::bad_alloc&) {
+      highest_serial_ = before;
+      throw;
+    }
+  }
 
   // The steps on objects, for the steps on names and for bodies.
   void bind_to(NameIndex dst, Object* o) {
@@ -341,10 +377,17 @@ class HeapMachine final : public Machine {
   // (the allocation may collect and run user code), and released after the
   // call while the result is held; then the result moves into dst.
   void new_weakref_to(NameIndex dst, Serial serial, Object* argument, const std::vector<Op>* callback) {
-    reserve(serial);
     hold(argument);
-    Object* w = callback == nullptr ? heap_->new_weakref(argument, nullptr, nullptr)
-                                    : heap_->new_weakref(argument, &HeapMachine::run_callback, keep(*callback));
+    Object* w;
+    try {
+      w = allocating(serial, [&] {
+        return callback == nullptr ? heap_->new_weakref(argument, nullptr, nullptr)
+                                   : heap_->new_weakref(argument, &HeapMachine::run_callback, keep(*callback));
+      });
+    } catch (const std::bad_alloc&) {
+      heap_->decref(argument);  // the call's argument, as CPython drops it on error
+      throw;
+    }
     register_object(w, serial, 0);
     heap_->decref(argument);
     store(dst, w);
@@ -557,6 +600,8 @@ class HeapMachine final : public Machine {
   // `self` is borrowed from the heap while a body runs.
   template <typename Adapter, typename Object>
   friend void gcv::run_body(Adapter& machine, const std::vector<Op>& body, Object self);
+  template <typename Adapter, typename Object>
+  friend void gcv::run_body_operation(Adapter& machine, const Op& op, Object self);
   bool named(NameIndex n) const { return n < names_.size(); }
   Object* bound(NameIndex n) const { return named(n) ? names_[n] : nullptr; }  // coverage: defensive
   static bool is_list(Object* o) { return o != nullptr && Heap::kind(o) == gcheap::Kind::List; }
@@ -564,6 +609,7 @@ class HeapMachine final : public Machine {
   static std::size_t list_size(Object* list) { return Heap::list_size(list); }
   static Object* list_get(Object* list, std::size_t i) { return Heap::list_get(list, i); }
   void run_body(const std::vector<Op>& body, Object* self) { gcv::run_body(*this, body, self); }
+  void skipped_for_memory(Object* self, std::uint32_t index) { failed_effects_.push_back({key_of(self), index}); }
 
   static void on_free(void* context, Object* dying) noexcept {
     auto* self = static_cast<HeapMachine*>(context);
@@ -619,6 +665,7 @@ class HeapMachine final : public Machine {
   std::vector<ObjectKey> changed_;                           // for take_changed
   std::vector<Serial> moved_;                                // to place in the lists
   std::vector<Event> events_;
+  std::vector<FailedEffect> failed_effects_;                 // body operations skipped for MemoryError
   std::vector<ObjectKey> garbage_keys_;                      // what garbage() returns
 };
 

@@ -74,6 +74,9 @@ struct Trial {
   bool same_failure(const Trial& other) const { return signature == other.signature && sut == other.sut; }
 };
 
+// The trial of `result`, a run of `program` on the system under test `sut`.
+Trial trial_of(const Program& program, const RunResult& result, std::string_view sut);
+
 // Runs a program and tells how it failed.
 using Runner = std::function<Trial(const Program&)>;
 

@@ -31,6 +31,10 @@ class ForwardingMachine : public Machine {
   Serial next_serial() override { return inner_->next_serial(); }
   void take_events(std::vector<Event>& out) override { inner_->take_events(out); }
   void eval_breaker() override { inner_->eval_breaker(); }
+  void fail_memory(const MemoryFailures& failures) override { inner_->fail_memory(failures); }
+  MemoryRequests memory_requests() override { return inner_->memory_requests(); }
+  void take_failed_effects(std::vector<FailedEffect>& out) override { inner_->take_failed_effects(out); }
+  void skip_effects(const std::vector<FailedEffect>& effects) override { inner_->skip_effects(effects); }
   std::string teardown() override { return inner_->teardown(); }
 
  protected:

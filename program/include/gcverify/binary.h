@@ -23,9 +23,19 @@
 // The body length is clamped to kMaxBodyLength and to the records that
 // follow, so a cut-off body decodes shorter; a finalizer's body may be empty.
 //
+// A trailing partial record of 3 to 7 bytes holds the program's memory
+// failures (Program::memory_failures), so that a fuzzer's input carries its
+// failure point:
+//
+//   byte 0     the mode, modulo 3: request (0), from request (1), random (2)
+//   bytes 1-2  the request, or random's N in 1/N: brought into 1..65535
+//   bytes 3-6  random's seed (missing bytes are 0); ignored otherwise
+//
+// and one of 1 or 2 bytes is ignored (no failures).
+//
 // Every byte string decodes: operands are brought into range (a value already in
-// range is kept, so encode then decode is the identity) and a trailing partial
-// record is ignored. Decoded programs use canonical names (a, b, ..., z, a1, ...).
+// range is kept, so encode then decode is the identity). Decoded programs use
+// canonical names (a, b, ..., z, a1, ...).
 #pragma once
 
 #include <cstddef>

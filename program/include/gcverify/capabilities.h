@@ -103,7 +103,10 @@ std::optional<Capability> capability_named(std::string_view name);
 // What `op` needs: its row's capabilities, WeakrefCallbacks for a weakref
 // with a callback, and what the operations of its body need.
 Capabilities needed_capabilities(const Op& op);
-// What a whole program needs.
+// What a sequence of operations needs.
 Capabilities needed_capabilities(const std::vector<Op>& ops);
+// What a whole program needs: its operations', and memory_failures for a
+// `# fail:` line.
+Capabilities needed_capabilities(const Program& program);
 
 }  // namespace gcv

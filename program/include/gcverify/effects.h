@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 #include "gcverify/program.h"
@@ -30,59 +31,72 @@ namespace gcv {
 //   void clear_of(Object list)            list.clear(): emptied first, then the items dropped
 //   void new_weakref_to(NameIndex, Serial, Object referent, nullptr)   a weakref without a callback
 //   void deref_of(NameIndex, Object weakref)          name = weakref(), unbound once it is cleared
+//   void skipped_for_memory(Object self, std::uint32_t index)
+//                                         the body's operation `index` threw std::bad_alloc (MemoryError,
+//                                         machine.h): it did nothing, and the body goes on
 // `self` is the object being finalized, or the weakref whose callback runs.
+// run_body runs a body; run_body_operation one of its operations.
 template <typename Adapter, typename Object>
-void run_body(Adapter& machine, const std::vector<Op>& body, Object self) {
+void run_body_operation(Adapter& machine, const Op& op, Object self) {
   const auto object = [&](NameIndex n) -> Object { return n == kSelf ? self : machine.bound(n); };
   const auto list = [&](NameIndex n) -> Object {
     const Object o = object(n);
     return machine.is_list(o) ? o : nullptr;
   };
-  for (const Op& op : body) {
-    const bool assignable = op.target != kSelf && machine.named(op.target);
-    switch (op.code) {
-      case OpCode::NewContainer:
-        if (assignable) machine.new_container(op.target, machine.next_serial(), op.size);
-        break;
-      case OpCode::NewStr:
-        if (assignable) machine.new_str(op.target, machine.next_serial(), op.size);
-        break;
-      case OpCode::NewInt:
-        if (assignable) machine.new_int(op.target, machine.next_serial(), op.value);
-        break;
-      case OpCode::Bind:
-        if (const Object o = object(op.source); assignable && o != nullptr) machine.bind_to(op.target, o);
-        break;
-      case OpCode::LoadSlot:
-        if (const Object l = list(op.source); assignable && l != nullptr && op.index < machine.list_size(l))
-          machine.bind_to(op.target, machine.list_get(l, op.index));
-        break;
-      case OpCode::Unbind:
-        if (assignable) machine.unbind(op.target);
-        break;
-      case OpCode::Append:
-        if (const Object l = list(op.target), o = object(op.source); l != nullptr && o != nullptr) machine.append_to(l, o);
-        break;
-      case OpCode::SetSlot:
-        if (const Object l = list(op.target), o = object(op.source);
-            l != nullptr && o != nullptr && op.index < machine.list_size(l))
-          machine.set_slot_of(l, op.index, o);
-        break;
-      case OpCode::RemoveSlot:
-        if (const Object l = list(op.target); l != nullptr && op.index < machine.list_size(l)) machine.remove_slot_of(l, op.index);
-        break;
-      case OpCode::Clear:
-        if (const Object l = list(op.target)) machine.clear_of(l);
-        break;
-      case OpCode::Collect: machine.collect(op.generation); break;
-      case OpCode::NewWeakref:
-        if (const Object l = list(op.source); assignable && l != nullptr) machine.new_weakref_to(op.target, machine.next_serial(), l, nullptr);
-        break;
-      case OpCode::Deref:
-        if (const Object w = object(op.source); assignable && machine.is_weakref(w)) machine.deref_of(op.target, w);
-        break;
-      default:  // no body holds the rest (program.h)
-        break;
+  const bool assignable = op.target != kSelf && machine.named(op.target);
+  switch (op.code) {
+    case OpCode::NewContainer:
+      if (assignable) machine.new_container(op.target, machine.next_serial(), op.size);
+      break;
+    case OpCode::NewStr:
+      if (assignable) machine.new_str(op.target, machine.next_serial(), op.size);
+      break;
+    case OpCode::NewInt:
+      if (assignable) machine.new_int(op.target, machine.next_serial(), op.value);
+      break;
+    case OpCode::Bind:
+      if (const Object o = object(op.source); assignable && o != nullptr) machine.bind_to(op.target, o);
+      break;
+    case OpCode::LoadSlot:
+      if (const Object l = list(op.source); assignable && l != nullptr && op.index < machine.list_size(l))
+        machine.bind_to(op.target, machine.list_get(l, op.index));
+      break;
+    case OpCode::Unbind:
+      if (assignable) machine.unbind(op.target);
+      break;
+    case OpCode::Append:
+      if (const Object l = list(op.target), o = object(op.source); l != nullptr && o != nullptr) machine.append_to(l, o);
+      break;
+    case OpCode::SetSlot:
+      if (const Object l = list(op.target), o = object(op.source);
+          l != nullptr && o != nullptr && op.index < machine.list_size(l))
+        machine.set_slot_of(l, op.index, o);
+      break;
+    case OpCode::RemoveSlot:
+      if (const Object l = list(op.target); l != nullptr && op.index < machine.list_size(l)) machine.remove_slot_of(l, op.index);
+      break;
+    case OpCode::Clear:
+      if (const Object l = list(op.target)) machine.clear_of(l);
+      break;
+    case OpCode::Collect: machine.collect(op.generation); break;
+    case OpCode::NewWeakref:
+      if (const Object l = list(op.source); assignable && l != nullptr) machine.new_weakref_to(op.target, machine.next_serial(), l, nullptr);
+      break;
+    case OpCode::Deref:
+      if (const Object w = object(op.source); assignable && machine.is_weakref(w)) machine.deref_of(op.target, w);
+      break;
+    default:  // no body holds the rest (program.h)
+      break;
+  }
+}
+
+template <typename Adapter, typename Object>
+void run_body(Adapter& machine, const std::vector<Op>& body, Object self) {
+  for (std::uint32_t index = 0; index < body.size(); ++index) {
+    try {
+      run_body_operation(machine, body[index], self);
+    } catch (const std::bad_alloc&) {
+      machine.skipped_for_memory(self, index);
     }
   }
 }

@@ -126,9 +126,11 @@ class Machine {
   virtual ~Machine() = default;
   virtual std::string_view name() const = 0;
   // What this machine implements and observes (capabilities.h): every
-  // capability unless it says otherwise. The executor runs on it only
-  // programs within them, and compares only what both machines observe.
-  virtual Capabilities capabilities() const { return Capabilities::all(); }
+  // capability but memory_failures unless it says otherwise (a machine
+  // declares memory_failures itself, with fail_memory). The executor runs on
+  // it only programs within them, and compares only what both machines
+  // observe.
+  virtual Capabilities capabilities() const { return Capabilities::all().without(Capability::MemoryFailures); }
 
   // Number of names, including the executor's scratch names. Called once,
   // before any step; all names start unbound.
@@ -158,6 +160,47 @@ class Machine {
   // an allocation scheduled runs under a profile whose automatic collection
   // is AtEvalBreaker (CPython 3.12 on, profile.h). Nothing otherwise.
   virtual void eval_breaker() {}
+
+  // --- out of memory (the memory_failures capability) ----------------------------
+  // Python's MemoryError. A step that cannot get the memory it needs throws
+  // std::bad_alloc, having left everything as if it had not run: no object
+  // made and the name keeping its old binding, a list that could not grow
+  // unchanged. The executor accepts that only from a step that needs memory
+  // (Step::needs_memory), and the model then does not run the step. Inside
+  // user code (a finalizer's body, a weakref's callback) the operation that
+  // cannot get memory is skipped and the body goes on: the machine reports it
+  // through take_failed_effects, and the executor has the model skip it too.
+  //
+  // Refuses, until the next reset, the requests of memory `failures` names,
+  // counted from the first request after this call (the executor calls it
+  // right after reset, for a program with a `# fail:` line). Only a machine
+  // that declares memory_failures is called.
+  virtual void fail_memory(const MemoryFailures& failures) {  // coverage: defensive
+    (void)failures;
+    memory_failures_outside_capabilities();
+  }
+  // The requests of memory made since the last reset, and how many of them
+  // were refused: what an oom sweep counts its failure points over.
+  struct MemoryRequests {
+    std::uint64_t requests = 0;
+    std::uint64_t refused = 0;
+  };
+  virtual MemoryRequests memory_requests() { return {}; }
+  // An operation of user code skipped for MemoryError: the `index`-th
+  // operation of the body of `self` (the object whose finalizer ran, or the
+  // weakref whose callback ran; each runs at most once, so the pair names
+  // one run of one operation).
+  struct FailedEffect {
+    ObjectKey self;
+    std::uint32_t index = 0;
+    friend bool operator==(const FailedEffect&, const FailedEffect&) = default;
+  };
+  // Appends the effects skipped for MemoryError since the last call and
+  // forgets them.
+  virtual void take_failed_effects(std::vector<FailedEffect>& out) { (void)out; }
+  // The effects the system under test skipped in the step about to run
+  // here, which this machine (the model) skips too when it comes to them.
+  virtual void skip_effects(const std::vector<FailedEffect>& effects) { (void)effects; }
 
   // --- observation -------------------------------------------------------------
   virtual std::optional<ObjectKey> binding(NameIndex name) = 0;
@@ -222,6 +265,7 @@ class Machine {
   static void ignore_arguments(const Arguments&...) {}  // coverage: defensive
   // Aborts naming the machine, the step and the capability it belongs to.
   [[noreturn]] void step_outside_capabilities(const char* method, OpCode code) const;
+  [[noreturn]] void memory_failures_outside_capabilities() const;
 };
 
 // A primitive step: one call on the Machine interface, which apply_step
@@ -249,6 +293,11 @@ struct Step {
   bool allocates(Capabilities capabilities = Capabilities::all()) const {
     return kind == Kind::NewContainer || kind == Kind::NewStr || kind == Kind::NewWeakref ||
            (kind == Kind::NewInt && (value < kSmallIntMin || value > kSmallIntMax || !capabilities.has(Capability::SmallInts)));
+  }
+  // Whether the step may need memory, and so fail with MemoryError: an
+  // allocation, or an append (the list's items may have to grow).
+  bool needs_memory(Capabilities capabilities = Capabilities::all()) const {
+    return allocates(capabilities) || kind == Kind::Append;
   }
 };
 

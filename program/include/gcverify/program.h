@@ -21,6 +21,7 @@
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -312,6 +313,30 @@ std::size_t number_count(const Op& op, Field field);
 std::int64_t number(const Op& op, Field field, std::size_t k = 0);
 void set_number(Op& op, Field field, std::size_t k, std::int64_t value);
 
+// The requests of memory a system under test refuses on purpose during a
+// run (its failure hook: gcheap's Allocator::FailurePlan, CPython's
+// _testcapi.set_nomemory), counted from 1 from the run's start: one request
+// (`# fail: request 5`), every request from one on (`# fail: from request
+// 5`), or each with probability 1/one_in, decided by a hash of the seed and
+// the request's number (`# fail: random 1/16 seed 7`). A program that carries
+// them needs a system with the memory_failures capability.
+struct MemoryFailures {
+  enum class Mode : std::uint8_t { None, Once, From, Random };
+  Mode mode = Mode::None;
+  std::uint64_t request = 0;  // Once, From: 1-based
+  std::uint32_t one_in = 0;   // Random: 1 refuses every request
+  std::uint32_t seed = 0;     // Random
+  bool any() const { return mode != Mode::None; }
+  // What follows "# fail: ": "request 5", "from request 5", "random 1/16 seed 7"; "none".
+  std::string to_string() const;
+  friend bool operator==(const MemoryFailures&, const MemoryFailures&) = default;
+};
+// The inverse of MemoryFailures::to_string (not "none"); nullopt and `error`
+// saying what is wrong otherwise.
+std::optional<MemoryFailures> memory_failures_named(std::string_view text, std::string& error);
+// The largest request number a program names (the binary form holds up to 65535).
+inline constexpr std::uint64_t kMaxFailingRequest = 0xffff'ffff;
+
 struct Program {
   std::vector<std::string> names;  // spelling of each NameIndex
   std::vector<Op> ops;
@@ -320,6 +345,10 @@ struct Program {
   // `# cpython: 3.8 3.9 3.10 3.11` line (a program whose expectations are
   // one collector's); empty: every version.
   std::vector<CPythonVersion> holds_for;
+  // The memory the system under test refuses while it runs, from the text
+  // form's `# fail:` line or the binary form's trailing bytes (binary.h): a
+  // MemoryError reproducer carries its failure point.
+  MemoryFailures memory_failures;
 
   // Index of `name`, adding it if new; fails (returns false) past kMaxNames.
   bool intern(const std::string& name, NameIndex& out);
