@@ -313,9 +313,12 @@ int explain_command(Arguments& args) {
               << " when run again to read its state: shown is the state before the failing operation)\n\n";
     rendered = run_isolated(render(true), died);
   }
+  // The heap was damaged before its failing operation, so that reading it
+  // kills the reader: the written program is what can be explained.
   if (!rendered)
-    return std::cerr << "gcverify explain: the state before the failure cannot be read: " << died << "\n",
-           kExitUnverified;
+    return std::cout << "(the state before the failing operation cannot be read either: reading it crashed (" << died
+                     << "): the heap was damaged earlier; no object graph)\n",
+           0;
   const auto split = rendered->find('\0');
   std::cout << rendered->substr(0, split);
   return write_graph(rendered->substr(split + 1), dot_file, png_file);

@@ -162,7 +162,7 @@ Written write_reproducer(const std::string& path, const std::string& text, const
   verified = run_input(*input, as_run);
   if (!verified.same_failure(expected)) {
     fs::remove(trial_file, ignored);
-    error = "the reproducer, run as `" + run_command_line(options.settings, path.empty() ? "FILE" : path) +
+    error = "the reproducer, run as `" + run_command_line(as_run.settings, path.empty() ? "FILE" : path) +
             "` would run it, " +
             (verified.outcome() == Outcome::Pass ? std::string("passes")
                                                : "fails otherwise: " + verified.signature.to_string() + " (" +

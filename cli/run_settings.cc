@@ -189,6 +189,8 @@ std::string run_command_line(const RunSettings& settings, const std::string& fil
   if (settings.profile_given) line += std::string(" --cpython ") + settings.profile->name;
   if (settings.geometry != "modern") line += " --geometry " + settings.geometry;
   if (settings.check != CheckLevel::Changed) line += std::string(" --check ") + to_string(settings.check);
+  if (settings.strict) line += *settings.strict ? " --strict" : " --lenient";
+  if (settings.expectations) line += *settings.expectations ? " --expectations" : " --no-expectations";
   return line + " " + file;
 }
 

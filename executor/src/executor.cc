@@ -137,7 +137,7 @@ class Lockstep {
     if (is_expectation(original.code) && !options_.check_expectations) return;
     // Lenient: an operation the system under test cannot run is skipped.
     if (!sut_capabilities_.contains(needed_capabilities(original))) return;
-    const Resolution resolution = resolve_op(program_, original, model_, options_.strict, model_state_);
+    const Resolution resolution = resolve_op(program_, original, model_, strict_, model_state_);
     if (resolution.kind == Resolution::Kind::Skip) return;
     op_index_ = index;
     op_ = resolution.op;
@@ -198,7 +198,7 @@ class Lockstep {
     const std::size_t left = options_.max_steps - std::min(options_.max_steps, result_.steps_run);
     const auto fits = [&](const Op& op) { return step_count(op, left + 1) <= left; };
     if (fits(op_)) return true;
-    if (options_.strict || (op_.code != OpCode::Cycle && op_.code != OpCode::Chain && op_.code != OpCode::Clique))
+    if (strict_ || (op_.code != OpCode::Cycle && op_.code != OpCode::Chain && op_.code != OpCode::Clique))
       return false;
     Op shorter = op_;
     std::uint32_t low = 0, high = op_.count;  // the longest that fits is in (low, high)
@@ -262,7 +262,10 @@ class Lockstep {
     }
   }
 
+  // After a MemoryError the operations run leniently: they may read what it
+  // left unbound, or a slot it did not fill.
   void note_memory_error(std::string text) {
+    strict_ = false;
     if (options_.trace) options_.trace({.kind = TraceEntry::Kind::MemoryError, .op_index = op_index_, .text = text});
     result_.memory_errors.push_back(std::move(text));
   }
@@ -600,6 +603,7 @@ class Lockstep {
   std::vector<std::pair<ObjectKey, NameIndex>> bound_;  // drop_names' order
   std::vector<Machine::FailedEffect> failed_effects_;   // the system under test's, in the last step
   bool memory_error_ = false;                           // the last step failed with MemoryError
+  bool strict_ = options_.strict;                       // until the first MemoryError
   std::optional<Difference> collect_result_;  // a collection's result the machines disagree on
   std::vector<Event>& model_events_;
   std::vector<Event>& sut_events_;

@@ -2,11 +2,13 @@
 // then one lockstep run per failure point and mode.
 #include "gcverify/oom_sweep.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace gcv {
 
-std::vector<std::uint64_t> oom_sweep_points(std::uint64_t requests, std::size_t max_runs) {
+std::vector<std::uint64_t> oom_sweep_points(std::uint64_t requests, std::size_t max_runs,
+                                            const std::vector<std::uint64_t>& rare) {
   std::vector<std::uint64_t> points;
   if (max_runs == 0 || requests <= max_runs) {
     for (std::uint64_t k = 1; k <= requests; ++k) points.push_back(k);
@@ -15,6 +17,10 @@ std::vector<std::uint64_t> oom_sweep_points(std::uint64_t requests, std::size_t 
   // k_i = 1 + i (R - 1) / (n - 1): 1 and R included, distinct since R > n.
   const std::uint64_t n = max_runs < 2 ? 2 : max_runs;
   for (std::uint64_t i = 0; i < n; ++i) points.push_back(1 + i * (requests - 1) / (n - 1));
+  for (const std::uint64_t k : rare)
+    if (k >= 1 && k <= requests) points.push_back(k);
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
   return points;
 }
 
@@ -43,7 +49,6 @@ OomSweepResult oom_sweep(const Program& program, Machine& model, Machine& sut, c
   const auto started = std::chrono::steady_clock::now();
   RunOptions run_options = options.run;
   run_options.check_expectations = false;  // they state what happens with memory to spare
-  run_options.strict = false;  // what a MemoryError left unbound, later operations may read
   Executor executor;
   OomSweepResult sweep;
   Program runnable = program;
@@ -56,12 +61,14 @@ OomSweepResult oom_sweep(const Program& program, Machine& model, Machine& sut, c
   };
 
   sweep.clean = executor.run(runnable, model, sut, run_options);
-  sweep.requests = sut.memory_requests().requests;
+  const Machine::MemoryRequests clean = sut.memory_requests();
+  sweep.requests = clean.requests;
+  sweep.rare_requests = clean.rare.size();
   if (sweep.clean.outcome != Outcome::Pass) {
     fail(sweep.clean);
     return sweep;
   }
-  const std::vector<std::uint64_t> points = oom_sweep_points(sweep.requests, options.max_runs);
+  const std::vector<std::uint64_t> points = oom_sweep_points(sweep.requests, options.max_runs, clean.rare);
   const std::size_t total = 1 + 2 * points.size();
   std::size_t done = 1;
   for (const MemoryFailures::Mode mode : {MemoryFailures::Mode::Once, MemoryFailures::Mode::From}) {

@@ -179,6 +179,12 @@ bool Allocator::State::grant_watched_request() {
   return !refused;
 }
 
+bool Allocator::State::grant_system_request() {
+  const bool granted = grant_request();
+  if (unfailing == 0) system_requests.push_back(requests);
+  return granted;
+}
+
 void Allocator::State::update_plain_requests() {
   plain_requests = failure_plan.mode == FailurePlan::Mode::Never && unfailing == 0;
 }
@@ -265,12 +271,14 @@ AllocatorStats Allocator::stats() const {
 void Allocator::set_failure_plan(const FailurePlan& plan) {
   state_->failure_plan = plan;
   state_->requests = state_->refusals = 0;
+  state_->system_requests.clear();
   state_->update_plain_requests();
 }
 
 const FailurePlan& Allocator::failure_plan() const { return state_->failure_plan; }
 std::uint64_t Allocator::requests() const { return state_->requests; }
 std::uint64_t Allocator::refusals() const { return state_->refusals; }
+const std::vector<std::uint64_t>& Allocator::system_requests() const { return state_->system_requests; }
 
 Allocator::Unfailing::Unfailing(Allocator& allocator) : allocator_(allocator) {
   ++allocator_.state_->unfailing;

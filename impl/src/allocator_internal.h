@@ -34,6 +34,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "gcheap/allocator.h"
 #include "seeded_bugs_internal.h"
@@ -228,6 +229,10 @@ struct Allocator::State {
   bool plain_requests = true;   // no plan armed and no Unfailing open
   inline bool grant_request();
   bool grant_watched_request();
+  // grant_request for a request of the system (an arena mapping, the table's
+  // growth), whose number it also records in system_requests.
+  bool grant_system_request();
+  std::vector<std::uint64_t> system_requests;
   void update_plain_requests();
 
   // Exact counters, kept off the fast paths: the live pool blocks and their

@@ -40,7 +40,7 @@ namespace gcheap {
 // Maps arena_size bytes aligned to arena_size, or returns nullptr: the
 // request was refused (FailurePlan) or the system has no memory.
 std::byte* Allocator::State::mmap_arena() {
-  if (!grant_request()) return nullptr;
+  if (!grant_system_request()) return nullptr;
   void* raw = mmap(nullptr, 2 * arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) return nullptr;  // coverage: oom
   const auto start = reinterpret_cast<std::uintptr_t>(raw);
@@ -61,7 +61,7 @@ void Allocator::State::munmap_arena(std::byte* base) {
 bool Allocator::State::grow_arena_objects() {
   const std::uint32_t capacity = arenas_capacity == 0 ? kInitialArenaObjects : 2 * arenas_capacity;
   if (capacity <= arenas_capacity) return false;  // coverage: oom
-  if (!grant_request()) return false;
+  if (!grant_system_request()) return false;
   auto* grown = static_cast<ArenaObject*>(std::realloc(arenas, std::size_t{capacity} * sizeof(ArenaObject)));
   if (grown == nullptr) return false;  // coverage: oom
   arenas = grown;

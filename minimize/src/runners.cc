@@ -75,11 +75,57 @@ Program resolved_prefix(const Program& program, std::size_t ops, const RunOption
   return run_lockstep(prefix, *model, *mirror, model_only).reproducer();
 }
 
+// resolved_prefix for a program that refuses memory, whose resolution
+// depends on where its MemoryErrors fall, which the model alone cannot tell:
+// the operations before the last one are run again on the system under test
+// (in a child; they ran there before without dying) and taken as they ran.
+// The last follows as written when a MemoryError came before it (the run is
+// lenient from there, as the one that died was); with none, the model's
+// resolution holds for the whole prefix.
+Program resolved_prefix_refusing_memory(const Program& program, std::size_t ops, const MachineFactory& make_sut,
+                                        const RunOptions& options, double timeout_seconds) {
+  const std::size_t before = std::min(ops == 0 ? 0 : ops - 1, program.ops.size());
+  std::string how;
+  const std::optional<std::string> ran = run_isolated(
+      [&] {
+        auto sut = make_sut();
+        auto model = make_reference_model(profile(options.cpython), sut->capabilities());
+        Program prefix = program;
+        prefix.ops.resize(before);
+        RunOptions up_to_it = options;
+        up_to_it.teardown = false;
+        const RunResult result = run_lockstep(prefix, *model, *sut, up_to_it);
+        return std::string(result.memory_errors.empty() ? "0" : "1") + print_text(result.resolved);
+      },
+      how, timeout_seconds);
+  ParseError error;
+  std::optional<Program> resolved = ran ? parse_text(ran->substr(1), program.origin, error) : std::nullopt;
+  if (!resolved || (*ran)[0] == '0') {
+    Program without = program;
+    without.memory_failures = {};
+    Program prefix = resolved_prefix(without, ops, options);
+    prefix.memory_failures = program.memory_failures;
+    return prefix;
+  }
+  if (before < program.ops.size() && ops > before) resolved->ops.push_back(program.ops[before]);
+  return with_names_in_first_use_order(*resolved);
+}
+
 }  // namespace
 
 std::optional<std::string> run_isolated(const std::function<std::string()>& work, std::string& how,
                                         double timeout_seconds) {
-  const ChildOutcome child = run_in_child([&](ChildProgress&) { return work(); }, timeout_seconds);
+  std::uint64_t at = 0;
+  return run_isolated_with_progress([&](const std::function<void(std::uint64_t)>&) { return work(); }, how, at,
+                                    timeout_seconds);
+}
+
+std::optional<std::string> run_isolated_with_progress(
+    const std::function<std::string(const std::function<void(std::uint64_t)>& progress)>& work, std::string& how,
+    std::uint64_t& at, double timeout_seconds) {
+  const ChildOutcome child = run_in_child(
+      [&](ChildProgress& progress) { return work([&](std::uint64_t value) { progress.set(value); }); }, timeout_seconds);
+  at = child.progress;
   if (child.finished) return child.message;
   how = child.crash_kind;
   return std::nullopt;
@@ -113,6 +159,8 @@ Runner child_process_runner(std::vector<MachineFactory> suts, RunOptions options
             Program growing;
             growing.names = program.names;
             growing.origin = program.origin;
+            growing.holds_for = program.holds_for;
+            growing.memory_failures = program.memory_failures;
             LockstepSession session(growing, *model, *sut, options);
             Outcome outcome = Outcome::Pass;
             for (std::size_t i = 0; i < program.ops.size() && outcome == Outcome::Pass; ++i) {
@@ -132,7 +180,9 @@ Runner child_process_runner(std::vector<MachineFactory> suts, RunOptions options
     const std::size_t sut = child.progress >> 32, op = child.progress & 0xffffffffu;
     trial.signature = {Outcome::Crash, CheckKind::Crash, child.finished ? "garbled child report" : child.crash_kind};
     trial.sut = sut < names.size() ? names[sut] : "";
-    trial.ran = resolved_prefix(program, op, options);
+    trial.ran = program.memory_failures.any() && sut < suts.size()
+                    ? resolved_prefix_refusing_memory(program, op, suts[sut], options, timeout_seconds)
+                    : resolved_prefix(program, op, options);
     trial.op_index = op == 0 ? 0 : std::min(op - 1, program.ops.size());
     const std::string where = op == 0                    ? std::string("before the first operation")
                               : op > program.ops.size() ? "at the teardown, after operation " + std::to_string(program.ops.size())

@@ -142,6 +142,7 @@ TEST(OomSweep, SamplesEvenlyWithMaxRuns) {
   EXPECT_EQ(oom_sweep_points(4, 10), (std::vector<std::uint64_t>{1, 2, 3, 4}));
   EXPECT_EQ(oom_sweep_points(100, 5), (std::vector<std::uint64_t>{1, 25, 50, 75, 100}));
   EXPECT_TRUE(oom_sweep_points(0, 5).empty());
+  EXPECT_EQ(oom_sweep_points(100, 5, {3, 25, 101}), (std::vector<std::uint64_t>{1, 3, 25, 50, 75, 100}));
 }
 
 // A system that loses a block on an error path: the sweep finds it.
@@ -168,6 +169,24 @@ TEST(OomSweep, FindsAnErrorPathThatKeepsWhatItMade) {
   EXPECT_EQ(sweep.first_failure->outcome, Outcome::Divergence);
   EXPECT_TRUE(sweep.first_failure_program.memory_failures.any());
   EXPECT_EQ(sweep.first_failure->reproducer().memory_failures, sweep.first_failure_program.memory_failures);
+}
+
+}  // namespace
+}  // namespace gcv
+
+namespace gcv {
+namespace {
+
+// gcheap names its arena mappings as rare requests, which a sampled sweep
+// always includes.
+TEST(OomSweep, SweepsTheArenaMappingsOfASample) {
+  const Program program = parse_program("a = chain 5000 400\ncollect\n");
+  const std::unique_ptr<Machine> heap = make_heap_machine();
+  const std::unique_ptr<Machine> model = make_reference_model(profile(), heap->capabilities());
+  const OomSweepResult sweep = oom_sweep(program, *model, *heap, {.max_runs = 2});
+  EXPECT_TRUE(sweep.passed());
+  EXPECT_GE(sweep.rare_requests, 2u);  // 5000 blocks of 464 bytes fill more than two 1 MiB arenas
+  EXPECT_EQ(sweep.runs, 2 * (2 + sweep.rare_requests));
 }
 
 }  // namespace

@@ -6,16 +6,19 @@
 #   inputs    the first of 100 generated programs (bench/generate_programs,
 #             64 operations, seed 1) that fails with the bug, and the first
 #             that fails at the teardown; if none fails, the first failing
-#             corpus program. A bug no heap program shows (the allocator's,
-#             caught by the allocator properties) is skipped (exit 77).
+#             corpus program; else the first reproducer `gcverify oom-sweep`
+#             writes for the corpus (an error path's bug). A bug no heap
+#             program shows (the allocator's, caught by the allocator
+#             properties) is skipped (exit 77).
 #   commands  replay --save, minimize --output, explain --save, triage --out,
 #             promote --corpus; each file written is run with `gcverify run`
-#             in a fresh process: it must fail, with the input's signature
-#             (a crash: die the same way).
+#             and the options of its `# reproduce:` line in a fresh process:
+#             it must fail, with the input's signature (a crash: die the
+#             same way).
 #
 # usage: failure_artifacts_test.sh BUG GCVERIFY GENERATE_PROGRAMS CORPUS_DIR
 set -euo pipefail
-(($# == 4)) || { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+(($# == 4)) || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 bug="$1" gcverify="$2" generate="$3" corpus="$4"
 export GCHEAP_SEEDED_BUG="$bug"
 work="$(mktemp -d)"
@@ -26,11 +29,15 @@ fail() {
   exit 1
 }
 
-# The signature `gcverify run FILE` gives in a fresh process: the report's
-# signature line, or for a process that died, how it died.
+# The signature `gcverify run FILE` gives in a fresh process, with the
+# options of FILE's `# reproduce:` line: the report's signature line, or for
+# a process that died, how it died.
 run_signature() {
-  local status=0
-  "$gcverify" run "$1" >"$work/run.out" 2>&1 || status=$?
+  local status=0 line words=()
+  line=$(grep -m1 '^# reproduce: gcverify run ' "$1" || true)
+  read -ra words <<<"${line#"# reproduce: gcverify run "}"
+  ((${#words[@]} > 0)) && unset 'words[-1]'  # the file's own name
+  "$gcverify" run "${words[@]}" "$1" >"$work/run.out" 2>&1 || status=$?
   local line
   line=$(sed -n 's/^  signature: //p' "$work/run.out" | head -1)
   if [[ -n "$line" ]]; then echo "$line"; return; fi
@@ -81,8 +88,16 @@ if ((${#inputs[@]} == 0)); then
     if ((status == 1)); then inputs+=("$program"); break; fi
   done < <(find "$corpus" -name '*.heap' | sort)
 fi
+# An error path's bug shows only when memory is refused: the first
+# reproducer `gcverify oom-sweep` writes.
 if ((${#inputs[@]} == 0)); then
-  echo "skipped: no generated or corpus program fails with $bug (an allocator bug the allocator properties catch)"
+  mkdir -p "$work/oom"
+  "$gcverify" oom-sweep --quiet --max-runs 200 --save "$work/oom" "$corpus" >/dev/null 2>&1 || true
+  first=$(find "$work/oom" -name '*.oom.heap' | sort | head -1)
+  [[ -z "$first" ]] || inputs+=("$first")
+fi
+if ((${#inputs[@]} == 0)); then
+  echo "skipped: no generated or corpus program fails with $bug, even with memory refused in the modern geometry (an allocator bug the allocator properties catch, or one only the classic geometry shows: the kill matrix sweeps both)"
   exit 77
 fi
 

@@ -872,6 +872,15 @@ TEST(AllocatorFailurePlan, ArenaMappingsAndTableGrowthsAreRequests) {
   std::vector<void*> blocks;
   while (allocator.stats().arenas_allocated_total < 17) blocks.push_back(allocator.allocate(g.max_small));
   EXPECT_EQ(allocator.requests(), blocks.size() + 17 + 2);
+  // Each mapping is its allocate's next request; the two table growths
+  // follow the first and the seventeenth.
+  const std::vector<std::uint64_t>& system = allocator.system_requests();
+  ASSERT_EQ(system.size(), 17u + 2u);
+  EXPECT_EQ(system[0], 2u);
+  EXPECT_EQ(system[1], 3u);
+  EXPECT_EQ(system.back(), allocator.requests());
+  allocator.set_failure_plan({});
+  EXPECT_TRUE(allocator.system_requests().empty());
   for (void* p : blocks) allocator.free(p);
 }
 

@@ -31,7 +31,8 @@
 // not run the step; from a step that needs no memory it is a divergence
 // (CheckKind::MemoryError). The body operations it skipped for MemoryError
 // the model skips too. RunResult::memory_errors lists them all, and a report
-// repeats them.
+// repeats them. A strict run goes on leniently after its first MemoryError,
+// as the operations after it may read what it left unbound.
 //
 // A program runs only within the system under test's capabilities: in strict
 // mode, a program with an operation that needs more is not run at all

@@ -10,14 +10,15 @@
 // the same requests in every run), fail with MemoryError only where memory
 // is needed, leave everything as if the operation had not run, agree with
 // the model at every step, and hold nothing at the teardown (no block, no
-// arena, no mapping lost). With max_runs, a program with more
-// requests is swept at max_runs values of k per mode, spread evenly from 1 to
-// R (1 and R always among them).
+// arena, no mapping lost). With max_runs, a program with more requests is
+// swept at max_runs values of k per mode, spread evenly from 1 to R (1 and R
+// always among them), and at the rare requests its clean run named
+// (Machine::MemoryRequests: gcheap's arena mappings).
 //
-// Every run is lenient (executor.h), expectations unchecked: a name an
-// allocation that failed left unbound, a later operation may read. A valid
-// program's clean run is its strict run. The system under test must declare
-// memory_failures; the program's own `# fail:` line, if any, is replaced.
+// Expectations are not checked: they state what happens with memory to
+// spare. (A strict run goes on leniently after its first MemoryError:
+// executor.h.) The system under test must declare memory_failures; the
+// program's own `# fail:` line, if any, is replaced.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +39,7 @@ struct OomSweepProgress {
 };
 
 struct OomSweepOptions {
-  RunOptions run = {};         // how each run runs (but lenient, expectations not checked)
+  RunOptions run = {};         // how each run runs (but expectations are not checked)
   std::size_t max_runs = 0;    // >0: at most this many values of k per mode
   std::function<void(const OomSweepProgress&)> progress = nullptr;  // before every run
 };
@@ -46,6 +47,7 @@ struct OomSweepOptions {
 struct OomSweepResult {
   RunResult clean;                  // the run without failures
   std::uint64_t requests = 0;       // R: what the clean run requested
+  std::size_t rare_requests = 0;    // of which rare (MemoryRequests::rare), swept whatever max_runs
   std::size_t runs = 0;             // runs with a `# fail:` line
   std::size_t memory_errors = 0;    // MemoryErrors those runs reported, all accepted
   std::size_t failed_runs = 0;      // runs that failed
@@ -56,9 +58,10 @@ struct OomSweepResult {
   bool passed() const { return failed_runs == 0; }
 };
 
-// The values of k a sweep of `requests` requests runs (all of 1..requests,
-// or max_runs of them spread evenly).
-std::vector<std::uint64_t> oom_sweep_points(std::uint64_t requests, std::size_t max_runs);
+// The values of k a sweep of `requests` requests runs, in order: all of
+// 1..requests, or max_runs of them spread evenly and the `rare` ones.
+std::vector<std::uint64_t> oom_sweep_points(std::uint64_t requests, std::size_t max_runs,
+                                            const std::vector<std::uint64_t>& rare = {});
 
 OomSweepResult oom_sweep(const Program& program, Machine& model, Machine& sut, const OomSweepOptions& options);
 

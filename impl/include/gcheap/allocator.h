@@ -48,6 +48,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define GCHEAP_ASAN 1
@@ -206,6 +207,10 @@ class Allocator {
   const FailurePlan& failure_plan() const;
   std::uint64_t requests() const;  // requests counted since the plan was set (or since construction)
   std::uint64_t refusals() const;  // of which refused
+  // The numbers of those requests that asked the system for an arena or a
+  // larger arena table, in order: rare, so a sweep that samples the requests
+  // includes them (their error paths are what a sample would miss).
+  const std::vector<std::uint64_t>& system_requests() const;
 
   // While one exists, requests are neither counted nor refused: memory the
   // heap must have to finish what it started (destroying objects, completing

@@ -150,7 +150,9 @@ class HeapMachine final : public Machine {
                                   .seed = failures.seed,
                                   .one_in = failures.one_in});
   }
-  MemoryRequests memory_requests() override { return {allocator_->requests(), allocator_->refusals()}; }
+  MemoryRequests memory_requests() override {
+    return {allocator_->requests(), allocator_->refusals(), allocator_->system_requests()};
+  }
   void take_failed_effects(std::vector<FailedEffect>& out) override { hand_over(failed_effects_, out); }
 
   // --- mutator steps ---------------------------------------------------------

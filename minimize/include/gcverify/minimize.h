@@ -97,6 +97,12 @@ Runner child_process_runner(std::vector<MachineFactory> suts, RunOptions options
 // or be able to damage, this process.
 std::optional<std::string> run_isolated(const std::function<std::string()>& work, std::string& how,
                                         double timeout_seconds = 30);
+// run_isolated for long work that says how far it has got: `work` calls
+// progress(n) as it goes, and `at` is the last n it gave (when the child
+// died: where).
+std::optional<std::string> run_isolated_with_progress(
+    const std::function<std::string(const std::function<void(std::uint64_t)>& progress)>& work, std::string& how,
+    std::uint64_t& at, double timeout_seconds);
 
 struct MinimizeProgress {
   const char* pass = "";          // the pass running

@@ -180,10 +180,13 @@ class Machine {
     memory_failures_outside_capabilities();
   }
   // The requests of memory made since the last reset, and how many of them
-  // were refused: what an oom sweep counts its failure points over.
+  // were refused: what an oom sweep counts its failure points over. `rare`
+  // numbers the requests whose error paths a sample of the requests would
+  // likely miss (gcheap's arena mappings): a sampled sweep includes them.
   struct MemoryRequests {
     std::uint64_t requests = 0;
     std::uint64_t refused = 0;
+    std::vector<std::uint64_t> rare;
   };
   virtual MemoryRequests memory_requests() { return {}; }
   // An operation of user code skipped for MemoryError: the `index`-th
