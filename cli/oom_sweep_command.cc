@@ -11,7 +11,7 @@
 #include "failure_runs.h"
 #include "gcverify/model.h"
 #include "gcverify/minimize.h"
-#include "gcverify/oom_sweep.h"
+#include "oom_sweep.h"
 #include "gcverify/text.h"
 
 namespace gcv {
@@ -142,7 +142,7 @@ int oom_sweep_command(Arguments& args) {
     return std::cerr << "gcverify oom-sweep: " << error << "\n", kExitUsage;
 
   const bool quiet = args.has("--quiet");
-  std::size_t programs = 0, skipped = 0, invalid = 0, failed = 0, runs = 0, memory_errors = 0, failed_runs = 0;
+  std::size_t programs = 0, skipped = 0, invalid = 0, runs = 0, memory_errors = 0, failed_runs = 0;
   int status = 0;
   for (const std::string& file : files) {
     ProgramFormat form;
@@ -188,7 +188,6 @@ int oom_sweep_command(Arguments& args) {
       ++failed_runs;
       std::snprintf(summary, sizeof summary, "crashed (%s) after %.1f s", how.c_str(), seconds);
     }
-    ++failed;
     status = std::max(status, kExitFailed);
     // The failing run again, alone in a child, for its report; then its
     // reproducer: the program as it ran, verified to fail the same way.

@@ -3,8 +3,8 @@
 # alone. Builds the "coverage" preset (clang-19 -fprofile-instr-generate
 # -fcoverage-mapping; the fuzz targets linked with the replay main), runs
 #   properties  the RapidCheck suites at CI's budget (props/src/case_budget.cc),
-#   corpus      every corpus program through `gcverify run`, in both
-#               geometries as CTest replays them, and corpus/allocator/
+#   corpus      every corpus program through `gcverify run` and `gcverify
+#               oom-sweep`, in both geometries as CTest runs them, and corpus/allocator/
 #               through the allocator target,
 #   fuzz seeds  each fuzz target's bundled seeds (and its working corpus from
 #               scripts/fuzz.sh when there is one),
@@ -147,12 +147,17 @@ run_properties() {
 
 run_corpus() {
   local dir
-  echo "coverage: corpus: every program through gcverify run, in both geometries; corpus/allocator/ through allocator_fuzzer"
+  echo "coverage: corpus: every program through gcverify run and oom-sweep, in both geometries; corpus/allocator/ through allocator_fuzzer"
   for dir in "$root"/corpus/*/; do
     [[ "$dir" != */allocator/ ]] || continue
     measure corpus "gcverify run $dir" "$build/cli/gcverify" run --quiet "$dir"
     measure corpus "gcverify run --geometry classic $dir" "$build/cli/gcverify" run --quiet --geometry classic "$dir"
   done
+  # The error paths: the corpus with its requests of memory refused, as
+  # CTest's oom-sweep tests do (a smaller sample: the build is instrumented).
+  measure corpus "gcverify oom-sweep corpus/" "$build/cli/gcverify" oom-sweep --quiet --max-runs 20 "$root/corpus"
+  measure corpus "gcverify oom-sweep --geometry classic corpus/" \
+    "$build/cli/gcverify" oom-sweep --quiet --max-runs 20 --geometry classic "$root/corpus"
   measure corpus "allocator_fuzzer on corpus/allocator/" "$build/fuzz/allocator_fuzzer" "$root/corpus/allocator"
 }
 

@@ -28,8 +28,9 @@ import sys
 
 # Why a line is not reached by heap programs. One row per reason.
 REASONS = {
-    "oom": "runs only when the system refuses memory (mmap, malloc or a size overflow); "
-           "no heap program can make it, issue 21's failure injection will",
+    "oom": "runs only when the system itself refuses memory (mmap, malloc or realloc) or a size "
+           "overflows; the failure plan (docs/out-of-memory.md) refuses requests before they reach "
+           "the system, so no heap program reaches it",
     "geometry": "rejects an invalid allocator geometry, which only a caller of gcheap::Allocator "
                 "can give; tests/impl/allocator_test.cc (AllocatorSizeClasses.InvalidGeometriesAreRejected) reaches it",
     "damage": "detects a heap that broke its own invariants (a freed or overwritten object, a lost "

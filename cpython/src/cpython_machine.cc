@@ -10,6 +10,7 @@
 #include <Python.h>
 
 #include <algorithm>
+#include <new>
 #include <cstdio>
 #include <cstdlib>
 #include <unordered_map>
@@ -68,6 +69,74 @@ PyMethodDef gc_callback_def{"gcverify_gc_callback", reinterpret_cast<PyCFunction
   if (PyErr_Occurred()) PyErr_Print();
   std::fprintf(stderr, "gcverify cpython adapter: %s\n", what);
   std::abort();
+}
+
+// Refusing memory (the memory_failures capability), as
+// _testcapi.set_nomemory does: the allocators of the three domains (raw,
+// mem, object) wrapped, each request counted while a program's failures are
+// armed and refused as they say. Unlike set_nomemory, the adapter can read
+// the count (memory_requests) and refuse at random.
+struct RefusedMemory {
+  bool counting = false;  // while a program runs (from reset to teardown)
+  MemoryFailures failures;
+  std::uint64_t requests = 0;
+  std::uint64_t refused = 0;
+};
+RefusedMemory refusing;  // one interpreter per process
+PyMemAllocatorEx wrapped_allocators[3];
+
+// splitmix64's output function, as gcheap's FailurePlan uses it.
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+bool refuse_request() {
+  using Mode = MemoryFailures::Mode;
+  if (!refusing.counting) return false;
+  const MemoryFailures& f = refusing.failures;
+  const std::uint64_t n = ++refusing.requests;
+  const bool refused = (f.mode == Mode::Once && n == f.request) || (f.mode == Mode::From && n >= f.request) ||
+                       (f.mode == Mode::Random && f.one_in != 0 && mix(f.seed + n * 0x9e3779b97f4a7c15ull) % f.one_in == 0);
+  refusing.refused += refused;
+  return refused;
+}
+
+void* refusing_malloc(void* context, std::size_t n) {
+  auto* a = static_cast<PyMemAllocatorEx*>(context);
+  return refuse_request() ? nullptr : a->malloc(a->ctx, n);
+}
+void* refusing_calloc(void* context, std::size_t count, std::size_t n) {
+  auto* a = static_cast<PyMemAllocatorEx*>(context);
+  return refuse_request() ? nullptr : a->calloc(a->ctx, count, n);
+}
+void* refusing_realloc(void* context, void* p, std::size_t n) {
+  auto* a = static_cast<PyMemAllocatorEx*>(context);
+  return refuse_request() ? nullptr : a->realloc(a->ctx, p, n);
+}
+void passing_free(void* context, void* p) {
+  auto* a = static_cast<PyMemAllocatorEx*>(context);
+  a->free(a->ctx, p);
+}
+
+void wrap_allocators() {
+  const PyMemAllocatorDomain domains[] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ};
+  for (int d = 0; d < 3; ++d) {
+    PyMem_GetAllocator(domains[d], &wrapped_allocators[d]);
+    PyMemAllocatorEx hook{&wrapped_allocators[d], refusing_malloc, refusing_calloc, refusing_realloc, passing_free};
+    PyMem_SetAllocator(domains[d], &hook);
+  }
+}
+
+// A C API call that returned NULL or -1: MemoryError (std::bad_alloc, the
+// error cleared) when memory was refused, else the end.
+void memory_error_or_fatal(const char* what) {
+  if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
+    PyErr_Clear();
+    throw std::bad_alloc();
+  }
+  fatal(what);
 }
 
 // The interpreter and everything the adapter keeps in it, made once.
@@ -164,6 +233,7 @@ struct Interpreter {
       small_ints[v - kSmallIntMin] = i;  // the cache holds it: borrowed from here on
       Py_DECREF(i);
     }
+    wrap_allocators();
   }
 
   // A gc module function called with small int arguments; its result.
@@ -213,16 +283,16 @@ class CPythonMachine final : public Machine {
 
   std::string_view name() const override { return "cpython"; }
   // See the header: small ints' refcounts, containers' payloads and the list
-  // free list are not observed, and memory is not refused.
+  // free list are not observed.
   Capabilities capabilities() const override {
     return Capabilities::all()
-        .without(Capability::MemoryFailures)
         .without(Capability::SmallIntRefcounts)
         .without(Capability::ContainerPayload)
         .without(Capability::ListFreeList);
   }
 
   void reset(std::size_t name_count) override {
+    refusing = {};
     if (active != nullptr && active != this) active->release_everything();
     active = this;
     release_everything();
@@ -247,6 +317,7 @@ class CPythonMachine final : public Machine {
     Py_DECREF(py_.call(py_.gc_collect, {2}));
     gcv_py_gc_state(&baseline_);
     events_.clear();
+    refusing.counting = true;  // the program's requests, from here
   }
 
   // From 3.12 an allocation over the threshold only schedules a collection
@@ -262,23 +333,20 @@ class CPythonMachine final : public Machine {
 
   // --- mutator steps ---------------------------------------------------------
   void new_container(NameIndex dst, Serial serial, std::uint32_t) override {
-    reserve(serial);
-    PyObject* o = PyObject_CallNoArgs(reinterpret_cast<PyObject*>(py_.types[kObj]));
-    if (o == nullptr) fatal("cannot make a list");
+    PyObject* o =
+        made(serial, [&] { return PyObject_CallNoArgs(reinterpret_cast<PyObject*>(py_.types[kObj])); }, "cannot make a list");
     adopt(o, serial, ObjectKind::Container);
     store(dst, o);
   }
   void new_str(NameIndex dst, Serial serial, std::uint32_t payload) override {
-    reserve(serial);
-    PyObject* s = PyUnicode_New(payload, 127);
-    if (s == nullptr) fatal("cannot make a str");
+    PyObject* s = made(serial, [&] { return PyUnicode_New(payload, 127); }, "cannot make a str");
     std::fill_n(static_cast<char*>(PyUnicode_DATA(s)), payload, 'x');
     adopt(s, serial, ObjectKind::Str);
     store(dst, s);
   }
   void new_int(NameIndex dst, Serial serial, std::int64_t value) override {
     PyObject* i = PyLong_FromLongLong(value);
-    if (i == nullptr) fatal("cannot make an int");
+    if (i == nullptr) memory_error_or_fatal("cannot make an int");
     if (!is_small_int(value)) {
       reserve(serial);
       adopt(i, serial, ObjectKind::Int);
@@ -302,7 +370,9 @@ class CPythonMachine final : public Machine {
     Py_INCREF(o);
     store(dst, o);
   }
-  void append_to(PyObject* list, PyObject* item) { check(PyList_Append(list, item)); }
+  void append_to(PyObject* list, PyObject* item) {
+    if (PyList_Append(list, item) != 0) memory_error_or_fatal("list.append failed");
+  }
   // list_ass_item: the new item is stored, then the old one released.
   void set_slot_of(PyObject* list, std::size_t index, PyObject* item) {
     Py_INCREF(item);
@@ -340,17 +410,24 @@ class CPythonMachine final : public Machine {
     new_weakref_to(dst, serial, names_[referent], callback);
   }
   void new_weakref_to(NameIndex dst, Serial serial, PyObject* argument, const std::vector<Op>* callback) {
-    reserve(serial);
     Py_INCREF(argument);
-    PyObject* w = PyWeakref_NewRef(argument, callback == nullptr ? nullptr : py_.callback);
-    if (w != nullptr && serial_of_.count(w) != 0) {
-      Py_DECREF(w);
-      PyObject* none = PyTuple_GET_ITEM(py_.args1, 0);
-      PyTuple_SET_ITEM(py_.args1, 0, argument);  // the tuple holds the argument for the call
-      w = PyObject_Call(reinterpret_cast<PyObject*>(py_.types[kRef]), py_.args1, nullptr);
-      PyTuple_SET_ITEM(py_.args1, 0, none);
+    PyObject* w;
+    try {
+      w = made(serial, [&] {
+        PyObject* ref = PyWeakref_NewRef(argument, callback == nullptr ? nullptr : py_.callback);
+        if (ref != nullptr && serial_of_.count(ref) != 0) {
+          Py_DECREF(ref);
+          PyObject* none = PyTuple_GET_ITEM(py_.args1, 0);
+          PyTuple_SET_ITEM(py_.args1, 0, argument);  // the tuple holds the argument for the call
+          ref = PyObject_Call(reinterpret_cast<PyObject*>(py_.types[kRef]), py_.args1, nullptr);
+          PyTuple_SET_ITEM(py_.args1, 0, none);
+        }
+        return ref;
+      }, "cannot make a weakref");
+    } catch (const std::bad_alloc&) {
+      Py_DECREF(argument);  // the call's argument, as CPython drops it on error
+      throw;
     }
-    if (w == nullptr) fatal("cannot make a weakref");
     adopt(w, serial, ObjectKind::Weakref);
     if (callback != nullptr) callbacks_[serial] = *callback;
     Py_DECREF(argument);
@@ -365,9 +442,13 @@ class CPythonMachine final : public Machine {
   }
 
   // --- the gc module -----------------------------------------------------------
+  // gc.collect() makes an int of its result, which takes memory above 256:
+  // out of memory it collects and then raises MemoryError.
   std::int64_t collect(int generation) override {
     if (generation < 0 || generation > 2) return 0;  // CPython raises ValueError
-    PyObject* result = py_.call(py_.gc_collect, {generation});
+    PyObject* argument = py_.small_ints[generation - kSmallIntMin];
+    PyObject* result = PyObject_Vectorcall(py_.gc_collect, &argument, 1, nullptr);
+    if (result == nullptr) memory_error_or_fatal("gc.collect failed");
     const std::int64_t n = PyLong_AsLongLong(result);
     Py_DECREF(result);
     return n;
@@ -491,9 +572,12 @@ class CPythonMachine final : public Machine {
     hand_over(events_, out);
   }
   void take_failed_effects(std::vector<FailedEffect>& out) override { hand_over(failed_effects_, out); }
+  void fail_memory(const MemoryFailures& failures) override { refusing = {true, failures}; }
+  MemoryRequests memory_requests() override { return {refusing.requests, refusing.refused, {}}; }
 
   std::string teardown() override {
     if (active != this) return {};
+    refusing.counting = false;  // releasing everything is not the program's, and must not fail
     release_everything();
     std::string leftover;
     for (Serial serial = 1; serial < by_serial_.size(); ++serial)
@@ -537,6 +621,21 @@ class CPythonMachine final : public Machine {
   }
 
   void reserve(Serial serial) { highest_serial_ = std::max(highest_serial_, serial); }
+
+  // The object `make` makes for `serial`, which it takes first (the call may
+  // collect, and what finalizers make takes the serials after it); or
+  // MemoryError, nothing made and the serial given back.
+  template <typename Make>
+  PyObject* made(Serial serial, Make&& make, const char* what) {
+    const Serial before = highest_serial_;
+    reserve(serial);
+    PyObject* o = make();
+    if (o == nullptr) {
+      highest_serial_ = before;
+      memory_error_or_fatal(what);
+    }
+    return o;
+  }
 
   // Registers a new object (a new reference, which the caller then stores).
   void adopt(PyObject* o, Serial serial, ObjectKind kind) {

@@ -66,7 +66,8 @@ class Lockstep {
     result_.resolved.holds_for = program.holds_for;
     if (program.holds_for.empty() && options.cpython != kDefaultCPythonVersion)
       result_.resolved.holds_for = {options.cpython};
-    result_.resolved.memory_failures = program.memory_failures;
+    // What ran refused memory only on a system that can (lenient runs ignore the line elsewhere).
+    if (sut_capabilities_.has(Capability::MemoryFailures)) result_.resolved.memory_failures = program.memory_failures;
     result_.resolved.ops.reserve(program.ops.size());
   }
 
@@ -75,7 +76,7 @@ class Lockstep {
   void start() {
     model_.reset(name_count_);
     sut_.reset(name_count_);
-    if (program_.memory_failures.any() && sut_capabilities_.has(Capability::MemoryFailures))
+    if (refuses_memory() && program_.memory_failures.mode != MemoryFailures::Mode::Operation)
       sut_.fail_memory(program_.memory_failures);
   }
 
@@ -156,6 +157,10 @@ class Lockstep {
     ++result_.ops_run;
     if (options_.trace) options_.trace({.op_index = index, .text = format_op(program_, op_)});
     if (is_expectation(op_.code)) return check_expectation();
+    // `# fail: operation N`: every request refused while it runs.
+    const bool refusing = refuses_memory() && program_.memory_failures.mode == MemoryFailures::Mode::Operation &&
+                          program_.memory_failures.request == index + 1;
+    if (refusing) sut_.fail_memory({.mode = MemoryFailures::Mode::From, .request = 1});
     // Steps are made as they run; a report names the step when there are several.
     const bool several = step_count(op_, 2) > 1;
     const bool once_per_op = options_.check == CheckLevel::Fast;
@@ -170,11 +175,17 @@ class Lockstep {
       // its later steps read what the failed one would have made.
       return result_.outcome == Outcome::Pass && !result_.out_of_time && !memory_error_;
     });
+    if (refusing) sut_.fail_memory({});
     if (once_per_op && !result_.out_of_time) {
       step_ = several ? &last : nullptr;
       compare_state(/*everything=*/false);
       step_ = nullptr;
     }
+  }
+
+  // The program's `# fail:` line applies to this system.
+  bool refuses_memory() const {
+    return program_.memory_failures.any() && sut_capabilities_.has(Capability::MemoryFailures);
   }
 
   // Tells the caller how far the run has got, and stops it (where it is:

@@ -95,11 +95,12 @@ std::size_t mutate_records(std::uint8_t* data, std::size_t size, std::size_t max
 
 // New memory failures (binary.h's trailing bytes) into `tail`: none, one
 // request or every request from one on (requests 1..256, where a fuzz
-// input's are), or random ones; returns their length.
+// input's are), random ones, or one operation's (among the first 64);
+// returns their length.
 std::size_t fresh_failures(std::uint8_t* tail, Random& rng) {
-  const unsigned mode = rng() % 4;
-  if (mode == 3) return 0;
-  const unsigned number = mode == 2 ? 2 + rng() % 31 : 1 + rng() % 256;
+  const unsigned mode = rng() % 5;
+  if (mode == 4) return 0;
+  const unsigned number = mode == 2 ? 2 + rng() % 31 : mode == 3 ? 1 + rng() % 64 : 1 + rng() % 256;
   tail[0] = static_cast<std::uint8_t>(mode);
   tail[1] = static_cast<std::uint8_t>(number);
   tail[2] = static_cast<std::uint8_t>(number >> 8);

@@ -414,7 +414,8 @@ constexpr std::size_t kFailuresBytes = 3, kRandomFailuresBytes = 7;
 MemoryFailures decode_failures(std::span<const std::uint8_t> tail) {
   MemoryFailures failures;
   if (tail.size() < kFailuresBytes) return failures;
-  constexpr MemoryFailures::Mode modes[] = {MemoryFailures::Mode::Once, MemoryFailures::Mode::From, MemoryFailures::Mode::Random};
+  constexpr MemoryFailures::Mode modes[] = {MemoryFailures::Mode::Once, MemoryFailures::Mode::From,
+                                            MemoryFailures::Mode::Random, MemoryFailures::Mode::Operation};
   failures.mode = modes[tail[0] % std::size(modes)];
   const std::uint32_t number = into_range(tail[1] | std::uint32_t{tail[2]} << 8, 1, kU16Max);
   if (failures.mode != MemoryFailures::Mode::Random) {

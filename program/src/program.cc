@@ -115,6 +115,7 @@ std::string MemoryFailures::to_string() const {
     case Mode::Once: return "request " + std::to_string(request);
     case Mode::From: return "from request " + std::to_string(request);
     case Mode::Random: return "random 1/" + std::to_string(one_in) + " seed " + std::to_string(seed);
+    case Mode::Operation: return "operation " + std::to_string(request);
   }
   return "none";
 }
@@ -143,11 +144,13 @@ std::optional<MemoryFailures> memory_failures_named(std::string_view text, std::
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   MemoryFailures failures;
   std::string_view rest = text;
-  const char* expected = "'request N', 'from request N' or 'random 1/N seed S'";
-  if (take_word(rest, "request ") || take_word(rest, "from request ")) {
-    failures.mode = text.starts_with("from") ? MemoryFailures::Mode::From : MemoryFailures::Mode::Once;
+  const char* expected = "'request N', 'from request N', 'random 1/N seed S' or 'operation N'";
+  if (take_word(rest, "request ") || take_word(rest, "from request ") || take_word(rest, "operation ")) {
+    failures.mode = text.starts_with("from")        ? MemoryFailures::Mode::From
+                    : text.starts_with("operation") ? MemoryFailures::Mode::Operation
+                                                    : MemoryFailures::Mode::Once;
     if (!read_number<std::uint64_t>(rest, 1, kMaxFailingRequest, failures.request) || !rest.empty()) {
-      error = "the request is a number from 1 to " + std::to_string(kMaxFailingRequest) + ", in " + expected;
+      error = "the number is from 1 to " + std::to_string(kMaxFailingRequest) + ", in " + expected;
       return std::nullopt;
     }
     return failures;

@@ -1,9 +1,8 @@
 // Out of memory (executor.h, oom_sweep.h): a program's `# fail:` line is
 // handed to the system under test, whose MemoryErrors the model follows (an
 // operation not run, a body operation skipped) and the run goes on in
-// lockstep; a MemoryError where no memory is needed is a divergence; a
-// system that cannot refuse memory is not applicable; and a sweep runs a
-// program once per request and mode.
+// lockstep; a MemoryError where no memory is needed is a divergence; and a
+// system that cannot refuse memory is not applicable.
 #include <gtest/gtest.h>
 
 #include <new>
@@ -14,7 +13,6 @@
 #include "gcverify/forwarding_machine.h"
 #include "gcverify/heap_machine.h"
 #include "gcverify/model.h"
-#include "gcverify/oom_sweep.h"
 #include "gcverify/text.h"
 
 namespace gcv {
@@ -42,6 +40,17 @@ TEST(MemoryErrors, EveryRequestFromOneOnFailsEveryAllocationAfterIt) {
   ASSERT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(program, "gcheap");
   // a = list took request 1; then b, c and d fail, and the append's item array.
   EXPECT_EQ(result.memory_errors.size(), 3u) << ::testing::PrintToString(result.memory_errors);
+}
+
+// `# fail: operation N` refuses every request while operation N runs, and
+// none before or after it.
+TEST(MemoryErrors, AnOperationRefusesEveryRequestWhileItRuns) {
+  const Program program = parse_program("# fail: operation 3\na = list\nb = str 8\nc = chain 3\nd = list\nd.append(b)\n");
+  const RunResult result = run_on_heap(program);
+  ASSERT_EQ(result.outcome, Outcome::Pass) << result.report.to_string(program, "gcheap");
+  EXPECT_EQ(result.memory_errors, std::vector<std::string>{"MemoryError at operation 3 (c = chain 3): not run"});
+  const Program needs_none = parse_program("# fail: operation 2\na = list\ndel a\nb = list\n");
+  EXPECT_TRUE(run_on_heap(needs_none).memory_errors.empty());
 }
 
 // A shape is cut short where an allocation fails, as an exception ends the
@@ -120,73 +129,6 @@ TEST(MemoryErrors, ASystemThatCannotRefuseMemoryIsNotApplicable) {
   const RunResult lenient = run_lockstep(program, *model, *sut, {.strict = false});
   EXPECT_EQ(lenient.outcome, Outcome::Pass);
   EXPECT_TRUE(lenient.memory_errors.empty());
-}
-
-TEST(OomSweep, RunsEveryRequestInEachMode) {
-  const Program program =
-      parse_program("a = list\nb = list\na.append(b)\nb.append(a)\nfinalizer a: x = list\ndel a\ndel b\ncollect\n");
-  const std::unique_ptr<Machine> heap = make_heap_machine();
-  const std::unique_ptr<Machine> model = make_reference_model(profile(), heap->capabilities());
-  std::size_t progress_calls = 0;
-  const OomSweepResult sweep =
-      oom_sweep(program, *model, *heap, {.progress = [&](const OomSweepProgress&) { ++progress_calls; }});
-  EXPECT_TRUE(sweep.passed());
-  EXPECT_GE(sweep.requests, 3u);  // two lists and the finalizer's
-  EXPECT_EQ(sweep.runs, 2 * sweep.requests);
-  EXPECT_EQ(progress_calls, sweep.runs);
-  EXPECT_GE(sweep.memory_errors, sweep.runs);  // every run refused something
-}
-
-TEST(OomSweep, SamplesEvenlyWithMaxRuns) {
-  EXPECT_EQ(oom_sweep_points(4, 0), (std::vector<std::uint64_t>{1, 2, 3, 4}));
-  EXPECT_EQ(oom_sweep_points(4, 10), (std::vector<std::uint64_t>{1, 2, 3, 4}));
-  EXPECT_EQ(oom_sweep_points(100, 5), (std::vector<std::uint64_t>{1, 25, 50, 75, 100}));
-  EXPECT_TRUE(oom_sweep_points(0, 5).empty());
-  EXPECT_EQ(oom_sweep_points(100, 5, {3, 25, 101}), (std::vector<std::uint64_t>{1, 3, 25, 50, 75, 100}));
-}
-
-// A system that loses a block on an error path: the sweep finds it.
-class LeaksOnMemoryError : public ForwardingMachine {
- public:
-  LeaksOnMemoryError() : ForwardingMachine(make_heap_machine()) {}
-  void new_container(NameIndex dst, Serial serial, std::uint32_t payload) override {
-    try {
-      inner_->new_container(dst, serial, payload);
-    } catch (const std::bad_alloc&) {
-      inner_->new_str(dst, serial, 8);  // made something after all
-      throw;
-    }
-  }
-};
-
-TEST(OomSweep, FindsAnErrorPathThatKeepsWhatItMade) {
-  const Program program = parse_program("a = list\nb = list\n");
-  LeaksOnMemoryError sut;
-  const std::unique_ptr<Machine> model = make_reference_model(profile(), sut.capabilities());
-  const OomSweepResult sweep = oom_sweep(program, *model, sut, {});
-  ASSERT_FALSE(sweep.passed());
-  ASSERT_TRUE(sweep.first_failure.has_value());
-  EXPECT_EQ(sweep.first_failure->outcome, Outcome::Divergence);
-  EXPECT_TRUE(sweep.first_failure_program.memory_failures.any());
-  EXPECT_EQ(sweep.first_failure->reproducer().memory_failures, sweep.first_failure_program.memory_failures);
-}
-
-}  // namespace
-}  // namespace gcv
-
-namespace gcv {
-namespace {
-
-// gcheap names its arena mappings as rare requests, which a sampled sweep
-// always includes.
-TEST(OomSweep, SweepsTheArenaMappingsOfASample) {
-  const Program program = parse_program("a = chain 5000 400\ncollect\n");
-  const std::unique_ptr<Machine> heap = make_heap_machine();
-  const std::unique_ptr<Machine> model = make_reference_model(profile(), heap->capabilities());
-  const OomSweepResult sweep = oom_sweep(program, *model, *heap, {.max_runs = 2});
-  EXPECT_TRUE(sweep.passed());
-  EXPECT_GE(sweep.rare_requests, 2u);  // 5000 blocks of 464 bytes fill more than two 1 MiB arenas
-  EXPECT_EQ(sweep.runs, 2 * (2 + sweep.rare_requests));
 }
 
 }  // namespace

@@ -215,14 +215,16 @@ TEST(Binary, TrailingPartialRecordHoldsTheMemoryFailures) {
     return decode_binary(longer).memory_failures;
   };
   EXPECT_EQ(tail({0, 5, 0}), (MemoryFailures{.mode = Mode::Once, .request = 5}));
-  EXPECT_EQ(tail({4, 0x34, 0x12, 9, 9}), (MemoryFailures{.mode = Mode::From, .request = 0x1234}));  // 4 mod 3, the rest ignored
+  EXPECT_EQ(tail({5, 0x34, 0x12, 9, 9}), (MemoryFailures{.mode = Mode::From, .request = 0x1234}));  // 5 mod 4, the rest ignored
+  EXPECT_EQ(tail({3, 7, 0}), (MemoryFailures{.mode = Mode::Operation, .request = 7}));
   EXPECT_EQ(tail({0, 0, 0}), (MemoryFailures{.mode = Mode::Once, .request = 1}));                   // 0 into 1..65535
   EXPECT_EQ(tail({2, 16, 0, 7}), (MemoryFailures{.mode = Mode::Random, .one_in = 16, .seed = 7}));
   EXPECT_EQ(tail({2, 16, 0, 1, 2, 3, 4}), (MemoryFailures{.mode = Mode::Random, .one_in = 16, .seed = 0x04030201}));
 }
 
 TEST(Binary, MemoryFailuresRoundTrip) {
-  for (const char* line : {"# fail: request 1", "# fail: from request 65535", "# fail: random 1/3 seed 4294967295"}) {
+  for (const char* line : {"# fail: request 1", "# fail: from request 65535", "# fail: random 1/3 seed 4294967295",
+                           "# fail: operation 9"}) {
     const Program program = parse_ok(std::string(line) + "\na = list\n");
     const Bytes bytes = encode_ok(program);
     EXPECT_EQ(bytes.size() % kRecordSize, program.memory_failures.mode == MemoryFailures::Mode::Random ? 7u : 3u);

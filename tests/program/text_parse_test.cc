@@ -500,15 +500,19 @@ TEST(TextParse, TheMemoryAProgramRefuses) {
             (MemoryFailures{.mode = MemoryFailures::Mode::Random, .one_in = 16, .seed = 7}));
   EXPECT_EQ(print_text(random), "# fail: random 1/16 seed 7\n");
   EXPECT_FALSE(parse_ok("a = list\n").memory_failures.any());
+  const Program operation = parse_ok("# fail: operation 2\na = list\n");
+  EXPECT_EQ(operation.memory_failures, (MemoryFailures{.mode = MemoryFailures::Mode::Operation, .request = 2}));
+  EXPECT_EQ(print_text(operation), "# fail: operation 2\na = list\n");
 
   ParseError error;
   EXPECT_FALSE(parse_text("a = list\n# fail: request 0\n", "f.heap", error));
   EXPECT_EQ(error.to_string(),
-            "f.heap:2:8: error: '# fail:' the request is a number from 1 to 4294967295, in 'request N', "
-            "'from request N' or 'random 1/N seed S'");
+            "f.heap:2:8: error: '# fail:' the number is from 1 to 4294967295, in 'request N', "
+            "'from request N', 'random 1/N seed S' or 'operation N'");
   EXPECT_FALSE(parse_text("# fail: sometimes\n", "f.heap", error));
   EXPECT_EQ(error.to_string(),
-            "f.heap:1:8: error: '# fail:' expected 'request N', 'from request N' or 'random 1/N seed S'");
+            "f.heap:1:8: error: '# fail:' expected 'request N', 'from request N', 'random 1/N seed S' or "
+            "'operation N'");
   EXPECT_FALSE(parse_text("# fail: random 1/0 seed 1\n", "f.heap", error));
   EXPECT_EQ(error.reason,
             "'# fail:' expected 'random 1/N seed S' with N from 1 to 65535 and S from 0 to 4294967295");

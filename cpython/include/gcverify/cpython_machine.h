@@ -66,6 +66,12 @@
 //   - the list free list: instances of a list subclass never enter it
 //     (list_dealloc keeps exact lists only); tests/cpython checks the
 //     model's free-list rule against exact lists directly.
+// Out of memory (memory_failures): the allocators of the three domains are
+// wrapped (PyMem_SetAllocator, as _testcapi.set_nomemory does), requests are
+// counted from reset to teardown and refused as a program's `# fail:` line
+// says, and a C API call that fails with MemoryError throws std::bad_alloc
+// with the error cleared. Out of memory, CPython's collections call no
+// gc.callbacks, so the adapter sees no collection (docs/out-of-memory.md).
 // Known differences that observations cannot hide are documented in
 // docs/cpython-adapter.md (a program's unfreeze moves the interpreter's own
 // objects into generation 2; a Ref's death takes a trashcan level).

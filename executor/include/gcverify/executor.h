@@ -25,7 +25,9 @@
 // Expectations written in the program are checked against the model.
 //
 // Out of memory. A program's `# fail:` line (Program::memory_failures) is
-// handed to the system under test after its reset (Machine::fail_memory).
+// handed to the system under test after its reset (Machine::fail_memory);
+// `# fail: operation N` as "from request 1" before operation N and "none"
+// after it.
 // Each step runs on the system under test first: a MemoryError there (a step
 // that needs memory throwing std::bad_alloc) is accepted, and the model does
 // not run the step; from a step that needs no memory it is a divergence

@@ -144,7 +144,7 @@ class HeapMachine final : public Machine {
   // --- out of memory -----------------------------------------------------------
   void fail_memory(const MemoryFailures& failures) override {
     using Mode = gcheap::FailurePlan::Mode;
-    constexpr Mode modes[] = {Mode::Never, Mode::Once, Mode::From, Mode::Random};
+    constexpr Mode modes[] = {Mode::Never, Mode::Once, Mode::From, Mode::Random, Mode::Never};  // never Operation
     allocator_->set_failure_plan({.mode = modes[static_cast<std::size_t>(failures.mode)],
                                   .k = failures.request,
                                   .seed = failures.seed,

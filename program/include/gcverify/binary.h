@@ -27,8 +27,10 @@
 // failures (Program::memory_failures), so that a fuzzer's input carries its
 // failure point:
 //
-//   byte 0     the mode, modulo 3: request (0), from request (1), random (2)
-//   bytes 1-2  the request, or random's N in 1/N: brought into 1..65535
+//   byte 0     the mode, modulo 4: request (0), from request (1), random (2),
+//              operation (3)
+//   bytes 1-2  the request or the operation, or random's N in 1/N: brought
+//              into 1..65535
 //   bytes 3-6  random's seed (missing bytes are 0); ignored otherwise
 //
 // and one of 1 or 2 bytes is ignored (no failures).

@@ -171,10 +171,12 @@ class Machine {
   // cannot get memory is skipped and the body goes on: the machine reports it
   // through take_failed_effects, and the executor has the model skip it too.
   //
-  // Refuses, until the next reset, the requests of memory `failures` names,
-  // counted from the first request after this call (the executor calls it
-  // right after reset, for a program with a `# fail:` line). Only a machine
-  // that declares memory_failures is called.
+  // Refuses, until the next reset or call, the requests of memory `failures`
+  // names, counted from the first request after this call (the executor
+  // calls it right after reset, for a program with a `# fail:` line, and
+  // around operation N for `# fail: operation N`: never with that mode). No
+  // failures: nothing more is refused. Only a machine that declares
+  // memory_failures is called.
   virtual void fail_memory(const MemoryFailures& failures) {  // coverage: defensive
     (void)failures;
     memory_failures_outside_capabilities();

@@ -318,16 +318,20 @@ void set_number(Op& op, Field field, std::size_t k, std::int64_t value);
 // _testcapi.set_nomemory), counted from 1 from the run's start: one request
 // (`# fail: request 5`), every request from one on (`# fail: from request
 // 5`), or each with probability 1/one_in, decided by a hash of the seed and
-// the request's number (`# fail: random 1/16 seed 7`). A program that carries
-// them needs a system with the memory_failures capability.
+// the request's number (`# fail: random 1/16 seed 7`); or every request made
+// while one operation runs (`# fail: operation 5`, the fifth operation of
+// the program, its steps and what they run), which names the same failure
+// on systems whose requests differ (a three-way run). A program that
+// carries them needs a system with the memory_failures capability.
 struct MemoryFailures {
-  enum class Mode : std::uint8_t { None, Once, From, Random };
+  enum class Mode : std::uint8_t { None, Once, From, Random, Operation };
   Mode mode = Mode::None;
-  std::uint64_t request = 0;  // Once, From: 1-based
+  std::uint64_t request = 0;  // Once, From: 1-based; Operation: the operation, 1-based
   std::uint32_t one_in = 0;   // Random: 1 refuses every request
   std::uint32_t seed = 0;     // Random
   bool any() const { return mode != Mode::None; }
-  // What follows "# fail: ": "request 5", "from request 5", "random 1/16 seed 7"; "none".
+  // What follows "# fail: ": "request 5", "from request 5", "random 1/16
+  // seed 7", "operation 5"; "none".
   std::string to_string() const;
   friend bool operator==(const MemoryFailures&, const MemoryFailures&) = default;
 };

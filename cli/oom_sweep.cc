@@ -1,6 +1,6 @@
 // The out-of-memory sweep (oom_sweep.h): a clean run to count the requests,
 // then one lockstep run per failure point and mode.
-#include "gcverify/oom_sweep.h"
+#include "oom_sweep.h"
 
 #include <algorithm>
 #include <chrono>
