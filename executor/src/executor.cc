@@ -66,8 +66,11 @@ class Lockstep {
     result_.resolved.holds_for = program.holds_for;
     if (program.holds_for.empty() && options.cpython != kDefaultCPythonVersion)
       result_.resolved.holds_for = {options.cpython};
-    // What ran refused memory only on a system that can (lenient runs ignore the line elsewhere).
-    if (sut_capabilities_.has(Capability::MemoryFailures)) result_.resolved.memory_failures = program.memory_failures;
+    // What ran refused memory only on a system that can (lenient runs ignore
+    // the line elsewhere); `operation N` is numbered when N runs (run_op).
+    if (sut_capabilities_.has(Capability::MemoryFailures) &&
+        program.memory_failures.mode != MemoryFailures::Mode::Operation)
+      result_.resolved.memory_failures = program.memory_failures;
     result_.resolved.ops.reserve(program.ops.size());
   }
 
@@ -160,7 +163,12 @@ class Lockstep {
     // `# fail: operation N`: every request refused while it runs.
     const bool refusing = refuses_memory() && program_.memory_failures.mode == MemoryFailures::Mode::Operation &&
                           program_.memory_failures.request == index + 1;
-    if (refusing) sut_.fail_memory({.mode = MemoryFailures::Mode::From, .request = 1});
+    if (refusing) {
+      sut_.fail_memory({.mode = MemoryFailures::Mode::From, .request = 1});
+      // The operation's number in the program as it ran, where skipped
+      // operations are left out.
+      result_.resolved.memory_failures = {.mode = MemoryFailures::Mode::Operation, .request = result_.resolved.ops.size()};
+    }
     // Steps are made as they run; a report names the step when there are several.
     const bool several = step_count(op_, 2) > 1;
     const bool once_per_op = options_.check == CheckLevel::Fast;

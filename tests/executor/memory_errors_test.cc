@@ -51,6 +51,13 @@ TEST(MemoryErrors, AnOperationRefusesEveryRequestWhileItRuns) {
   EXPECT_EQ(result.memory_errors, std::vector<std::string>{"MemoryError at operation 3 (c = chain 3): not run"});
   const Program needs_none = parse_program("# fail: operation 2\na = list\ndel a\nb = list\n");
   EXPECT_TRUE(run_on_heap(needs_none).memory_errors.empty());
+  // In the program as it ran, the operation keeps its failure where skipped
+  // operations before it are left out.
+  const Program lenient = parse_program("# fail: operation 3\ndel x\na = list\nb = list\nc = list\n");
+  const RunResult ran = run_on_heap(lenient, {.strict = false});
+  ASSERT_EQ(ran.outcome, Outcome::Pass);
+  EXPECT_EQ(ran.memory_errors, std::vector<std::string>{"MemoryError at operation 3 (b = list): not run"});
+  EXPECT_EQ(ran.reproducer().memory_failures, (MemoryFailures{.mode = MemoryFailures::Mode::Operation, .request = 2}));
 }
 
 // A shape is cut short where an allocation fails, as an exception ends the
