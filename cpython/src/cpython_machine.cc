@@ -85,20 +85,9 @@ struct RefusedMemory {
 RefusedMemory refusing;  // one interpreter per process
 PyMemAllocatorEx wrapped_allocators[3];
 
-// splitmix64's output function, as gcheap's FailurePlan uses it.
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 bool refuse_request() {
-  using Mode = MemoryFailures::Mode;
   if (!refusing.counting) return false;
-  const MemoryFailures& f = refusing.failures;
-  const std::uint64_t n = ++refusing.requests;
-  const bool refused = (f.mode == Mode::Once && n == f.request) || (f.mode == Mode::From && n >= f.request) ||
-                       (f.mode == Mode::Random && f.one_in != 0 && mix(f.seed + n * 0x9e3779b97f4a7c15ull) % f.one_in == 0);
+  const bool refused = refusing.failures.refuses(++refusing.requests);
   refusing.refused += refused;
   return refused;
 }

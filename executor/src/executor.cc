@@ -103,17 +103,12 @@ class Lockstep {
 
  private:
   // The first pending operation that needs a capability the system under
-  // test does not declare, reported as not applicable.
+  // test does not declare (or the program's `# fail:` line), reported as not
+  // applicable.
   void refuse_if_not_applicable() {
-    if (next_op_ == 0 && program_.memory_failures.any() && !sut_capabilities_.has(Capability::MemoryFailures)) {
-      const Capabilities missing = Capabilities().with(Capability::MemoryFailures);
-      return fail(Outcome::NotApplicable,
-                  {CheckKind::Capability, "capabilities",
-                   std::string("memory_failures: ") + kCapabilities[static_cast<std::size_t>(Capability::MemoryFailures)].what +
-                       " (" + std::string(sut_.name()) + " declares: " + sut_capabilities_.to_string() + ")",
-                   missing.to_string(), {}},
-                  "# fail: " + program_.memory_failures.to_string());
-    }
+    if (next_op_ == 0 && program_.memory_failures.any() && !sut_capabilities_.has(Capability::MemoryFailures))
+      return not_applicable(Capabilities().with(Capability::MemoryFailures),
+                            "# fail: " + program_.memory_failures.to_string());
     for (std::size_t i = next_op_; i < program_.ops.size(); ++i) {
       const Op& op = program_.ops[i];
       if (is_expectation(op.code) && !options_.check_expectations) continue;
@@ -121,15 +116,20 @@ class Lockstep {
       if (missing.empty()) continue;
       op_index_ = i;
       op_ = op;
-      std::string reasons;
-      for (std::size_t c = 0; c < kCapabilityCount; ++c)
-        if (missing.has(static_cast<Capability>(c)))
-          reasons += (reasons.empty() ? "" : "; ") + std::string(kCapabilities[c].name) + ": " + kCapabilities[c].what;
-      return fail(Outcome::NotApplicable,
-                  {CheckKind::Capability, "capabilities",
-                   reasons + " (" + std::string(sut_.name()) + " declares: " + sut_capabilities_.to_string() + ")",
-                   missing.to_string(), {}});
+      return not_applicable(missing, {});
     }
+  }
+
+  void not_applicable(Capabilities missing, std::string op_text) {
+    std::string reasons;
+    for (std::size_t c = 0; c < kCapabilityCount; ++c)
+      if (missing.has(static_cast<Capability>(c)))
+        reasons += (reasons.empty() ? "" : "; ") + std::string(kCapabilities[c].name) + ": " + kCapabilities[c].what;
+    fail(Outcome::NotApplicable,
+         {CheckKind::Capability, "capabilities",
+          reasons + " (" + std::string(sut_.name()) + " declares: " + sut_capabilities_.to_string() + ")",
+          missing.to_string(), {}},
+         std::move(op_text));
   }
 
   void run_op(std::size_t index) {
@@ -259,11 +259,11 @@ class Lockstep {
   // the model does not run it either, unless it needs no memory, which no
   // MemoryError excuses.
   void follow_memory_error(const Step& step) {
-    const std::string what = "MemoryError at " + where_now() + ": ";
     if (!step.needs_memory(sut_capabilities_))
-      return fail(Outcome::Divergence, {CheckKind::MemoryError, "MemoryError", "no MemoryError: " + format_step(program_, step) + " needs no memory",
+      return fail(Outcome::Divergence, {CheckKind::MemoryError, "MemoryError",
+                                        "no MemoryError: " + format_step(program_, step) + " needs no memory",
                                         "MemoryError", {}});
-    note_memory_error(what + "not run");
+    note_memory_error("MemoryError at " + where_now() + ": not run");
   }
 
   // The body operations the system under test skipped for MemoryError in the

@@ -120,6 +120,16 @@ std::string MemoryFailures::to_string() const {
   return "none";
 }
 
+bool MemoryFailures::refuses(std::uint64_t n) const {
+  const auto mix = [](std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  };
+  return (mode == Mode::Once && n == request) || (mode == Mode::From && n >= request) ||
+         (mode == Mode::Random && one_in != 0 && mix(seed + n * 0x9e3779b97f4a7c15ull) % one_in == 0);
+}
+
 namespace {
 
 // Reads a decimal number in [low, high] from the front of `text`.

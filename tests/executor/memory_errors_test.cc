@@ -140,3 +140,36 @@ TEST(MemoryErrors, ASystemThatCannotRefuseMemoryIsNotApplicable) {
 
 }  // namespace
 }  // namespace gcv
+
+namespace gcv {
+namespace {
+
+// A `# fail:` line means the same requests whoever refuses them: the
+// definition (MemoryFailures::refuses, which the CPython adapter uses) and
+// gcheap's FailurePlan agree request by request.
+TEST(MemoryErrors, TheLineAndGcheapsPlanRefuseTheSameRequests) {
+  using Mode = MemoryFailures::Mode;
+  const MemoryFailures lines[] = {{.mode = Mode::Once, .request = 7},
+                                  {.mode = Mode::From, .request = 300},
+                                  {.mode = Mode::Random, .one_in = 5, .seed = 11},
+                                  {.mode = Mode::Random, .one_in = 1, .seed = 0}};
+  constexpr gcheap::FailurePlan::Mode plans[] = {gcheap::FailurePlan::Mode::Never, gcheap::FailurePlan::Mode::Once,
+                                                 gcheap::FailurePlan::Mode::From, gcheap::FailurePlan::Mode::Random};
+  for (const MemoryFailures& line : lines) {
+    gcheap::Allocator allocator;
+    allocator.free(allocator.allocate(8));  // its arena mapped: one request per allocate from here
+    allocator.set_failure_plan({plans[static_cast<int>(line.mode)], line.request, line.seed, line.one_in});
+    std::size_t refused = 0;
+    for (std::uint64_t n = 1; n <= 1000; ++n) {
+      void* p = allocator.allocate(8);
+      ASSERT_EQ(p == nullptr, line.refuses(n)) << line.to_string() << ", request " << n;
+      refused += p == nullptr;
+      allocator.free(p);
+    }
+    EXPECT_GT(refused, 0u) << line.to_string();
+  }
+  EXPECT_FALSE((MemoryFailures{.mode = Mode::Operation, .request = 1}.refuses(1)));
+}
+
+}  // namespace
+}  // namespace gcv

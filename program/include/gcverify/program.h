@@ -330,6 +330,11 @@ struct MemoryFailures {
   std::uint32_t one_in = 0;   // Random: 1 refuses every request
   std::uint32_t seed = 0;     // Random
   bool any() const { return mode != Mode::None; }
+  // Whether request `n` (1-based) is refused: for Random, when splitmix64's
+  // output function of seed + n * 0x9e3779b97f4a7c15 is a multiple of one_in
+  // (as gcheap's FailurePlan decides). Operation refuses by operation, not
+  // by request: never here (the executor arms "from request 1" around it).
+  bool refuses(std::uint64_t n) const;
   // What follows "# fail: ": "request 5", "from request 5", "random 1/16
   // seed 7", "operation 5"; "none".
   std::string to_string() const;
